@@ -1,0 +1,29 @@
+package dev.tempora.dispatch;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * {@code tempora.dispatch.*}: how tasks get from the database to the workers.
+ *
+ * @param lookAhead tasks due within this window are held in memory by the timer; later ones stay
+ *     in the database until the window reaches them
+ * @param loadInterval how often the loader looks for tasks it does not hold yet (restarts, tasks
+ *     written by other instances, the window moving on)
+ * @param maxInMemory at most this many unfinished tasks are held in memory at once; a larger
+ *     backlog waits in the database and is loaded as workers drain it
+ * @param shutdownGrace on shutdown, running tasks get this long to finish before their workers are
+ *     interrupted and the tasks left to run again at the next start
+ */
+@Validated
+@ConfigurationProperties("tempora.dispatch")
+public record DispatchProperties(
+        @DefaultValue("PT10S") Duration lookAhead,
+        @DefaultValue("PT1S") Duration loadInterval,
+
+        @DefaultValue("20000") @jakarta.validation.constraints.Min(100)
+        int maxInMemory,
+
+        @DefaultValue("PT30S") Duration shutdownGrace) {}

@@ -1,0 +1,83 @@
+package dev.tempora.dispatch;
+
+import dev.tempora.task.DueTask;
+import java.util.Comparator;
+
+/**
+ * One execution of a task on a pool's worker, from its claim to its recorded end. Also the
+ * rendezvous for interrupting it: whoever stops the handler (a timeout, a cancel, a shutdown)
+ * says why first, under a lock the worker takes when the handler returns, so an interrupt can
+ * never leak into the next task the worker runs.
+ */
+final class TaskRun implements Runnable {
+
+    /** The pool queue's order: the backlog rule. */
+    static final Comparator<Runnable> BACKLOG_ORDER =
+            Comparator.comparing(runnable -> ((TaskRun) runnable).task, DueTask.BACKLOG_ORDER);
+
+    enum Interruption {
+        TIMEOUT,
+        CANCEL,
+        SHUTDOWN
+    }
+
+    private final DueTask task;
+    private final TaskRunner runner;
+
+    private Thread worker;
+    private Interruption interruption;
+    private boolean handlerDone;
+
+    TaskRun(DueTask task, TaskRunner runner) {
+        this.task = task;
+        this.runner = runner;
+    }
+
+    DueTask task() {
+        return task;
+    }
+
+    @Override
+    public void run() {
+        runner.run(this);
+    }
+
+    /** Marks the handler as running on the current thread; false if it was stopped before it began. */
+    synchronized boolean enterHandler() {
+        worker = Thread.currentThread();
+        return interruption == null;
+    }
+
+    /**
+     * Marks the handler as returned and clears any interrupt meant for it.
+     *
+     * @return why it was interrupted, or {@code null}
+     */
+    synchronized Interruption leaveHandler() {
+        handlerDone = true;
+        worker = null;
+        Thread.interrupted();
+        return interruption;
+    }
+
+    /** Claims the right to stop this run; false if the handler has returned or another stop came first. */
+    synchronized boolean claimInterruption(Interruption why) {
+        if (handlerDone || interruption != null) {
+            return false;
+        }
+        interruption = why;
+        return true;
+    }
+
+    /** Interrupts the worker if the handler is still running. */
+    synchronized void interruptWorker() {
+        if (worker != null && !handlerDone) {
+            worker.interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "task " + task.id();
+    }
+}

@@ -1,0 +1,230 @@
+package dev.tempora.dispatch;
+
+import dev.tempora.dispatch.TaskRun.Interruption;
+import dev.tempora.handler.HandlerRegistry;
+import dev.tempora.handler.TaskContext;
+import dev.tempora.handler.TaskHandler;
+import dev.tempora.task.DueTask;
+import dev.tempora.task.TaskCompletions;
+import dev.tempora.task.TaskException;
+import dev.tempora.task.TaskId;
+import dev.tempora.task.TaskTransitions;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.NullNode;
+
+/**
+ * Runs one task on the calling worker: claims it (SCHEDULED to RUNNING, guarded), calls its
+ * handler under its timeout, and records the outcome (guarded, so a late outcome after a timeout
+ * or a cancel is discarded).
+ */
+@Component
+class TaskRunner implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+
+    /** The result column's size: a larger result FAILS the task instead of failing the write. */
+    private static final int MAX_RESULT_CHARS = 1024 * 1024;
+
+    private final TaskTransitions transitions;
+    private final HandlerRegistry handlers;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final TaskCompletions completions;
+    private final DispatchMetrics metrics;
+    private final Node node;
+    private final TaskTracker tracker;
+    private final ConcurrentHashMap<TaskId, TaskRun> running = new ConcurrentHashMap<>();
+    private final ScheduledThreadPoolExecutor timeouts;
+
+    TaskRunner(
+            TaskTransitions transitions,
+            HandlerRegistry handlers,
+            ObjectMapper json,
+            Clock clock,
+            TaskCompletions completions,
+            DispatchMetrics metrics,
+            Node node,
+            TaskTracker tracker) {
+        this.transitions = transitions;
+        this.handlers = handlers;
+        this.json = json;
+        this.clock = clock;
+        this.completions = completions;
+        this.metrics = metrics;
+        this.node = node;
+        this.tracker = tracker;
+        this.timeouts = new ScheduledThreadPoolExecutor(1, runnable -> {
+            var thread = new Thread(runnable, "tempora-timeouts");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timeouts.setRemoveOnCancelPolicy(true);
+    }
+
+    void run(TaskRun run) {
+        var task = run.task();
+        MDC.put("taskId", task.id().toString());
+        try {
+            var started = clock.instant();
+            if (!transitions.start(task.id(), started, node.id())) {
+                log.debug("Task {} was cancelled before it started", task.id());
+                return;
+            }
+            metrics.started(Duration.between(task.runAt(), started));
+            log.debug("Task {} RUNNING ({})", task.id(), task.handler());
+            running.put(task.id(), run);
+            try {
+                execute(run);
+            } finally {
+                running.remove(task.id());
+            }
+        } catch (RuntimeException databaseTrouble) {
+            // The row keeps its last recorded state; recovery or the loader picks it up again.
+            log.error("Task {} could not be dispatched: {}", task.id(), databaseTrouble.toString());
+        } finally {
+            tracker.forget(task.id());
+            MDC.remove("taskId");
+        }
+    }
+
+    private void execute(TaskRun run) {
+        var task = run.task();
+        ScheduledFuture<?> timeout = task.timeout() == null
+                ? null
+                : timeouts.schedule(() -> timeOut(run), task.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        Object result = null;
+        Throwable error = null;
+        if (run.enterHandler()) {
+            try {
+                result = handle(task);
+            } catch (Throwable thrown) { // a handler's failure, whatever it is, is the task's outcome
+                error = thrown;
+            }
+        }
+        var interruption = run.leaveHandler();
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (interruption == Interruption.TIMEOUT || interruption == Interruption.CANCEL) {
+            log.debug("Task {} ended by {}; what its handler returned is discarded", task.id(), interruption);
+            return;
+        }
+        if (interruption == Interruption.SHUTDOWN && error != null) {
+            if (transitions.release(task.id())) {
+                log.info("Task {} was interrupted by shutdown and will run again", task.id());
+            }
+            return;
+        }
+        var now = clock.instant();
+        boolean recorded;
+        if (error == null) {
+            var resultJson = toJson(result);
+            recorded = resultJson.isPresent()
+                    ? transitions.succeed(task.id(), resultJson.get(), now)
+                    : transitions.fail(task.id(), resultProblem(result), now);
+        } else {
+            log.warn("Task {} FAILED: {}", task.id(), error.toString());
+            recorded = transitions.fail(task.id(), describe(error), now);
+        }
+        if (recorded) {
+            log.debug("Task {} ended", task.id());
+            completions.signal(task.id());
+        } else {
+            log.info("Task {} had already ended (cancelled); its outcome is discarded", task.id());
+        }
+    }
+
+    private Object handle(DueTask task) throws Exception {
+        TaskHandler handler = handlers.find(task.handler())
+                .orElseThrow(
+                        () -> new IllegalStateException("No handler named '" + task.handler() + "' is registered"));
+        JsonNode args = task.argsJson() == null ? NullNode.getInstance() : json.readTree(task.argsJson());
+        return handler.handle(new TaskContext(task.id().toString(), args, Optional.ofNullable(task.timeout())));
+    }
+
+    private void timeOut(TaskRun run) {
+        if (!run.claimInterruption(Interruption.TIMEOUT)) {
+            return;
+        }
+        var task = run.task();
+        var timedOut = new TimeoutException("timed out after " + task.timeout());
+        try {
+            if (transitions.fail(task.id(), describe(timedOut), clock.instant())) {
+                log.warn("Task {} FAILED: timed out after {}", task.id(), task.timeout());
+                completions.signal(task.id());
+            }
+        } finally {
+            run.interruptWorker();
+        }
+    }
+
+    /** Interrupts a task running here, after a cancel with {@code mayInterruptIfRunning} was recorded. */
+    void interruptCancelled(TaskId id) {
+        var run = running.get(id);
+        if (run != null && run.claimInterruption(Interruption.CANCEL)) {
+            run.interruptWorker();
+        }
+    }
+
+    /** Interrupts every task running here for shutdown; they will run again at the next start. */
+    void interruptForShutdown() {
+        for (var run : running.values()) {
+            if (run.claimInterruption(Interruption.SHUTDOWN)) {
+                run.interruptWorker();
+            }
+        }
+    }
+
+    Collection<TaskId> runningIds() {
+        return List.copyOf(running.keySet());
+    }
+
+    private Optional<String> toJson(Object result) {
+        try {
+            var text = json.writeValueAsString(result);
+            return text.length() > MAX_RESULT_CHARS ? Optional.empty() : Optional.of(text);
+        } catch (JacksonException notJson) {
+            return Optional.empty();
+        }
+    }
+
+    private TaskException resultProblem(Object result) {
+        return new TaskException(
+                "InvalidResult",
+                "the handler's result (" + result.getClass().getName() + ") is not JSON or is over " + MAX_RESULT_CHARS
+                        + " characters",
+                null);
+    }
+
+    static TaskException describe(Throwable error) {
+        var trace = new StringWriter();
+        error.printStackTrace(new PrintWriter(trace));
+        var type = error.getClass().getSimpleName();
+        return new TaskException(
+                type.isEmpty() ? error.getClass().getName() : type, error.getMessage(), trace.toString());
+    }
+
+    @Override
+    public void destroy() {
+        timeouts.shutdownNow();
+    }
+}

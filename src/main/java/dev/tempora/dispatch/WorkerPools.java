@@ -1,0 +1,57 @@
+package dev.tempora.dispatch;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/** The configured worker pools by name; {@code default} always exists. */
+@Component
+public class WorkerPools {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerPools.class);
+
+    public static final String DEFAULT = "default";
+
+    private final Map<String, WorkerPool> byName = new TreeMap<>();
+
+    WorkerPools(PoolProperties properties) {
+        int defaultSize = Math.min(32, Runtime.getRuntime().availableProcessors() + 4);
+        var sizes = new TreeMap<String, Integer>();
+        sizes.put(DEFAULT, defaultSize);
+        properties.pools().forEach((name, pool) -> sizes.put(name, pool.size() == null ? defaultSize : pool.size()));
+        sizes.forEach((name, size) -> {
+            try {
+                byName.put(name, new WorkerPool(name, size));
+            } catch (IllegalArgumentException badSize) {
+                throw new IllegalStateException("tempora.pools." + name + ".size: " + badSize.getMessage());
+            }
+        });
+        log.info("Worker pools: {}", sizes);
+    }
+
+    public Optional<WorkerPool> find(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    public boolean exists(String name) {
+        return byName.containsKey(name);
+    }
+
+    /** The pool a task runs on: its own, or {@code default} if its pool is no longer configured. */
+    WorkerPool forTask(String name) {
+        var pool = byName.get(name);
+        if (pool == null) {
+            log.warn("Pool '{}' is not configured (any more); its tasks run on the default pool", name);
+            return byName.get(DEFAULT);
+        }
+        return pool;
+    }
+
+    public Collection<WorkerPool> all() {
+        return byName.values();
+    }
+}

@@ -1,0 +1,73 @@
+package dev.tempora.dispatch.web;
+
+import dev.tempora.dispatch.PoolStatus;
+import dev.tempora.dispatch.WorkerPools;
+import dev.tempora.support.InvalidRequestException;
+import dev.tempora.support.NotFoundException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.List;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+
+/** The worker pools, and resizing them live. */
+@RestController
+@RequestMapping(path = "/api/v1/pools", produces = MediaType.APPLICATION_JSON_VALUE)
+@Tag(name = "Pools")
+class PoolController {
+
+    private final WorkerPools pools;
+
+    PoolController(WorkerPools pools) {
+        this.pools = pools;
+    }
+
+    @GetMapping
+    @Operation(summary = "Each pool's size and load")
+    List<PoolStatus> pools() {
+        return pools.all().stream().map(pool -> pool.status()).toList();
+    }
+
+    @Schema(name = "PoolResize")
+    record Resize(
+            @Schema(description = "Worker threads, 1 to 1024", example = "8")
+            int size) {}
+
+    @PatchMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(
+            summary = "Resize a pool's live ThreadPoolExecutor",
+            requestBody =
+                    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                            content = @Content(schema = @Schema(implementation = Resize.class))))
+    @ApiResponse(responseCode = "200", description = "The resized pool")
+    @ApiResponse(
+            responseCode = "400",
+            description = "Invalid size",
+            content = @Content(mediaType = "application/problem+json"))
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such pool",
+            content = @Content(mediaType = "application/problem+json"))
+    PoolStatus resize(@PathVariable String name, @RequestBody JsonNode body) {
+        var pool = pools.find(name).orElseThrow(() -> new NotFoundException("No pool is named " + name));
+        var size = body == null ? null : body.get("size");
+        if (size == null
+                || !size.isIntegralNumber()
+                || !size.canConvertToInt()
+                || size.intValue() < 1
+                || size.intValue() > 1024) {
+            throw new InvalidRequestException("size", "must be an integer from 1 to 1024");
+        }
+        pool.resize(size.intValue());
+        return pool.status();
+    }
+}

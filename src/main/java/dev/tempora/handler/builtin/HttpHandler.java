@@ -1,0 +1,190 @@
+package dev.tempora.handler.builtin;
+
+import dev.tempora.handler.InvalidArgumentsException;
+import dev.tempora.handler.TaskContext;
+import dev.tempora.handler.TaskHandler;
+import dev.tempora.outbound.OutboundHttp;
+import dev.tempora.outbound.OutboundRequest;
+import dev.tempora.support.Durations;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * {@code http}: performs one HTTP request under the outbound policy. A non-2xx answer or a
+ * connection error FAILS the task.
+ */
+@Component
+class HttpHandler implements TaskHandler {
+
+    private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    private static final int MAX_RESPONSE_BYTES = 1024 * 1024;
+
+    private final OutboundHttp http;
+    private final ObjectMapper json;
+
+    HttpHandler(OutboundHttp http, ObjectMapper json) {
+        this.http = http;
+        this.json = json;
+    }
+
+    @Override
+    public String name() {
+        return "http";
+    }
+
+    @Override
+    public String description() {
+        return "Performs an HTTP request; args {\"method\", \"url\", \"headers\", \"body\", \"timeout\"}.";
+    }
+
+    @Override
+    public void validate(JsonNode args) throws InvalidArgumentsException {
+        if (!args.isObject()) {
+            throw new InvalidArgumentsException("args", "must be an object with at least \"url\"");
+        }
+        method(args);
+        url(args);
+        timeout(args);
+        headers(args);
+    }
+
+    @Override
+    public Object handle(TaskContext context) throws Exception {
+        var args = context.args();
+        var body = args.get("body");
+        byte[] bytes = null;
+        String contentType = null;
+        if (body != null && !body.isNull()) {
+            bytes = body.isString() ? body.asString().getBytes(StandardCharsets.UTF_8) : json.writeValueAsBytes(body);
+            contentType = body.isString() ? "text/plain; charset=utf-8" : "application/json";
+        }
+        var headers = headers(args);
+        if (contentType != null && headers.keySet().stream().noneMatch("content-type"::equalsIgnoreCase)) {
+            headers.put("Content-Type", contentType);
+        }
+        var url = url(args);
+        var request =
+                new OutboundRequest(method(args), url, headers, bytes, contentType, timeout(args), MAX_RESPONSE_BYTES);
+        var exchange = http.send(request);
+        try {
+            var response = exchange.get();
+            var result = new LinkedHashMap<String, Object>();
+            result.put("status", response.status());
+            result.put("headers", response.headers());
+            result.put("body", parseBody(response.bodyText(), response.contentType()));
+            if (!response.isSuccess()) {
+                throw new HttpStatusException(
+                        "HTTP %d from %s: %s".formatted(response.status(), url, abbreviate(response.bodyText())));
+            }
+            return result;
+        } catch (InterruptedException interrupted) {
+            exchange.cancel(true);
+            throw interrupted;
+        } catch (ExecutionException failed) {
+            var cause = failed.getCause();
+            if (cause instanceof TimeoutException) {
+                throw new HttpStatusException("no answer from %s within %s".formatted(url, timeout(args)));
+            }
+            throw new HttpStatusException("request to %s failed: %s".formatted(url, cause.getMessage()));
+        }
+    }
+
+    private Object parseBody(String text, String contentType) {
+        if (contentType != null && contentType.toLowerCase(Locale.ROOT).contains("json")) {
+            try {
+                return json.readTree(text);
+            } catch (JacksonException notJson) {
+                return text;
+            }
+        }
+        return text;
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
+    }
+
+    private static String method(JsonNode args) throws InvalidArgumentsException {
+        var method = args.get("method");
+        if (method == null || method.isNull()) {
+            return "GET";
+        }
+        if (!method.isString() || !METHODS.contains(method.asString().toUpperCase(Locale.ROOT))) {
+            throw new InvalidArgumentsException("args.method", "must be one of " + METHODS);
+        }
+        return method.asString().toUpperCase(Locale.ROOT);
+    }
+
+    private URI url(JsonNode args) throws InvalidArgumentsException {
+        var url = args.get("url");
+        if (url == null || !url.isString()) {
+            throw new InvalidArgumentsException("args.url", "is required: an absolute http or https URL");
+        }
+        try {
+            var uri = new URI(url.asString());
+            var refusal = http.refuseUrl(uri);
+            if (refusal.isPresent()) {
+                throw new InvalidArgumentsException("args.url", refusal.get());
+            }
+            return uri;
+        } catch (URISyntaxException malformed) {
+            throw new InvalidArgumentsException("args.url", "is not a valid URL: " + malformed.getReason());
+        }
+    }
+
+    private static Duration timeout(JsonNode args) throws InvalidArgumentsException {
+        var timeout = args.get("timeout");
+        if (timeout == null || timeout.isNull()) {
+            return DEFAULT_TIMEOUT;
+        }
+        try {
+            var duration = Durations.fromJson(timeout);
+            if (duration.isNegative() || duration.isZero()) {
+                throw new InvalidArgumentsException("args.timeout", "must be positive");
+            }
+            return duration;
+        } catch (IllegalArgumentException invalid) {
+            throw new InvalidArgumentsException("args.timeout", invalid.getMessage());
+        }
+    }
+
+    private static Map<String, String> headers(JsonNode args) throws InvalidArgumentsException {
+        var headers = new LinkedHashMap<String, String>();
+        var node = args.get("headers");
+        if (node == null || node.isNull()) {
+            return headers;
+        }
+        if (!node.isObject()) {
+            throw new InvalidArgumentsException("args.headers", "must be an object of strings");
+        }
+        for (var entry : node.properties()) {
+            if (!entry.getValue().isString()) {
+                throw new InvalidArgumentsException("args.headers." + entry.getKey(), "must be a string");
+            }
+            headers.put(entry.getKey(), entry.getValue().asString());
+        }
+        return headers;
+    }
+
+    /** The request answered with a non-2xx status, or could not be made. */
+    static final class HttpStatusException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        HttpStatusException(String message) {
+            super(message);
+        }
+    }
+}

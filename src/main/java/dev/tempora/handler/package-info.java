@@ -1,0 +1,2 @@
+/** Handlers: the {@link dev.tempora.handler.TaskHandler} interface, its registry and the built-ins. */
+package dev.tempora.handler;

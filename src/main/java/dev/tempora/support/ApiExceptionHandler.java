@@ -1,0 +1,142 @@
+package dev.tempora.support;
+
+import dev.tempora.task.TaskConflictException;
+import dev.tempora.task.TaskNotFoundException;
+import java.net.URI;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Turns every error into an RFC 9457 problem with a stable {@code type}. Client mistakes are 4xx
+ * problems naming the field; anything else is a 500 that reveals nothing of the server's insides.
+ */
+@RestControllerAdvice
+class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    @ExceptionHandler(InvalidRequestException.class)
+    ResponseEntity<ProblemDetail> invalid(InvalidRequestException invalid) {
+        return ResponseEntity.badRequest().body(Problems.invalid(invalid.problems()));
+    }
+
+    @ExceptionHandler(TaskNotFoundException.class)
+    ResponseEntity<ProblemDetail> taskNotFound(TaskNotFoundException notFound) {
+        return Problems.response(HttpStatus.NOT_FOUND, "task-not-found", "Task not found", notFound.getMessage());
+    }
+
+    @ExceptionHandler(NotFoundException.class)
+    ResponseEntity<ProblemDetail> notFound(NotFoundException notFound) {
+        return Problems.response(HttpStatus.NOT_FOUND, "not-found", "Not found", notFound.getMessage());
+    }
+
+    @ExceptionHandler(TaskConflictException.class)
+    ResponseEntity<ProblemDetail> conflict(TaskConflictException conflict) {
+        var response = Problems.response(
+                HttpStatus.CONFLICT, "task-state-conflict", "Not allowed in the task's state", conflict.getMessage());
+        response.getBody().setProperty("state", conflict.task().state().name());
+        return response;
+    }
+
+    @ExceptionHandler(PayloadTooLargeException.class)
+    ResponseEntity<ProblemDetail> tooLarge(PayloadTooLargeException tooLarge) {
+        return Problems.response(
+                HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Request body too large", tooLarge.getMessage());
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> unexpected(Exception error) {
+        log.error("Unexpected error", error);
+        return Problems.response(
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                "internal-error",
+                "Internal server error",
+                "The server could not answer; the error has been logged");
+    }
+
+    @Override
+    protected @Nullable ResponseEntity<Object> handleHttpMessageNotReadable(
+            HttpMessageNotReadableException unreadable,
+            HttpHeaders headers,
+            HttpStatusCode status,
+            WebRequest request) {
+        for (Throwable cause = unreadable; cause != null; cause = cause.getCause()) {
+            if (cause instanceof PayloadTooLargeException tooLarge) {
+                return cast(tooLarge(tooLarge));
+            }
+        }
+        return cast(ResponseEntity.badRequest()
+                .body(Problems.invalid(List.of(new FieldProblem("body", "is not valid JSON: " + brief(unreadable))))));
+    }
+
+    @Override
+    protected @Nullable ResponseEntity<Object> handleTypeMismatch(
+            TypeMismatchException mismatch, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        var field = mismatch instanceof MethodArgumentTypeMismatchException argument
+                ? argument.getName()
+                : mismatch.getPropertyName();
+        var expected = mismatch.getRequiredType() == null
+                ? "a valid value"
+                : mismatch.getRequiredType().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        return cast(ResponseEntity.badRequest()
+                .body(Problems.invalid(List.of(new FieldProblem(field, "must be " + expected)))));
+    }
+
+    @Override
+    protected @Nullable ResponseEntity<Object> handleMissingServletRequestParameter(
+            MissingServletRequestParameterException missing,
+            HttpHeaders headers,
+            HttpStatusCode status,
+            WebRequest request) {
+        return cast(ResponseEntity.badRequest()
+                .body(Problems.invalid(List.of(new FieldProblem(missing.getParameterName(), "is required")))));
+    }
+
+    @Override
+    protected ResponseEntity<Object> createResponseEntity(
+            @Nullable Object body, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        if (body instanceof ProblemDetail problem && URI.create("about:blank").equals(problem.getType())) {
+            problem.setType(Problems.type(slug(status)));
+        }
+        return super.createResponseEntity(body, headers, status, request);
+    }
+
+    private static String slug(HttpStatusCode status) {
+        var known = HttpStatus.resolve(status.value());
+        return known == null
+                ? "http-" + status.value()
+                : known.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /** The parser's message without the Java types and positions it likes to include. */
+    private static String brief(HttpMessageNotReadableException unreadable) {
+        var message = unreadable.getMostSpecificCause().getMessage();
+        if (message == null) {
+            return "unreadable";
+        }
+        int detail = message.indexOf(" at [Source");
+        message = detail > 0 ? message.substring(0, detail) : message;
+        int newline = message.indexOf('\n');
+        return newline > 0 ? message.substring(0, newline) : message;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ResponseEntity<Object> cast(ResponseEntity<?> response) {
+        return (ResponseEntity<Object>) response;
+    }
+}

@@ -1,0 +1,73 @@
+package dev.tempora.support;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Durations as clients write them: an ISO-8601 string ({@code "PT1.5S"}) or a number of seconds
+ * ({@code 1.5}), as Python's {@code sched.enter(delay, ...)} takes.
+ */
+public final class Durations {
+
+    /** Longer than any sane delay (about 290 years) and safely inside {@link java.time.Instant}'s range. */
+    private static final Duration MAX = Duration.ofDays(100 * 365 + 24);
+
+    public static final String EXPECTED = "must be an ISO-8601 duration such as \"PT1.5S\" or a number of seconds";
+
+    private Durations() {}
+
+    /**
+     * Reads a duration from JSON.
+     *
+     * @throws IllegalArgumentException with a message fit for a client when it is not a duration
+     */
+    public static Duration fromJson(JsonNode node) {
+        if (node.isNumber()) {
+            return ofSeconds(node.decimalValue());
+        }
+        if (node.isString()) {
+            return parse(node.asString());
+        }
+        throw new IllegalArgumentException(EXPECTED);
+    }
+
+    /**
+     * Reads a duration from a query parameter: ISO-8601 or a plain number of seconds.
+     *
+     * @throws IllegalArgumentException with a message fit for a client when it is not a duration
+     */
+    public static Duration parse(String text) {
+        var trimmed = text.strip();
+        if (!trimmed.isEmpty() && (Character.isDigit(trimmed.charAt(0)) || trimmed.charAt(0) == '-')) {
+            try {
+                return ofSeconds(new BigDecimal(trimmed));
+            } catch (NumberFormatException notANumber) {
+                throw new IllegalArgumentException(EXPECTED);
+            }
+        }
+        try {
+            return bounded(Duration.parse(trimmed));
+        } catch (DateTimeParseException | ArithmeticException notIso) {
+            throw new IllegalArgumentException(EXPECTED);
+        }
+    }
+
+    private static Duration ofSeconds(BigDecimal seconds) {
+        if (seconds.abs().compareTo(BigDecimal.valueOf(MAX.getSeconds())) > 0) {
+            throw new IllegalArgumentException("is too long");
+        }
+        // MAX in nanoseconds fits a long, so this cannot overflow.
+        return Duration.ofNanos(
+                seconds.movePointRight(9).setScale(0, RoundingMode.DOWN).longValueExact());
+    }
+
+    private static Duration bounded(Duration duration) {
+        if (duration.abs().compareTo(MAX) > 0) {
+            throw new IllegalArgumentException("is too long");
+        }
+        return duration;
+    }
+}

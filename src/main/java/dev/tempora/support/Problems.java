@@ -1,0 +1,44 @@
+package dev.tempora.support;
+
+import java.net.URI;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+
+/** RFC 9457 problems with Tempora's stable type URIs ({@code urn:tempora:problem:<slug>}). */
+public final class Problems {
+
+    private Problems() {}
+
+    public static URI type(String slug) {
+        return URI.create("urn:tempora:problem:" + slug);
+    }
+
+    public static ProblemDetail problem(HttpStatus status, String slug, String title, String detail) {
+        var problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(type(slug));
+        problem.setTitle(title);
+        return problem;
+    }
+
+    public static ResponseEntity<ProblemDetail> response(HttpStatus status, String slug, String title, String detail) {
+        return ResponseEntity.status(status)
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem(status, slug, title, detail));
+    }
+
+    /** 400 with an {@code errors} array naming every invalid field. */
+    public static ProblemDetail invalid(List<FieldProblem> errors) {
+        var problem = problem(
+                HttpStatus.BAD_REQUEST,
+                "invalid-request",
+                "Invalid request",
+                errors.size() == 1
+                        ? errors.getFirst().field() + " " + errors.getFirst().message()
+                        : errors.size() + " fields are invalid");
+        problem.setProperty("errors", errors);
+        return problem;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.tempora.support;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
+
+/** Timestamps as the API writes and reads them: RFC 3339, UTC, at least milliseconds. */
+public final class Timestamps {
+
+    private static final DateTimeFormatter WRITE = new DateTimeFormatterBuilder()
+            .appendPattern("uuuu-MM-dd'T'HH:mm:ss")
+            .appendFraction(ChronoField.NANO_OF_SECOND, 3, 9, true)
+            .appendLiteral('Z')
+            .toFormatter()
+            .withZone(ZoneOffset.UTC);
+
+    private Timestamps() {}
+
+    /** {@code 2026-11-22T10:00:00.250Z}: never fewer than three fraction digits. */
+    public static String format(Instant instant) {
+        return instant == null ? null : WRITE.format(instant);
+    }
+
+    /**
+     * Reads an RFC 3339 timestamp with an offset ({@code Z} or {@code +01:00}).
+     *
+     * @throws IllegalArgumentException with a message fit for a client
+     */
+    public static Instant parse(String text) {
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException notRfc3339) {
+            throw new IllegalArgumentException(
+                    "must be an RFC 3339 timestamp with an offset, e.g. \"2026-11-22T10:00:00.250Z\"");
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package dev.tempora.task;
+
+import jakarta.persistence.CollectionTable;
+import jakarta.persistence.Column;
+import jakarta.persistence.ElementCollection;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.FetchType;
+import jakarta.persistence.Id;
+import jakarta.persistence.JoinColumn;
+import jakarta.persistence.MapKeyColumn;
+import jakarta.persistence.PostLoad;
+import jakarta.persistence.PostPersist;
+import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.hibernate.annotations.BatchSize;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+import org.springframework.data.domain.Persistable;
+
+/**
+ * A submitted task as stored. Its state changes only through {@link TaskTransitions} (guarded
+ * updates); this entity is how tasks are created and read.
+ */
+@Entity
+@Table(name = "task")
+public class Task implements Persistable<UUID> {
+
+    @Id
+    private UUID id;
+
+    private String handler;
+
+    /** The handler's arguments as JSON text; {@code null} stands for JSON {@code null}. */
+    private String args;
+
+    private int priority;
+    private Instant runAt;
+    private Instant createdAt;
+
+    @Enumerated(EnumType.STRING)
+    @JdbcTypeCode(SqlTypes.VARCHAR)
+    private TaskState state;
+
+    private int attempts;
+    private Instant startedAt;
+    private Instant finishedAt;
+
+    /** The handler's return value as JSON text. */
+    private String result;
+
+    private String exceptionType;
+    private String exceptionMessage;
+    private String exceptionTrace;
+    private Long timeoutMs;
+    private String callbackUrl;
+    private String pool;
+
+    @ElementCollection(fetch = FetchType.EAGER)
+    @CollectionTable(name = "task_label", joinColumns = @JoinColumn(name = "task_id"))
+    @MapKeyColumn(name = "label_key")
+    @Column(name = "label_value")
+    @BatchSize(size = 500)
+    private Map<String, String> labels = new LinkedHashMap<>();
+
+    @Transient
+    private boolean isNew;
+
+    protected Task() {}
+
+    /** A new task, SCHEDULED, to be persisted. */
+    public static Task submit(TaskId id, NewTask spec, Instant runAt, Instant now) {
+        var task = new Task();
+        task.id = id.value();
+        task.handler = spec.handler();
+        task.args = spec.argsJson();
+        task.priority = spec.priority();
+        task.runAt = runAt;
+        task.createdAt = now;
+        task.state = TaskState.SCHEDULED;
+        task.timeoutMs = spec.timeout() == null ? null : spec.timeout().toMillis();
+        task.callbackUrl =
+                spec.callbackUrl() == null ? null : spec.callbackUrl().toString();
+        task.pool = spec.pool();
+        task.labels.putAll(spec.labels());
+        task.isNew = true;
+        return task;
+    }
+
+    @PostLoad
+    @PostPersist
+    void markStored() {
+        isNew = false;
+    }
+
+    @Override
+    public UUID getId() {
+        return id;
+    }
+
+    @Override
+    public boolean isNew() {
+        return isNew;
+    }
+
+    public TaskId id() {
+        return new TaskId(id);
+    }
+
+    public String handler() {
+        return handler;
+    }
+
+    public String argsJson() {
+        return args;
+    }
+
+    public int priority() {
+        return priority;
+    }
+
+    public Instant runAt() {
+        return runAt;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    /** The stored state (never QUEUED); see {@link #stateAt}. */
+    public TaskState state() {
+        return state;
+    }
+
+    /** The state a client sees at {@code now}. */
+    public TaskState stateAt(Instant now) {
+        return state.observedAt(runAt, now);
+    }
+
+    public int attempts() {
+        return attempts;
+    }
+
+    public Optional<Instant> startedAt() {
+        return Optional.ofNullable(startedAt);
+    }
+
+    public Optional<Instant> finishedAt() {
+        return Optional.ofNullable(finishedAt);
+    }
+
+    public String resultJson() {
+        return result;
+    }
+
+    public Optional<TaskException> exception() {
+        return exceptionType == null
+                ? Optional.empty()
+                : Optional.of(new TaskException(exceptionType, exceptionMessage, exceptionTrace));
+    }
+
+    public Optional<Duration> timeout() {
+        return Optional.ofNullable(timeoutMs).map(Duration::ofMillis);
+    }
+
+    public Optional<String> callbackUrl() {
+        return Optional.ofNullable(callbackUrl);
+    }
+
+    public String pool() {
+        return pool;
+    }
+
+    public Map<String, String> labels() {
+        return Map.copyOf(labels);
+    }
+
+    /** What the dispatcher needs to run this task. */
+    public DueTask toDueTask() {
+        return new DueTask(id(), handler, args, priority, runAt, timeout().orElse(null), pool);
+    }
+}

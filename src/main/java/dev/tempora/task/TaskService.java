@@ -1,0 +1,210 @@
+package dev.tempora.task;
+
+import jakarta.persistence.criteria.Predicate;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.data.domain.Sort;
+import org.springframework.data.jpa.domain.Specification;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Submitting, reading, cancelling and listing tasks. */
+@Service
+public class TaskService {
+
+    private final TaskRepository tasks;
+    private final TaskTransitions transitions;
+    private final TaskCompletions completions;
+    private final ApplicationEventPublisher events;
+    private final TransactionTemplate transaction;
+    private final JdbcClient jdbc;
+    private final Clock clock;
+    private final TaskProperties properties;
+
+    TaskService(
+            TaskRepository tasks,
+            TaskTransitions transitions,
+            TaskCompletions completions,
+            ApplicationEventPublisher events,
+            TransactionTemplate transaction,
+            JdbcClient jdbc,
+            Clock clock,
+            TaskProperties properties) {
+        this.tasks = tasks;
+        this.transitions = transitions;
+        this.completions = completions;
+        this.events = events;
+        this.transaction = transaction;
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.properties = properties;
+    }
+
+    /** Stores a task; it is durable when this returns, and dispatched at its time. */
+    public Task submit(NewTask spec) {
+        return submitAll(List.of(spec)).getFirst();
+    }
+
+    /** Stores tasks in one transaction: for in-process callers with many tasks at once. */
+    public List<Task> submitAll(List<NewTask> specs) {
+        var now = now();
+        var created = new ArrayList<Task>(specs.size());
+        for (var spec : specs) {
+            var withDefaults = spec.timeout() != null || properties.defaultTimeout() == null
+                    ? spec
+                    : new NewTask(
+                            spec.handler(),
+                            spec.argsJson(),
+                            spec.delay(),
+                            spec.runAt(),
+                            spec.priority(),
+                            properties.defaultTimeout(),
+                            spec.callbackUrl(),
+                            spec.pool(),
+                            spec.labels());
+            var runAt = withDefaults.dueAt(now).truncatedTo(ChronoUnit.MICROS);
+            created.add(Task.submit(TaskId.next(clock), withDefaults, runAt, now));
+        }
+        transaction.executeWithoutResult(status -> tasks.saveAll(created));
+        for (var task : created) {
+            events.publishEvent(new TaskSubmitted(task.toDueTask()));
+        }
+        return created;
+    }
+
+    public Optional<Task> find(TaskId id) {
+        return tasks.findById(id.value());
+    }
+
+    public Task get(TaskId id) {
+        return find(id).orElseThrow(() -> new TaskNotFoundException(id.toString()));
+    }
+
+    /**
+     * {@code Future.cancel(mayInterruptIfRunning)}: a task that has not started never will; a running
+     * one is cancelled (and its worker interrupted) only when {@code mayInterruptIfRunning}.
+     *
+     * @throws TaskConflictException when it is running (and may not be interrupted) or already ended
+     */
+    public Task cancel(TaskId id, boolean mayInterruptIfRunning) {
+        for (int attempt = 1; ; attempt++) {
+            if (transitions.cancel(id, mayInterruptIfRunning, now())) {
+                completions.signal(id);
+                events.publishEvent(new TaskCancelled(id, mayInterruptIfRunning));
+                return get(id);
+            }
+            var current = get(id);
+            switch (current.state()) {
+                case CANCELLED -> {
+                    return current;
+                }
+                case RUNNING ->
+                    throw new TaskConflictException(
+                            current, "Task is running; cancel with mayInterruptIfRunning=true to interrupt it");
+                case SUCCEEDED, FAILED ->
+                    throw new TaskConflictException(current, "Task has already ended: " + current.state());
+                default -> {
+                    // Released for another attempt between the update and the read: try again.
+                    if (attempt == 3) {
+                        throw new TaskConflictException(current, "Task is changing state; try again");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Tasks matching {@code query}, newest first; one more than the limit tells there is a next page. */
+    public List<Task> list(TaskQuery query) {
+        var now = now();
+        Specification<Task> filter = (root, criteria, builder) -> {
+            var where = new ArrayList<Predicate>();
+            if (!query.states().isEmpty()) {
+                var anyState = new ArrayList<Predicate>();
+                for (var state : query.states()) {
+                    var stored = builder.equal(root.get("state"), state.stored());
+                    anyState.add(
+                            switch (state) {
+                                case SCHEDULED -> builder.and(stored, builder.greaterThan(root.get("runAt"), now));
+                                case QUEUED -> builder.and(stored, builder.lessThanOrEqualTo(root.get("runAt"), now));
+                                default -> stored;
+                            });
+                }
+                where.add(builder.or(anyState.toArray(Predicate[]::new)));
+            }
+            if (query.handler() != null) {
+                where.add(builder.equal(root.get("handler"), query.handler()));
+            }
+            query.labels().forEach((name, value) -> {
+                var label = root.<Task, String, String>joinMap("labels");
+                where.add(builder.and(builder.equal(label.key(), name), builder.equal(label.value(), value)));
+            });
+            if (query.before() != null) {
+                where.add(builder.lessThan(root.get("id"), query.before().value()));
+            }
+            return builder.and(where.toArray(Predicate[]::new));
+        };
+        return tasks.findBy(
+                filter,
+                q -> q.sortBy(Sort.by(Sort.Direction.DESC, "id"))
+                        .limit(query.limit() + 1)
+                        .all());
+    }
+
+    /**
+     * {@code sched.scheduler.queue}: tasks that have not started, in the order they would start.
+     * Due (QUEUED) tasks first by the backlog rule, then SCHEDULED ones by the sched rule.
+     */
+    public List<Task> queue(int limit) {
+        var now = TaskTransitions.utc(now());
+        var ids = new ArrayList<UUID>(jdbc.sql("select id from task where state = 'SCHEDULED' and run_at <= :now"
+                        + " order by priority, run_at, id fetch first :limit rows only")
+                .param("now", now)
+                .param("limit", limit)
+                .query(UUID.class)
+                .list());
+        if (ids.size() < limit) {
+            ids.addAll(jdbc.sql("select id from task where state = 'SCHEDULED' and run_at > :now"
+                            + " order by run_at, priority, id fetch first :limit rows only")
+                    .param("now", now)
+                    .param("limit", limit - ids.size())
+                    .query(UUID.class)
+                    .list());
+        }
+        var byId = new HashMap<UUID, Task>();
+        tasks.findAllById(ids).forEach(task -> byId.put(task.getId(), task));
+        return ids.stream().map(byId::get).filter(Objects::nonNull).toList();
+    }
+
+    /** How many tasks are in each state, as clients see the states now. */
+    public Map<TaskState, Long> countByState() {
+        var counts = new EnumMap<TaskState, Long>(TaskState.class);
+        for (var state : TaskState.values()) {
+            counts.put(state, 0L);
+        }
+        jdbc.sql("select state, count(*) as n from task group by state").query(row -> {
+            counts.put(TaskState.valueOf(row.getString("state")), row.getLong("n"));
+        });
+        long due = jdbc.sql("select count(*) from task where state = 'SCHEDULED' and run_at <= :now")
+                .param("now", TaskTransitions.utc(now()))
+                .query(Long.class)
+                .single();
+        counts.put(TaskState.SCHEDULED, Math.max(0, counts.get(TaskState.SCHEDULED) - due));
+        counts.put(TaskState.QUEUED, due);
+        return counts;
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+}

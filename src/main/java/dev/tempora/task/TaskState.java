@@ -1,0 +1,64 @@
+package dev.tempora.task;
+
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The lifecycle of a task, and the one table of its allowed transitions.
+ *
+ * <p>{@code QUEUED} is never stored: a stored {@code SCHEDULED} task whose {@code runAt} has come
+ * <em>is</em> queued (due, waiting for a worker), so {@link #observedAt} derives it. This saves a
+ * database write per task and can never disagree with the clock. Every stored transition is a
+ * guarded update ({@code ... where state in (predecessors)}) built from {@link #predecessors}, so a
+ * task never starts twice and a cancel racing a start has exactly one winner.
+ */
+public enum TaskState {
+    SCHEDULED,
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+    FAILED,
+    CANCELLED;
+
+    private static final Map<TaskState, Set<TaskState>> ALLOWED = Map.of(
+            // start, or cancel before it started
+            SCHEDULED, EnumSet.of(RUNNING, CANCELLED),
+            // finish, cancel with interrupt, or release for another attempt (shutdown, recovery)
+            RUNNING, EnumSet.of(SUCCEEDED, FAILED, CANCELLED, SCHEDULED),
+            SUCCEEDED, EnumSet.noneOf(TaskState.class),
+            FAILED, EnumSet.noneOf(TaskState.class),
+            CANCELLED, EnumSet.noneOf(TaskState.class));
+
+    /** Whether this is SUCCEEDED, FAILED or CANCELLED, as {@code Future.isDone()}. */
+    public boolean isDone() {
+        return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+    }
+
+    /** Whether a task may move from this stored state to {@code next}. */
+    public boolean canBecome(TaskState next) {
+        return ALLOWED.getOrDefault(stored(), Set.of()).contains(next);
+    }
+
+    /** The stored states from which a task may move to {@code next}. */
+    public static Set<TaskState> predecessors(TaskState next) {
+        var from = EnumSet.noneOf(TaskState.class);
+        ALLOWED.forEach((state, targets) -> {
+            if (targets.contains(next)) {
+                from.add(state);
+            }
+        });
+        return from;
+    }
+
+    /** The state as stored in the database: QUEUED is stored as SCHEDULED. */
+    public TaskState stored() {
+        return this == QUEUED ? SCHEDULED : this;
+    }
+
+    /** The state a client sees at {@code now}: a stored SCHEDULED task whose time has come is QUEUED. */
+    public TaskState observedAt(Instant runAt, Instant now) {
+        return this == SCHEDULED && !runAt.isAfter(now) ? QUEUED : this;
+    }
+}

@@ -1,0 +1,227 @@
+package dev.tempora.task.web;
+
+import dev.tempora.dispatch.WorkerPools;
+import dev.tempora.handler.HandlerRegistry;
+import dev.tempora.handler.InvalidArgumentsException;
+import dev.tempora.outbound.OutboundPolicy;
+import dev.tempora.support.Durations;
+import dev.tempora.support.FieldProblem;
+import dev.tempora.support.InvalidRequestException;
+import dev.tempora.support.Timestamps;
+import dev.tempora.task.NewTask;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.NullNode;
+
+/**
+ * Reads a submission, checking every field and reporting all problems at once, each naming its
+ * field. Unknown fields are refused too: a misspelt {@code "runat"} must not silently mean "now".
+ */
+@Component
+class SubmitRequestParser {
+
+    private static final Set<String> FIELDS =
+            Set.of("handler", "args", "delay", "runAt", "priority", "timeout", "callbackUrl", "pool", "labels");
+
+    private final HandlerRegistry handlers;
+    private final WorkerPools pools;
+    private final OutboundPolicy outbound;
+    private final ObjectMapper json;
+
+    SubmitRequestParser(HandlerRegistry handlers, WorkerPools pools, OutboundPolicy outbound, ObjectMapper json) {
+        this.handlers = handlers;
+        this.pools = pools;
+        this.outbound = outbound;
+        this.json = json;
+    }
+
+    NewTask parse(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw new InvalidRequestException("body", "must be a JSON object");
+        }
+        var problems = new ArrayList<FieldProblem>();
+        for (var name : body.propertyNames()) {
+            if (!FIELDS.contains(name)) {
+                problems.add(new FieldProblem(name, "is not a known field; known are " + FIELDS));
+            }
+        }
+        var args = body.get("args") == null ? NullNode.getInstance() : body.get("args");
+        var handler = handler(body.get("handler"), args, problems);
+        var delay = delay(body.get("delay"), problems);
+        var runAt = runAt(body.get("runAt"), problems);
+        if (delay != null && runAt != null) {
+            problems.add(new FieldProblem("runAt", "give at most one of delay and runAt"));
+        }
+        var priority = priority(body.get("priority"), problems);
+        var timeout = timeout(body.get("timeout"), problems);
+        var callbackUrl = callbackUrl(body.get("callbackUrl"), problems);
+        var pool = pool(body.get("pool"), problems);
+        var labels = labels(body.get("labels"), problems);
+        if (!problems.isEmpty()) {
+            throw new InvalidRequestException(problems);
+        }
+        return new NewTask(
+                handler,
+                args.isNull() ? null : json.writeValueAsString(args),
+                delay,
+                runAt,
+                priority,
+                timeout,
+                callbackUrl,
+                pool,
+                labels);
+    }
+
+    private String handler(JsonNode node, JsonNode args, List<FieldProblem> problems) {
+        if (node == null || node.isNull()) {
+            problems.add(new FieldProblem("handler", "is required"));
+            return null;
+        }
+        if (!node.isString()) {
+            problems.add(new FieldProblem("handler", "must be a string"));
+            return null;
+        }
+        var handler = handlers.find(node.asString());
+        if (handler.isEmpty()) {
+            problems.add(new FieldProblem(
+                    "handler",
+                    "'%s' is not a registered handler (see GET /api/v1/handlers)".formatted(node.asString())));
+            return null;
+        }
+        try {
+            handler.get().validate(args);
+        } catch (InvalidArgumentsException invalid) {
+            problems.add(new FieldProblem(invalid.field(), invalid.getMessage()));
+        }
+        return node.asString();
+    }
+
+    private static Duration delay(JsonNode node, List<FieldProblem> problems) {
+        var delay = duration("delay", node, problems);
+        if (delay != null && delay.isNegative()) {
+            problems.add(new FieldProblem("delay", "must be >= 0"));
+            return null;
+        }
+        return delay;
+    }
+
+    private static Duration timeout(JsonNode node, List<FieldProblem> problems) {
+        var timeout = duration("timeout", node, problems);
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            problems.add(new FieldProblem("timeout", "must be > 0"));
+            return null;
+        }
+        return timeout;
+    }
+
+    private static Duration duration(String field, JsonNode node, List<FieldProblem> problems) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        try {
+            return Durations.fromJson(node);
+        } catch (IllegalArgumentException invalid) {
+            problems.add(new FieldProblem(field, invalid.getMessage()));
+            return null;
+        }
+    }
+
+    private static Instant runAt(JsonNode node, List<FieldProblem> problems) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isString()) {
+            problems.add(new FieldProblem("runAt", "must be an RFC 3339 timestamp string"));
+            return null;
+        }
+        try {
+            return Timestamps.parse(node.asString());
+        } catch (IllegalArgumentException invalid) {
+            problems.add(new FieldProblem("runAt", invalid.getMessage()));
+            return null;
+        }
+    }
+
+    private static int priority(JsonNode node, List<FieldProblem> problems) {
+        if (node == null || node.isNull()) {
+            return 0;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+            problems.add(new FieldProblem("priority", "must be an integer (32-bit); lower runs first"));
+            return 0;
+        }
+        return node.intValue();
+    }
+
+    private URI callbackUrl(JsonNode node, List<FieldProblem> problems) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isString()) {
+            problems.add(new FieldProblem("callbackUrl", "must be an absolute http or https URL"));
+            return null;
+        }
+        try {
+            var url = new URI(node.asString());
+            var refusal = outbound.refuseUrl(url);
+            if (refusal.isPresent()) {
+                problems.add(new FieldProblem("callbackUrl", refusal.get()));
+                return null;
+            }
+            if (node.asString().length() > 2048) {
+                problems.add(new FieldProblem("callbackUrl", "must be at most 2048 characters"));
+                return null;
+            }
+            return url;
+        } catch (URISyntaxException malformed) {
+            problems.add(new FieldProblem("callbackUrl", "is not a valid URL: " + malformed.getReason()));
+            return null;
+        }
+    }
+
+    private String pool(JsonNode node, List<FieldProblem> problems) {
+        if (node == null || node.isNull()) {
+            return WorkerPools.DEFAULT;
+        }
+        if (!node.isString() || !pools.exists(node.asString())) {
+            problems.add(new FieldProblem("pool", "must be a configured pool (see GET /api/v1/pools)"));
+            return WorkerPools.DEFAULT;
+        }
+        return node.asString();
+    }
+
+    private static Map<String, String> labels(JsonNode node, List<FieldProblem> problems) {
+        var labels = new LinkedHashMap<String, String>();
+        if (node == null || node.isNull()) {
+            return labels;
+        }
+        if (!node.isObject()) {
+            problems.add(new FieldProblem("labels", "must be an object of string values"));
+            return labels;
+        }
+        for (var label : node.properties()) {
+            var field = "labels." + label.getKey();
+            if (label.getKey().isEmpty()
+                    || label.getKey().length() > 200
+                    || label.getKey().contains(":")) {
+                problems.add(new FieldProblem(field, "names must be 1 to 200 characters, without ':'"));
+            } else if (!label.getValue().isString()
+                    || label.getValue().asString().length() > 1000) {
+                problems.add(new FieldProblem(field, "must be a string of at most 1000 characters"));
+            } else {
+                labels.put(label.getKey(), label.getValue().asString());
+            }
+        }
+        return labels;
+    }
+}

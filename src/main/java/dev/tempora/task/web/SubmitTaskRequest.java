@@ -1,0 +1,47 @@
+package dev.tempora.task.web;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.Map;
+
+/**
+ * The body of {@code POST /api/v1/tasks}, for the OpenAPI document. The body is read by
+ * {@link SubmitRequestParser}, which accepts the flexible forms (a duration as a string or a
+ * number) and reports every invalid field at once.
+ */
+@Schema(name = "SubmitTask")
+record SubmitTaskRequest(
+        @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "A registered handler", example = "sleep")
+        String handler,
+
+        @Schema(description = "The handler's arguments, any JSON", example = "{\"seconds\": 2, \"result\": \"hi\"}")
+        Object args,
+
+        @Schema(
+                description = "Run after this long (ISO-8601 string or number of seconds, >= 0); not with runAt",
+                oneOf = {String.class, Double.class},
+                example = "PT5S")
+        Object delay,
+
+        @Schema(
+                description = "Run at this RFC 3339 instant (past: due now); not with delay",
+                example = "2026-11-22T10:00:05.000Z")
+        String runAt,
+
+        @Schema(description = "Lower runs first; default 0", example = "0")
+        Integer priority,
+
+        @Schema(
+                description = "Fail with TimeoutException after this long (> 0)",
+                oneOf = {String.class, Double.class},
+                example = "PT30S")
+        Object timeout,
+
+        @Schema(
+                description = "Absolute http(s) URL that hears of the task's end",
+                example = "https://example.org/hooks/tempora")
+        String callbackUrl,
+
+        @Schema(description = "A configured pool; default \"default\"", example = "default")
+        String pool,
+
+        @Schema(example = "{\"team\": \"billing\"}") Map<String, String> labels) {}
