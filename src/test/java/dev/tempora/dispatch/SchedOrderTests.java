@@ -1,0 +1,152 @@
+package dev.tempora.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import dev.tempora.TestHandlers;
+import dev.tempora.support.Timestamps;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
+
+/**
+ * The sched rule of the contract, end to end over HTTP on a pool of one worker: instant tasks
+ * start in the order Python's {@code sched.scheduler} runs the same events, and a backlog drains
+ * by priority, then runAt, then submission.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "tempora.pools.default.size=1")
+@Import(TestHandlers.class)
+class SchedOrderTests {
+
+    @LocalServerPort
+    int port;
+
+    Api api;
+
+    @BeforeEach
+    void setUp() {
+        api = new Api(port);
+        TestHandlers.reset();
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4})
+    void instantTasksStartInTheOrderPythonSchedRunsThem(long seed) {
+        var random = new Random(seed);
+        var reference = new SchedReference();
+        // Leave time to submit everything before the first is due.
+        var base = Instant.now().plusMillis(1500);
+        int events = 24;
+        var names = new ArrayList<String>();
+        for (int i = 0; i < events; i++) {
+            // Few distinct instants and priorities, so that ties on both are common.
+            long offsetMillis = random.nextInt(6) * 80L;
+            int priority = random.nextInt(5) - 2;
+            var name = "e" + i;
+            names.add(name);
+            reference.enterabs(offsetMillis, priority, name);
+            api.submit("""
+                    {"handler": "record", "args": {"name": "%s"}, "runAt": "%s", "priority": %d}""".formatted(name, Timestamps.format(base.plusMillis(offsetMillis)), priority));
+        }
+        assertThat(Instant.now()).as("all submitted before the first is due").isBefore(base);
+
+        awaitStarted(events);
+
+        assertThat(TestHandlers.started()).containsExactlyElementsOf(reference.run());
+    }
+
+    @Test
+    void backlogDrainsByPriorityThenRunAtThenSubmission() {
+        TestHandlers.reset();
+        var blocker = api.submit("""
+                {"handler": "block", "args": {"name": "blocker", "gate": "backlog"}}""");
+        awaitStarted(1);
+
+        var now = Instant.now();
+        record Waiting(String name, int priority, Instant runAt, int order) {}
+        var waiting = new ArrayList<Waiting>();
+        var random = new Random(7);
+        for (int i = 0; i < 20; i++) {
+            var runAt = now.minusMillis(random.nextInt(3) * 1000L);
+            int priority = random.nextInt(4) - 1;
+            waiting.add(new Waiting("w" + i, priority, runAt, i));
+            api.submit("""
+                    {"handler": "record", "args": {"name": "w%d"}, "runAt": "%s", "priority": %d}""".formatted(i, Timestamps.format(runAt), priority));
+        }
+        // All are due and waiting for the one busy worker.
+        assertThat(api.get("/api/v1/tasks?state=QUEUED&limit=500")
+                        .body()
+                        .path("items")
+                        .size())
+                .isEqualTo(20);
+
+        TestHandlers.open("backlog");
+        awaitStarted(21);
+        assertThat(api.await(blocker, Duration.ofSeconds(5)).path("state").asString())
+                .isEqualTo("SUCCEEDED");
+
+        var expected = waiting.stream()
+                .sorted(Comparator.comparingInt(Waiting::priority)
+                        .thenComparing(Waiting::runAt)
+                        .thenComparingInt(Waiting::order))
+                .map(Waiting::name)
+                .toList();
+        assertThat(TestHandlers.started().subList(1, 21)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void queueShowsQueuedByBacklogRuleThenScheduledBySchedRule() {
+        TestHandlers.reset();
+        api.submit("""
+                {"handler": "block", "args": {"name": "blocker", "gate": "queue"}}""");
+        awaitStarted(1);
+        var now = Instant.now();
+        var later = now.plusSeconds(3600);
+        var a = api.submit(task(later.plusSeconds(1), 0));
+        var b = api.submit(task(later, 5));
+        var c = api.submit(task(now.minusSeconds(1), 2));
+        var d = api.submit(task(now.minusSeconds(2), 1));
+        var e = api.submit(task(later, -5));
+
+        var items = api.get("/api/v1/queue").body().path("items");
+        var ids = new ArrayList<String>();
+        items.forEach(item -> ids.add(item.path("id").asString()));
+        assertThat(ids).containsExactly(d, c, e, b, a);
+        assertThat(items.get(0).path("state").asString()).isEqualTo("QUEUED");
+        assertThat(items.get(2).path("state").asString()).isEqualTo("SCHEDULED");
+        TestHandlers.open("queue");
+        for (var id : List.of(a, b, e)) {
+            api.post("/api/v1/tasks/" + id + "/cancel");
+        }
+    }
+
+    private static String task(Instant runAt, int priority) {
+        return """
+                {"handler": "record", "runAt": "%s", "priority": %d}""".formatted(Timestamps.format(runAt), priority);
+    }
+
+    private static void awaitStarted(int count) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (TestHandlers.started().size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("only " + TestHandlers.started().size() + " of " + count + " started");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,340 @@
+package dev.tempora.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import dev.tempora.TestHandlers;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
+import tools.jackson.databind.JsonNode;
+
+/** Every state of the task resource and every cancel case of the contract, over real HTTP. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@Import(TestHandlers.class)
+class TaskLifecycleTests {
+
+    @LocalServerPort
+    int port;
+
+    Api api;
+
+    @BeforeEach
+    void setUp() {
+        api = new Api(port);
+        TestHandlers.reset();
+    }
+
+    @Test
+    void delayedTaskIsScheduledThenSucceedsWithItsResult() {
+        var submitted = api.post("/api/v1/tasks", """
+                {"handler": "sleep", "args": {"seconds": 0.2, "result": {"answer": 42}}, "delay": 0.3,
+                 "priority": 3, "labels": {"team": "billing"}}""");
+        assertThat(submitted.status()).isEqualTo(201);
+        var id = submitted.body().path("id").asString();
+        assertThat(submitted.header("Location")).isEqualTo("/api/v1/tasks/" + id);
+        assertThat(submitted.body().path("state").asString()).isEqualTo("SCHEDULED");
+        assertThat(submitted.body().path("done").asBoolean()).isFalse();
+        assertThat(submitted.body().path("priority").asInt()).isEqualTo(3);
+        assertThat(submitted.body().path("labels").path("team").asString()).isEqualTo("billing");
+        var createdAt = Instant.parse(submitted.body().path("createdAt").asString());
+        var runAt = Instant.parse(submitted.body().path("runAt").asString());
+        assertThat(Duration.between(createdAt, runAt)).isEqualTo(Duration.ofMillis(300));
+
+        var done = api.await(id, Duration.ofSeconds(5));
+        assertThat(done.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(done.path("done").asBoolean()).isTrue();
+        assertThat(done.path("running").asBoolean()).isFalse();
+        assertThat(done.path("cancelled").asBoolean()).isFalse();
+        assertThat(done.path("result").path("answer").asInt()).isEqualTo(42);
+        assertThat(done.path("attempts").asInt()).isEqualTo(1);
+        var startedAt = Instant.parse(done.path("startedAt").asString());
+        assertThat(startedAt).isAfterOrEqualTo(runAt);
+        assertThat(Instant.parse(done.path("finishedAt").asString())).isAfter(startedAt);
+
+        var result = api.get("/api/v1/tasks/" + id + "/result");
+        assertThat(result.status()).isEqualTo(200);
+        assertThat(result.text()).isEqualTo("{\"answer\":42}");
+    }
+
+    @Test
+    void runningTaskReportsRunning() {
+        var id = api.submit("""
+                {"handler": "block", "args": {"gate": "running"}}""");
+        var running = awaitState(id, "RUNNING");
+        assertThat(running.path("running").asBoolean()).isTrue();
+        assertThat(running.path("done").asBoolean()).isFalse();
+        assertThat(running.path("startedAt").isString()).isTrue();
+        TestHandlers.open("running");
+        assertThat(api.await(id, Duration.ofSeconds(5)).path("result").asString())
+                .isEqualTo("released");
+    }
+
+    @Test
+    void dueTaskWaitingForAWorkerIsQueued() {
+        var past = api.post("/api/v1/tasks", """
+                {"handler": "echo", "runAt": "2020-01-01T00:00:00Z", "args": [1, 2]}""");
+        assertThat(past.body().path("state").asString()).isIn("QUEUED", "RUNNING", "SUCCEEDED");
+        assertThat(api.await(past.body().path("id").asString(), Duration.ofSeconds(5))
+                        .path("result")
+                        .toString())
+                .isEqualTo("[1,2]");
+    }
+
+    @Test
+    void failingHandlerFailsTheTaskWithItsException() {
+        var id = api.submit("""
+                {"handler": "fail", "args": {"message": "boom"}}""");
+        var failed = api.await(id, Duration.ofSeconds(5));
+        assertThat(failed.path("state").asString()).isEqualTo("FAILED");
+        assertThat(failed.path("done").asBoolean()).isTrue();
+        assertThat(failed.path("exception").path("message").asString()).isEqualTo("boom");
+        assertThat(failed.path("exception").path("type").asString()).isEqualTo("HandlerFailure");
+        assertThat(failed.path("exception").path("stackTrace").asString()).contains("FailHandler");
+
+        var result = api.get("/api/v1/tasks/" + id + "/result");
+        assertThat(result.status()).isEqualTo(409);
+        assertThat(result.contentType()).startsWith("application/problem+json");
+        assertThat(result.body().path("state").asString()).isEqualTo("FAILED");
+        assertThat(result.body().path("exception").path("message").asString()).isEqualTo("boom");
+    }
+
+    @Test
+    void timeoutInterruptsTheHandlerAndFailsWithTimeoutException() {
+        var id = api.submit("""
+                {"handler": "block", "args": {"gate": "never"}, "timeout": "PT0.3S"}""");
+        var failed = api.await(id, Duration.ofSeconds(5));
+        assertThat(failed.path("state").asString()).isEqualTo("FAILED");
+        assertThat(failed.path("exception").path("type").asString()).isEqualTo("TimeoutException");
+        assertThat(failed.path("timeout").asString()).isEqualTo("PT0.3S");
+        assertThat(Duration.between(
+                        Instant.parse(failed.path("startedAt").asString()),
+                        Instant.parse(failed.path("finishedAt").asString())))
+                .isBetween(Duration.ofMillis(300), Duration.ofSeconds(3));
+        awaitCondition(() -> TestHandlers.interrupted().contains(id));
+    }
+
+    @Test
+    void timeoutFailsTheTaskEvenIfTheHandlerIgnoresInterrupts() {
+        var id = api.submit("""
+                {"handler": "stubborn", "args": {"millis": 1500}, "timeout": 0.2}""");
+        var failed = api.await(id, Duration.ofSeconds(1));
+        assertThat(failed.path("state").asString()).isEqualTo("FAILED");
+        assertThat(failed.path("exception").path("type").asString()).isEqualTo("TimeoutException");
+        sleep(1600);
+        // What the handler returned later is discarded.
+        var later = api.get("/api/v1/tasks/" + id).body();
+        assertThat(later.path("state").asString()).isEqualTo("FAILED");
+        assertThat(later.path("result").isNull()).isTrue();
+    }
+
+    @Test
+    void cancelBeforeStartMeansItNeverRuns() {
+        var id = api.submit("""
+                {"handler": "record", "args": {"name": "never"}, "delay": 0.5}""");
+        var cancelled = api.post("/api/v1/tasks/" + id + "/cancel");
+        assertThat(cancelled.status()).isEqualTo(200);
+        assertThat(cancelled.body().path("state").asString()).isEqualTo("CANCELLED");
+        assertThat(cancelled.body().path("cancelled").asBoolean()).isTrue();
+        assertThat(cancelled.body().path("done").asBoolean()).isTrue();
+        sleep(800);
+        assertThat(TestHandlers.started()).doesNotContain("never");
+        assertThat(api.get("/api/v1/tasks/" + id).body().path("attempts").asInt())
+                .isZero();
+
+        var again = api.post("/api/v1/tasks/" + id + "/cancel?mayInterruptIfRunning=true");
+        assertThat(again.status()).as("cancel is idempotent").isEqualTo(200);
+        var result = api.get("/api/v1/tasks/" + id + "/result");
+        assertThat(result.status()).isEqualTo(409);
+        assertThat(result.body().path("state").asString()).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void cancelOfQueuedTaskMeansItNeverRuns() {
+        try {
+            api.patch("/api/v1/pools/default", "{\"size\": 1}");
+            api.submit("""
+                    {"handler": "block", "args": {"gate": "queued"}}""");
+            awaitCondition(() -> TestHandlers.started().size() == 1);
+            var id = api.submit("""
+                    {"handler": "record", "args": {"name": "queued"}}""");
+            assertThat(api.get("/api/v1/tasks/" + id).body().path("state").asString())
+                    .isEqualTo("QUEUED");
+            assertThat(api.post("/api/v1/tasks/" + id + "/cancel")
+                            .body()
+                            .path("state")
+                            .asString())
+                    .isEqualTo("CANCELLED");
+            TestHandlers.open("queued");
+            sleep(300);
+            assertThat(TestHandlers.started()).doesNotContain("queued");
+        } finally {
+            api.patch("/api/v1/pools/default", "{\"size\": 6}");
+        }
+    }
+
+    @Test
+    void cancelWithoutInterruptRefusesRunningTask() {
+        var id = api.submit("""
+                {"handler": "block", "args": {"gate": "refuse"}}""");
+        awaitState(id, "RUNNING");
+        var refused = api.post("/api/v1/tasks/" + id + "/cancel?mayInterruptIfRunning=false");
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.body().path("state").asString()).isEqualTo("RUNNING");
+        TestHandlers.open("refuse");
+        assertThat(api.await(id, Duration.ofSeconds(5)).path("state").asString())
+                .isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void cancelWithInterruptStopsRunningTaskAndDiscardsItsResult() {
+        var id = api.submit("""
+                {"handler": "block", "args": {"gate": "interrupt"}}""");
+        awaitState(id, "RUNNING");
+        var cancelled = api.post("/api/v1/tasks/" + id + "/cancel?mayInterruptIfRunning=true");
+        assertThat(cancelled.status()).isEqualTo(200);
+        assertThat(cancelled.body().path("state").asString()).isEqualTo("CANCELLED");
+        awaitCondition(() -> TestHandlers.interrupted().contains(id));
+        sleep(200);
+        var after = api.get("/api/v1/tasks/" + id).body();
+        assertThat(after.path("state").asString()).isEqualTo("CANCELLED");
+        assertThat(after.path("attempts").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void cancelOfEndedTaskIsAConflict() {
+        var succeeded = api.submit("{\"handler\": \"echo\"}");
+        api.await(succeeded, Duration.ofSeconds(5));
+        var failed = api.submit("{\"handler\": \"fail\"}");
+        api.await(failed, Duration.ofSeconds(5));
+        for (var id : new String[] {succeeded, failed}) {
+            var refused = api.post("/api/v1/tasks/" + id + "/cancel?mayInterruptIfRunning=true");
+            assertThat(refused.status()).isEqualTo(409);
+            assertThat(refused.contentType()).startsWith("application/problem+json");
+        }
+    }
+
+    @Test
+    void cancelRacingStartHasExactlyOneWinner() throws Exception {
+        try (var pool = Executors.newFixedThreadPool(2)) {
+            for (int round = 0; round < 40; round++) {
+                var name = "race" + round;
+                var dueAt = Instant.now().plusMillis(150);
+                var id = api.submit("""
+                        {"handler": "record", "args": {"name": "%s"}, "runAt": "%s"}""".formatted(name, dueAt));
+                var cancel = CompletableFuture.supplyAsync(
+                        () -> {
+                            sleepUntil(dueAt.minusNanos((long) (Math.random() * 2_000_000)));
+                            return api.post("/api/v1/tasks/" + id + "/cancel");
+                        },
+                        pool);
+                var answer = cancel.get(10, TimeUnit.SECONDS);
+                var task = api.await(id, Duration.ofSeconds(5));
+                boolean ran = TestHandlers.started().contains(name);
+                if (answer.status() == 200) {
+                    assertThat(task.path("state").asString()).isEqualTo("CANCELLED");
+                    assertThat(task.path("attempts").asInt()).isZero();
+                    assertThat(ran).as("a cancelled task never runs").isFalse();
+                } else {
+                    assertThat(answer.status()).isEqualTo(409);
+                    assertThat(task.path("state").asString()).isEqualTo("SUCCEEDED");
+                    assertThat(task.path("attempts").asInt()).isEqualTo(1);
+                    assertThat(TestHandlers.started().stream().filter(name::equals))
+                            .as("ran exactly once")
+                            .hasSize(1);
+                }
+            }
+        }
+    }
+
+    @Test
+    void longPollAnswersWhenTheTaskEnds() {
+        var id = api.submit("""
+                {"handler": "sleep", "args": {"seconds": 0.5, "result": "late"}}""");
+        long start = System.nanoTime();
+        var done = api.get("/api/v1/tasks/" + id + "?wait=PT10S").body();
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(done.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(tookMillis).isBetween(300L, 5_000L);
+    }
+
+    @Test
+    void longPollAnswersWithCurrentStateWhenTheWaitRunsOut() {
+        var id = api.submit("""
+                {"handler": "echo", "delay": 3600}""");
+        long start = System.nanoTime();
+        var waited = api.get("/api/v1/tasks/" + id + "?wait=0.3");
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(waited.status()).isEqualTo(200);
+        assertThat(waited.body().path("state").asString()).isEqualTo("SCHEDULED");
+        assertThat(tookMillis).isBetween(250L, 5_000L);
+        api.post("/api/v1/tasks/" + id + "/cancel");
+    }
+
+    @Test
+    void resultOfUnfinishedTaskIsAcceptedWithRetryAfter() {
+        var id = api.submit("""
+                {"handler": "echo", "delay": 30}""");
+        var pending = api.get("/api/v1/tasks/" + id + "/result?wait=PT0.1S");
+        assertThat(pending.status()).isEqualTo(202);
+        assertThat(Integer.parseInt(pending.header("Retry-After"))).isBetween(1, 60);
+        assertThat(pending.body().path("id").asString()).isEqualTo(id);
+        api.post("/api/v1/tasks/" + id + "/cancel");
+    }
+
+    @Test
+    void resultWaitsForTheValue() {
+        var id = api.submit("""
+                {"handler": "sleep", "args": {"seconds": 0.3, "result": null}}""");
+        var result = api.get("/api/v1/tasks/" + id + "/result?wait=PT5S");
+        assertThat(result.status()).isEqualTo(200);
+        assertThat(result.text()).isEqualTo("null");
+    }
+
+    private JsonNode awaitState(String id, String state) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            var task = api.get("/api/v1/tasks/" + id).body();
+            if (task.path("state").asString().equals(state)) {
+                return task;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("task " + id + " is " + task.path("state") + ", not " + state);
+            }
+            sleep(10);
+        }
+    }
+
+    private static void awaitCondition(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met in time");
+            }
+            sleep(10);
+        }
+    }
+
+    private static void sleepUntil(Instant instant) {
+        long millis = Duration.between(Instant.now(), instant).toMillis();
+        if (millis > 0) {
+            sleep(millis);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
