@@ -1,0 +1,205 @@
+package dev.tempora.task.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import java.net.http.HttpRequest;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** Bad input gets a 4xx problem naming the field, stores nothing, and never a 5xx. */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "tempora.api.max-body-size=64KB")
+class TaskApiValidationTests {
+
+    @LocalServerPort
+    int port;
+
+    Api api;
+
+    @BeforeEach
+    void setUp() {
+        api = new Api(port);
+    }
+
+    static Stream<Arguments> invalidSubmissions() {
+        return Stream.of(
+                Arguments.of("missing handler", "{}", "handler"),
+                Arguments.of("null handler", "{\"handler\": null}", "handler"),
+                Arguments.of("unknown handler", "{\"handler\": \"nope\"}", "handler"),
+                Arguments.of("handler not a string", "{\"handler\": 5}", "handler"),
+                Arguments.of(
+                        "both delay and runAt",
+                        "{\"handler\": \"echo\", \"delay\": 1, \"runAt\": \"2030-01-01T00:00:00Z\"}",
+                        "runAt"),
+                Arguments.of("negative delay", "{\"handler\": \"echo\", \"delay\": -1}", "delay"),
+                Arguments.of("negative ISO delay", "{\"handler\": \"echo\", \"delay\": \"-PT1S\"}", "delay"),
+                Arguments.of("delay not a duration", "{\"handler\": \"echo\", \"delay\": \"soon\"}", "delay"),
+                Arguments.of("delay wrong type", "{\"handler\": \"echo\", \"delay\": true}", "delay"),
+                Arguments.of("huge delay", "{\"handler\": \"echo\", \"delay\": 1e300}", "delay"),
+                Arguments.of("runAt not a timestamp", "{\"handler\": \"echo\", \"runAt\": \"tomorrow\"}", "runAt"),
+                Arguments.of(
+                        "runAt without offset", "{\"handler\": \"echo\", \"runAt\": \"2030-01-01T00:00:00\"}", "runAt"),
+                Arguments.of("runAt wrong type", "{\"handler\": \"echo\", \"runAt\": 12345}", "runAt"),
+                Arguments.of("priority fraction", "{\"handler\": \"echo\", \"priority\": 1.5}", "priority"),
+                Arguments.of("priority string", "{\"handler\": \"echo\", \"priority\": \"high\"}", "priority"),
+                Arguments.of("priority too big", "{\"handler\": \"echo\", \"priority\": 3000000000}", "priority"),
+                Arguments.of("zero timeout", "{\"handler\": \"echo\", \"timeout\": 0}", "timeout"),
+                Arguments.of("negative timeout", "{\"handler\": \"echo\", \"timeout\": \"-PT1S\"}", "timeout"),
+                Arguments.of("unknown pool", "{\"handler\": \"echo\", \"pool\": \"gpu\"}", "pool"),
+                Arguments.of("pool wrong type", "{\"handler\": \"echo\", \"pool\": 1}", "pool"),
+                Arguments.of(
+                        "malformed callback",
+                        "{\"handler\": \"echo\", \"callbackUrl\": \"http://exa mple\"}",
+                        "callbackUrl"),
+                Arguments.of(
+                        "relative callback", "{\"handler\": \"echo\", \"callbackUrl\": \"/hooks\"}", "callbackUrl"),
+                Arguments.of(
+                        "ftp callback",
+                        "{\"handler\": \"echo\", \"callbackUrl\": \"ftp://example.org/x\"}",
+                        "callbackUrl"),
+                Arguments.of("labels not an object", "{\"handler\": \"echo\", \"labels\": [\"a\"]}", "labels"),
+                Arguments.of("label not a string", "{\"handler\": \"echo\", \"labels\": {\"team\": 1}}", "labels.team"),
+                Arguments.of("unknown field", "{\"handler\": \"echo\", \"runat\": \"2030-01-01T00:00:00Z\"}", "runat"),
+                Arguments.of("body not an object", "[1, 2]", "body"),
+                Arguments.of("malformed JSON", "{\"handler\": ", "body"),
+                Arguments.of("empty body", "", "body"),
+                Arguments.of(
+                        "sleep seconds not a number",
+                        "{\"handler\": \"sleep\", \"args\": {\"seconds\": \"x\"}}",
+                        "args.seconds"),
+                Arguments.of("http without url", "{\"handler\": \"http\", \"args\": {}}", "args.url"),
+                Arguments.of(
+                        "http bad method",
+                        "{\"handler\": \"http\", \"args\": {\"url\": \"http://127.0.0.1/\", \"method\": \"BREW\"}}",
+                        "args.method"),
+                Arguments.of(
+                        "http non-http url",
+                        "{\"handler\": \"http\", \"args\": {\"url\": \"file:///etc/passwd\"}}",
+                        "args.url"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidSubmissions")
+    void invalidSubmissionIsA400NamingTheFieldAndStoresNothing(String why, String body, String field) {
+        long before = storedTasks();
+        var response = api.post("/api/v1/tasks", body);
+        assertThat(response.status()).as(response.text()).isEqualTo(400);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(response.body().path("type").asString()).isEqualTo("urn:tempora:problem:invalid-request");
+        assertThat(response.body().path("title").asString()).isNotBlank();
+        assertThat(response.body().path("status").asInt()).isEqualTo(400);
+        assertThat(response.body().path("detail").asString()).isNotBlank();
+        assertThat(response.errorFields()).contains(field);
+        assertThat(response.text()).doesNotContain("Exception", "at dev.tempora");
+        assertThat(storedTasks()).isEqualTo(before);
+    }
+
+    @Test
+    void everyInvalidFieldIsReportedAtOnce() {
+        var response = api.post("/api/v1/tasks", """
+                {"handler": "nope", "delay": -1, "priority": "x", "pool": "gpu"}""");
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.errorFields()).containsExactlyInAnyOrder("handler", "delay", "priority", "pool");
+    }
+
+    @Test
+    void bodyOverTheLimitIsA413() {
+        var big = "{\"handler\": \"echo\", \"args\": \"" + "x".repeat(70 * 1024) + "\"}";
+        long before = storedTasks();
+        var response = api.post("/api/v1/tasks", big);
+        assertThat(response.status()).isEqualTo(413);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(storedTasks()).isEqualTo(before);
+    }
+
+    @Test
+    void chunkedBodyOverTheLimitIsA413() {
+        var big = ("{\"handler\": \"echo\", \"args\": \"" + "x".repeat(70 * 1024) + "\"}").getBytes();
+        var response = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))));
+        assertThat(response.status()).isEqualTo(413);
+    }
+
+    @Test
+    void wrongContentTypeIsA415Problem() {
+        var response = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks"))
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"handler\": \"echo\"}")));
+        assertThat(response.status()).isEqualTo(415);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+    }
+
+    @Test
+    void unknownOrMalformedIdIsA404Problem() {
+        for (var id : new String[] {"0193a5b4-0000-7000-8000-000000000000", "not-an-id", "%20"}) {
+            for (var path : new String[] {"", "/result"}) {
+                var response = api.get("/api/v1/tasks/" + id + path);
+                assertThat(response.status()).as(id + path).isEqualTo(404);
+                assertThat(response.contentType()).startsWith("application/problem+json");
+            }
+            assertThat(api.post("/api/v1/tasks/" + id + "/cancel").status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void invalidQueryParametersAre400sNamingTheParameter() {
+        var id = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
+        assertThat(api.get("/api/v1/tasks/" + id + "?wait=forever").errorFields())
+                .containsExactly("wait");
+        assertThat(api.get("/api/v1/tasks/" + id + "?wait=PT61S").errorFields()).containsExactly("wait");
+        assertThat(api.get("/api/v1/tasks/" + id + "/result?wait=-1").errorFields())
+                .containsExactly("wait");
+        assertThat(api.post("/api/v1/tasks/" + id + "/cancel?mayInterruptIfRunning=maybe")
+                        .errorFields())
+                .containsExactly("mayInterruptIfRunning");
+        assertThat(api.get("/api/v1/tasks?limit=0").errorFields()).containsExactly("limit");
+        assertThat(api.get("/api/v1/tasks?limit=501").errorFields()).containsExactly("limit");
+        assertThat(api.get("/api/v1/tasks?limit=ten").errorFields()).containsExactly("limit");
+        assertThat(api.get("/api/v1/tasks?state=DONE").errorFields()).containsExactly("state");
+        assertThat(api.get("/api/v1/tasks?label=nocolon").errorFields()).containsExactly("label");
+        assertThat(api.get("/api/v1/tasks?cursor=!!!").errorFields()).containsExactly("cursor");
+        assertThat(api.get("/api/v1/queue?limit=0").errorFields()).containsExactly("limit");
+        api.post("/api/v1/tasks/" + id + "/cancel");
+    }
+
+    @Test
+    void unknownPathAndMethodAreProblems() {
+        var missing = api.get("/api/v1/nothing-here");
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.contentType()).startsWith("application/problem+json");
+        var method = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks")).DELETE());
+        assertThat(method.status()).isEqualTo(405);
+        assertThat(method.contentType()).startsWith("application/problem+json");
+    }
+
+    @Test
+    void poolResizeValidatesItsInput() {
+        assertThat(api.patch("/api/v1/pools/default", "{\"size\": 0}").errorFields())
+                .containsExactly("size");
+        assertThat(api.patch("/api/v1/pools/default", "{\"size\": 1025}").errorFields())
+                .containsExactly("size");
+        assertThat(api.patch("/api/v1/pools/default", "{\"size\": \"big\"}").errorFields())
+                .containsExactly("size");
+        assertThat(api.patch("/api/v1/pools/default", "{}").errorFields()).containsExactly("size");
+        assertThat(api.patch("/api/v1/pools/default", "{oops").errorFields()).containsExactly("body");
+        assertThat(api.patch("/api/v1/pools/nope", "{\"size\": 2}").status()).isEqualTo(404);
+    }
+
+    private long storedTasks() {
+        var counts = api.get("/api/v1/stats").body().path("tasks");
+        long total = 0;
+        for (var count : counts) {
+            total += count.asLong();
+        }
+        return total;
+    }
+}

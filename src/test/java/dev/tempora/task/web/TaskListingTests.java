@@ -1,0 +1,155 @@
+package dev.tempora.task.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+/** Listing for dashboards, handlers, pools, stats and the OpenAPI document. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class TaskListingTests {
+
+    @LocalServerPort
+    int port;
+
+    Api api;
+
+    @BeforeEach
+    void setUp() {
+        api = new Api(port);
+    }
+
+    @Test
+    void listsNewestFirstWithKeysetPaginationStableWhileTasksAreAdded() {
+        var label = "page-" + System.nanoTime();
+        var submitted = new ArrayList<String>();
+        for (int i = 0; i < 25; i++) {
+            submitted.add(api.submit("""
+                    {"handler": "echo", "delay": 3600, "labels": {"run": "%s"}}""".formatted(label)));
+        }
+        var seen = new ArrayList<String>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            var page = api.get(
+                            "/api/v1/tasks?limit=10&label=run:" + label + (cursor == null ? "" : "&cursor=" + cursor))
+                    .body();
+            page.path("items").forEach(item -> seen.add(item.path("id").asString()));
+            cursor = page.path("nextCursor").isNull()
+                    ? null
+                    : page.path("nextCursor").asString();
+            // Tasks added meanwhile are newer: they never shift the pages still to come.
+            api.submit("""
+                    {"handler": "echo", "delay": 3600, "labels": {"run": "%s"}}""".formatted(label));
+            pages++;
+        } while (cursor != null);
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).containsExactlyElementsOf(submitted.reversed());
+    }
+
+    @Test
+    void filtersByStateHandlerAndLabels() {
+        var tag = "filter-" + System.nanoTime();
+        var scheduled = api.submit("""
+                {"handler": "echo", "delay": 3600, "labels": {"t": "%s", "kind": "a"}}""".formatted(tag));
+        var succeeded = api.submit("""
+                {"handler": "echo", "labels": {"t": "%s", "kind": "b"}}""".formatted(tag));
+        var failed = api.submit("""
+                {"handler": "fail", "labels": {"t": "%s", "kind": "a"}}""".formatted(tag));
+        api.await(succeeded, Duration.ofSeconds(5));
+        api.await(failed, Duration.ofSeconds(5));
+
+        assertThat(ids("label=t:" + tag)).containsExactly(failed, succeeded, scheduled);
+        assertThat(ids("label=t:" + tag + "&label=kind:a")).containsExactly(failed, scheduled);
+        assertThat(ids("label=t:" + tag + "&state=SCHEDULED")).containsExactly(scheduled);
+        assertThat(ids("label=t:" + tag + "&state=SUCCEEDED&state=FAILED")).containsExactly(failed, succeeded);
+        assertThat(ids("label=t:" + tag + "&handler=fail")).containsExactly(failed);
+        assertThat(ids("label=t:" + tag + "&state=QUEUED")).isEmpty();
+        api.post("/api/v1/tasks/" + scheduled + "/cancel");
+        assertThat(ids("label=t:" + tag + "&state=cancelled")).containsExactly(scheduled);
+    }
+
+    @Test
+    void listsHandlers() {
+        var names = new HashSet<String>();
+        api.get("/api/v1/handlers").body().forEach(handler -> {
+            names.add(handler.path("name").asString());
+            assertThat(handler.path("description").asString()).isNotBlank();
+        });
+        assertThat(names).contains("sleep", "echo", "fail", "http");
+    }
+
+    @Test
+    void showsAndResizesPools() {
+        var pools = api.get("/api/v1/pools").body();
+        var pool = pools.get(0);
+        assertThat(pool.path("name").asString()).isEqualTo("default");
+        assertThat(pool.path("size").asInt())
+                .isEqualTo(Math.min(32, Runtime.getRuntime().availableProcessors() + 4));
+        for (var field : List.of("activeThreads", "queued", "completedTasks", "largestPoolSize")) {
+            assertThat(pool.has(field)).as(field).isTrue();
+        }
+        int original = pool.path("size").asInt();
+        var resized = api.patch("/api/v1/pools/default", "{\"size\": 3}");
+        assertThat(resized.status()).isEqualTo(200);
+        assertThat(resized.body().path("size").asInt()).isEqualTo(3);
+        assertThat(api.get("/api/v1/pools").body().get(0).path("size").asInt()).isEqualTo(3);
+        api.patch("/api/v1/pools/default", "{\"size\": %d}".formatted(original));
+    }
+
+    @Test
+    void statsCountTasksByStateAndReportLateness() {
+        var id = api.submit("{\"handler\": \"echo\"}");
+        api.await(id, Duration.ofSeconds(5));
+        var stats = api.get("/api/v1/stats").body();
+        for (var state : List.of("SCHEDULED", "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED")) {
+            assertThat(stats.path("tasks").path(state).isNumber()).as(state).isTrue();
+        }
+        assertThat(stats.path("tasks").path("SUCCEEDED").asLong()).isPositive();
+        assertThat(stats.path("pools").get(0).path("name").asString()).isEqualTo("default");
+        var lateness = stats.path("lateness");
+        assertThat(lateness.path("p50").asDouble()).isNotNegative();
+        assertThat(lateness.path("p99").asDouble())
+                .isGreaterThanOrEqualTo(lateness.path("p50").asDouble());
+        assertThat(lateness.path("max").asDouble())
+                .isGreaterThanOrEqualTo(lateness.path("p99").asDouble() * 0.9);
+    }
+
+    @Test
+    void openApiDocumentDescribesTheContract() {
+        var doc = api.get("/v3/api-docs");
+        assertThat(doc.status()).isEqualTo(200);
+        assertThat(doc.body().path("openapi").asString()).startsWith("3.1");
+        var paths = doc.body().path("paths");
+        for (var path : List.of(
+                "/api/v1/tasks",
+                "/api/v1/tasks/{id}",
+                "/api/v1/tasks/{id}/result",
+                "/api/v1/tasks/{id}/cancel",
+                "/api/v1/queue",
+                "/api/v1/handlers",
+                "/api/v1/pools",
+                "/api/v1/pools/{name}",
+                "/api/v1/stats")) {
+            assertThat(paths.has(path)).as(path).isTrue();
+        }
+        assertThat(paths.path("/api/v1/tasks").path("post").path("requestBody").toString())
+                .contains("SubmitTask");
+        assertThat(api.get("/swagger-ui/index.html").status()).isEqualTo(200);
+    }
+
+    private List<String> ids(String query) {
+        JsonNode page = api.get("/api/v1/tasks?" + query).body();
+        var ids = new ArrayList<String>();
+        page.path("items").forEach(item -> ids.add(item.path("id").asString()));
+        return ids;
+    }
+}
