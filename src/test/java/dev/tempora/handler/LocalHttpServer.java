@@ -1,0 +1,74 @@
+package dev.tempora.handler;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+
+/** A real HTTP server on loopback for tests of outbound requests. */
+final class LocalHttpServer implements AutoCloseable {
+
+    record Received(String method, String path, String contentType, String body) {}
+
+    final List<Received> received = new CopyOnWriteArrayList<>();
+    private final HttpServer server;
+
+    LocalHttpServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/json", exchange -> answer(exchange, 200, "application/json", "{\"ok\":true,\"n\":1}"));
+        server.createContext(
+                "/echo",
+                exchange -> answer(
+                        exchange,
+                        201,
+                        "text/plain",
+                        new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+        server.createContext("/broken", exchange -> answer(exchange, 500, "text/plain", "database on fire"));
+        server.createContext("/hang", exchange -> {
+            record(exchange, "");
+            try {
+                Thread.sleep(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        server.start();
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    private void answer(HttpExchange exchange, int status, String type, String body) throws IOException {
+        var requestBody = exchange.getRequestMethod().equals("GET")
+                ? ""
+                : new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        record(exchange, requestBody);
+        var bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", type);
+        exchange.getResponseHeaders().add("X-Test", "yes");
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    private void record(HttpExchange exchange, String body) {
+        received.add(new Received(
+                exchange.getRequestMethod(),
+                exchange.getRequestURI().getPath(),
+                exchange.getRequestHeaders().getFirst("Content-Type"),
+                body));
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,35 @@
+package dev.tempora.handler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** With {@code tempora.outbound.allow-private=false}, loopback and private addresses are refused. */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "tempora.outbound.allow-private=false")
+class PrivateAddressPolicyTests {
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void loopbackAndPrivateAddressesAreRefusedIncludingByHostName() throws Exception {
+        var api = new Api(port);
+        try (var server = new LocalHttpServer()) {
+            var viaName = server.url("/json").replace("127.0.0.1", "localhost");
+            for (var url : new String[] {server.url("/json"), viaName, "http://10.0.0.1/", "http://192.168.1.1/"}) {
+                var id = api.submit("""
+                        {"handler": "http", "args": {"url": "%s", "timeout": 2}}""".formatted(url));
+                var task = api.await(id, Duration.ofSeconds(10));
+                assertThat(task.path("state").asString()).as(url).isEqualTo("FAILED");
+                assertThat(task.path("exception").path("message").asString()).contains("outbound policy");
+            }
+            assertThat(server.received).isEmpty();
+        }
+    }
+}
