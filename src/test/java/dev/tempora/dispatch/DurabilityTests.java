@@ -1,0 +1,147 @@
+package dev.tempora.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import dev.tempora.TemporaProcess;
+import dev.tempora.support.Timestamps;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Crash and restart with real processes on one H2 file: what was answered 201 survives {@code kill
+ * -9}; overdue tasks run at once in sched order; a task that was RUNNING runs again; a graceful
+ * shutdown leaves interrupted tasks to run again.
+ */
+class DurabilityTests {
+
+    @TempDir
+    Path dir;
+
+    private String[] args(String... more) {
+        var all = new ArrayList<>(List.of(
+                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/tempora")
+                        + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0",
+                "--tempora.pools.default.size=1",
+                "--tempora.dispatch.shutdown-grace=PT0.5S"));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void killNineLosesNothingAndEveryTaskEndsAsTheContractSays() throws Exception {
+        String succeeded;
+        String failed;
+        String cancelled;
+        String far;
+        String running;
+        String soon;
+        var overdue = new ArrayList<String>();
+        var overduePriority = new ArrayList<Integer>();
+        Instant soonAt;
+        try (var first = TemporaProcess.start(dir, "first", args())) {
+            var api = first.api();
+            succeeded = api.submit("{\"handler\": \"echo\", \"args\": \"kept\"}");
+            assertThat(state(api.await(succeeded, Duration.ofSeconds(10)))).isEqualTo("SUCCEEDED");
+            failed = api.submit("{\"handler\": \"fail\", \"args\": {\"message\": \"kept\"}}");
+            assertThat(state(api.await(failed, Duration.ofSeconds(10)))).isEqualTo("FAILED");
+            cancelled = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
+            api.post("/api/v1/tasks/" + cancelled + "/cancel");
+            far = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
+            running = api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 1, \"result\": \"again\"}}");
+            awaitState(api, running, "RUNNING");
+            // Due while the process is down: they run at once after restart, in sched order.
+            var dueAt = Instant.now().plusMillis(1500);
+            int[] priorities = {3, -1, 2, 0, -1, 1};
+            for (int priority : priorities) {
+                overdue.add(api.submit("""
+                        {"handler": "echo", "runAt": "%s", "priority": %d}""".formatted(Timestamps.format(dueAt), priority)));
+                overduePriority.add(priority);
+            }
+            soonAt = Instant.now().plusSeconds(12);
+            soon = api.submit("{\"handler\": \"echo\", \"runAt\": \"%s\"}".formatted(Timestamps.format(soonAt)));
+            first.kill();
+        }
+        try (var second = TemporaProcess.start(dir, "second", args())) {
+            var api = second.api();
+            assertThat(second.log()).contains("were RUNNING when the previous process stopped");
+            assertThat(state(api.get("/api/v1/tasks/" + succeeded).body())).isEqualTo("SUCCEEDED");
+            assertThat(state(api.get("/api/v1/tasks/" + failed).body())).isEqualTo("FAILED");
+            assertThat(state(api.get("/api/v1/tasks/" + cancelled).body())).isEqualTo("CANCELLED");
+            assertThat(state(api.get("/api/v1/tasks/" + far).body())).isEqualTo("SCHEDULED");
+
+            var rerun = api.await(running, Duration.ofSeconds(20));
+            assertThat(state(rerun)).isEqualTo("SUCCEEDED");
+            assertThat(rerun.path("attempts").asInt())
+                    .as("ran again after the crash")
+                    .isEqualTo(2);
+            assertThat(rerun.path("result").asString()).isEqualTo("again");
+
+            var starts = new ArrayList<Instant>();
+            for (var id : overdue) {
+                var task = api.await(id, Duration.ofSeconds(20));
+                assertThat(state(task)).isEqualTo("SUCCEEDED");
+                assertThat(task.path("attempts").asInt()).isEqualTo(1);
+                starts.add(Instant.parse(task.path("startedAt").asString()));
+            }
+            var bySchedOrder = new ArrayList<Integer>();
+            for (int i = 0; i < overdue.size(); i++) {
+                bySchedOrder.add(i);
+            }
+            bySchedOrder.sort(
+                    Comparator.comparing((Integer i) -> overduePriority.get(i)).thenComparing(i -> i));
+            var byStart = new ArrayList<Integer>(bySchedOrder);
+            byStart.sort(Comparator.comparing(starts::get));
+            assertThat(byStart).as("overdue tasks start in sched order").isEqualTo(bySchedOrder);
+
+            var soonTask = api.await(soon, Duration.ofSeconds(30));
+            assertThat(state(soonTask)).isEqualTo("SUCCEEDED");
+            assertThat(Instant.parse(soonTask.path("startedAt").asString())).isAfterOrEqualTo(soonAt);
+        }
+    }
+
+    @Test
+    void gracefulShutdownInterruptsLongTasksAndTheyRunAgainAfterRestart() throws Exception {
+        String longTask;
+        String waiting;
+        try (var first = TemporaProcess.start(dir, "first", args())) {
+            var api = first.api();
+            longTask = api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 2, \"result\": \"done\"}}");
+            awaitState(api, longTask, "RUNNING");
+            waiting = api.submit("{\"handler\": \"echo\", \"args\": \"waited\"}");
+            assertThat(state(api.get("/api/v1/tasks/" + waiting).body())).isEqualTo("QUEUED");
+            assertThat(first.terminate(Duration.ofSeconds(30))).isIn(0, 143);
+            assertThat(first.log()).contains("Interrupting 1 tasks still running", "will run again");
+        }
+        try (var second = TemporaProcess.start(dir, "second", args())) {
+            var api = second.api();
+            var again = api.await(longTask, Duration.ofSeconds(20));
+            assertThat(state(again)).isEqualTo("SUCCEEDED");
+            assertThat(again.path("attempts").asInt()).isEqualTo(2);
+            var waited = api.await(waiting, Duration.ofSeconds(20));
+            assertThat(state(waited)).isEqualTo("SUCCEEDED");
+            assertThat(waited.path("attempts").asInt()).isEqualTo(1);
+        }
+    }
+
+    private static String state(JsonNode task) {
+        return task.path("state").asString();
+    }
+
+    private static void awaitState(Api api, String id, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!state(api.get("/api/v1/tasks/" + id).body()).equals(state)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(id + " never became " + state);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
