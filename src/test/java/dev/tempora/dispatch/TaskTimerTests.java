@@ -1,0 +1,110 @@
+package dev.tempora.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.task.DueTask;
+import dev.tempora.task.TaskId;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The in-memory timer with a clock moved by hand. */
+class TaskTimerTests {
+
+    /** A clock tests move by hand, as db-scheduler's SettableClock. */
+    static final class SettableClock extends Clock {
+        private volatile Instant now = Instant.parse("2026-11-22T10:00:00Z");
+
+        void advanceMillis(long millis) {
+            now = now.plusMillis(millis);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    final SettableClock clock = new SettableClock();
+    final List<String> released = new CopyOnWriteArrayList<>();
+    final TaskTimer timer = new TaskTimer(clock, task -> released.add(task.handler()));
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        timer.stop();
+    }
+
+    @Test
+    void releasesNothingBeforeItsTimeAndEverythingDueInSchedOrder() throws Exception {
+        timer.start();
+        timer.add(task("c", 200, 0));
+        timer.add(task("b", 100, 5));
+        timer.add(task("a", 100, -1));
+        timer.add(task("later", 10_000, -9));
+        Thread.sleep(50);
+        assertThat(released).isEmpty();
+
+        clock.advanceMillis(150);
+        timer.wake();
+        awaitReleased(2);
+        assertThat(released).containsExactly("a", "b");
+
+        clock.advanceMillis(100);
+        timer.wake();
+        awaitReleased(3);
+        Thread.sleep(50);
+        assertThat(released).containsExactly("a", "b", "c");
+        assertThat(timer.size()).isEqualTo(1);
+    }
+
+    @Test
+    void anEarlierTaskAddedLaterWakesTheTimer() throws Exception {
+        var real = new TaskTimer(Clock.systemUTC(), task -> released.add(task.handler()));
+        real.start();
+        try {
+            var now = Instant.now();
+            real.add(
+                    new DueTask(TaskId.next(Clock.systemUTC()), "late", null, 0, now.plusSeconds(60), null, "default"));
+            real.add(
+                    new DueTask(TaskId.next(Clock.systemUTC()), "soon", null, 0, now.plusMillis(100), null, "default"));
+            awaitReleased(1);
+            assertThat(released).containsExactly("soon");
+        } finally {
+            real.stop();
+        }
+    }
+
+    private DueTask task(String name, long inMillis, int priority) {
+        return new DueTask(
+                TaskId.next(Clock.systemUTC()),
+                name,
+                null,
+                priority,
+                clock.instant().plusMillis(inMillis),
+                null,
+                "default");
+    }
+
+    private void awaitReleased(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (released.size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(released).hasSizeGreaterThanOrEqualTo(count);
+    }
+}

@@ -1,0 +1,42 @@
+package dev.tempora.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import dev.tempora.Api;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class DurationsTests {
+
+    @Test
+    void readsIsoStringsAndNumbersOfSeconds() {
+        assertThat(Durations.fromJson(Api.json("\"PT1.5S\""))).isEqualTo(Duration.ofMillis(1500));
+        assertThat(Durations.fromJson(Api.json("1.5"))).isEqualTo(Duration.ofMillis(1500));
+        assertThat(Durations.fromJson(Api.json("0"))).isEqualTo(Duration.ZERO);
+        assertThat(Durations.fromJson(Api.json("0.000001"))).isEqualTo(Duration.ofNanos(1000));
+        assertThat(Durations.fromJson(Api.json("\"P1DT2H\""))).isEqualTo(Duration.ofHours(26));
+        assertThat(Durations.parse("2.5")).isEqualTo(Duration.ofMillis(2500));
+        assertThat(Durations.parse("PT30S")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Durations.parse("-1")).isEqualTo(Duration.ofSeconds(-1));
+    }
+
+    @Test
+    void refusesWhatIsNotADuration() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.fromJson(Api.json("true")));
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.fromJson(Api.json("\"soon\"")));
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.fromJson(Api.json("1e30")));
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("1x"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("PT9999999999999H"));
+    }
+
+    @Test
+    void timestampsAlwaysHaveAtLeastMilliseconds() {
+        assertThat(Timestamps.format(Instant.parse("2026-11-22T10:00:00Z"))).isEqualTo("2026-11-22T10:00:00.000Z");
+        assertThat(Timestamps.format(Instant.parse("2026-11-22T10:00:00.25Z"))).isEqualTo("2026-11-22T10:00:00.250Z");
+        assertThat(Timestamps.format(Instant.parse("2026-11-22T10:00:00.123456Z")))
+                .isEqualTo("2026-11-22T10:00:00.123456Z");
+        assertThat(Timestamps.parse("2026-11-22T11:00:00+01:00")).isEqualTo(Instant.parse("2026-11-22T10:00:00Z"));
+    }
+}
