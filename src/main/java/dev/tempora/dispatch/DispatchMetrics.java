@@ -10,6 +10,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class DispatchMetrics {
 
+    private static final Duration MAX = Duration.ofDays(365);
+
     private final Timer lateness;
 
     DispatchMetrics(MeterRegistry registry) {
@@ -23,7 +25,8 @@ public class DispatchMetrics {
     }
 
     void started(Duration late) {
-        lateness.record(late.isNegative() ? Duration.ZERO : late);
+        // Clamped: a start after a long outage must not overflow the nanosecond arithmetic.
+        lateness.record(late.isNegative() ? Duration.ZERO : late.compareTo(MAX) > 0 ? MAX : late);
     }
 
     /** Lateness in milliseconds over roughly the last minute. */

@@ -41,7 +41,7 @@ class Dispatcher implements SmartLifecycle {
     private final TaskTransitions transitions;
     private final DueTaskFinder finder;
     private final Clock clock;
-    private final TaskTimer timer;
+    private volatile TaskTimer timer;
 
     private final ReentrantLock loaderLock = new ReentrantLock();
     private final Condition loaderWake = loaderLock.newCondition();
@@ -69,7 +69,6 @@ class Dispatcher implements SmartLifecycle {
         this.transitions = transitions;
         this.finder = finder;
         this.clock = clock;
-        this.timer = new TaskTimer(clock, this::release);
     }
 
     @Override
@@ -79,7 +78,10 @@ class Dispatcher implements SmartLifecycle {
             log.warn("{} tasks were RUNNING when the previous process stopped; they will run again", recovered);
         }
         running = true;
+        horizon = Instant.MIN;
         tracker.whenDrainedTo(properties.maxInMemory() / 2, this::requestLoad);
+        pools.restart();
+        timer = new TaskTimer(clock, this::release);
         timer.start();
         loader = Thread.ofPlatform().name("tempora-loader").daemon(true).start(this::loadLoop);
         log.info(
@@ -227,6 +229,8 @@ class Dispatcher implements SmartLifecycle {
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }
+        // What the timer still held stays SCHEDULED in the database; a restart loads it again.
+        tracker.clear();
         log.info("Dispatcher stopped");
     }
 

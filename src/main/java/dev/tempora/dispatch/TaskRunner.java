@@ -89,7 +89,7 @@ class TaskRunner implements DisposableBean {
                 log.debug("Task {} was cancelled before it started", task.id());
                 return;
             }
-            metrics.started(Duration.between(task.runAt(), started));
+            metrics.started(Duration.between(task.dueSince(), started));
             log.debug("Task {} RUNNING ({})", task.id(), task.handler());
             running.put(task.id(), run);
             try {

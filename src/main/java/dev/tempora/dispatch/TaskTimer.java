@@ -3,6 +3,7 @@ package dev.tempora.dispatch;
 import dev.tempora.task.DueTask;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.PriorityQueue;
 import java.util.concurrent.locks.Condition;
@@ -19,6 +20,9 @@ import org.slf4j.LoggerFactory;
 final class TaskTimer {
 
     private static final Logger log = LoggerFactory.getLogger(TaskTimer.class);
+
+    /** The longest single wait; the loop simply waits again. */
+    private static final Duration MAX_WAIT = Duration.ofHours(1);
 
     private final Clock clock;
     private final Consumer<DueTask> release;
@@ -92,9 +96,8 @@ final class TaskTimer {
                     continue;
                 }
                 var now = clock.instant();
-                long wait = Duration.between(now, head.runAt()).toNanos();
-                if (wait > 0) {
-                    changed.awaitNanos(wait);
+                if (head.runAt().isAfter(now)) {
+                    changed.awaitNanos(nanosUntil(now, head.runAt()));
                     continue;
                 }
                 while (head != null && !head.runAt().isAfter(now)) {
@@ -114,6 +117,12 @@ final class TaskTimer {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Saturates instead of overflowing: a runAt centuries away must not break the timer. */
+    private static long nanosUntil(Instant now, Instant then) {
+        var wait = Duration.between(now, then);
+        return wait.compareTo(MAX_WAIT) > 0 ? MAX_WAIT.toNanos() : wait.toNanos();
     }
 
     private void releaseAll(ArrayList<DueTask> due) {

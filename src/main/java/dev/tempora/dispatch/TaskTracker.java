@@ -27,6 +27,11 @@ class TaskTracker {
         }
     }
 
+    /** Forgets everything: after a stop, nothing is held in memory any more. */
+    void clear() {
+        held.clear();
+    }
+
     int size() {
         return held.size();
     }

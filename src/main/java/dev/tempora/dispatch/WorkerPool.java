@@ -22,39 +22,52 @@ public final class WorkerPool {
     static final int MAX_SIZE = 1024;
 
     private final String name;
-    private final ThreadPoolExecutor executor;
+    private final AtomicInteger threads = new AtomicInteger();
+    private int size;
+    private ThreadPoolExecutor executor;
 
     WorkerPool(String name, int size) {
         checkSize(size);
         this.name = name;
-        var threads = new AtomicInteger();
-        this.executor = new ThreadPoolExecutor(
+        this.size = size;
+        this.executor = newExecutor();
+    }
+
+    private ThreadPoolExecutor newExecutor() {
+        return new ThreadPoolExecutor(
                 size,
                 size,
                 0,
                 TimeUnit.MILLISECONDS,
                 // Unbounded, but the dispatcher bounds what it holds in memory (maxInMemory).
                 new PriorityBlockingQueue<>(64, TaskRun.BACKLOG_ORDER),
-                runnable -> {
-                    var thread = new Thread(runnable, "tempora-" + name + "-" + threads.incrementAndGet());
-                    thread.setDaemon(false);
-                    return thread;
-                },
+                runnable -> Thread.ofPlatform()
+                        .name("tempora-" + name + "-" + threads.incrementAndGet())
+                        .daemon(false)
+                        .unstarted(runnable),
                 // Only after shutdown: the task stays SCHEDULED in the database and runs after restart.
                 (runnable, executor) -> log.debug("Pool {} is shut down; {} will run after restart", name, runnable));
+    }
+
+    /** Makes the pool take tasks again after {@link #stopAccepting()}: a stopped executor cannot restart. */
+    synchronized void restart() {
+        if (executor.isShutdown()) {
+            executor = newExecutor();
+        }
     }
 
     public String name() {
         return name;
     }
 
-    void execute(TaskRun run) {
+    synchronized void execute(TaskRun run) {
         executor.execute(run);
     }
 
     /** Resizes the live executor: threads are added at once, or retire as they become idle. */
     public synchronized void resize(int size) {
         checkSize(size);
+        this.size = size;
         if (size > executor.getMaximumPoolSize()) {
             executor.setMaximumPoolSize(size);
             executor.setCorePoolSize(size);
@@ -65,7 +78,7 @@ public final class WorkerPool {
         log.info("Pool {} resized to {} workers", name, size);
     }
 
-    public PoolStatus status() {
+    public synchronized PoolStatus status() {
         return new PoolStatus(
                 name,
                 executor.getCorePoolSize(),
@@ -76,7 +89,7 @@ public final class WorkerPool {
     }
 
     /** Stops taking tasks: returns the runs that were waiting, which never start here. */
-    List<TaskRun> stopAccepting() {
+    synchronized List<TaskRun> stopAccepting() {
         var waiting = new ArrayList<Runnable>();
         executor.getQueue().drainTo(waiting);
         executor.shutdown();
@@ -85,10 +98,14 @@ public final class WorkerPool {
 
     /** Waits for the running tasks to end; whether they did within {@code timeout}. */
     boolean awaitIdle(Duration timeout) throws InterruptedException {
-        return executor.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        ThreadPoolExecutor stopping;
+        synchronized (this) {
+            stopping = executor;
+        }
+        return stopping.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    void interruptAll() {
+    synchronized void interruptAll() {
         executor.shutdownNow();
     }
 

@@ -51,6 +51,10 @@ public class WorkerPools {
         return pool;
     }
 
+    void restart() {
+        byName.values().forEach(WorkerPool::restart);
+    }
+
     public Collection<WorkerPool> all() {
         return byName.values();
     }

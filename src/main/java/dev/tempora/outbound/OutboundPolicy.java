@@ -3,6 +3,7 @@ package dev.tempora.outbound;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
+import java.util.Locale;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
 
@@ -21,11 +22,12 @@ public class OutboundPolicy {
         if (!url.isAbsolute() || url.getHost() == null) {
             return Optional.of("must be an absolute http or https URL");
         }
-        var scheme = url.getScheme().toLowerCase(java.util.Locale.ROOT);
+        var scheme = url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
             return Optional.of("must use http or https");
         }
-        return Optional.empty();
+        // An address written in the URL can be judged now; names are judged at connect time.
+        return literalAddress(url.getHost()).flatMap(this::refuseAddress);
     }
 
     /** Why a connection to {@code address} is refused; empty if it is allowed. */
@@ -37,6 +39,19 @@ public class OutboundPolicy {
             return Optional.of("loopback and private addresses are not allowed (tempora.outbound.allow-private=false)");
         }
         return Optional.empty();
+    }
+
+    private static Optional<InetAddress> literalAddress(String host) {
+        var bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        boolean literal = bare.contains(":") || bare.chars().allMatch(c -> c == '.' || Character.isDigit(c));
+        if (!literal) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(InetAddress.ofLiteral(bare));
+        } catch (IllegalArgumentException notLiteral) {
+            return Optional.empty();
+        }
     }
 
     private static boolean isPrivate(InetAddress address) {

@@ -20,6 +20,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
 
 /**
  * Turns every error into an RFC 9457 problem with a stable {@code type}. Client mistakes are 4xx
@@ -123,16 +124,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 : known.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
-    /** The parser's message without the Java types and positions it likes to include. */
+    /** What the JSON parser objects to, without the server's class names or source positions. */
     private static String brief(HttpMessageNotReadableException unreadable) {
-        var message = unreadable.getMostSpecificCause().getMessage();
-        if (message == null) {
-            return "unreadable";
+        if (unreadable.getMostSpecificCause() instanceof JacksonException parser) {
+            var message = parser.getOriginalMessage();
+            int newline = message.indexOf('\n');
+            return newline > 0 ? message.substring(0, newline) : message;
         }
-        int detail = message.indexOf(" at [Source");
-        message = detail > 0 ? message.substring(0, detail) : message;
-        int newline = message.indexOf('\n');
-        return newline > 0 ? message.substring(0, newline) : message;
+        return "the body is missing or unreadable";
     }
 
     @SuppressWarnings("unchecked")

@@ -32,7 +32,11 @@ public final class Timestamps {
      */
     public static Instant parse(String text) {
         try {
-            return OffsetDateTime.parse(text).toInstant();
+            var time = OffsetDateTime.parse(text);
+            if (time.getYear() < 1 || time.getYear() > 9999) {
+                throw new IllegalArgumentException("must be between the years 0001 and 9999");
+            }
+            return time.toInstant();
         } catch (DateTimeParseException notRfc3339) {
             throw new IllegalArgumentException(
                     "must be an RFC 3339 timestamp with an offset, e.g. \"2026-11-22T10:00:00.250Z\"");

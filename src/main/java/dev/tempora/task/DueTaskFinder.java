@@ -12,7 +12,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class DueTaskFinder {
 
-    private static final String COLUMNS = "select id, handler, args, priority, run_at, timeout_ms, pool from task";
+    private static final String COLUMNS =
+            "select id, handler, args, priority, run_at, timeout_ms, pool, created_at from task";
 
     private final JdbcClient jdbc;
 
@@ -46,7 +47,8 @@ public class DueTaskFinder {
                             row.getInt("priority"),
                             row.getObject("run_at", OffsetDateTime.class).toInstant(),
                             timeoutMs == null ? null : Duration.ofMillis(timeoutMs),
-                            row.getString("pool"));
+                            row.getString("pool"),
+                            row.getObject("created_at", OffsetDateTime.class).toInstant());
                 })
                 .list();
     }

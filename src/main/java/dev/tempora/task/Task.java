@@ -184,6 +184,6 @@ public class Task implements Persistable<UUID> {
 
     /** What the dispatcher needs to run this task. */
     public DueTask toDueTask() {
-        return new DueTask(id(), handler, args, priority, runAt, timeout().orElse(null), pool);
+        return new DueTask(id(), handler, args, priority, runAt, timeout().orElse(null), pool, createdAt);
     }
 }

@@ -78,10 +78,10 @@ class TaskTimerTests {
         real.start();
         try {
             var now = Instant.now();
-            real.add(
-                    new DueTask(TaskId.next(Clock.systemUTC()), "late", null, 0, now.plusSeconds(60), null, "default"));
-            real.add(
-                    new DueTask(TaskId.next(Clock.systemUTC()), "soon", null, 0, now.plusMillis(100), null, "default"));
+            real.add(new DueTask(
+                    TaskId.next(Clock.systemUTC()), "late", null, 0, now.plusSeconds(60), null, "default", now));
+            real.add(new DueTask(
+                    TaskId.next(Clock.systemUTC()), "soon", null, 0, now.plusMillis(100), null, "default", now));
             awaitReleased(1);
             assertThat(released).containsExactly("soon");
         } finally {
@@ -97,7 +97,8 @@ class TaskTimerTests {
                 priority,
                 clock.instant().plusMillis(inMillis),
                 null,
-                "default");
+                "default",
+                clock.instant());
     }
 
     private void awaitReleased(int count) throws InterruptedException {

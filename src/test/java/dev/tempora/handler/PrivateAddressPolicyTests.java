@@ -21,14 +21,20 @@ class PrivateAddressPolicyTests {
     void loopbackAndPrivateAddressesAreRefusedIncludingByHostName() throws Exception {
         var api = new Api(port);
         try (var server = new LocalHttpServer()) {
-            var viaName = server.url("/json").replace("127.0.0.1", "localhost");
-            for (var url : new String[] {server.url("/json"), viaName, "http://10.0.0.1/", "http://192.168.1.1/"}) {
-                var id = api.submit("""
+            for (var url :
+                    new String[] {server.url("/json"), "http://10.0.0.1/", "http://192.168.1.1/", "http://[::1]/"}) {
+                var refused = api.post("/api/v1/tasks", """
                         {"handler": "http", "args": {"url": "%s", "timeout": 2}}""".formatted(url));
-                var task = api.await(id, Duration.ofSeconds(10));
-                assertThat(task.path("state").asString()).as(url).isEqualTo("FAILED");
-                assertThat(task.path("exception").path("message").asString()).contains("outbound policy");
+                assertThat(refused.status()).as(url).isEqualTo(400);
+                assertThat(refused.errorFields()).containsExactly("args.url");
             }
+            // A name is judged on the address it resolves to, when connecting.
+            var viaName = server.url("/json").replace("127.0.0.1", "localhost");
+            var id = api.submit("""
+                    {"handler": "http", "args": {"url": "%s", "timeout": 2}}""".formatted(viaName));
+            var task = api.await(id, Duration.ofSeconds(10));
+            assertThat(task.path("state").asString()).isEqualTo("FAILED");
+            assertThat(task.path("exception").path("message").asString()).contains("outbound policy");
             assertThat(server.received).isEmpty();
         }
     }

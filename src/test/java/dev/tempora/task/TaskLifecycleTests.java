@@ -89,6 +89,21 @@ class TaskLifecycleTests {
     }
 
     @Test
+    void runAtCenturiesAgoIsDueNowAndBreaksNothing() {
+        var ancient = api.submit("""
+                {"handler": "echo", "runAt": "0001-01-01T00:00:00Z", "args": "old"}""");
+        assertThat(api.await(ancient, Duration.ofSeconds(5)).path("state").asString())
+                .isEqualTo("SUCCEEDED");
+        var next = api.submit("{\"handler\": \"echo\"}");
+        assertThat(api.await(next, Duration.ofSeconds(5)).path("state").asString())
+                .isEqualTo("SUCCEEDED");
+        var lateness = api.get("/api/v1/stats").body().path("lateness");
+        assertThat(lateness.path("max").asDouble())
+                .as("a past runAt is not dispatch lateness")
+                .isLessThan(60_000);
+    }
+
+    @Test
     void failingHandlerFailsTheTaskWithItsException() {
         var id = api.submit("""
                 {"handler": "fail", "args": {"message": "boom"}}""");

@@ -6,6 +6,7 @@ import dev.tempora.handler.TaskHandler;
 import dev.tempora.outbound.OutboundHttp;
 import dev.tempora.outbound.OutboundRequest;
 import dev.tempora.support.Durations;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -95,7 +96,7 @@ class HttpHandler implements TaskHandler {
             throw interrupted;
         } catch (ExecutionException failed) {
             var cause = failed.getCause();
-            if (cause instanceof TimeoutException) {
+            if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException) {
                 throw new HttpStatusException("no answer from %s within %s".formatted(url, timeout(args)));
             }
             throw new HttpStatusException("request to %s failed: %s".formatted(url, cause.getMessage()));
