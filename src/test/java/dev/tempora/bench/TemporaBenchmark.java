@@ -1,0 +1,473 @@
+package dev.tempora.bench;
+
+import static dev.tempora.bench.Stats.fmt;
+
+import dev.tempora.TemporaApplication;
+import dev.tempora.task.NewTask;
+import dev.tempora.task.TaskService;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Tempora's own benchmark: durable throughput, dispatch lateness against a bare
+ * {@link ScheduledThreadPoolExecutor}, submit over HTTP against in-process submit, and a million
+ * tasks scheduled hours ahead. Every workload is bounded and stops by itself.
+ *
+ * <p>Run: {@code ./mvnw -q -Pbench verify} (see README); options as {@code -Dbench.args="--repetitions=3"}.
+ */
+public final class TemporaBenchmark {
+
+    /** What to run; {@link #smoke()} is small enough for a test. */
+    public record Config(
+            int repetitions,
+            int throughputTasks,
+            int latenessSeconds,
+            int latenessPerSecond,
+            int httpTasks,
+            int httpClients,
+            int futureTasks,
+            Path output) {
+
+        static Config defaults() {
+            return new Config(3, 50_000, 10, 1000, 20_000, 16, 1_000_000, Path.of("target/bench/tempora.json"));
+        }
+
+        public static Config smoke(Path output) {
+            return new Config(1, 200, 1, 100, 100, 2, 1_000, output);
+        }
+    }
+
+    private final Config config;
+    private final Map<String, Object> results = new LinkedHashMap<>();
+    private final List<String> table = new ArrayList<>();
+    private ConfigurableApplicationContext tempora;
+    private TaskService tasks;
+    private JdbcClient jdbc;
+    private int port;
+
+    private TemporaBenchmark(Config config) {
+        this.config = config;
+    }
+
+    public static void main(String[] args) throws Exception {
+        var config = Config.defaults();
+        for (var arg : args) {
+            var kv = arg.replaceFirst("^--", "").split("=", 2);
+            config = switch (kv[0]) {
+                case "repetitions" ->
+                    new Config(
+                            Integer.parseInt(kv[1]),
+                            config.throughputTasks(),
+                            config.latenessSeconds(),
+                            config.latenessPerSecond(),
+                            config.httpTasks(),
+                            config.httpClients(),
+                            config.futureTasks(),
+                            config.output());
+                case "throughput-tasks" ->
+                    new Config(
+                            config.repetitions(),
+                            Integer.parseInt(kv[1]),
+                            config.latenessSeconds(),
+                            config.latenessPerSecond(),
+                            config.httpTasks(),
+                            config.httpClients(),
+                            config.futureTasks(),
+                            config.output());
+                case "future-tasks" ->
+                    new Config(
+                            config.repetitions(),
+                            config.throughputTasks(),
+                            config.latenessSeconds(),
+                            config.latenessPerSecond(),
+                            config.httpTasks(),
+                            config.httpClients(),
+                            Integer.parseInt(kv[1]),
+                            config.output());
+                case "output" ->
+                    new Config(
+                            config.repetitions(),
+                            config.throughputTasks(),
+                            config.latenessSeconds(),
+                            config.latenessPerSecond(),
+                            config.httpTasks(),
+                            config.httpClients(),
+                            config.futureTasks(),
+                            Path.of(kv[1]));
+                default -> throw new IllegalArgumentException("unknown option " + arg);
+            };
+        }
+        run(config);
+        System.exit(0);
+    }
+
+    /** Runs every workload, prints a Markdown table, writes the JSON file; returns the figures. */
+    public static Map<String, Object> run(Config config) throws Exception {
+        var bench = new TemporaBenchmark(config);
+        try {
+            bench.start();
+            bench.throughput();
+            bench.lateness("lateness", config.latenessSeconds());
+            bench.submit();
+            bench.future();
+        } finally {
+            bench.stop();
+        }
+        bench.report();
+        return bench.results;
+    }
+
+    private void start() throws IOException {
+        var dir = Files.createTempDirectory("tempora-bench");
+        tempora = new SpringApplicationBuilder(TemporaApplication.class)
+                .properties(
+                        "server.port=0",
+                        "spring.main.banner-mode=off",
+                        "logging.level.root=WARN",
+                        "logging.level.dev.tempora=WARN",
+                        "spring.datasource.url=jdbc:h2:file:" + dir.resolve("tempora")
+                                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0")
+                .run();
+        tasks = tempora.getBean(TaskService.class);
+        jdbc = tempora.getBean(JdbcClient.class);
+        port = Integer.parseInt(tempora.getEnvironment().getProperty("local.server.port"));
+        results.put("machine", machine());
+        results.put("date", Instant.now().toString());
+    }
+
+    private void stop() {
+        if (tempora != null) {
+            tempora.close();
+        }
+    }
+
+    /** Durable throughput: N zero-work tasks due now, first submit to last completion. */
+    private void throughput() throws InterruptedException {
+        int n = config.throughputTasks();
+        run("warm-up", () -> throughputOnce(Math.max(100, n / 10)));
+        var runs = new ArrayList<Double>();
+        for (int r = 0; r < config.repetitions(); r++) {
+            runs.add(throughputOnce(n));
+        }
+        var summary = Stats.Summary.of(runs);
+        results.put("throughput_tasks_per_s", summary);
+        table.add("| Durable throughput, %,d zero-work tasks due now (H2 file, in-process) | %s tasks/s |"
+                .formatted(n, summary));
+    }
+
+    private double throughputOnce(int n) throws InterruptedException {
+        var label = UUID.randomUUID().toString();
+        var batch = new ArrayList<NewTask>();
+        long start = System.nanoTime();
+        var startedAt = Instant.now();
+        for (int i = 0; i < n; i++) {
+            batch.add(new NewTask("echo", null, null, null, 0, null, null, "default", Map.of("bench", label)));
+            if (batch.size() == 500 || i == n - 1) {
+                tasks.submitAll(batch);
+                batch.clear();
+            }
+        }
+        awaitDone(label, n, Duration.ofMinutes(5));
+        var last = jdbc.sql("select max(t.finished_at) from task t join task_label l on l.task_id = t.id"
+                        + " where l.label_key = 'bench' and l.label_value = :label")
+                .param("label", label)
+                .query(OffsetDateTime.class)
+                .single()
+                .toInstant();
+        long nanos = Math.max(System.nanoTime() - start, 1);
+        double seconds = Math.min(nanos / 1e9, Duration.between(startedAt, last).toNanos() / 1e9 + 0.0005);
+        return n / seconds;
+    }
+
+    private void awaitDone(String label, int n, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long done = jdbc.sql("select count(*) from task t join task_label l on l.task_id = t.id"
+                            + " where l.label_key = 'bench' and l.label_value = :label and t.state = 'SUCCEEDED'")
+                    .param("label", label)
+                    .query(Long.class)
+                    .single();
+            if (done >= n) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("tasks did not finish within " + timeout);
+    }
+
+    /**
+     * Dispatch lateness under a steady load: every 100 ms a group of tasks due 100 ms later; start
+     * minus runAt from the database. Then the same schedule on a bare ScheduledThreadPoolExecutor.
+     */
+    private void lateness(String key, int seconds) throws Exception {
+        int perGroup = Math.max(1, config.latenessPerSecond() / 10);
+        int groups = seconds * 10;
+        var runs = new ArrayList<double[]>();
+        var baselines = new ArrayList<double[]>();
+        for (int r = 0; r < config.repetitions(); r++) {
+            runs.add(temporaLateness(groups, perGroup));
+            baselines.add(baselineLateness(groups, perGroup));
+        }
+        var summary = new LinkedHashMap<String, Object>();
+        for (var p : List.of("p50", "p99", "max")) {
+            double q = p.equals("p50") ? 50 : p.equals("p99") ? 99 : 100;
+            var tempora = runs.stream().map(s -> Stats.percentile(s, q)).toList();
+            var bare = baselines.stream().map(s -> Stats.percentile(s, q)).toList();
+            var ratios = new ArrayList<Double>();
+            for (int i = 0; i < tempora.size(); i++) {
+                ratios.add(tempora.get(i) / Math.max(bare.get(i), 0.001));
+            }
+            summary.put(p + "_ms", Stats.Summary.of(tempora));
+            summary.put("baseline_" + p + "_ms", Stats.Summary.of(bare));
+            summary.put("ratio_" + p, Stats.Summary.of(ratios));
+            table.add("| %s %s, %d tasks/s for %d s (ms) | Tempora %s | bare STPE %s | ratio %s |"
+                    .formatted(
+                            key,
+                            p,
+                            config.latenessPerSecond(),
+                            seconds,
+                            Stats.Summary.of(tempora),
+                            Stats.Summary.of(bare),
+                            Stats.Summary.of(ratios)));
+        }
+        results.put(key, summary);
+    }
+
+    private double[] temporaLateness(int groups, int perGroup) throws Exception {
+        var label = UUID.randomUUID().toString();
+        var ticker = Executors.newSingleThreadScheduledExecutor();
+        var submitted = new CountDownLatch(groups);
+        long startNanos = System.nanoTime() + 50_000_000;
+        for (int g = 0; g < groups; g++) {
+            long at = startNanos + g * 100_000_000L;
+            ticker.schedule(
+                    () -> {
+                        var runAt = Instant.now().plusMillis(100).truncatedTo(ChronoUnit.MICROS);
+                        var batch = new ArrayList<NewTask>(perGroup);
+                        for (int i = 0; i < perGroup; i++) {
+                            batch.add(new NewTask(
+                                    "echo", null, null, runAt, 0, null, null, "default", Map.of("bench", label)));
+                        }
+                        tasks.submitAll(batch);
+                        submitted.countDown();
+                    },
+                    at - System.nanoTime(),
+                    TimeUnit.NANOSECONDS);
+        }
+        submitted.await();
+        ticker.shutdown();
+        awaitDone(label, groups * perGroup, Duration.ofMinutes(2));
+        return Stats.sorted(jdbc
+                .sql("select t.run_at, t.started_at from task t join task_label l on l.task_id = t.id"
+                        + " where l.label_key = 'bench' and l.label_value = :label")
+                .param("label", label)
+                .query((row, i) ->
+                        Duration.between(row.getObject(1, OffsetDateTime.class), row.getObject(2, OffsetDateTime.class))
+                                        .toNanos()
+                                / 1e6)
+                .list()
+                .stream()
+                .mapToDouble(Double::doubleValue)
+                .toArray());
+    }
+
+    /** The same schedule on a bare ScheduledThreadPoolExecutor with as many threads as the pool. */
+    private double[] baselineLateness(int groups, int perGroup) throws InterruptedException {
+        int threads = Math.min(32, Runtime.getRuntime().availableProcessors() + 4);
+        var executor = new ScheduledThreadPoolExecutor(threads);
+        var ticker = Executors.newSingleThreadScheduledExecutor();
+        var lateness = new double[groups * perGroup];
+        var index = new AtomicInteger();
+        var done = new CountDownLatch(groups * perGroup);
+        long startNanos = System.nanoTime() + 50_000_000;
+        for (int g = 0; g < groups; g++) {
+            long at = startNanos + g * 100_000_000L;
+            ticker.schedule(
+                    () -> {
+                        long due = System.nanoTime() + 100_000_000L;
+                        for (int i = 0; i < perGroup; i++) {
+                            executor.schedule(
+                                    () -> {
+                                        lateness[index.getAndIncrement()] = (System.nanoTime() - due) / 1e6;
+                                        done.countDown();
+                                    },
+                                    due - System.nanoTime(),
+                                    TimeUnit.NANOSECONDS);
+                        }
+                    },
+                    at - System.nanoTime(),
+                    TimeUnit.NANOSECONDS);
+        }
+        done.await(2, TimeUnit.MINUTES);
+        ticker.shutdown();
+        executor.shutdown();
+        return Stats.sorted(lateness);
+    }
+
+    /** Submit rate over real HTTP with concurrent keep-alive clients, against the in-process call. */
+    private void submit() throws Exception {
+        int n = config.httpTasks();
+        int clients = config.httpClients();
+        httpSubmitOnce(Math.max(clients, n / 10), clients);
+        var http = new ArrayList<Double>();
+        var inProcess = new ArrayList<Double>();
+        var ratios = new ArrayList<Double>();
+        for (int r = 0; r < config.repetitions(); r++) {
+            double overHttp = httpSubmitOnce(n, clients);
+            double direct = inProcessSubmitOnce(n, clients);
+            http.add(overHttp);
+            inProcess.add(direct);
+            ratios.add(overHttp / direct);
+        }
+        results.put("submit_http_tasks_per_s", Stats.Summary.of(http));
+        results.put("submit_in_process_tasks_per_s", Stats.Summary.of(inProcess));
+        results.put("submit_http_over_in_process", Stats.Summary.of(ratios));
+        table.add("| Submit over HTTP, %d keep-alive clients, %,d tasks | %s tasks/s | in-process %s | ratio %s |"
+                .formatted(clients, n, Stats.Summary.of(http), Stats.Summary.of(inProcess), Stats.Summary.of(ratios)));
+    }
+
+    private double httpSubmitOnce(int n, int clients) throws Exception {
+        var client =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        var uri = URI.create("http://127.0.0.1:" + port + "/api/v1/tasks");
+        var body = "{\"handler\": \"echo\", \"delay\": 36000, \"args\": {\"n\": 1}}";
+        var next = new AtomicInteger();
+        var failures = new AtomicInteger();
+        long start = System.nanoTime();
+        try (var pool = Executors.newFixedThreadPool(clients)) {
+            for (int c = 0; c < clients; c++) {
+                pool.submit(() -> {
+                    while (next.getAndIncrement() < n) {
+                        var response = client.send(
+                                HttpRequest.newBuilder(uri)
+                                        .header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding());
+                        if (response.statusCode() != 201) {
+                            failures.incrementAndGet();
+                        }
+                    }
+                    return null;
+                });
+            }
+        }
+        if (failures.get() > 0) {
+            throw new IllegalStateException(failures.get() + " submits failed");
+        }
+        return n / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private double inProcessSubmitOnce(int n, int clients) throws Exception {
+        var next = new AtomicInteger();
+        var json = JsonMapper.builder().build();
+        long start = System.nanoTime();
+        try (var pool = Executors.newFixedThreadPool(clients)) {
+            for (int c = 0; c < clients; c++) {
+                pool.submit(() -> {
+                    while (next.getAndIncrement() < n) {
+                        var args = json.writeValueAsString(Map.of("n", 1));
+                        tasks.submit(new NewTask(
+                                "echo", args, Duration.ofHours(10), null, 0, null, null, "default", Map.of()));
+                    }
+                    return null;
+                });
+            }
+        }
+        return n / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** A million tasks hours ahead: time and heap to hold them, and lateness of due tasks meanwhile. */
+    private void future() throws Exception {
+        int n = config.futureTasks();
+        long heapBefore = usedHeapAfterGc();
+        long start = System.nanoTime();
+        var batch = new ArrayList<NewTask>(5000);
+        for (int i = 0; i < n; i++) {
+            batch.add(new NewTask(
+                    "echo", null, Duration.ofHours(3).plusMillis(i), null, 0, null, null, "default", Map.of()));
+            if (batch.size() == 5000 || i == n - 1) {
+                tasks.submitAll(batch);
+                batch.clear();
+            }
+        }
+        double insertSeconds = (System.nanoTime() - start) / 1e9;
+        long heapAfter = usedHeapAfterGc();
+        double heapDeltaMb = (heapAfter - heapBefore) / 1024.0 / 1024.0;
+        results.put("future_tasks", n);
+        results.put("future_insert_seconds", insertSeconds);
+        results.put("future_heap_delta_mb", heapDeltaMb);
+        results.put("future_heap_used_mb", heapAfter / 1024.0 / 1024.0);
+        table.add("| %,d tasks 3 h ahead: insert | %s s (%s tasks/s) | heap +%s MB (used %s MB after GC) |"
+                .formatted(
+                        n, fmt(insertSeconds), fmt(n / insertSeconds), fmt(heapDeltaMb), fmt(heapAfter / 1048576.0)));
+        lateness("lateness with " + n + " future tasks", Math.max(1, config.latenessSeconds() / 2));
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        var memory = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
+    private void report() throws IOException {
+        var out = new StringBuilder();
+        out.append("\n## Tempora benchmark, ").append(results.get("date")).append('\n');
+        out.append("Machine: ").append(results.get("machine")).append("\n\n");
+        out.append("| Workload | Result (median (min..max) of ")
+                .append(config.repetitions())
+                .append(" runs) | | |\n|---|---|---|---|\n");
+        table.forEach(line -> out.append(line).append('\n'));
+        System.out.println(out);
+        Files.createDirectories(config.output().toAbsolutePath().getParent());
+        Files.writeString(
+                config.output(),
+                JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(results));
+        System.out.println("Figures written to " + config.output().toAbsolutePath());
+    }
+
+    private static String machine() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        return "%d cores, %s %s, Java %s"
+                .formatted(os.getAvailableProcessors(), os.getName(), os.getArch(), Runtime.version());
+    }
+
+    private static void run(String name, Throwing step) {
+        try {
+            step.run();
+        } catch (Exception e) {
+            throw new IllegalStateException(name + " failed", e);
+        }
+    }
+
+    private interface Throwing {
+        double run() throws Exception;
+    }
+}
