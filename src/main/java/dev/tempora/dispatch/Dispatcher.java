@@ -40,6 +40,7 @@ class Dispatcher implements SmartLifecycle {
     private final TaskTracker tracker;
     private final TaskTransitions transitions;
     private final DueTaskFinder finder;
+    private final TransitionWriter writer;
     private final Clock clock;
     private volatile TaskTimer timer;
 
@@ -61,6 +62,7 @@ class Dispatcher implements SmartLifecycle {
             TaskTracker tracker,
             TaskTransitions transitions,
             DueTaskFinder finder,
+            TransitionWriter writer,
             Clock clock) {
         this.properties = properties;
         this.pools = pools;
@@ -68,6 +70,7 @@ class Dispatcher implements SmartLifecycle {
         this.tracker = tracker;
         this.transitions = transitions;
         this.finder = finder;
+        this.writer = writer;
         this.clock = clock;
     }
 
@@ -80,6 +83,7 @@ class Dispatcher implements SmartLifecycle {
         running = true;
         horizon = Instant.MIN;
         tracker.whenDrainedTo(properties.maxInMemory() / 2, this::requestLoad);
+        writer.start();
         pools.restart();
         timer = new TaskTimer(clock, this::release);
         timer.start();
@@ -226,6 +230,11 @@ class Dispatcher implements SmartLifecycle {
                     pool.awaitIdle(Duration.ofSeconds(10));
                 }
             }
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            writer.stop();
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }

@@ -9,6 +9,7 @@ import dev.tempora.task.TaskCompletions;
 import dev.tempora.task.TaskException;
 import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskTransitions;
+import dev.tempora.task.Transition;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
@@ -52,6 +53,7 @@ class TaskRunner implements DisposableBean {
     private final DispatchMetrics metrics;
     private final Node node;
     private final TaskTracker tracker;
+    private final TransitionWriter writer;
     private final ConcurrentHashMap<TaskId, TaskRun> running = new ConcurrentHashMap<>();
     private final ScheduledThreadPoolExecutor timeouts;
 
@@ -63,7 +65,8 @@ class TaskRunner implements DisposableBean {
             TaskCompletions completions,
             DispatchMetrics metrics,
             Node node,
-            TaskTracker tracker) {
+            TaskTracker tracker,
+            TransitionWriter writer) {
         this.transitions = transitions;
         this.handlers = handlers;
         this.json = json;
@@ -72,6 +75,7 @@ class TaskRunner implements DisposableBean {
         this.metrics = metrics;
         this.node = node;
         this.tracker = tracker;
+        this.writer = writer;
         this.timeouts = new ScheduledThreadPoolExecutor(1, runnable -> {
             var thread = new Thread(runnable, "tempora-timeouts");
             thread.setDaemon(true);
@@ -85,7 +89,8 @@ class TaskRunner implements DisposableBean {
         MDC.put("taskId", task.id().toString());
         try {
             var started = clock.instant();
-            if (!transitions.start(task.id(), started, node.id())) {
+            if (!writer.submit(transitions.starting(task.id(), started, node.id()))
+                    .join()) {
                 log.debug("Task {} was cancelled before it started", task.id());
                 return;
             }
@@ -97,7 +102,7 @@ class TaskRunner implements DisposableBean {
             } finally {
                 running.remove(task.id());
             }
-        } catch (RuntimeException databaseTrouble) {
+        } catch (RuntimeException databaseTrouble) { // CompletionException from the writer, too
             // The row keeps its last recorded state; recovery or the loader picks it up again.
             log.error("Task {} could not be dispatched: {}", task.id(), databaseTrouble.toString());
         } finally {
@@ -135,22 +140,24 @@ class TaskRunner implements DisposableBean {
             return;
         }
         var now = clock.instant();
-        boolean recorded;
+        Transition outcome;
         if (error == null) {
             var resultJson = toJson(result);
-            recorded = resultJson.isPresent()
-                    ? transitions.succeed(task.id(), resultJson.get(), now)
-                    : transitions.fail(task.id(), resultProblem(result), now);
+            outcome = resultJson.isPresent()
+                    ? transitions.succeeding(task.id(), resultJson.get(), now)
+                    : transitions.failing(task.id(), resultProblem(result), now);
         } else {
             log.warn("Task {} FAILED: {}", task.id(), error.toString());
-            recorded = transitions.fail(task.id(), describe(error), now);
+            outcome = transitions.failing(task.id(), describe(error), now);
         }
-        if (recorded) {
-            log.debug("Task {} ended", task.id());
-            completions.signal(task.id());
-        } else {
-            log.info("Task {} had already ended (cancelled); its outcome is discarded", task.id());
-        }
+        // Not waited for: the worker moves on; long polls are signalled once it is committed.
+        writer.submit(outcome).thenAccept(recorded -> {
+            if (recorded) {
+                log.debug("Task {} {}", task.id(), outcome.to());
+            } else {
+                log.info("Task {} had already ended (cancelled); its outcome is discarded", task.id());
+            }
+        });
     }
 
     private Object handle(DueTask task) throws Exception {

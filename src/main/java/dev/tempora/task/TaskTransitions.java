@@ -9,75 +9,143 @@ import static dev.tempora.task.TaskState.SUCCEEDED;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Every stored state change of a task, each a guarded update: it applies only while the row is in
  * one of the states {@link TaskState} allows to precede the target, and reports whether it did.
  * Concurrent attempts (a cancel racing a start, a timeout racing a finish) thus have exactly one
- * winner, decided by the database.
+ * winner, decided by the database. Transitions apply one at a time ({@link #apply}) or many in
+ * one transaction ({@link #applyAll}), which is how the dispatcher amortises commits.
  */
 @Component
 public class TaskTransitions {
 
     private final JdbcClient jdbc;
+    private final NamedParameterJdbcTemplate batch;
+    private final TransactionTemplate transaction;
 
-    TaskTransitions(JdbcClient jdbc) {
+    TaskTransitions(JdbcClient jdbc, NamedParameterJdbcTemplate batch, TransactionTemplate transaction) {
         this.jdbc = jdbc;
+        this.batch = batch;
+        this.transaction = transaction;
     }
 
     /** SCHEDULED to RUNNING: claims the task for {@code owner} and counts the attempt. */
-    public boolean start(TaskId id, Instant now, String owner) {
-        return update(
+    public Transition starting(TaskId id, Instant now, String owner) {
+        return transition(
                 id,
                 RUNNING,
                 EnumSet.of(SCHEDULED),
                 "attempts = attempts + 1, started_at = :now, finished_at = null, owner = :owner",
-                Map.of("now", utc(now), "owner", owner));
+                params("now", utc(now), "owner", owner));
     }
 
     /** RUNNING to SUCCEEDED with the handler's result (JSON text, or null). */
-    public boolean succeed(TaskId id, String resultJson, Instant now) {
-        var params = new HashMap<String, Object>();
-        params.put("now", utc(now));
-        params.put("result", resultJson);
-        return update(id, SUCCEEDED, EnumSet.of(RUNNING), "result = :result, finished_at = :now, owner = null", params);
+    public Transition succeeding(TaskId id, String resultJson, Instant now) {
+        return transition(
+                id,
+                SUCCEEDED,
+                EnumSet.of(RUNNING),
+                "result = :result, finished_at = :now, owner = null",
+                params("now", utc(now), "result", resultJson));
     }
 
     /** RUNNING to FAILED with what the handler threw. */
-    public boolean fail(TaskId id, TaskException exception, Instant now) {
-        var params = new HashMap<String, Object>();
-        params.put("now", utc(now));
-        params.put("type", exception.type());
-        params.put("message", exception.message());
-        params.put("trace", exception.stackTrace());
-        return update(
+    public Transition failing(TaskId id, TaskException exception, Instant now) {
+        return transition(
                 id,
                 FAILED,
                 EnumSet.of(RUNNING),
                 "exception_type = :type, exception_message = :message, exception_trace = :trace,"
                         + " finished_at = :now, owner = null",
-                params);
+                params(
+                        "now",
+                        utc(now),
+                        "type",
+                        exception.type(),
+                        "message",
+                        exception.message(),
+                        "trace",
+                        exception.stackTrace()));
     }
 
     /**
      * To CANCELLED, from SCHEDULED only, or also from RUNNING when {@code evenIfRunning}
      * ({@code Future.cancel(mayInterruptIfRunning)}).
      */
-    public boolean cancel(TaskId id, boolean evenIfRunning, Instant now) {
+    public Transition cancelling(TaskId id, boolean evenIfRunning, Instant now) {
         var from = evenIfRunning ? EnumSet.of(SCHEDULED, RUNNING) : EnumSet.of(SCHEDULED);
-        return update(id, CANCELLED, from, "finished_at = :now, owner = null", Map.of("now", utc(now)));
+        return transition(id, CANCELLED, from, "finished_at = :now, owner = null", params("now", utc(now)));
     }
 
     /** RUNNING back to SCHEDULED, to run again: its run was interrupted by a shutdown. */
+    public Transition releasing(TaskId id) {
+        return transition(id, SCHEDULED, EnumSet.of(RUNNING), "owner = null", params());
+    }
+
+    /** Applies one transition on its own; whether it took effect. */
+    public boolean apply(Transition transition) {
+        return jdbc.sql(transition.sql()).params(transition.params()).update() == 1;
+    }
+
+    /**
+     * Applies many transitions in one transaction, batched by statement; whether each took effect,
+     * in order. A task may appear more than once: its transitions apply in the given order.
+     */
+    public boolean[] applyAll(List<Transition> transitions) {
+        var applied = new boolean[transitions.size()];
+        transaction.executeWithoutResult(status -> {
+            // Consecutive runs of one statement go as one JDBC batch; order across runs is kept.
+            int start = 0;
+            while (start < transitions.size()) {
+                var sql = transitions.get(start).sql();
+                int end = start;
+                var params = new ArrayList<MapSqlParameterSource>();
+                while (end < transitions.size() && transitions.get(end).sql().equals(sql)) {
+                    params.add(new MapSqlParameterSource(transitions.get(end).params()));
+                    end++;
+                }
+                int[] counts = batch.batchUpdate(sql, params.toArray(MapSqlParameterSource[]::new));
+                for (int i = 0; i < counts.length; i++) {
+                    applied[start + i] = counts[i] == 1;
+                }
+                start = end;
+            }
+        });
+        return applied;
+    }
+
+    public boolean start(TaskId id, Instant now, String owner) {
+        return apply(starting(id, now, owner));
+    }
+
+    public boolean succeed(TaskId id, String resultJson, Instant now) {
+        return apply(succeeding(id, resultJson, now));
+    }
+
+    public boolean fail(TaskId id, TaskException exception, Instant now) {
+        return apply(failing(id, exception, now));
+    }
+
+    public boolean cancel(TaskId id, boolean evenIfRunning, Instant now) {
+        return apply(cancelling(id, evenIfRunning, now));
+    }
+
     public boolean release(TaskId id) {
-        return update(id, SCHEDULED, EnumSet.of(RUNNING), "owner = null", Map.of());
+        return apply(releasing(id));
     }
 
     /**
@@ -93,15 +161,24 @@ public class TaskTransitions {
                 .update();
     }
 
-    private boolean update(TaskId id, TaskState to, Set<TaskState> from, String assignments, Map<String, ?> params) {
-        var sql = "update task set state = :to, " + assignments + " where id = :id and state in (:from)";
-        return jdbc.sql(sql)
-                        .params(params)
-                        .param("to", checked(from, to))
-                        .param("id", id.value())
-                        .param("from", from.stream().map(Enum::name).collect(Collectors.toList()))
-                        .update()
-                == 1;
+    private static Transition transition(
+            TaskId id, TaskState to, Set<TaskState> from, String assignments, Map<String, Object> params) {
+        // The states go into the text, not parameters: every transition of a kind is then the very
+        // same statement, so a batch of them is one JDBC batch.
+        var guard = from.stream().map(state -> "'" + state.name() + "'").collect(Collectors.joining(", "));
+        var sql = "update task set state = '" + checked(from, to) + "', " + assignments
+                + " where id = :id and state in (" + guard + ")";
+        var all = new HashMap<>(params);
+        all.put("id", id.value());
+        return new Transition(id, to, sql, all);
+    }
+
+    private static Map<String, Object> params(Object... keysAndValues) {
+        var params = new LinkedHashMap<String, Object>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            params.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return params;
     }
 
     /** Enforces the transition table in Java too: a transition it does not allow is a bug here. */
