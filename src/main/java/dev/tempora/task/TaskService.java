@@ -78,6 +78,7 @@ public class TaskService {
         }
         transaction.executeWithoutResult(status -> tasks.saveAll(created));
         for (var task : created) {
+            events.publishEvent(new TaskChanged(task.id(), TaskState.SCHEDULED, task.handler(), now));
             events.publishEvent(new TaskSubmitted(task.toDueTask()));
         }
         return created;

@@ -6,6 +6,7 @@ import static dev.tempora.task.TaskState.RUNNING;
 import static dev.tempora.task.TaskState.SCHEDULED;
 import static dev.tempora.task.TaskState.SUCCEEDED;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -36,11 +38,20 @@ public class TaskTransitions {
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
     private final TransactionTemplate transaction;
+    private final ApplicationEventPublisher events;
+    private final Clock clock;
 
-    TaskTransitions(JdbcClient jdbc, NamedParameterJdbcTemplate batch, TransactionTemplate transaction) {
+    TaskTransitions(
+            JdbcClient jdbc,
+            NamedParameterJdbcTemplate batch,
+            TransactionTemplate transaction,
+            ApplicationEventPublisher events,
+            Clock clock) {
         this.jdbc = jdbc;
         this.batch = batch;
         this.transaction = transaction;
+        this.events = events;
+        this.clock = clock;
     }
 
     /** SCHEDULED to RUNNING: claims the task for {@code owner} and counts the attempt. */
@@ -98,7 +109,11 @@ public class TaskTransitions {
 
     /** Applies one transition on its own; whether it took effect. */
     public boolean apply(Transition transition) {
-        return jdbc.sql(transition.sql()).params(transition.params()).update() == 1;
+        boolean applied = jdbc.sql(transition.sql()).params(transition.params()).update() == 1;
+        if (applied) {
+            changed(transition);
+        }
+        return applied;
     }
 
     /**
@@ -125,6 +140,11 @@ public class TaskTransitions {
                 start = end;
             }
         });
+        for (int i = 0; i < applied.length; i++) {
+            if (applied[i]) {
+                changed(transitions.get(i));
+            }
+        }
         return applied;
     }
 
@@ -159,6 +179,10 @@ public class TaskTransitions {
                 .param("to", checked(EnumSet.of(RUNNING), SCHEDULED))
                 .param("from", RUNNING.name())
                 .update();
+    }
+
+    private void changed(Transition transition) {
+        events.publishEvent(new TaskChanged(transition.id(), transition.to(), null, clock.instant()));
     }
 
     private static Transition transition(
