@@ -90,7 +90,8 @@ class TaskRunner implements DisposableBean {
         try {
             var started = clock.instant();
             // Claimed on its own: a handoff to the writer thread costs more than this commit saves.
-            if (!transitions.start(task.id(), started, node.id())) {
+            if (!transitions.apply(
+                    transitions.starting(task.id(), started, node.id()).withCallback(task.hasCallback()))) {
                 log.debug("Task {} was cancelled before it started", task.id());
                 return;
             }
@@ -150,10 +151,11 @@ class TaskRunner implements DisposableBean {
             log.warn("Task {} FAILED: {}", task.id(), error.toString());
             outcome = transitions.failing(task.id(), describe(error), now);
         }
+        var recording = outcome.withCallback(task.hasCallback());
         // Not waited for: the worker moves on; long polls are signalled once it is committed.
-        writer.submit(outcome).thenAccept(recorded -> {
+        writer.submit(recording).thenAccept(recorded -> {
             if (recorded) {
-                log.debug("Task {} {}", task.id(), outcome.to());
+                log.debug("Task {} {}", task.id(), recording.to());
             } else {
                 log.info("Task {} had already ended (cancelled); its outcome is discarded", task.id());
             }
@@ -175,7 +177,9 @@ class TaskRunner implements DisposableBean {
         var task = run.task();
         var timedOut = new TimeoutException("timed out after " + task.timeout());
         try {
-            if (transitions.fail(task.id(), describe(timedOut), clock.instant())) {
+            if (transitions.apply(transitions
+                    .failing(task.id(), describe(timedOut), clock.instant())
+                    .withCallback(task.hasCallback()))) {
                 log.warn("Task {} FAILED: timed out after {}", task.id(), task.timeout());
                 completions.signal(task.id());
             }

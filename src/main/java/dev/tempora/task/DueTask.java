@@ -10,6 +10,7 @@ import java.util.Comparator;
  *
  * @param timeout the per-task timeout, or {@code null} for none
  * @param createdAt when it was submitted
+ * @param hasCallback whether it has a {@code callbackUrl}, so its transitions may produce events
  */
 public record DueTask(
         TaskId id,
@@ -19,7 +20,8 @@ public record DueTask(
         Instant runAt,
         Duration timeout,
         String pool,
-        Instant createdAt) {
+        Instant createdAt,
+        boolean hasCallback) {
 
     /** The sched rule: earliest {@code runAt}, then lowest priority, then submission order. */
     public static final Comparator<DueTask> SCHED_ORDER = Comparator.comparing(DueTask::runAt)

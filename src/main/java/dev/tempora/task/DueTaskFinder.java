@@ -13,7 +13,7 @@ import org.springframework.stereotype.Component;
 public class DueTaskFinder {
 
     private static final String COLUMNS =
-            "select id, handler, args, priority, run_at, timeout_ms, pool, created_at from task";
+            "select id, handler, args, priority, run_at, timeout_ms, pool, created_at, callback_url from task";
 
     private final JdbcClient jdbc;
 
@@ -48,7 +48,8 @@ public class DueTaskFinder {
                             row.getObject("run_at", OffsetDateTime.class).toInstant(),
                             timeoutMs == null ? null : Duration.ofMillis(timeoutMs),
                             row.getString("pool"),
-                            row.getObject("created_at", OffsetDateTime.class).toInstant());
+                            row.getObject("created_at", OffsetDateTime.class).toInstant(),
+                            row.getString("callback_url") != null);
                 })
                 .list();
     }

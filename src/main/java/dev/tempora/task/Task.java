@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.hibernate.annotations.BatchSize;
 import org.hibernate.annotations.JdbcTypeCode;
@@ -61,6 +62,7 @@ public class Task implements Persistable<UUID> {
     private String exceptionTrace;
     private Long timeoutMs;
     private String callbackUrl;
+    private String callbackEvents;
     private String pool;
 
     @ElementCollection(fetch = FetchType.EAGER)
@@ -88,6 +90,7 @@ public class Task implements Persistable<UUID> {
         task.timeoutMs = spec.timeout() == null ? null : spec.timeout().toMillis();
         task.callbackUrl =
                 spec.callbackUrl() == null ? null : spec.callbackUrl().toString();
+        task.callbackEvents = TaskEvent.store(spec.callbackEvents());
         task.pool = spec.pool();
         task.labels.putAll(spec.labels());
         task.isNew = true;
@@ -174,6 +177,11 @@ public class Task implements Persistable<UUID> {
         return Optional.ofNullable(callbackUrl);
     }
 
+    /** What the callback hears of. */
+    public Set<TaskEvent> callbackEvents() {
+        return TaskEvent.load(callbackEvents);
+    }
+
     public String pool() {
         return pool;
     }
@@ -184,6 +192,7 @@ public class Task implements Persistable<UUID> {
 
     /** What the dispatcher needs to run this task. */
     public DueTask toDueTask() {
-        return new DueTask(id(), handler, args, priority, runAt, timeout().orElse(null), pool, createdAt);
+        return new DueTask(
+                id(), handler, args, priority, runAt, timeout().orElse(null), pool, createdAt, callbackUrl != null);
     }
 }

@@ -63,16 +63,7 @@ public class TaskService {
         for (var spec : specs) {
             var withDefaults = spec.timeout() != null || properties.defaultTimeout() == null
                     ? spec
-                    : new NewTask(
-                            spec.handler(),
-                            spec.argsJson(),
-                            spec.delay(),
-                            spec.runAt(),
-                            spec.priority(),
-                            properties.defaultTimeout(),
-                            spec.callbackUrl(),
-                            spec.pool(),
-                            spec.labels());
+                    : spec.withTimeout(properties.defaultTimeout());
             var runAt = withDefaults.dueAt(now).truncatedTo(ChronoUnit.MICROS);
             created.add(Task.submit(TaskId.next(clock), withDefaults, runAt, now));
         }

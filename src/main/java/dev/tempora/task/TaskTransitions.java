@@ -40,18 +40,21 @@ public class TaskTransitions {
     private final TransactionTemplate transaction;
     private final ApplicationEventPublisher events;
     private final Clock clock;
+    private final List<TransitionHook> hooks;
 
     TaskTransitions(
             JdbcClient jdbc,
             NamedParameterJdbcTemplate batch,
             TransactionTemplate transaction,
             ApplicationEventPublisher events,
-            Clock clock) {
+            Clock clock,
+            List<TransitionHook> hooks) {
         this.jdbc = jdbc;
         this.batch = batch;
         this.transaction = transaction;
         this.events = events;
         this.clock = clock;
+        this.hooks = List.copyOf(hooks);
     }
 
     /** SCHEDULED to RUNNING: claims the task for {@code owner} and counts the attempt. */
@@ -109,6 +112,10 @@ public class TaskTransitions {
 
     /** Applies one transition on its own; whether it took effect. */
     public boolean apply(Transition transition) {
+        if (transition.callback() && !hooks.isEmpty()) {
+            return applyAll(List.of(transition))[0];
+        }
+        // Nothing else to write: a single autocommit statement is cheaper than a transaction.
         boolean applied = jdbc.sql(transition.sql()).params(transition.params()).update() == 1;
         if (applied) {
             changed(transition);
@@ -138,6 +145,15 @@ public class TaskTransitions {
                     applied[start + i] = counts[i] == 1;
                 }
                 start = end;
+            }
+            var took = new ArrayList<Transition>();
+            for (int i = 0; i < applied.length; i++) {
+                if (applied[i] && transitions.get(i).callback()) {
+                    took.add(transitions.get(i));
+                }
+            }
+            if (!took.isEmpty()) {
+                hooks.forEach(hook -> hook.applied(took));
             }
         });
         for (int i = 0; i < applied.length; i++) {
@@ -194,7 +210,7 @@ public class TaskTransitions {
                 + " where id = :id and state in (" + guard + ")";
         var all = new HashMap<>(params);
         all.put("id", id.value());
-        return new Transition(id, to, sql, all);
+        return new Transition(id, to, sql, all, true);
     }
 
     private static Map<String, Object> params(Object... keysAndValues) {

@@ -79,9 +79,9 @@ class TaskTimerTests {
         try {
             var now = Instant.now();
             real.add(new DueTask(
-                    TaskId.next(Clock.systemUTC()), "late", null, 0, now.plusSeconds(60), null, "default", now));
+                    TaskId.next(Clock.systemUTC()), "late", null, 0, now.plusSeconds(60), null, "default", now, false));
             real.add(new DueTask(
-                    TaskId.next(Clock.systemUTC()), "soon", null, 0, now.plusMillis(100), null, "default", now));
+                    TaskId.next(Clock.systemUTC()), "soon", null, 0, now.plusMillis(100), null, "default", now, false));
             awaitReleased(1);
             assertThat(released).containsExactly("soon");
         } finally {
@@ -98,7 +98,8 @@ class TaskTimerTests {
                 clock.instant().plusMillis(inMillis),
                 null,
                 "default",
-                clock.instant());
+                clock.instant(),
+                false);
     }
 
     private void awaitReleased(int count) throws InterruptedException {

@@ -9,14 +9,18 @@ import dev.tempora.support.FieldProblem;
 import dev.tempora.support.InvalidRequestException;
 import dev.tempora.support.Timestamps;
 import dev.tempora.task.NewTask;
+import dev.tempora.task.TaskEvent;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
@@ -30,8 +34,17 @@ import tools.jackson.databind.node.NullNode;
 @Component
 class SubmitRequestParser {
 
-    private static final Set<String> FIELDS =
-            Set.of("handler", "args", "delay", "runAt", "priority", "timeout", "callbackUrl", "pool", "labels");
+    private static final Set<String> FIELDS = Set.of(
+            "handler",
+            "args",
+            "delay",
+            "runAt",
+            "priority",
+            "timeout",
+            "callbackUrl",
+            "callbackEvents",
+            "pool",
+            "labels");
 
     private final HandlerRegistry handlers;
     private final WorkerPools pools;
@@ -67,6 +80,10 @@ class SubmitRequestParser {
         var callbackUrl = callbackUrl(body.get("callbackUrl"), problems);
         var pool = pool(body.get("pool"), problems);
         var labels = labels(body.get("labels"), problems);
+        var callbackEvents = callbackEvents(body.get("callbackEvents"), problems);
+        if (callbackEvents != null && callbackUrl == null) {
+            problems.add(new FieldProblem("callbackEvents", "needs a callbackUrl"));
+        }
         if (!problems.isEmpty()) {
             throw new InvalidRequestException(problems);
         }
@@ -79,7 +96,29 @@ class SubmitRequestParser {
                 timeout,
                 callbackUrl,
                 pool,
-                labels);
+                labels,
+                callbackEvents);
+    }
+
+    private static Set<TaskEvent> callbackEvents(JsonNode node, List<FieldProblem> problems) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        var known = Arrays.stream(TaskEvent.values()).map(TaskEvent::type).toList();
+        if (!node.isArray()) {
+            problems.add(new FieldProblem("callbackEvents", "must be an array of " + known));
+            return null;
+        }
+        var events = EnumSet.noneOf(TaskEvent.class);
+        for (var item : node) {
+            var event = item.isString() ? TaskEvent.ofType(item.asString()) : Optional.<TaskEvent>empty();
+            if (event.isEmpty()) {
+                problems.add(new FieldProblem("callbackEvents", "%s is not one of %s".formatted(item, known)));
+                return null;
+            }
+            events.add(event.get());
+        }
+        return events;
     }
 
     private String handler(JsonNode node, JsonNode args, List<FieldProblem> problems) {

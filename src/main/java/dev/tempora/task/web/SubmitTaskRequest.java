@@ -1,6 +1,7 @@
 package dev.tempora.task.web;
 
 import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,6 +41,11 @@ record SubmitTaskRequest(
                 description = "Absolute http(s) URL that hears of the task's end",
                 example = "https://example.org/hooks/tempora")
         String callbackUrl,
+
+        @Schema(
+                description = "Which events callbackUrl hears of; default the three terminal ones",
+                example = "[\"task.started\", \"task.succeeded\", \"task.failed\", \"task.cancelled\"]")
+        List<String> callbackEvents,
 
         @Schema(description = "A configured pool; default \"default\"", example = "default")
         String pool,

@@ -2,16 +2,18 @@ package dev.tempora.task.web;
 
 import dev.tempora.support.Timestamps;
 import dev.tempora.task.Task;
+import dev.tempora.task.TaskEvent;
 import dev.tempora.task.TaskState;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
-/** The task resource: a task read like a {@code Future}. */
+/** The task resource: a task read like a {@code Future}; also the {@code data} of webhook events. */
 @Schema(name = "Task", description = "A task, read like a Future")
-record TaskView(
+public record TaskView(
         @Schema(example = "019ab0c4-5e2f-7a31-9c1d-2f4b6e8a0c12")
         String id,
 
@@ -40,15 +42,18 @@ record TaskView(
         @Schema(example = "https://example.org/hooks/tempora")
         String callbackUrl,
 
+        @Schema(description = "What callbackUrl hears of", example = "[\"task.failed\", \"task.succeeded\"]")
+        List<String> callbackEvents,
+
         @Schema(example = "default") String pool,
         @Schema(example = "{\"team\": \"billing\"}") Map<String, String> labels) {
 
     /** Why a task FAILED. */
     @Schema(name = "TaskException")
-    record ExceptionView(
+    public record ExceptionView(
             @Schema(example = "TimeoutException") String type, String message, String stackTrace) {}
 
-    static TaskView of(Task task, Instant now, ObjectMapper json) {
+    public static TaskView of(Task task, Instant now, ObjectMapper json) {
         var state = task.stateAt(now);
         return new TaskView(
                 task.id().toString(),
@@ -70,6 +75,12 @@ record TaskView(
                 task.attempts(),
                 task.timeout().map(Object::toString).orElse(null),
                 task.callbackUrl().orElse(null),
+                task.callbackUrl().isEmpty()
+                        ? null
+                        : task.callbackEvents().stream()
+                                .map(TaskEvent::type)
+                                .sorted()
+                                .toList(),
                 task.pool(),
                 task.labels());
     }

@@ -1,0 +1,85 @@
+package dev.tempora.webhook;
+
+import dev.tempora.support.Timestamps;
+import dev.tempora.task.TaskEvent;
+import dev.tempora.task.TaskId;
+import dev.tempora.task.TaskLookup;
+import dev.tempora.task.Transition;
+import dev.tempora.task.TransitionHook;
+import dev.tempora.task.web.TaskView;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * The outbox: in the very transaction that moves a task into a state its callback listens for, a
+ * delivery row with the event's body. The event therefore exists exactly when the state change
+ * does; sending starts once the transaction has committed.
+ */
+@Component
+class WebhookOutbox implements TransitionHook {
+
+    private final TaskLookup tasks;
+    private final DeliveryStore deliveries;
+    private final WebhookSender sender;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    WebhookOutbox(TaskLookup tasks, DeliveryStore deliveries, WebhookSender sender, ObjectMapper json, Clock clock) {
+        this.tasks = tasks;
+        this.deliveries = deliveries;
+        this.sender = sender;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    @Override
+    public void applied(List<Transition> applied) {
+        var events = new HashMap<TaskId, TaskEvent>();
+        for (var transition : applied) {
+            TaskEvent.of(transition.to()).ifPresent(event -> events.put(transition.id(), event));
+        }
+        if (events.isEmpty()) {
+            return;
+        }
+        var now = clock.instant();
+        var created = new ArrayList<Delivery>();
+        for (var task : tasks.findAll(events.keySet())) {
+            var event = events.get(task.id());
+            if (task.callbackUrl().isEmpty() || !task.callbackEvents().contains(event)) {
+                continue;
+            }
+            var body = new LinkedHashMap<String, Object>();
+            body.put("type", event.type());
+            body.put("timestamp", Timestamps.format(now));
+            body.put("data", TaskView.of(task, now, json));
+            created.add(new Delivery(
+                    TaskId.next(clock).value(),
+                    task.getId(),
+                    event.type(),
+                    task.callbackUrl().get(),
+                    json.writeValueAsString(body),
+                    Delivery.PENDING,
+                    0,
+                    now,
+                    now));
+        }
+        if (created.isEmpty()) {
+            return;
+        }
+        deliveries.insert(created);
+        var ids = created.stream().map(Delivery::id).toList();
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                sender.sendSoon(ids, now);
+            }
+        });
+    }
+}

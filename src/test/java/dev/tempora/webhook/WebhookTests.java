@@ -1,0 +1,314 @@
+package dev.tempora.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.standardwebhooks.Webhook;
+import com.standardwebhooks.exceptions.WebhookVerificationException;
+import dev.tempora.Api;
+import dev.tempora.TestHandlers;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.Headers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
+import tools.jackson.databind.JsonNode;
+
+/** Webhook deliveries against real local receivers, verified with the Standard Webhooks library. */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "tempora.webhooks.secret=" + WebhookTests.SECRET,
+            "tempora.webhooks.retry-schedule=PT0.3S,PT0.6S,PT0.9S",
+            "tempora.webhooks.jitter=0.1",
+            "tempora.webhooks.timeout=PT1S",
+            "tempora.webhooks.load-interval=PT0.5S"
+        })
+@Import(TestHandlers.class)
+class WebhookTests {
+
+    static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    @LocalServerPort
+    int port;
+
+    Api api;
+    MockWebServer receiver;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        api = new Api(port);
+        receiver = new MockWebServer();
+        receiver.start(InetAddress.getLoopbackAddress(), 0);
+        TestHandlers.reset();
+    }
+
+    @AfterEach
+    void tearDown() {
+        receiver.close();
+    }
+
+    @Test
+    void succeededTaskIsDeliveredSignedAndTheOfficialLibraryVerifiesIt() throws Exception {
+        receiver.enqueue(ok());
+        var id = submit("{\"handler\": \"echo\", \"args\": {\"n\": 7}, \"callbackUrl\": \"%s\"}");
+        var request = take();
+        var body = request.getBody().utf8();
+        var headers = headers(request.getHeaders());
+
+        new Webhook(SECRET).verify(body, headers);
+        var event = Api.json(body);
+        assertThat(event.path("type").asString()).isEqualTo("task.succeeded");
+        assertThat(event.path("data").path("id").asString()).isEqualTo(id);
+        assertThat(event.path("data").path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(event.path("data").path("result").path("n").asInt()).isEqualTo(7);
+        assertThat(Instant.parse(event.path("timestamp").asString()))
+                .isBefore(Instant.now().plusSeconds(1));
+        assertThat(request.getHeaders().get("Content-Type")).startsWith("application/json");
+        long timestamp = Long.parseLong(request.getHeaders().get("webhook-timestamp"));
+        assertThat(Math.abs(Instant.now().getEpochSecond() - timestamp)).isLessThanOrEqualTo(5);
+
+        assertThatThrownBy(() -> new Webhook(SECRET).verify(body.replace("\"n\":7", "\"n\":8"), headers))
+                .as("a tampered body is rejected")
+                .isInstanceOf(WebhookVerificationException.class);
+        assertThatThrownBy(() -> new Webhook("whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=").verify(body, headers))
+                .as("the wrong secret is rejected")
+                .isInstanceOf(WebhookVerificationException.class);
+
+        var deliveries = awaitDelivery(id, "SUCCEEDED");
+        assertThat(deliveries.get(0).path("id").asString())
+                .isEqualTo(request.getHeaders().get("webhook-id"));
+        assertThat(deliveries.get(0).path("attempts").get(0).path("statusCode").asInt())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void failedAndCancelledTasksAreDeliveredToo() throws Exception {
+        receiver.enqueue(ok());
+        receiver.enqueue(ok());
+        var failed = submit("{\"handler\": \"fail\", \"args\": {\"message\": \"boom\"}, \"callbackUrl\": \"%s\"}");
+        var failedEvent = Api.json(take().getBody().utf8());
+        assertThat(failedEvent.path("type").asString()).isEqualTo("task.failed");
+        assertThat(failedEvent.path("data").path("exception").path("message").asString())
+                .isEqualTo("boom");
+
+        var cancelled = submit("{\"handler\": \"echo\", \"delay\": 3600, \"callbackUrl\": \"%s\"}");
+        api.post("/api/v1/tasks/" + cancelled + "/cancel");
+        var cancelledEvent = Api.json(take().getBody().utf8());
+        assertThat(cancelledEvent.path("type").asString()).isEqualTo("task.cancelled");
+        assertThat(cancelledEvent.path("data").path("id").asString()).isEqualTo(cancelled);
+        assertThat(failed).isNotEqualTo(cancelled);
+    }
+
+    @Test
+    void callbackEventsChooseWhatIsSent() throws Exception {
+        receiver.enqueue(ok());
+        receiver.enqueue(ok());
+        var id = submit("""
+                {"handler": "echo", "callbackUrl": "%s", "callbackEvents": ["task.started", "task.succeeded"]}""");
+        var types = List.of(
+                Api.json(take().getBody().utf8()).path("type").asString(),
+                Api.json(take().getBody().utf8()).path("type").asString());
+        assertThat(types).containsExactlyInAnyOrder("task.started", "task.succeeded");
+
+        receiver.enqueue(ok());
+        submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\", \"callbackEvents\": [\"task.failed\"]}");
+        assertThat(receiver.takeRequest(1500, TimeUnit.MILLISECONDS))
+                .as("no event it did not ask for")
+                .isNull();
+        assertThat(api.get("/api/v1/tasks/" + id).body().path("callbackEvents").size())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void receiverFailingTwiceThenSucceedingGetsTheSameIdAfterTheScheduledWaits() throws Exception {
+        receiver.enqueue(new MockResponse.Builder().code(500).body("down").build());
+        receiver.enqueue(new MockResponse.Builder().code(503).build());
+        receiver.enqueue(ok());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        var received = new ArrayList<Instant>();
+        var ids = new ArrayList<String>();
+        var timestamps = new ArrayList<Long>();
+        for (int i = 0; i < 3; i++) {
+            var request = take();
+            received.add(Instant.now());
+            ids.add(request.getHeaders().get("webhook-id"));
+            timestamps.add(Long.parseLong(request.getHeaders().get("webhook-timestamp")));
+            new Webhook(SECRET).verify(request.getBody().utf8(), headers(request.getHeaders()));
+        }
+        assertThat(ids).as("webhook-id is stable across retries").containsOnly(ids.getFirst());
+        assertThat(timestamps).as("webhook-timestamp is fresh on each attempt").isSorted();
+        // The schedule: 0.3 s then 0.6 s, each within the 10% jitter.
+        assertThat(Duration.between(received.get(0), received.get(1))).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+        assertThat(Duration.between(received.get(1), received.get(2))).isGreaterThanOrEqualTo(Duration.ofMillis(520));
+
+        var delivery = awaitDelivery(id, "SUCCEEDED").get(0);
+        var attempts = delivery.path("attempts");
+        assertThat(attempts.size()).isEqualTo(3);
+        assertThat(attempts.get(0).path("statusCode").asInt()).isEqualTo(500);
+        assertThat(attempts.get(0).path("responseBody").asString()).isEqualTo("down");
+        assertThat(attempts.get(1).path("statusCode").asInt()).isEqualTo(503);
+        assertThat(attempts.get(2).path("statusCode").asInt()).isEqualTo(200);
+        assertThat(attempts.valueStream().filter(a -> a.path("statusCode").asInt() == 200))
+                .hasSize(1);
+        assertThat(receiver.takeRequest(1200, TimeUnit.MILLISECONDS))
+                .as("nothing after success")
+                .isNull();
+    }
+
+    @Test
+    void afterTheLastRetryTheDeliveryIsFailedAndStaysInspectable() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            receiver.enqueue(new MockResponse.Builder().code(500).build());
+        }
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        for (int i = 0; i < 4; i++) {
+            take();
+        }
+        var delivery = awaitDelivery(id, "FAILED").get(0);
+        assertThat(delivery.path("attempts").size()).isEqualTo(4);
+        assertThat(delivery.path("nextAttemptAt").isNull()).isTrue();
+        assertThat(receiver.takeRequest(1500, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void goneStopsRetries() throws Exception {
+        receiver.enqueue(new MockResponse.Builder().code(410).build());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        take();
+        var delivery = awaitDelivery(id, "FAILED").get(0);
+        assertThat(delivery.path("attempts").size()).isEqualTo(1);
+        assertThat(receiver.takeRequest(1000, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void redirectIsNotFollowedAndCountsAsAFailure() throws Exception {
+        receiver.enqueue(new MockResponse.Builder()
+                .code(302)
+                .headers(Headers.of("Location", receiver.url("/elsewhere").toString()))
+                .body("moved")
+                .build());
+        receiver.enqueue(ok());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        assertThat(take().getUrl().encodedPath()).isEqualTo("/hooks");
+        assertThat(take().getUrl().encodedPath())
+                .as("the retry goes to the same URL")
+                .isEqualTo("/hooks");
+        var attempts = awaitDelivery(id, "SUCCEEDED").get(0).path("attempts");
+        assertThat(attempts.get(0).path("statusCode").asInt())
+                .as(attempts.toString())
+                .isEqualTo(302);
+    }
+
+    @Test
+    void hangingReceiverIsCutAtTheTimeoutWhileOtherDeliveriesProceed() throws Exception {
+        try (var healthy = new MockWebServer()) {
+            healthy.start(InetAddress.getLoopbackAddress(), 0);
+            receiver.enqueue(new MockResponse.Builder()
+                    .headersDelay(20, TimeUnit.SECONDS)
+                    .build());
+            for (int i = 0; i < 5; i++) {
+                healthy.enqueue(ok());
+            }
+            var hanging = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+            take();
+            long start = System.nanoTime();
+            for (int i = 0; i < 5; i++) {
+                api.submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}".formatted(healthy.url("/ok")));
+            }
+            for (int i = 0; i < 5; i++) {
+                assertThat(healthy.takeRequest(5, TimeUnit.SECONDS)).isNotNull();
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+            var attempt = awaitAttempts(hanging, 1).get(0).path("attempts").get(0);
+            assertThat(attempt.path("error").asString()).contains("no answer within PT1S");
+            assertThat(attempt.path("durationMs").asLong()).isBetween(900L, 5_000L);
+        }
+    }
+
+    @Test
+    void redeliverSendsAgainWithTheSameWebhookId() throws Exception {
+        receiver.enqueue(ok());
+        receiver.enqueue(ok());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        var first = take().getHeaders().get("webhook-id");
+        awaitDelivery(id, "SUCCEEDED");
+        var redelivered = api.post("/api/v1/deliveries/" + first + "/redeliver");
+        assertThat(redelivered.status()).isEqualTo(202);
+        assertThat(redelivered.body().path("state").asString()).isEqualTo("PENDING");
+        assertThat(take().getHeaders().get("webhook-id")).isEqualTo(first);
+        assertThat(awaitAttempts(id, 2).get(0).path("state").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void deliveryEndpointsAnswer404ForUnknownIds() {
+        assertThat(api.get("/api/v1/tasks/0193a5b4-0000-7000-8000-000000000000/deliveries")
+                        .status())
+                .isEqualTo(404);
+        assertThat(api.post("/api/v1/deliveries/0193a5b4-0000-7000-8000-000000000000/redeliver")
+                        .status())
+                .isEqualTo(404);
+        assertThat(api.post("/api/v1/deliveries/nope/redeliver").status()).isEqualTo(404);
+        var id = api.submit("{\"handler\": \"echo\"}");
+        assertThat(api.get("/api/v1/tasks/" + id + "/deliveries").body().size()).isZero();
+    }
+
+    private String submit(String template) {
+        return api.submit(template.formatted(receiver.url("/hooks")));
+    }
+
+    private RecordedRequest take() throws InterruptedException {
+        var request = receiver.takeRequest(10, TimeUnit.SECONDS);
+        assertThat(request).as("a delivery arrived").isNotNull();
+        return request;
+    }
+
+    private static MockResponse ok() {
+        return new MockResponse.Builder().code(200).body("thanks").build();
+    }
+
+    private static Map<String, List<String>> headers(Headers headers) {
+        return headers.toMultimap();
+    }
+
+    private List<JsonNode> awaitDelivery(String taskId, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            var deliveries = api.get("/api/v1/tasks/" + taskId + "/deliveries").body();
+            if (deliveries.size() > 0
+                    && deliveries.get(0).path("state").asString().equals(state)) {
+                return deliveries.valueStream().toList();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("delivery never became " + state + ": " + deliveries);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private List<JsonNode> awaitAttempts(String taskId, int attempts) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            var deliveries = api.get("/api/v1/tasks/" + taskId + "/deliveries").body();
+            if (deliveries.size() > 0 && deliveries.get(0).path("attempts").size() >= attempts) {
+                return deliveries.valueStream().toList();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never " + attempts + " attempts: " + deliveries);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
