@@ -7,6 +7,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
 
 /** With {@code tempora.outbound.allow-private=false}, loopback and private addresses are refused. */
 @SpringBootTest(
@@ -35,6 +36,21 @@ class PrivateAddressPolicyTests {
             var task = api.await(id, Duration.ofSeconds(10));
             assertThat(task.path("state").asString()).isEqualTo("FAILED");
             assertThat(task.path("exception").path("message").asString()).contains("outbound policy");
+            assertThat(server.received).isEmpty();
+
+            // Webhooks follow the same policy: the delivery's attempt fails, nothing is sent.
+            var withCallback = api.submit("""
+                    {"handler": "echo", "callbackUrl": "%s"}""".formatted(viaName));
+            api.await(withCallback, Duration.ofSeconds(5));
+            JsonNode attempts = null;
+            for (int i = 0; i < 100 && (attempts == null || attempts.isEmpty()); i++) {
+                Thread.sleep(50);
+                var deliveries =
+                        api.get("/api/v1/tasks/" + withCallback + "/deliveries").body();
+                attempts = deliveries.isEmpty() ? null : deliveries.get(0).path("attempts");
+            }
+            assertThat(attempts).isNotNull().isNotEmpty();
+            assertThat(attempts.get(0).path("error").asString()).contains("outbound policy");
             assertThat(server.received).isEmpty();
         }
     }

@@ -265,6 +265,26 @@ class WebhookTests {
         assertThat(api.get("/api/v1/tasks/" + id + "/deliveries").body().size()).isZero();
     }
 
+    /**
+     * One real delivery verified by the npm {@code standardwebhooks} package in Node. Skipped, with
+     * the reason, when node/npm are not installed or the npm registry cannot be reached.
+     */
+    @Test
+    void theNpmStandardWebhooksLibraryVerifiesADelivery() throws Exception {
+        var work = NodeReceiver.prepare();
+        try (var node = NodeReceiver.start(work, SECRET)) {
+            var id = api.submit("{\"handler\": \"echo\", \"args\": \"from node\", \"callbackUrl\": \"%s\"}"
+                    .formatted("http://127.0.0.1:" + node.port() + "/hook"));
+            var line = node.nextLine(Duration.ofSeconds(15));
+            assertThat(line).as("node printed a verdict").isNotNull();
+            var verdict = Api.json(line);
+            assertThat(verdict.path("verified").asBoolean()).as(line).isTrue();
+            assertThat(verdict.path("type").asString()).isEqualTo("task.succeeded");
+            assertThat(awaitDelivery(id, "SUCCEEDED").get(0).path("id").asString())
+                    .isEqualTo(verdict.path("id").asString());
+        }
+    }
+
     private String submit(String template) {
         return api.submit(template.formatted(receiver.url("/hooks")));
     }
