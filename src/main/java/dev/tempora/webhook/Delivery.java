@@ -8,6 +8,7 @@ import java.util.UUID;
  *
  * @param state PENDING (an attempt is due at {@code nextAttemptAt}), SUCCEEDED or FAILED
  * @param attempts attempts started so far
+ * @param lease who holds the right to the attempt in flight, if one is
  */
 record Delivery(
         UUID id,
@@ -18,7 +19,8 @@ record Delivery(
         String state,
         int attempts,
         Instant createdAt,
-        Instant nextAttemptAt) {
+        Instant nextAttemptAt,
+        String lease) {
 
     static final String PENDING = "PENDING";
     static final String SUCCEEDED = "SUCCEEDED";

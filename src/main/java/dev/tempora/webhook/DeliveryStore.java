@@ -21,7 +21,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 class DeliveryStore {
 
     private static final String COLUMNS =
-            "select id, task_id, event_type, url, payload, state, attempts, created_at, next_attempt_at"
+            "select id, task_id, event_type, url, payload, state, attempts, created_at, next_attempt_at, lease_owner"
                     + " from webhook_delivery";
 
     private final JdbcClient jdbc;
@@ -52,43 +52,63 @@ class DeliveryStore {
     }
 
     /**
-     * Takes the right to make the next attempt: only a PENDING delivery that is due and not leased
-     * by anyone (or whose lease ran out) can be leased, so two instances never send it at once.
+     * Takes the right to make the next attempt of each of {@code ids}, in one statement: only a
+     * PENDING delivery that is due and not leased by anyone (or whose lease ran out) can be leased,
+     * so two instances never send one at once. {@code lease} must be unique to this call.
+     *
+     * @return the deliveries leased, with their attempt counted
      */
-    Optional<Delivery> lease(UUID id, Instant now, String owner, Instant until) {
-        int leased = jdbc.sql("update webhook_delivery set attempts = attempts + 1, lease_owner = :owner,"
-                        + " lease_until = :until where id = :id and state = 'PENDING' and next_attempt_at <= :now"
+    List<Delivery> lease(List<UUID> ids, Instant now, String lease, Instant until) {
+        int leased = jdbc.sql("update webhook_delivery set attempts = attempts + 1, lease_owner = :lease,"
+                        + " lease_until = :until where id in (:ids) and state = 'PENDING' and next_attempt_at <= :now"
                         + " and (lease_until is null or lease_until < :now)")
-                .param("owner", owner)
+                .param("lease", lease)
                 .param("until", utc(until))
-                .param("id", id)
+                .param("ids", ids)
                 .param("now", utc(now))
                 .update();
-        return leased == 1 ? find(id) : Optional.empty();
+        if (leased == 0) {
+            return List.of();
+        }
+        return jdbc.sql(COLUMNS + " where id in (:ids) and lease_owner = :lease")
+                .param("ids", ids)
+                .param("lease", lease)
+                .query(DeliveryStore::delivery)
+                .list();
     }
 
-    /** Records an attempt and what follows it (the next attempt, or the end), releasing the lease. */
-    void record(UUID id, Delivery.Attempt attempt, String state, Instant nextAttemptAt, String owner) {
+    /**
+     * Records attempts and what follows each (the next attempt, or the end), releasing their leases,
+     * in one transaction.
+     */
+    void recordAll(List<AttemptRecorder.Outcome> outcomes) {
+        var attempts = outcomes.stream()
+                .map(outcome -> new MapSqlParameterSource()
+                        .addValue("id", outcome.delivery().id())
+                        .addValue("attempt", outcome.attempt().attempt())
+                        .addValue("at", utc(outcome.attempt().at()))
+                        .addValue("status", outcome.attempt().statusCode())
+                        .addValue("error", outcome.attempt().error())
+                        .addValue("duration", outcome.attempt().durationMs())
+                        .addValue("body", outcome.attempt().responseBody()))
+                .toArray(MapSqlParameterSource[]::new);
+        var deliveries = outcomes.stream()
+                .map(outcome -> new MapSqlParameterSource()
+                        .addValue("id", outcome.delivery().id())
+                        .addValue("state", outcome.state())
+                        .addValue("next", outcome.nextAttemptAt() == null ? null : utc(outcome.nextAttemptAt()))
+                        .addValue("lease", outcome.lease()))
+                .toArray(MapSqlParameterSource[]::new);
         transaction.executeWithoutResult(status -> {
-            jdbc.sql("insert into webhook_attempt (delivery_id, attempt, attempted_at, status_code, error, duration_ms,"
-                            + " response_body) values (:id, :attempt, :at, :status, :error, :duration, :body)")
-                    .param("id", id)
-                    .param("attempt", attempt.attempt())
-                    .param("at", utc(attempt.at()))
-                    .param("status", attempt.statusCode())
-                    .param("error", attempt.error())
-                    .param("duration", attempt.durationMs())
-                    .param("body", attempt.responseBody())
-                    .update();
-            var params = new HashMap<String, Object>();
-            params.put("id", id);
-            params.put("state", state);
-            params.put("next", nextAttemptAt == null ? null : utc(nextAttemptAt));
-            params.put("owner", owner);
-            jdbc.sql("update webhook_delivery set state = :state, next_attempt_at = :next, lease_owner = null,"
-                            + " lease_until = null where id = :id and lease_owner = :owner")
-                    .params(params)
-                    .update();
+            batch.batchUpdate(
+                    "insert into webhook_attempt (delivery_id, attempt, attempted_at, status_code, error, duration_ms,"
+                            + " response_body) values (:id, :attempt, :at, :status, :error, :duration, :body)",
+                    attempts);
+            // Only while the lease is still ours: a lease that ran out may have passed to someone else.
+            batch.batchUpdate(
+                    "update webhook_delivery set state = :state, next_attempt_at = :next, lease_owner = null,"
+                            + " lease_until = null where id = :id and lease_owner = :lease",
+                    deliveries);
         });
     }
 
@@ -158,7 +178,8 @@ class DeliveryStore {
                 row.getString("state"),
                 row.getInt("attempts"),
                 row.getObject("created_at", OffsetDateTime.class).toInstant(),
-                next == null ? null : next.toInstant());
+                next == null ? null : next.toInstant(),
+                row.getString("lease_owner"));
     }
 
     private static OffsetDateTime utc(Instant instant) {

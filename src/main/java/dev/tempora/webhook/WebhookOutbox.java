@@ -68,7 +68,8 @@ class WebhookOutbox implements TransitionHook {
                     Delivery.PENDING,
                     0,
                     now,
-                    now));
+                    now,
+                    null));
         }
         if (created.isEmpty()) {
             return;

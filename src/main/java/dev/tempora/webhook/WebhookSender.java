@@ -10,12 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,9 +22,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -54,10 +51,17 @@ class WebhookSender implements SmartLifecycle {
     private final WebhookProperties properties;
     private final Clock clock;
     private final Node node;
+    private final RetryPolicy retries;
+    private final AttemptRecorder recorder;
     private final Semaphore inFlight;
     private final ConcurrentHashMap<UUID, ScheduledFuture<?>> scheduled = new ConcurrentHashMap<>();
-    /** Records attempts off the HTTP client's I/O threads, which must never block on the database. */
-    private final ExecutorService recorder = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Leases and records attempts: never on the timer thread (it only keeps time) nor on the HTTP
+     * client's I/O threads (they must never block on the database).
+     */
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+
+    private final AtomicLong leases = new AtomicLong();
 
     private volatile ScheduledThreadPoolExecutor timer;
 
@@ -67,18 +71,23 @@ class WebhookSender implements SmartLifecycle {
             OutboundHttp http,
             WebhookProperties properties,
             Clock clock,
-            Node node) {
+            Node node,
+            RetryPolicy retries,
+            AttemptRecorder recorder) {
         this.store = store;
         this.signer = signer;
         this.http = http;
         this.properties = properties;
         this.clock = clock;
         this.node = node;
+        this.retries = retries;
+        this.recorder = recorder;
         this.inFlight = new Semaphore(properties.maxInFlight());
     }
 
     @Override
     public synchronized void start() {
+        recorder.start();
         var executor = new ScheduledThreadPoolExecutor(
                 1,
                 runnable -> Thread.ofPlatform()
@@ -100,6 +109,11 @@ class WebhookSender implements SmartLifecycle {
         }
         // Attempts in flight still record their outcome; an unrecorded one is retried once its lease ends.
         scheduled.clear();
+        try {
+            recorder.stop();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -109,7 +123,14 @@ class WebhookSender implements SmartLifecycle {
 
     /** Attempts these deliveries at {@code at} (now, or when due). */
     void sendSoon(List<UUID> ids, Instant at) {
-        ids.forEach(id -> schedule(id, at));
+        if (timer == null) {
+            return; // stopped: the loader finds them after the next start
+        }
+        if (at.isAfter(clock.instant())) {
+            ids.forEach(id -> schedule(id, at));
+        } else {
+            workers.execute(() -> attempt(ids));
+        }
     }
 
     private void schedule(UUID id, Instant at) {
@@ -125,7 +146,7 @@ class WebhookSender implements SmartLifecycle {
             if (existing != null) {
                 existing.cancel(false);
             }
-            return executor.schedule(() -> attempt(id), delay, TimeUnit.MILLISECONDS);
+            return executor.schedule(() -> workers.execute(() -> attempt(List.of(id))), delay, TimeUnit.MILLISECONDS);
         });
     }
 
@@ -133,38 +154,65 @@ class WebhookSender implements SmartLifecycle {
         try {
             var now = clock.instant();
             var horizon = now.plus(properties.loadInterval().multipliedBy(2));
+            var dueNow = new ArrayList<UUID>();
             store.findDue(horizon, now, 1000).forEach((id, due) -> {
                 if (!scheduled.containsKey(id)) {
-                    schedule(id, due);
+                    if (due.isAfter(now)) {
+                        schedule(id, due);
+                    } else {
+                        dueNow.add(id);
+                    }
                 }
             });
+            if (!dueNow.isEmpty()) {
+                workers.execute(() -> attempt(dueNow));
+            }
         } catch (RuntimeException databaseTrouble) {
             log.warn("Could not look for due webhook deliveries: {}", databaseTrouble.toString());
         }
     }
 
-    private void attempt(UUID id) {
-        scheduled.remove(id);
-        if (!inFlight.tryAcquire()) {
-            schedule(id, clock.instant().plus(RETRY_WHEN_BUSY));
+    /** Leases the deliveries that are still due (all in one statement) and sends each. */
+    private void attempt(List<UUID> ids) {
+        ids.forEach(scheduled::remove);
+        var permitted = new ArrayList<UUID>();
+        for (var id : ids) {
+            if (inFlight.tryAcquire()) {
+                permitted.add(id);
+            } else {
+                schedule(id, clock.instant().plus(RETRY_WHEN_BUSY));
+            }
+        }
+        if (permitted.isEmpty()) {
             return;
         }
+        List<Delivery> leased;
+        var now = clock.instant();
         try {
-            var now = clock.instant();
-            var leased = store.lease(
-                    id, now, node.id(), now.plus(properties.timeout()).plusSeconds(30));
-            if (leased.isEmpty()) {
-                inFlight.release(); // delivered, ended, or another instance has it
-                return;
-            }
-            send(leased.get(), now);
+            leased = store.lease(
+                    permitted,
+                    now,
+                    node.id() + "/" + leases.incrementAndGet(),
+                    now.plus(properties.timeout()).plusSeconds(30));
         } catch (RuntimeException trouble) {
-            inFlight.release();
-            log.warn("Webhook delivery {} could not be attempted: {}", id, trouble.toString());
+            inFlight.release(permitted.size());
+            log.warn("Webhook deliveries {} could not be attempted: {}", permitted, trouble.toString());
+            return;
+        }
+        // Those not leased were delivered, have ended, or are another instance's now.
+        inFlight.release(permitted.size() - leased.size());
+        for (var delivery : leased) {
+            try {
+                send(delivery, now);
+            } catch (RuntimeException trouble) {
+                inFlight.release();
+                log.warn("Webhook delivery {} could not be sent: {}", delivery.id(), trouble.toString());
+            }
         }
     }
 
     private void send(Delivery delivery, Instant now) {
+        var lease = delivery.lease();
         var headers =
                 new LinkedHashMap<>(signer.headers(delivery.id().toString(), now.getEpochSecond(), delivery.payload()));
         headers.put("User-Agent", "Tempora-Webhooks/1");
@@ -180,16 +228,14 @@ class WebhookSender implements SmartLifecycle {
         http.send(request)
                 .whenCompleteAsync(
                         (response, error) -> {
-                            try {
-                                record(delivery, now, System.nanoTime() - start, response, error);
-                            } finally {
-                                inFlight.release();
-                            }
+                            inFlight.release();
+                            record(delivery, lease, now, System.nanoTime() - start, response, error);
                         },
-                        recorder);
+                        workers);
     }
 
-    private void record(Delivery delivery, Instant at, long nanos, OutboundResponse response, Throwable error) {
+    private void record(
+            Delivery delivery, String lease, Instant at, long nanos, OutboundResponse response, Throwable error) {
         var attempt = new Delivery.Attempt(
                 delivery.attempts(),
                 at,
@@ -205,75 +251,35 @@ class WebhookSender implements SmartLifecycle {
         } else if (response != null && response.status() == 410) {
             state = Delivery.FAILED; // Gone: the receiver asks never to be called again for this
         } else {
-            var wait = nextWait(delivery.attempts(), response);
+            var wait = retries.nextWait(delivery.attempts(), response);
             state = wait.isPresent() ? Delivery.PENDING : Delivery.FAILED;
             next = wait.map(now::plus).orElse(null);
         }
-        try {
-            store.record(delivery.id(), attempt, state, next, node.id());
-        } catch (RuntimeException databaseTrouble) {
-            log.warn(
-                    "Could not record webhook attempt {} of {}: {}",
-                    attempt.attempt(),
-                    delivery.id(),
-                    databaseTrouble.toString());
-            return;
-        }
-        if (state.equals(Delivery.PENDING)) {
+        var outcome = new AttemptRecorder.Outcome(delivery, lease, attempt, state, next);
+        recorder.add(outcome).thenRun(() -> afterRecorded(outcome, now));
+    }
+
+    private void afterRecorded(AttemptRecorder.Outcome outcome, Instant now) {
+        var delivery = outcome.delivery();
+        if (outcome.state().equals(Delivery.PENDING)) {
             log.debug(
                     "Webhook {} attempt {} failed ({}); next at {}",
                     delivery.id(),
-                    attempt.attempt(),
-                    attempt.error(),
-                    next);
-            if (Duration.between(now, next).compareTo(properties.loadInterval().multipliedBy(2)) < 0) {
-                schedule(delivery.id(), next);
+                    outcome.attempt().attempt(),
+                    outcome.attempt().error(),
+                    outcome.nextAttemptAt());
+            if (Duration.between(now, outcome.nextAttemptAt())
+                            .compareTo(properties.loadInterval().multipliedBy(2))
+                    < 0) {
+                schedule(delivery.id(), outcome.nextAttemptAt());
             }
-        } else if (state.equals(Delivery.FAILED)) {
+        } else if (outcome.state().equals(Delivery.FAILED)) {
             log.warn(
                     "Webhook {} to {} FAILED after {} attempts: {}",
                     delivery.id(),
                     delivery.url(),
-                    attempt.attempt(),
-                    attempt.error());
-        }
-    }
-
-    /** The wait before the next attempt after {@code attempts} failed ones, if any attempt is left. */
-    private Optional<Duration> nextWait(int attempts, OutboundResponse response) {
-        var schedule = properties.retrySchedule();
-        if (attempts > schedule.size()) {
-            return Optional.empty();
-        }
-        var wait = schedule.get(attempts - 1);
-        if (response != null && (response.status() == 429 || response.status() == 503)) {
-            var asked = retryAfter(response.headers().get("retry-after"));
-            if (asked.isPresent()) {
-                // Honoured within bounds: never sooner than a second, never later than maxRetryAfter.
-                var bounded = asked.get().compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : asked.get();
-                return Optional.of(
-                        bounded.compareTo(properties.maxRetryAfter()) > 0 ? properties.maxRetryAfter() : bounded);
-            }
-        }
-        double factor =
-                1 + properties.jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
-        return Optional.of(Duration.ofNanos((long) (wait.toNanos() * factor)));
-    }
-
-    private Optional<Duration> retryAfter(String header) {
-        if (header == null || header.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Duration.ofSeconds(Long.parseLong(header.strip())));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                var at = ZonedDateTime.parse(header.strip(), DateTimeFormatter.RFC_1123_DATE_TIME)
-                        .toInstant();
-                return Optional.of(Duration.between(clock.instant(), at));
-            } catch (DateTimeParseException notADate) {
-                return Optional.empty();
-            }
+                    outcome.attempt().attempt(),
+                    outcome.attempt().error());
         }
     }
 

@@ -73,9 +73,16 @@ public final class TemporaBenchmark {
         this.config = config;
     }
 
+    /** Workloads to run: all, unless {@code --only=a,b} names some. */
+    private static java.util.Set<String> only = java.util.Set.of();
+
     public static void main(String[] args) throws Exception {
         var config = Config.defaults();
         for (var arg : args) {
+            if (arg.startsWith("--only=")) {
+                only = java.util.Set.of(arg.substring("--only=".length()).split(","));
+                continue;
+            }
             var kv = arg.replaceFirst("^--", "").split("=", 2);
             config = switch (kv[0]) {
                 case "repetitions" ->
@@ -130,15 +137,30 @@ public final class TemporaBenchmark {
         var bench = new TemporaBenchmark(config);
         try {
             bench.start();
-            bench.throughput();
-            bench.lateness("lateness", config.latenessSeconds());
-            bench.submit();
-            bench.future();
+            if (selected("throughput")) {
+                bench.throughput();
+            }
+            if (selected("lateness")) {
+                bench.lateness("lateness", config.latenessSeconds());
+            }
+            if (selected("submit")) {
+                bench.submit();
+            }
+            if (selected("webhooks")) {
+                bench.webhooks();
+            }
+            if (selected("future")) {
+                bench.future();
+            }
         } finally {
             bench.stop();
         }
         bench.report();
         return bench.results;
+    }
+
+    private static boolean selected(String workload) {
+        return only.isEmpty() || only.contains(workload);
     }
 
     private void start() throws IOException {
@@ -399,6 +421,117 @@ public final class TemporaBenchmark {
             }
         }
         return n / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Webhooks to a local receiver: deliveries/s and task end to first attempt (p50/p99); then task
+     * throughput while a receiver hangs, against the throughput measured before.
+     */
+    private void webhooks() throws Exception {
+        int n = Math.max(100, config.throughputTasks() / 5);
+        var receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        receiver.createContext("/ok", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        receiver.createContext("/hang", exchange -> {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            var url = java.net.URI.create(
+                    "http://127.0.0.1:" + receiver.getAddress().getPort() + "/ok");
+            webhookRun(Math.max(50, n / 10), url); // warm-up
+            var rates = new ArrayList<Double>();
+            var p50 = new ArrayList<Double>();
+            var p99 = new ArrayList<Double>();
+            for (int r = 0; r < config.repetitions(); r++) {
+                var run = webhookRun(n, url);
+                rates.add(run[0]);
+                p50.add(run[1]);
+                p99.add(run[2]);
+            }
+            results.put("webhook_deliveries_per_s", Stats.Summary.of(rates));
+            results.put("webhook_first_attempt_p50_ms", Stats.Summary.of(p50));
+            results.put("webhook_first_attempt_p99_ms", Stats.Summary.of(p99));
+            table.add(
+                    "| Webhooks, %,d tasks with a callback to a local receiver | %s deliveries/s | task end to first attempt p50 %s ms, p99 %s ms |"
+                            .formatted(n, Stats.Summary.of(rates), Stats.Summary.of(p50), Stats.Summary.of(p99)));
+
+            // Task throughput while 200 deliveries hang on a receiver that never answers.
+            var hanging = java.net.URI.create(
+                    "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hang");
+            var batch = new ArrayList<NewTask>();
+            for (int i = 0; i < 200; i++) {
+                batch.add(new NewTask("echo", null, null, null, 0, null, hanging, "default", Map.of()));
+            }
+            tasks.submitAll(batch);
+            Thread.sleep(500);
+            var during = new ArrayList<Double>();
+            for (int r = 0; r < config.repetitions(); r++) {
+                during.add(throughputOnce(config.throughputTasks() / 2));
+            }
+            results.put("throughput_while_receiver_hangs_tasks_per_s", Stats.Summary.of(during));
+            table.add("| Durable throughput while 200 deliveries hang, %,d tasks | %s tasks/s | |"
+                    .formatted(config.throughputTasks() / 2, Stats.Summary.of(during)));
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
+    /** One webhook run: deliveries/s, and first-attempt latency p50 and p99 in milliseconds. */
+    private double[] webhookRun(int n, java.net.URI url) throws InterruptedException {
+        var label = UUID.randomUUID().toString();
+        var batch = new ArrayList<NewTask>();
+        for (int i = 0; i < n; i++) {
+            batch.add(new NewTask("echo", null, null, null, 0, null, url, "default", Map.of("bench", label)));
+            if (batch.size() == 500 || i == n - 1) {
+                tasks.submitAll(batch);
+                batch.clear();
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        var joined = " from webhook_delivery d join task t on t.id = d.task_id join task_label l on l.task_id = t.id"
+                + " where l.label_key = 'bench' and l.label_value = :label";
+        while (jdbc.sql("select count(*)" + joined + " and d.state = 'SUCCEEDED'")
+                        .param("label", label)
+                        .query(Long.class)
+                        .single()
+                < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("deliveries did not finish");
+            }
+            Thread.sleep(20);
+        }
+        var latencies = Stats.sorted(jdbc
+                .sql("select t.finished_at, a.attempted_at"
+                        + joined.replace(
+                                " where", " join webhook_attempt a on a.delivery_id = d.id and a.attempt = 1 where"))
+                .param("label", label)
+                .query((row, i) ->
+                        Duration.between(row.getObject(1, OffsetDateTime.class), row.getObject(2, OffsetDateTime.class))
+                                        .toNanos()
+                                / 1e6)
+                .list()
+                .stream()
+                .mapToDouble(Double::doubleValue)
+                .toArray());
+        var span = jdbc.sql("select min(t.finished_at), max(a.attempted_at)"
+                        + joined.replace(" where", " join webhook_attempt a on a.delivery_id = d.id where"))
+                .param("label", label)
+                .query((row, i) -> Duration.between(
+                        row.getObject(1, OffsetDateTime.class), row.getObject(2, OffsetDateTime.class)))
+                .single();
+        double seconds = Math.max(span.toNanos() / 1e9, 0.001);
+        return new double[] {n / seconds, Stats.percentile(latencies, 50), Stats.percentile(latencies, 99)};
     }
 
     /** A million tasks hours ahead: time and heap to hold them, and lateness of due tasks meanwhile. */

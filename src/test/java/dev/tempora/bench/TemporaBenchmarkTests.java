@@ -20,7 +20,9 @@ class TemporaBenchmarkTests {
                         "lateness",
                         "submit_http_tasks_per_s",
                         "submit_in_process_tasks_per_s",
-                        "future_heap_delta_mb");
+                        "future_heap_delta_mb",
+                        "webhook_deliveries_per_s",
+                        "webhook_first_attempt_p99_ms");
         assertThat(Files.readString(output)).contains("throughput_tasks_per_s");
     }
 }

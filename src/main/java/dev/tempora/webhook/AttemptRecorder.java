@@ -1,0 +1,106 @@
+package dev.tempora.webhook;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Group commit for attempt outcomes: one thread records every outcome waiting at that moment (the
+ * attempt row and the delivery's next state) in one transaction, so thousands of deliveries a
+ * second cost a few commits each second instead of one each.
+ */
+@Component
+class AttemptRecorder {
+
+    private static final Logger log = LoggerFactory.getLogger(AttemptRecorder.class);
+    private static final int MAX_BATCH = 500;
+
+    /**
+     * What one attempt came to.
+     *
+     * @param state the delivery's state after it
+     * @param nextAttemptAt when PENDING, when the next attempt is due
+     */
+    record Outcome(Delivery delivery, String lease, Delivery.Attempt attempt, String state, Instant nextAttemptAt) {}
+
+    private record Pending(Outcome outcome, CompletableFuture<Void> recorded) {}
+
+    private final DeliveryStore store;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private volatile boolean running;
+    private Thread thread;
+
+    AttemptRecorder(DeliveryStore store) {
+        this.store = store;
+    }
+
+    synchronized void start() {
+        if (thread == null) {
+            running = true;
+            thread = Thread.ofPlatform()
+                    .name("tempora-webhook-recorder")
+                    .daemon(true)
+                    .start(this::loop);
+        }
+    }
+
+    /** Records what is queued, then stops. */
+    synchronized void stop() throws InterruptedException {
+        if (thread != null) {
+            running = false;
+            thread.join();
+            thread = null;
+            var rest = new ArrayList<Pending>();
+            queue.drainTo(rest);
+            record(rest);
+        }
+    }
+
+    /** Queues an outcome; the future completes once it is committed (exceptionally if it could not be). */
+    CompletableFuture<Void> add(Outcome outcome) {
+        var pending = new Pending(outcome, new CompletableFuture<>());
+        if (running) {
+            queue.add(pending);
+        } else {
+            record(List.of(pending));
+        }
+        return pending.recorded();
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                var first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    var batch = new ArrayList<Pending>();
+                    batch.add(first);
+                    queue.drainTo(batch, MAX_BATCH - 1);
+                    record(batch);
+                }
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void record(List<Pending> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            store.recordAll(batch.stream().map(Pending::outcome).toList());
+            batch.forEach(pending -> pending.recorded().complete(null));
+        } catch (RuntimeException failed) {
+            log.warn("Could not record {} webhook attempts: {}", batch.size(), failed.toString());
+            // Unrecorded attempts keep their lease until it runs out; then they are attempted again.
+            batch.forEach(pending -> pending.recorded().completeExceptionally(failed));
+        }
+    }
+}
