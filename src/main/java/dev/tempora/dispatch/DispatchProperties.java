@@ -1,5 +1,6 @@
 package dev.tempora.dispatch;
 
+import jakarta.validation.constraints.Min;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -14,6 +15,8 @@ import org.springframework.validation.annotation.Validated;
  *     written by other instances, the window moving on)
  * @param maxInMemory at most this many unfinished tasks are held in memory at once; a larger
  *     backlog waits in the database and is loaded as workers drain it
+ * @param claimBatch at most this many due tasks are reserved by one loader pass: small enough that
+ *     instances sharing a database share a backlog, large enough to amortise the query
  * @param shutdownGrace on shutdown, running tasks get this long to finish before their workers are
  *     interrupted and the tasks left to run again at the next start
  */
@@ -23,7 +26,6 @@ public record DispatchProperties(
         @DefaultValue("PT10S") Duration lookAhead,
         @DefaultValue("PT1S") Duration loadInterval,
 
-        @DefaultValue("20000") @jakarta.validation.constraints.Min(100)
-        int maxInMemory,
-
+        @DefaultValue("20000") @Min(100) int maxInMemory,
+        @DefaultValue("1000") @Min(1) int claimBatch,
         @DefaultValue("PT30S") Duration shutdownGrace) {}

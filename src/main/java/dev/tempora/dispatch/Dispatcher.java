@@ -21,18 +21,15 @@ import org.springframework.stereotype.Component;
  *
  * <p>A task submitted here and due within the look-ahead window goes straight into the timer; the
  * loader fills the timer with every other SCHEDULED task as the window reaches it (after a
- * restart, from other writers, or when a backlog exceeds {@code maxInMemory}). The loader reads in
- * sched order with a keyset cursor, so each pass reads only what is new, and sweeps from the start
- * again now and then to pick up tasks that appear behind the cursor (released by a shutdown, or
- * written by another instance).
+ * restart, from other writers, or when a backlog exceeds what is held in memory). The loader
+ * <em>reserves</em> what it loads (the task's owner becomes this node, skipping rows other nodes
+ * are reserving), in batches, so instances sharing a database load disjoint work; a reservation
+ * of a node that dies is released by the others ({@link NodeRegistry}).
  */
 @Component
 class Dispatcher implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-
-    /** Every this many loader passes, one reads from the start instead of from the cursor. */
-    private static final int SWEEP_EVERY = 10;
 
     private final DispatchProperties properties;
     private final WorkerPools pools;
@@ -41,17 +38,20 @@ class Dispatcher implements SmartLifecycle {
     private final TaskTransitions transitions;
     private final DueTaskFinder finder;
     private final TransitionWriter writer;
+    private final Node node;
     private final Clock clock;
     private volatile TaskTimer timer;
 
     private final ReentrantLock loaderLock = new ReentrantLock();
     private final Condition loaderWake = loaderLock.newCondition();
     private boolean loadRequested;
-    private volatile boolean sweepRequested = true;
     private Thread loader;
 
     /** Tasks due before this instant are loaded, or go into the timer when submitted here. */
     private volatile Instant horizon = Instant.MIN;
+
+    /** Whether the last pass found more due tasks than it took: then drained pools ask for more. */
+    private volatile boolean backlog;
 
     private volatile boolean running;
 
@@ -63,6 +63,7 @@ class Dispatcher implements SmartLifecycle {
             TaskTransitions transitions,
             DueTaskFinder finder,
             TransitionWriter writer,
+            Node node,
             Clock clock) {
         this.properties = properties;
         this.pools = pools;
@@ -71,18 +72,15 @@ class Dispatcher implements SmartLifecycle {
         this.transitions = transitions;
         this.finder = finder;
         this.writer = writer;
+        this.node = node;
         this.clock = clock;
     }
 
     @Override
     public void start() {
-        int recovered = transitions.recoverAll();
-        if (recovered > 0) {
-            log.warn("{} tasks were RUNNING when the previous process stopped; they will run again", recovered);
-        }
         running = true;
         horizon = Instant.MIN;
-        tracker.whenDrainedTo(properties.maxInMemory() / 2, this::requestLoad);
+        tracker.whenForgotten(this::taskLeft);
         writer.start();
         pools.restart();
         timer = new TaskTimer(clock, this::release);
@@ -116,9 +114,8 @@ class Dispatcher implements SmartLifecycle {
         pools.forTask(task.pool()).execute(new TaskRun(task, runner));
     }
 
-    /** Asks the loader for a pass from the start, now instead of at its next interval. */
+    /** Asks the loader for a pass now instead of at its next interval. */
     void requestLoad() {
-        sweepRequested = true;
         loaderLock.lock();
         try {
             loadRequested = true;
@@ -128,17 +125,20 @@ class Dispatcher implements SmartLifecycle {
         }
     }
 
+    /** A task left memory: while a backlog waits in the database, keep the pools fed. */
+    private void taskLeft() {
+        if (backlog && pools.queued() < properties.claimBatch() / 2) {
+            backlog = false;
+            requestLoad();
+        }
+    }
+
     private void loadLoop() {
-        DueTask cursor = null;
-        int pass = 0;
         while (running) {
             try {
-                boolean sweep = sweepRequested || cursor == null || ++pass % SWEEP_EVERY == 0;
-                sweepRequested = false;
-                cursor = loadOnce(sweep ? null : cursor);
+                loadOnce();
             } catch (RuntimeException databaseTrouble) {
                 log.warn("Loading due tasks failed, will retry: {}", databaseTrouble.toString());
-                cursor = null;
             }
             if (!awaitNextPass()) {
                 return;
@@ -146,11 +146,11 @@ class Dispatcher implements SmartLifecycle {
         }
     }
 
-    /** One loader pass from {@code after} (null: from the start); returns the new cursor. */
-    private DueTask loadOnce(DueTask after) {
-        int room = properties.maxInMemory() - tracker.size();
+    /** One loader pass: reserves and loads up to a batch of SCHEDULED tasks due within the window. */
+    private void loadOnce() {
+        int room = Math.min(properties.maxInMemory() - tracker.size(), properties.claimBatch());
         if (room <= 0) {
-            return after;
+            return;
         }
         var windowEnd = clock.instant().plus(properties.lookAhead());
         if (windowEnd.isAfter(horizon)) {
@@ -158,25 +158,23 @@ class Dispatcher implements SmartLifecycle {
             // goes into the timer itself.
             horizon = windowEnd;
         }
-        var found = finder.findDue(windowEnd, after, room);
-        DueTask last = after;
+        var reserved = finder.reserveDue(windowEnd, room, node.id());
         int loaded = 0;
-        for (var task : found) {
-            last = task;
+        for (var task : reserved) {
             if (tracker.hold(task.id())) {
                 timer.add(task);
                 loaded++;
             }
         }
-        if (found.size() == room) {
-            // More are due than fit: what is beyond the last loaded waits in the database.
-            // The next pass runs when enough tasks finish (TaskTracker.whenDrainedTo).
-            horizon = last.runAt();
+        if (reserved.size() == room) {
+            // More may be due than fit: the rest waits in the database, and the next pass comes as
+            // soon as the pools run low (taskLeft) instead of at the next interval.
+            horizon = reserved.getLast().runAt();
+            backlog = true;
         }
         if (loaded > 0) {
             log.debug("Loaded {} due tasks ({} in memory)", loaded, tracker.size());
         }
-        return last;
     }
 
     /** Waits for the next interval or a request; false when stopping. */
@@ -230,15 +228,14 @@ class Dispatcher implements SmartLifecycle {
                     pool.awaitIdle(Duration.ofSeconds(10));
                 }
             }
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        try {
             writer.stop();
+            // What this node reserved but never started goes back to everyone.
+            transitions.releaseReservations(node.id());
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException databaseTrouble) {
+            log.warn("Could not release this node's reservations: {}", databaseTrouble.toString());
         }
-        // What the timer still held stays SCHEDULED in the database; a restart loads it again.
         tracker.clear();
         log.info("Dispatcher stopped");
     }
@@ -246,10 +243,5 @@ class Dispatcher implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return running;
-    }
-
-    /** How many tasks the timer holds: for tests. */
-    int timerSize() {
-        return timer.size();
     }
 }

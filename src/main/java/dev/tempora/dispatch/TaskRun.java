@@ -24,6 +24,9 @@ final class TaskRun implements Runnable {
     private final DueTask task;
     private final TaskRunner runner;
 
+    /** The node incarnation that claimed it: the guard of its outcome. */
+    private volatile String owner;
+
     private Thread worker;
     private Interruption interruption;
     private boolean handlerDone;
@@ -35,6 +38,14 @@ final class TaskRun implements Runnable {
 
     DueTask task() {
         return task;
+    }
+
+    String owner() {
+        return owner;
+    }
+
+    void claimedBy(String owner) {
+        this.owner = owner;
     }
 
     @Override

@@ -89,10 +89,12 @@ class TaskRunner implements DisposableBean {
         MDC.put("taskId", task.id().toString());
         try {
             var started = clock.instant();
+            var owner = node.id();
+            run.claimedBy(owner);
             // Claimed on its own: a handoff to the writer thread costs more than this commit saves.
             if (!transitions.apply(
-                    transitions.starting(task.id(), started, node.id()).withCallback(task.hasCallback()))) {
-                log.debug("Task {} was cancelled before it started", task.id());
+                    transitions.starting(task.id(), started, owner).withCallback(task.hasCallback()))) {
+                log.debug("Task {} was cancelled, or is another node's, before it started", task.id());
                 return;
             }
             metrics.started(Duration.between(task.dueSince(), started));
@@ -135,7 +137,7 @@ class TaskRunner implements DisposableBean {
             return;
         }
         if (interruption == Interruption.SHUTDOWN && error != null) {
-            if (transitions.release(task.id())) {
+            if (transitions.apply(transitions.releasing(task.id(), run.owner()))) {
                 log.info("Task {} was interrupted by shutdown and will run again", task.id());
             }
             return;
@@ -145,11 +147,11 @@ class TaskRunner implements DisposableBean {
         if (error == null) {
             var resultJson = toJson(result);
             outcome = resultJson.isPresent()
-                    ? transitions.succeeding(task.id(), resultJson.get(), now)
-                    : transitions.failing(task.id(), resultProblem(result), now);
+                    ? transitions.succeeding(task.id(), resultJson.get(), now, run.owner())
+                    : transitions.failing(task.id(), resultProblem(result), now, run.owner());
         } else {
             log.warn("Task {} FAILED: {}", task.id(), error.toString());
-            outcome = transitions.failing(task.id(), describe(error), now);
+            outcome = transitions.failing(task.id(), describe(error), now, run.owner());
         }
         var recording = outcome.withCallback(task.hasCallback());
         // Not waited for: the worker moves on; long polls are signalled once it is committed.
@@ -157,7 +159,9 @@ class TaskRunner implements DisposableBean {
             if (recorded) {
                 log.debug("Task {} {}", task.id(), recording.to());
             } else {
-                log.info("Task {} had already ended (cancelled); its outcome is discarded", task.id());
+                log.info(
+                        "Task {} had ended (cancelled) or was taken over by another node; outcome discarded",
+                        task.id());
             }
         });
     }
@@ -178,7 +182,7 @@ class TaskRunner implements DisposableBean {
         var timedOut = new TimeoutException("timed out after " + task.timeout());
         try {
             if (transitions.apply(transitions
-                    .failing(task.id(), describe(timedOut), clock.instant())
+                    .failing(task.id(), describe(timedOut), clock.instant(), run.owner())
                     .withCallback(task.hasCallback()))) {
                 log.warn("Task {} FAILED: timed out after {}", task.id(), task.timeout());
                 completions.signal(task.id());

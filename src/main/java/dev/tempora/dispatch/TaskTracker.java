@@ -13,8 +13,7 @@ import org.springframework.stereotype.Component;
 class TaskTracker {
 
     private final Set<TaskId> held = ConcurrentHashMap.newKeySet();
-    private volatile Runnable onDrained = () -> {};
-    private volatile int lowWater = Integer.MIN_VALUE;
+    private volatile Runnable onForgotten = () -> {};
 
     /** Whether {@code id} was not held yet (and now is). */
     boolean hold(TaskId id) {
@@ -22,8 +21,8 @@ class TaskTracker {
     }
 
     void forget(TaskId id) {
-        if (held.remove(id) && held.size() == lowWater) {
-            onDrained.run();
+        if (held.remove(id)) {
+            onForgotten.run();
         }
     }
 
@@ -36,9 +35,8 @@ class TaskTracker {
         return held.size();
     }
 
-    /** Calls {@code action} whenever forgetting a task brings the count down to {@code lowWater}. */
-    void whenDrainedTo(int lowWater, Runnable action) {
-        this.onDrained = action;
-        this.lowWater = lowWater;
+    /** Calls {@code action} (which must be quick) whenever a task is forgotten. */
+    void whenForgotten(Runnable action) {
+        this.onForgotten = action;
     }
 }

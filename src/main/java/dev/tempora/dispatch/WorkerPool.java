@@ -88,6 +88,10 @@ public final class WorkerPool {
                 executor.getLargestPoolSize());
     }
 
+    synchronized int queued() {
+        return executor.getQueue().size();
+    }
+
     /** Stops taking tasks: returns the runs that were waiting, which never start here. */
     synchronized List<TaskRun> stopAccepting() {
         var waiting = new ArrayList<Runnable>();

@@ -51,6 +51,15 @@ public class WorkerPools {
         return pool;
     }
 
+    /** Tasks waiting in every pool's queue. */
+    int queued() {
+        int queued = 0;
+        for (var pool : byName.values()) {
+            queued += pool.queued();
+        }
+        return queued;
+    }
+
     void restart() {
         byName.values().forEach(WorkerPool::restart);
     }

@@ -1,56 +1,103 @@
 package dev.tempora.task;
 
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.JdbcUtils;
+import org.springframework.jdbc.support.MetaDataAccessException;
 import org.springframework.stereotype.Component;
 
-/** Reads SCHEDULED tasks in sched order for the dispatcher's loader (index {@code task_due}). */
+/**
+ * Reserves SCHEDULED tasks for the dispatcher's loader, in sched order (index {@code task_due}):
+ * the task's owner becomes the loading node, so that instances sharing a database load disjoint
+ * work. On PostgreSQL the reservation is one statement that skips rows other nodes are reserving
+ * at that moment ({@code for update skip locked}), so loaders never wait on each other.
+ */
 @Component
 public class DueTaskFinder {
 
     private static final String COLUMNS =
-            "select id, handler, args, priority, run_at, timeout_ms, pool, created_at, callback_url from task";
+            "id, handler, args, priority, run_at, timeout_ms, pool, created_at, callback_url";
 
     private final JdbcClient jdbc;
+    private final DataSource dataSource;
+    private volatile Boolean postgres;
 
-    DueTaskFinder(JdbcClient jdbc) {
+    DueTaskFinder(JdbcClient jdbc, DataSource dataSource) {
         this.jdbc = jdbc;
+        this.dataSource = dataSource;
     }
 
     /**
-     * SCHEDULED tasks due before {@code horizon} that come after {@code after} in sched order (all
-     * of them when {@code after} is null), at most {@code limit}, in sched order.
+     * Reserves for {@code owner} at most {@code limit} unreserved SCHEDULED tasks due before
+     * {@code horizon}, the earliest first, and returns them in sched order.
      */
-    public List<DueTask> findDue(Instant horizon, DueTask after, int limit) {
-        var sql = COLUMNS + " where state = 'SCHEDULED' and run_at < :horizon"
-                + (after == null
-                        ? ""
-                        : " and (run_at > :afterRunAt or (run_at = :afterRunAt and (priority > :afterPriority"
-                                + " or (priority = :afterPriority and id > :afterId))))")
-                + " order by run_at, priority, id fetch first :limit rows only";
-        var query = jdbc.sql(sql).param("horizon", TaskTransitions.utc(horizon)).param("limit", limit);
-        if (after != null) {
-            query = query.param("afterRunAt", TaskTransitions.utc(after.runAt()))
-                    .param("afterPriority", after.priority())
-                    .param("afterId", after.id().value());
-        }
-        return query.query((row, number) -> {
-                    var timeoutMs = row.getObject("timeout_ms", Long.class);
-                    return new DueTask(
-                            new TaskId(row.getObject("id", UUID.class)),
-                            row.getString("handler"),
-                            row.getString("args"),
-                            row.getInt("priority"),
-                            row.getObject("run_at", OffsetDateTime.class).toInstant(),
-                            timeoutMs == null ? null : Duration.ofMillis(timeoutMs),
-                            row.getString("pool"),
-                            row.getObject("created_at", OffsetDateTime.class).toInstant(),
-                            row.getString("callback_url") != null);
-                })
+    public List<DueTask> reserveDue(Instant horizon, int limit, String owner) {
+        return isPostgres() ? reserveSkippingLocked(horizon, limit, owner) : reserve(horizon, limit, owner);
+    }
+
+    private List<DueTask> reserveSkippingLocked(Instant horizon, int limit, String owner) {
+        var reserved = new ArrayList<>(jdbc.sql("update task set owner = :owner where id in (select id from task"
+                        + " where state = 'SCHEDULED' and run_at < :horizon and owner is null"
+                        + " order by run_at, priority, id limit :limit for update skip locked) returning " + COLUMNS)
+                .param("owner", owner)
+                .param("horizon", TaskTransitions.utc(horizon))
+                .param("limit", limit)
+                .query(DueTaskFinder::dueTask)
+                .list());
+        reserved.sort(DueTask.SCHED_ORDER);
+        return reserved;
+    }
+
+    private List<DueTask> reserve(Instant horizon, int limit, String owner) {
+        var found = jdbc.sql("select " + COLUMNS + " from task where state = 'SCHEDULED' and run_at < :horizon"
+                        + " and owner is null order by run_at, priority, id fetch first :limit rows only")
+                .param("horizon", TaskTransitions.utc(horizon))
+                .param("limit", limit)
+                .query(DueTaskFinder::dueTask)
                 .list();
+        if (!found.isEmpty()) {
+            // H2 serves one process: nobody else reserves, so the guard only skips tasks that ended meanwhile.
+            jdbc.sql("update task set owner = :owner where id in (:ids) and owner is null")
+                    .param("owner", owner)
+                    .param("ids", found.stream().map(task -> task.id().value()).toList())
+                    .update();
+        }
+        return found;
+    }
+
+    private boolean isPostgres() {
+        if (postgres == null) {
+            try {
+                String product =
+                        JdbcUtils.extractDatabaseMetaData(dataSource, DatabaseMetaData::getDatabaseProductName);
+                postgres = "PostgreSQL".equalsIgnoreCase(product);
+            } catch (MetaDataAccessException unknown) {
+                return false;
+            }
+        }
+        return postgres;
+    }
+
+    private static DueTask dueTask(ResultSet row, int number) throws SQLException {
+        var timeoutMs = row.getObject("timeout_ms", Long.class);
+        return new DueTask(
+                new TaskId(row.getObject("id", UUID.class)),
+                row.getString("handler"),
+                row.getString("args"),
+                row.getInt("priority"),
+                row.getObject("run_at", OffsetDateTime.class).toInstant(),
+                timeoutMs == null ? null : Duration.ofMillis(timeoutMs),
+                row.getString("pool"),
+                row.getObject("created_at", OffsetDateTime.class).toInstant(),
+                row.getString("callback_url") != null);
     }
 }

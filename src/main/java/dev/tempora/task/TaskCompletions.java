@@ -1,6 +1,7 @@
 package dev.tempora.task;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +42,9 @@ public class TaskCompletions {
         }
     }
 
-    /** How many tasks have waiters; for tests and metrics. */
-    int waitedOn() {
-        return waiting.size();
+    /** The tasks that long polls here wait on. */
+    public Set<TaskId> waitedOn() {
+        return Set.copyOf(waiting.keySet());
     }
 
     private void leave(TaskId id, Waiters left) {

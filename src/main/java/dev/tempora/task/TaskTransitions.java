@@ -57,34 +57,44 @@ public class TaskTransitions {
         this.hooks = List.copyOf(hooks);
     }
 
-    /** SCHEDULED to RUNNING: claims the task for {@code owner} and counts the attempt. */
+    /**
+     * SCHEDULED to RUNNING: claims the task for {@code owner} (a node) and counts the attempt. A task
+     * reserved by another node's loader is that node's to start.
+     */
     public Transition starting(TaskId id, Instant now, String owner) {
         return transition(
                 id,
                 RUNNING,
                 EnumSet.of(SCHEDULED),
                 "attempts = attempts + 1, started_at = :now, finished_at = null, owner = :owner",
+                "(owner is null or owner = :owner)",
                 params("now", utc(now), "owner", owner));
     }
 
-    /** RUNNING to SUCCEEDED with the handler's result (JSON text, or null). */
-    public Transition succeeding(TaskId id, String resultJson, Instant now) {
+    /**
+     * RUNNING to SUCCEEDED with the handler's result (JSON text, or null), while {@code owner} still
+     * runs it: a node that was presumed dead, and whose task was taken over, cannot overwrite the
+     * outcome of the run that replaced its own.
+     */
+    public Transition succeeding(TaskId id, String resultJson, Instant now, String owner) {
         return transition(
                 id,
                 SUCCEEDED,
                 EnumSet.of(RUNNING),
-                "result = :result, finished_at = :now, owner = null",
-                params("now", utc(now), "result", resultJson));
+                "result = :result, finished_at = :now",
+                "owner = :owner",
+                params("now", utc(now), "result", resultJson, "owner", owner));
     }
 
-    /** RUNNING to FAILED with what the handler threw. */
-    public Transition failing(TaskId id, TaskException exception, Instant now) {
+    /** RUNNING to FAILED with what the handler threw, while {@code owner} still runs it. */
+    public Transition failing(TaskId id, TaskException exception, Instant now, String owner) {
         return transition(
                 id,
                 FAILED,
                 EnumSet.of(RUNNING),
                 "exception_type = :type, exception_message = :message, exception_trace = :trace,"
-                        + " finished_at = :now, owner = null",
+                        + " finished_at = :now",
+                "owner = :owner",
                 params(
                         "now",
                         utc(now),
@@ -93,21 +103,24 @@ public class TaskTransitions {
                         "message",
                         exception.message(),
                         "trace",
-                        exception.stackTrace()));
+                        exception.stackTrace(),
+                        "owner",
+                        owner));
     }
 
     /**
      * To CANCELLED, from SCHEDULED only, or also from RUNNING when {@code evenIfRunning}
-     * ({@code Future.cancel(mayInterruptIfRunning)}).
+     * ({@code Future.cancel(mayInterruptIfRunning)}), whichever node runs it. The owner stays: it
+     * tells which node's worker to interrupt.
      */
     public Transition cancelling(TaskId id, boolean evenIfRunning, Instant now) {
         var from = evenIfRunning ? EnumSet.of(SCHEDULED, RUNNING) : EnumSet.of(SCHEDULED);
-        return transition(id, CANCELLED, from, "finished_at = :now, owner = null", params("now", utc(now)));
+        return transition(id, CANCELLED, from, "finished_at = :now", null, params("now", utc(now)));
     }
 
-    /** RUNNING back to SCHEDULED, to run again: its run was interrupted by a shutdown. */
-    public Transition releasing(TaskId id) {
-        return transition(id, SCHEDULED, EnumSet.of(RUNNING), "owner = null", params());
+    /** RUNNING back to SCHEDULED, to run again: {@code owner}'s run was interrupted by a shutdown. */
+    public Transition releasing(TaskId id, String owner) {
+        return transition(id, SCHEDULED, EnumSet.of(RUNNING), "owner = null", "owner = :owner", params("owner", owner));
     }
 
     /** Applies one transition on its own; whether it took effect. */
@@ -164,36 +177,31 @@ public class TaskTransitions {
         return applied;
     }
 
-    public boolean start(TaskId id, Instant now, String owner) {
-        return apply(starting(id, now, owner));
-    }
-
-    public boolean succeed(TaskId id, String resultJson, Instant now) {
-        return apply(succeeding(id, resultJson, now));
-    }
-
-    public boolean fail(TaskId id, TaskException exception, Instant now) {
-        return apply(failing(id, exception, now));
-    }
-
     public boolean cancel(TaskId id, boolean evenIfRunning, Instant now) {
         return apply(cancelling(id, evenIfRunning, now));
     }
 
-    public boolean release(TaskId id) {
-        return apply(releasing(id));
+    /**
+     * The tasks of nodes that are gone (no row in {@code tempora_node}): RUNNING ones back to
+     * SCHEDULED, to run again (at-least-once; {@code attempts} tells), and the reservations of
+     * SCHEDULED ones released for any node to load.
+     *
+     * @return how many RUNNING tasks were taken over
+     */
+    public int recoverOrphans() {
+        int running = jdbc.sql("update task set state = '" + checked(EnumSet.of(RUNNING), SCHEDULED)
+                        + "', owner = null where state = 'RUNNING' and owner not in (select id from tempora_node)")
+                .update();
+        jdbc.sql("update task set owner = null where state = 'SCHEDULED' and owner is not null"
+                        + " and owner not in (select id from tempora_node)")
+                .update();
+        return running;
     }
 
-    /**
-     * Every RUNNING task back to SCHEDULED: at start-up of a single instance, a task still RUNNING
-     * was running when the process died, and runs again (at-least-once).
-     *
-     * @return how many tasks were recovered
-     */
-    public int recoverAll() {
-        return jdbc.sql("update task set state = :to, owner = null where state = :from")
-                .param("to", checked(EnumSet.of(RUNNING), SCHEDULED))
-                .param("from", RUNNING.name())
+    /** Gives up {@code owner}'s reservations of tasks it has not started, so other nodes may load them. */
+    public int releaseReservations(String owner) {
+        return jdbc.sql("update task set owner = null where state = 'SCHEDULED' and owner = :owner")
+                .param("owner", owner)
                 .update();
     }
 
@@ -202,12 +210,17 @@ public class TaskTransitions {
     }
 
     private static Transition transition(
-            TaskId id, TaskState to, Set<TaskState> from, String assignments, Map<String, Object> params) {
+            TaskId id,
+            TaskState to,
+            Set<TaskState> from,
+            String assignments,
+            String ownerGuard,
+            Map<String, Object> params) {
         // The states go into the text, not parameters: every transition of a kind is then the very
         // same statement, so a batch of them is one JDBC batch.
         var guard = from.stream().map(state -> "'" + state.name() + "'").collect(Collectors.joining(", "));
         var sql = "update task set state = '" + checked(from, to) + "', " + assignments
-                + " where id = :id and state in (" + guard + ")";
+                + " where id = :id and state in (" + guard + ")" + (ownerGuard == null ? "" : " and " + ownerGuard);
         var all = new HashMap<>(params);
         all.put("id", id.value());
         return new Transition(id, to, sql, all, true);

@@ -71,7 +71,7 @@ class DurabilityTests {
         }
         try (var second = TemporaProcess.start(dir, "second", args())) {
             var api = second.api();
-            assertThat(second.log()).contains("were RUNNING when the previous process stopped");
+            assertThat(second.log()).contains("tasks they were running will run again");
             assertThat(state(api.get("/api/v1/tasks/" + succeeded).body())).isEqualTo("SUCCEEDED");
             assertThat(state(api.get("/api/v1/tasks/" + failed).body())).isEqualTo("FAILED");
             assertThat(state(api.get("/api/v1/tasks/" + cancelled).body())).isEqualTo("CANCELLED");

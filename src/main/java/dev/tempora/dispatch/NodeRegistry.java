@@ -1,0 +1,166 @@
+package dev.tempora.dispatch;
+
+import dev.tempora.task.TaskTransitions;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * Membership: this instance's row in {@code tempora_node}, renewed every heartbeat; and failover:
+ * every heartbeat, rows older than the node timeout (by the database's clock, so clock skew
+ * between instances cannot cause a false takeover) are removed and their tasks taken over.
+ * Starts before the dispatcher and stops after it.
+ */
+@Component
+class NodeRegistry implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeRegistry.class);
+
+    /** Every this many heartbeats, orphans are looked for even if no node was found dead. */
+    private static final int FULL_CHECK_EVERY = 15;
+
+    private final JdbcClient jdbc;
+    private final Node node;
+    private final ClusterProperties properties;
+    private final TaskTransitions transitions;
+    private final Dispatcher dispatcher;
+    private final Clock clock;
+    private ScheduledExecutorService heartbeat;
+    private int beats;
+
+    NodeRegistry(
+            JdbcClient jdbc,
+            Node node,
+            ClusterProperties properties,
+            TaskTransitions transitions,
+            Dispatcher dispatcher,
+            Clock clock) {
+        this.jdbc = jdbc;
+        this.node = node;
+        this.properties = properties;
+        this.transitions = transitions;
+        this.dispatcher = dispatcher;
+        this.clock = clock;
+    }
+
+    @Override
+    public synchronized void start() {
+        register();
+        recover(forgetEarlierIncarnationsOfThisHost(), true);
+        heartbeat = Executors.newSingleThreadScheduledExecutor(runnable ->
+                Thread.ofPlatform().name("tempora-heartbeat").daemon(true).unstarted(runnable));
+        long interval = properties.heartbeatInterval().toMillis();
+        heartbeat.scheduleWithFixedDelay(this::beat, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (heartbeat != null) {
+            heartbeat.shutdownNow();
+            heartbeat = null;
+        }
+        try {
+            // The dispatcher has stopped (it stops first): nothing of ours runs any more.
+            jdbc.sql("delete from tempora_node where id = :id")
+                    .param("id", node.id())
+                    .update();
+        } catch (RuntimeException databaseTrouble) {
+            log.warn("Could not leave the node list: {}", databaseTrouble.toString());
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return heartbeat != null;
+    }
+
+    /** Before the dispatcher starts and after it stops. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 100;
+    }
+
+    private void register() {
+        jdbc.sql("insert into tempora_node (id, host, pid, started_at, heartbeat_at)"
+                        + " values (:id, :host, :pid, :now, current_timestamp)")
+                .param("id", node.id())
+                .param("host", node.host())
+                .param("pid", node.pid())
+                .param("now", clock.instant().atOffset(java.time.ZoneOffset.UTC))
+                .update();
+        log.info("Node {} joined", node.id());
+    }
+
+    private void beat() {
+        try {
+            int renewed = jdbc.sql("update tempora_node set heartbeat_at = current_timestamp where id = :id")
+                    .param("id", node.id())
+                    .update();
+            if (renewed == 0) {
+                var old = node.id();
+                node.renew();
+                log.warn(
+                        "Node {} was presumed dead (paused past tempora.cluster.node-timeout?): its tasks were"
+                                + " taken over; rejoining as {}",
+                        old,
+                        node.id());
+                register();
+            }
+            recover(0, ++beats % FULL_CHECK_EVERY == 0);
+        } catch (RuntimeException databaseTrouble) {
+            log.warn("Heartbeat failed: {}", databaseTrouble.toString());
+        }
+    }
+
+    /**
+     * Removes dead nodes and takes over their tasks; {@code always}: look for orphans even if no node
+     * was found dead now ({@code gone} were found dead otherwise).
+     */
+    private void recover(int gone, boolean always) {
+        var timeout =
+                String.format(Locale.ROOT, "%.3f", properties.nodeTimeout().toMillis() / 1000.0);
+        int dead = gone
+                + jdbc.sql("delete from tempora_node where heartbeat_at < current_timestamp - interval '" + timeout
+                                + "' second")
+                        .update();
+        if (dead == 0 && !always) {
+            return;
+        }
+        int taken = transitions.recoverOrphans();
+        if (dead > 0 || taken > 0) {
+            log.warn("{} dead nodes removed; {} tasks they were running will run again (attempts tells)", dead, taken);
+            dispatcher.requestLoad();
+        }
+    }
+
+    /**
+     * Rows of this host whose process is gone (or is this very process, restarted in place, as a
+     * container's pid 1 is) are earlier incarnations: dead now, without waiting for their timeout.
+     */
+    private int forgetEarlierIncarnationsOfThisHost() {
+        int forgotten = 0;
+        var earlier = jdbc.sql("select id, pid from tempora_node where host = :host and id <> :id")
+                .param("host", node.host())
+                .param("id", node.id())
+                .query((row, n) -> new Object[] {row.getString(1), row.getLong(2)})
+                .list();
+        for (var row : earlier) {
+            long pid = (Long) row[1];
+            if (pid == node.pid() || ProcessHandle.of(pid).isEmpty()) {
+                jdbc.sql("delete from tempora_node where id = :id")
+                        .param("id", row[0])
+                        .update();
+                log.info("Node {} was an earlier incarnation of this host that is gone", row[0]);
+                forgotten++;
+            }
+        }
+        return forgotten;
+    }
+}
