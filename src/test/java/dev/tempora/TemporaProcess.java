@@ -57,6 +57,14 @@ public final class TemporaProcess implements AutoCloseable {
         return port;
     }
 
+    /** Sends a signal ({@code STOP}, {@code CONT}) to the process, as {@code kill -SIGNAL pid}. */
+    public void signal(String signal) throws IOException, InterruptedException {
+        var kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + signal + " failed");
+        }
+    }
+
     /** {@code kill -9}: no shutdown hook, no graceful anything. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Keeps the benchmark runnable: every workload at a tiny size; no timing is asserted. */
+@Tag("h2-only") // an H2 file: PostgreSQL has its own multi-instance tests
 class TemporaBenchmarkTests {
 
     @Test

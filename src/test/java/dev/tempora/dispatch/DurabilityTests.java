@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -20,6 +21,7 @@ import tools.jackson.databind.JsonNode;
  * -9}; overdue tasks run at once in sched order; a task that was RUNNING runs again; a graceful
  * shutdown leaves interrupted tasks to run again.
  */
+@Tag("h2-only") // an H2 file: PostgreSQL has its own multi-instance tests
 class DurabilityTests {
 
     @TempDir

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * With real processes: a generated secret is printed once, stored and kept across restarts; a
  * delivery still pending when the process is killed is resumed by the next one, same webhook-id.
  */
+@Tag("h2-only") // an H2 file: PostgreSQL has its own multi-instance tests
 class WebhookRestartTests {
 
     @TempDir

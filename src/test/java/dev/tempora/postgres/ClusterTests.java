@@ -1,0 +1,259 @@
+package dev.tempora.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import dev.tempora.TemporaProcess;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Several instances as separate processes on one PostgreSQL schema: every task runs once, a
+ * killed instance's running tasks (and only those) run again elsewhere, a paused one cannot
+ * overwrite the takeover, cancel and long polls work across instances.
+ */
+@Tag("postgres")
+class ClusterTests {
+
+    @TempDir
+    Path dir;
+
+    String database;
+    final List<TemporaProcess> nodes = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        database = PostgresDatabase.newSchema();
+    }
+
+    @AfterEach
+    void tearDown() {
+        nodes.forEach(TemporaProcess::close);
+    }
+
+    private List<TemporaProcess> start(int count, String... extra) throws Exception {
+        try (var starting = Executors.newFixedThreadPool(count)) {
+            var futures = new ArrayList<java.util.concurrent.Future<TemporaProcess>>();
+            for (int i = 0; i < count; i++) {
+                var name = "node" + (nodes.size() + i);
+                var args = new ArrayList<>(List.of(
+                        "--spring.datasource.url=" + database,
+                        "--tempora.cluster.heartbeat-interval=PT0.5S",
+                        "--tempora.cluster.node-timeout=PT3S",
+                        "--tempora.dispatch.shutdown-grace=PT1S",
+                        "--tempora.pools.default.size=4"));
+                args.addAll(List.of(extra));
+                futures.add(starting.submit(
+                        (Callable<TemporaProcess>) () -> TemporaProcess.start(dir, name, args.toArray(String[]::new))));
+            }
+            var started = new ArrayList<TemporaProcess>();
+            for (var future : futures) {
+                started.add(future.get());
+            }
+            nodes.addAll(started);
+            return started;
+        }
+    }
+
+    @Test
+    void threeInstancesRunTenThousandTasksEachExactlyOnce() throws Exception {
+        var cluster = start(3);
+        int total = 10_000;
+        var submitted = ConcurrentHashMap.<String>newKeySet();
+        var next = new AtomicInteger();
+        try (var clients = Executors.newFixedThreadPool(6)) {
+            for (int c = 0; c < 6; c++) {
+                var api = cluster.get(c % 3).api();
+                clients.submit(() -> {
+                    while (next.getAndIncrement() < total) {
+                        submitted.add(api.submit("{\"handler\": \"echo\"}"));
+                    }
+                    return null;
+                });
+            }
+        }
+        assertThat(submitted).hasSize(total);
+        awaitCount("select count(*) from task where state = 'SUCCEEDED'", total, Duration.ofMinutes(3));
+
+        var rows = query("select id, state, attempts, owner from task");
+        assertThat(rows).hasSize(total);
+        var executed = new HashSet<String>();
+        var owners = new HashSet<String>();
+        for (var row : rows) {
+            assertThat(row.get("state")).isEqualTo("SUCCEEDED");
+            assertThat(row.get("attempts")).as("started exactly once").isEqualTo("1");
+            executed.add(row.get("id"));
+            owners.add(row.get("owner"));
+        }
+        assertThat(executed).isEqualTo(Set.copyOf(submitted));
+        assertThat(owners).as("every instance took part").hasSize(3);
+    }
+
+    @Test
+    void killNineMakesOnlyTheDeadInstancesRunningTasksRunAgain() throws Exception {
+        var cluster = start(3);
+        var victim = cluster.get(0);
+        var victimId = selfId(victim.api());
+        for (int i = 0; i < 24; i++) {
+            cluster.get(i % 3)
+                    .api()
+                    .submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 2, \"result\": \"done\"}}");
+        }
+        awaitCount(
+                "select count(*) from task where state = 'RUNNING' and owner = '" + victimId + "'",
+                1,
+                Duration.ofSeconds(20));
+        victim.kill();
+        var killedAt = Instant.now();
+        var runningOnVictim = ids("select id from task where state = 'RUNNING' and owner = '" + victimId + "'");
+        assertThat(runningOnVictim).isNotEmpty();
+
+        awaitCount("select count(*) from task where state = 'SUCCEEDED'", 24, Duration.ofMinutes(2));
+        var rerun = ids("select id from task where attempts > 1");
+        assertThat(rerun)
+                .as("re-runs are exactly the tasks that were running on the dead instance")
+                .isEqualTo(runningOnVictim);
+        var failover = Duration.between(
+                killedAt,
+                Instant.parse(query("select min(started_at) as first from task where attempts > 1")
+                        .getFirst()
+                        .get("first")
+                        .replace(' ', 'T')
+                        .replaceFirst("\\+00(:00)?$", "Z")));
+        System.out.println(
+                "Failover after kill -9 (node timeout 3 s, heartbeat 0.5 s): " + failover.toMillis() + " ms");
+
+        var survivors = cluster.get(1).api().get("/api/v1/nodes").body();
+        assertThat(survivors.size()).as("the dead instance left the node list").isEqualTo(2);
+        survivors.forEach(node -> assertThat(node.path("id").asString()).isNotEqualTo(victimId));
+    }
+
+    @Test
+    void pausedInstanceCannotOverwriteTheOutcomeOfTheTakeover() throws Exception {
+        var cluster = start(2);
+        var paused = cluster.get(0);
+        var pausedId = selfId(paused.api());
+        var ids = new ArrayList<String>();
+        for (int i = 0; i < 4; i++) {
+            ids.add(paused.api().submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 3, \"result\": \"r\"}}"));
+        }
+        awaitCount(
+                "select count(*) from task where state = 'RUNNING' and owner = '" + pausedId + "'",
+                1,
+                Duration.ofSeconds(20));
+        var takenOver = ids("select id from task where state = 'RUNNING' and owner = '" + pausedId + "'");
+        paused.signal("STOP");
+        try {
+            awaitCount("select count(*) from task where state = 'SUCCEEDED'", 4, Duration.ofSeconds(60));
+        } finally {
+            paused.signal("CONT");
+        }
+        Thread.sleep(5_000); // the paused instance wakes, finishes its stale runs, rejoins
+        for (var row : query("select id, state, attempts, owner, result from task")) {
+            assertThat(row.get("state")).isEqualTo("SUCCEEDED");
+            if (takenOver.contains(row.get("id"))) {
+                assertThat(row.get("attempts")).isEqualTo("2");
+                assertThat(row.get("owner")).as("the takeover's outcome stands").isNotEqualTo(pausedId);
+            }
+        }
+        assertThat(paused.log()).contains("was presumed dead");
+        assertThat(ids).hasSize(4);
+    }
+
+    @Test
+    void cancelThroughOneInstanceInterruptsTheTaskRunningOnAnother() throws Exception {
+        var cluster = start(2);
+        var runner = cluster.get(0);
+        var id = runner.api().submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 60}}");
+        awaitCount("select count(*) from task where state = 'RUNNING'", 1, Duration.ofSeconds(20));
+        long start = System.nanoTime();
+        var cancelled = cluster.get(1).api().post("/api/v1/tasks/" + id + "/cancel?mayInterruptIfRunning=true");
+        assertThat(cancelled.status()).isEqualTo(200);
+        while (runner.api()
+                        .get("/api/v1/pools")
+                        .body()
+                        .get(0)
+                        .path("activeThreads")
+                        .asInt()
+                > 0) {
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+            Thread.sleep(20);
+        }
+        assertThat(runner.api().get("/api/v1/tasks/" + id).body().path("state").asString())
+                .isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void longPollOnOneInstanceSeesACompletionOnAnother() throws Exception {
+        var cluster = start(2);
+        var id = cluster.get(0).api().submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 1, \"result\": 1}}");
+        long start = System.nanoTime();
+        var done =
+                cluster.get(1).api().get("/api/v1/tasks/" + id + "?wait=PT20S").body();
+        assertThat(done.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+    }
+
+    private static String selfId(Api api) {
+        for (var node : api.get("/api/v1/nodes").body()) {
+            if (node.path("self").asBoolean()) {
+                return node.path("id").asString();
+            }
+        }
+        throw new AssertionError("no node says it is itself");
+    }
+
+    private void awaitCount(String sql, long atLeast, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long count = Long.parseLong(
+                    query(sql.replace("count(*)", "count(*) as n")).getFirst().get("n"));
+            if (count >= atLeast) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(sql + " reached only " + count + " of " + atLeast);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private Set<String> ids(String sql) throws Exception {
+        var ids = new HashSet<String>();
+        query(sql).forEach(row -> ids.add(row.get("id")));
+        return ids;
+    }
+
+    private List<Map<String, String>> query(String sql) throws Exception {
+        try (var connection = DriverManager.getConnection(database);
+                var statement = connection.createStatement();
+                var rows = statement.executeQuery(sql)) {
+            var result = new ArrayList<Map<String, String>>();
+            var meta = rows.getMetaData();
+            while (rows.next()) {
+                var row = new java.util.HashMap<String, String>();
+                for (int i = 1; i <= meta.getColumnCount(); i++) {
+                    row.put(meta.getColumnLabel(i), rows.getString(i));
+                }
+                result.add(row);
+            }
+            return result;
+        }
+    }
+}
