@@ -1,0 +1,82 @@
+package dev.tempora.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import dev.tempora.TemporaProcess;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The database goes away and comes back: the service keeps running, answers 503 problems and
+ * reports readiness DOWN meanwhile, recovers by itself, and loses nothing it acknowledged.
+ */
+@Tag("postgres")
+class DatabaseOutageTests {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void outageGivesServiceUnavailableAndReadinessDownThenRecoversLosingNothing() throws Exception {
+        var database = PostgresDatabase.newSchema();
+        var target = URI.create(database.substring("jdbc:".length()));
+        try (var proxy = new TcpProxy(target.getPort() == -1 ? 5432 : target.getPort())) {
+            var proxied = database.replace(target.getHost() + ":" + target.getPort(), "127.0.0.1:" + proxy.port());
+            try (var tempora = TemporaProcess.start(
+                    dir,
+                    "outage",
+                    "--spring.datasource.url=" + proxied,
+                    "--management.endpoint.health.show-components=always",
+                    "--management.endpoint.health.show-details=always")) {
+                var api = tempora.api();
+                var dueDuringOutage = api.submit("{\"handler\": \"echo\", \"args\": \"kept\", \"delay\": 3}");
+
+                proxy.cut();
+                var refused = awaitStatus(api, "/api/v1/tasks/" + dueDuringOutage, 503, Duration.ofSeconds(20));
+                assertThat(refused.contentType()).startsWith("application/problem+json");
+                assertThat(refused.body().path("type").asString())
+                        .isEqualTo("urn:tempora:problem:database-unavailable");
+                assertThat(refused.header("Retry-After")).isNotBlank();
+                assertThat(api.post("/api/v1/tasks", "{\"handler\": \"echo\"}").status())
+                        .isEqualTo(503);
+                awaitStatus(api, "/actuator/health/readiness", 503, Duration.ofSeconds(15));
+                assertThat(api.get("/actuator/health/liveness").status())
+                        .as("still alive")
+                        .isEqualTo(200);
+                Thread.sleep(3_000); // the task falls due while the database is away
+
+                proxy.restore();
+                awaitStatus(api, "/actuator/health/readiness", 200, Duration.ofSeconds(30));
+                var ran = api.await(dueDuringOutage, Duration.ofSeconds(20));
+                assertThat(ran.path("state").asString()).isEqualTo("SUCCEEDED");
+                assertThat(ran.path("result").asString()).isEqualTo("kept");
+                var after = api.submit("{\"handler\": \"echo\"}");
+                assertThat(api.await(after, Duration.ofSeconds(10))
+                                .path("state")
+                                .asString())
+                        .isEqualTo("SUCCEEDED");
+            }
+        }
+    }
+
+    private static Api.Response awaitStatus(Api api, String path, int status, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            var response = api.get(path);
+            if (response.status() == status) {
+                return response;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(
+                        path + " answered " + response.status() + ", not " + status + ": " + response.text());
+            }
+            Thread.sleep(200);
+        }
+    }
+}
