@@ -8,6 +8,7 @@ import dev.tempora.task.DueTask;
 import dev.tempora.task.TaskCompletions;
 import dev.tempora.task.TaskException;
 import dev.tempora.task.TaskId;
+import dev.tempora.task.TaskState;
 import dev.tempora.task.TaskTransitions;
 import dev.tempora.task.Transition;
 import java.io.PrintWriter;
@@ -94,8 +95,7 @@ class TaskRunner implements DisposableBean {
                 log.debug("Task {} was cancelled before it started", task.id());
                 return;
             }
-            metrics.started(Duration.between(task.dueSince(), started));
-            log.debug("Task {} RUNNING ({})", task.id(), task.handler());
+            metrics.started(task, Duration.between(task.dueSince(), started));
             running.put(task.id(), run);
             try {
                 execute(run);
@@ -118,6 +118,7 @@ class TaskRunner implements DisposableBean {
                 : timeouts.schedule(() -> timeOut(run), task.timeout().toNanos(), TimeUnit.NANOSECONDS);
         Object result = null;
         Throwable error = null;
+        long began = System.nanoTime();
         if (run.enterHandler()) {
             try {
                 result = handle(task);
@@ -150,10 +151,11 @@ class TaskRunner implements DisposableBean {
             log.warn("Task {} FAILED: {}", task.id(), error.toString());
             outcome = transitions.failing(task.id(), describe(error), now);
         }
+        var ran = Duration.ofNanos(System.nanoTime() - began);
         // Not waited for: the worker moves on; long polls are signalled once it is committed.
         writer.submit(outcome).thenAccept(recorded -> {
             if (recorded) {
-                log.debug("Task {} {}", task.id(), outcome.to());
+                metrics.ended(task, outcome.to(), ran);
             } else {
                 log.info("Task {} had already ended (cancelled); its outcome is discarded", task.id());
             }
@@ -174,13 +176,16 @@ class TaskRunner implements DisposableBean {
         }
         var task = run.task();
         var timedOut = new TimeoutException("timed out after " + task.timeout());
+        MDC.put("taskId", task.id().toString());
         try {
             if (transitions.fail(task.id(), describe(timedOut), clock.instant())) {
                 log.warn("Task {} FAILED: timed out after {}", task.id(), task.timeout());
+                metrics.ended(task, TaskState.FAILED, task.timeout());
                 completions.signal(task.id());
             }
         } finally {
             run.interruptWorker();
+            MDC.remove("taskId");
         }
     }
 
