@@ -2,6 +2,7 @@ package dev.tempora.support;
 
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.headers.Header;
 import io.swagger.v3.oas.models.info.Contact;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.media.Content;
@@ -32,6 +33,10 @@ class OpenApiDocument implements OpenApiCustomizer {
     private static final String PROBLEM = "ProblemDetail";
     private static final String PROBLEM_REF = "#/components/schemas/" + PROBLEM;
     private static final String PROBLEM_JSON = "application/problem+json";
+
+    /** The GETs that carry an ETag and answer If-None-Match with 304 (see dev.tempora.live). */
+    private static final Set<String> CONDITIONAL =
+            Set.of("/api/v1/tasks", "/api/v1/tasks/{id}", "/api/v1/queue", "/api/v1/stats");
 
     private static final Map<String, String> TAGS = new LinkedHashMap<>();
 
@@ -67,14 +72,17 @@ class OpenApiDocument implements OpenApiCustomizer {
         }
         var used = new LinkedHashSet<String>();
         if (openApi.getPaths() != null) {
-            openApi.getPaths()
-                    .values()
-                    .forEach(path -> path.readOperations().forEach(operation -> {
-                        complete(operation);
-                        if (operation.getTags() != null) {
-                            used.addAll(operation.getTags());
-                        }
-                    }));
+            openApi.getPaths().forEach((name, path) -> {
+                if (CONDITIONAL.contains(name) && path.getGet() != null) {
+                    conditional(path.getGet());
+                }
+                path.readOperations().forEach(operation -> {
+                    complete(operation);
+                    if (operation.getTags() != null) {
+                        used.addAll(operation.getTags());
+                    }
+                });
+            });
         }
         var tags = new ArrayList<Tag>();
         TAGS.forEach((name, description) -> tags.add(new Tag().name(name).description(description)));
@@ -102,6 +110,33 @@ class OpenApiDocument implements OpenApiCustomizer {
                 problem(response);
             }
         });
+    }
+
+    private static void conditional(Operation get) {
+        if (get.getResponses() == null || get.getResponses().containsKey("304")) {
+            return; // already described (the document is customised once per build of it)
+        }
+        get.addParametersItem(new Parameter()
+                .in("header")
+                .name("If-None-Match")
+                .description("ETags of copies you hold: 304 when one is current")
+                .required(false)
+                .schema(string("One or more ETags, or *"))
+                .example("W/\"s.mwr89mwqnv.42.1qx2bjkv92s1b\""));
+        var ok = get.getResponses().get("200");
+        if (ok != null) {
+            ok.addHeaderObject(
+                    "ETag",
+                    new Header()
+                            .description("Identifies this version; send it back in If-None-Match")
+                            .schema(string("A weak entity tag")));
+        }
+        get.getResponses()
+                .addApiResponse(
+                        "304",
+                        new ApiResponse()
+                                .description("Not modified: If-None-Match holds the current ETag; no body")
+                                .addHeaderObject("ETag", new Header().schema(string("The current entity tag"))));
     }
 
     /** Every error answer is a problem: each of its media types gets the schema, or it gets ours. */
