@@ -8,6 +8,7 @@ import dev.tempora.task.DueTask;
 import dev.tempora.task.TaskCompletions;
 import dev.tempora.task.TaskException;
 import dev.tempora.task.TaskId;
+import dev.tempora.task.TaskState;
 import dev.tempora.task.TaskTransitions;
 import dev.tempora.task.Transition;
 import java.io.PrintWriter;
@@ -97,8 +98,7 @@ class TaskRunner implements DisposableBean {
                 log.debug("Task {} was cancelled, or is another node's, before it started", task.id());
                 return;
             }
-            metrics.started(Duration.between(task.dueSince(), started));
-            log.debug("Task {} RUNNING ({})", task.id(), task.handler());
+            metrics.started(task, Duration.between(task.dueSince(), started));
             running.put(task.id(), run);
             try {
                 execute(run);
@@ -121,6 +121,7 @@ class TaskRunner implements DisposableBean {
                 : timeouts.schedule(() -> timeOut(run), task.timeout().toNanos(), TimeUnit.NANOSECONDS);
         Object result = null;
         Throwable error = null;
+        long began = System.nanoTime();
         if (run.enterHandler()) {
             try {
                 result = handle(task);
@@ -154,10 +155,11 @@ class TaskRunner implements DisposableBean {
             outcome = transitions.failing(task.id(), describe(error), now, run.owner());
         }
         var recording = outcome.withCallback(task.hasCallback());
+        var ran = Duration.ofNanos(System.nanoTime() - began);
         // Not waited for: the worker moves on; long polls are signalled once it is committed.
         writer.submit(recording).thenAccept(recorded -> {
             if (recorded) {
-                log.debug("Task {} {}", task.id(), recording.to());
+                metrics.ended(task, recording.to(), ran);
             } else {
                 log.info(
                         "Task {} had ended (cancelled) or was taken over by another node; outcome discarded",
@@ -180,15 +182,18 @@ class TaskRunner implements DisposableBean {
         }
         var task = run.task();
         var timedOut = new TimeoutException("timed out after " + task.timeout());
+        MDC.put("taskId", task.id().toString());
         try {
             if (transitions.apply(transitions
                     .failing(task.id(), describe(timedOut), clock.instant(), run.owner())
                     .withCallback(task.hasCallback()))) {
                 log.warn("Task {} FAILED: timed out after {}", task.id(), task.timeout());
+                metrics.ended(task, TaskState.FAILED, task.timeout());
                 completions.signal(task.id());
             }
         } finally {
             run.interruptWorker();
+            MDC.remove("taskId");
         }
     }
 

@@ -1,0 +1,41 @@
+package dev.tempora.observe;
+
+import dev.tempora.task.TaskChanged;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * One DEBUG line per committed task state change, with the task id in the MDC ({@code taskId}),
+ * whichever thread committed it. Failures are logged at WARN, with their reason, where they happen
+ * (the worker, the timeout). Enable with {@code logging.level.dev.tempora.observe.TaskChangeLog=DEBUG}.
+ */
+@Component
+class TaskChangeLog {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskChangeLog.class);
+
+    @EventListener
+    void onChanged(TaskChanged changed) {
+        if (!log.isDebugEnabled()) {
+            return;
+        }
+        var previous = MDC.get("taskId");
+        MDC.put("taskId", changed.id().toString());
+        try {
+            if (changed.handler() == null) {
+                log.debug("Task {} {}", changed.id(), changed.state());
+            } else {
+                log.debug("Task {} {} ({})", changed.id(), changed.state(), changed.handler());
+            }
+        } finally {
+            if (previous == null) {
+                MDC.remove("taskId");
+            } else {
+                MDC.put("taskId", previous);
+            }
+        }
+    }
+}

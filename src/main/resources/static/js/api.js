@@ -1,0 +1,66 @@
+// The Tempora API as the dashboard uses it. GETs revalidate with the browser's cache
+// (If-None-Match): an unchanged resource costs the server a 304 and the page no re-render.
+
+const lastTags = new Map();
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+async function parse(response) {
+  const text = await response.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+/** GET; resolves to {body, changed}: changed is false when the ETag is the one seen last time. */
+export async function get(path, { signal } = {}) {
+  const response = await fetch(path, { cache: 'no-cache', signal, headers: { Accept: 'application/json' } });
+  const body = await parse(response);
+  const tag = response.headers.get('ETag');
+  const changed = !tag || lastTags.get(path) !== tag;
+  if (tag) lastTags.set(path, tag);
+  return { body, changed };
+}
+
+export async function send(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return parse(response);
+}
+
+export const api = {
+  stats: () => get('api/v1/stats'),
+  queue: (limit) => get(`api/v1/queue?limit=${limit}`),
+  handlers: () => get('api/v1/handlers'),
+  tasks: (query) => get(`api/v1/tasks?${query}`),
+  task: (id) => get(`api/v1/tasks/${encodeURIComponent(id)}`),
+  cancel: (id, interrupt) =>
+    send('POST', `api/v1/tasks/${encodeURIComponent(id)}/cancel?mayInterruptIfRunning=${interrupt}`),
+  resize: (pool, size) => send('PATCH', `api/v1/pools/${encodeURIComponent(pool)}`, { size }),
+  deliveries: async (id) => {
+    // Webhook deliveries: an instance without them (404) or a task without a callback shows none.
+    try {
+      const { body } = await get(`api/v1/tasks/${encodeURIComponent(id)}/deliveries`);
+      return Array.isArray(body) ? body : (body?.items ?? []);
+    } catch (error) {
+      if (error.status === 404 || error.status === 405) return [];
+      throw error;
+    }
+  },
+  redeliver: (deliveryId) => send('POST', `api/v1/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
+};
+
+export function setStatus(state, text) {
+  const el = document.getElementById('status');
+  el.dataset.state = state;
+  el.textContent = text;
+}

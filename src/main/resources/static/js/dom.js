@@ -1,0 +1,45 @@
+// Tiny DOM helpers: every text goes in as text, never as HTML.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else if (key === 'class') el.className = value;
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else el.setAttribute(key, value === true ? '' : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+export function badge(state) {
+  return h('span', { class: `badge s-${state}` }, state);
+}
+
+export function time(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return d.toLocaleString(undefined, { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+}
+
+export function relative(iso) {
+  if (!iso) return '';
+  const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
+  const abs = Math.abs(seconds);
+  const text = abs < 60 ? `${abs.toFixed(abs < 10 ? 1 : 0)} s`
+    : abs < 3600 ? `${Math.round(abs / 60)} min`
+    : abs < 86400 ? `${(abs / 3600).toFixed(1)} h` : `${(abs / 86400).toFixed(1)} d`;
+  return seconds >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+export function labels(map) {
+  return Object.entries(map || {}).map(([k, v]) => h('span', { class: 'tag' }, `${k}:${v}`));
+}
+
+export function json(value) {
+  return value === undefined ? '' : JSON.stringify(value, null, 2);
+}

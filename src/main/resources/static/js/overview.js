@@ -1,0 +1,203 @@
+// The overview: counts, pools, charts, the queue and the task table, refreshed by cheap polls.
+import { api, setStatus } from './api.js';
+import { LineChart } from './chart.js';
+import { badge, h, labels, relative, time } from './dom.js';
+
+const STATES = ['SCHEDULED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+const POLL_MS = 2000;
+const PAGE = 50;
+const QUEUE = 15;
+
+// Kept across visits to a task page, so "back" finds the same filters and charts.
+const memory = { filters: { state: '', handler: '', label: '' }, history: [], previous: null };
+
+export function mount(view) {
+  const counts = h('div', { class: 'counts' });
+  const poolRows = h('tbody');
+  const poolError = h('div', { class: 'error', id: 'pool-error' });
+  const throughput = h('canvas', { class: 'chart', id: 'throughput' });
+  const lateness = h('canvas', { class: 'chart', id: 'lateness' });
+  const queueRows = h('tbody');
+  const taskRows = h('tbody', { id: 'task-rows' });
+  const pageInfo = h('span');
+  const tableError = h('div', { class: 'error' });
+
+  const stateSelect = h('select', { id: 'filter-state' }, h('option', { value: '' }, 'any'),
+    STATES.map((s) => h('option', { value: s }, s)));
+  const handlerSelect = h('select', { id: 'filter-handler' }, h('option', { value: '' }, 'any'));
+  const labelInput = h('input', { id: 'filter-label', placeholder: 'key:value', size: 16 });
+  stateSelect.value = memory.filters.state;
+  labelInput.value = memory.filters.label;
+  const prev = h('button', { id: 'page-prev', onclick: () => page(-1) }, '← Newer');
+  const next = h('button', { id: 'page-next', onclick: () => page(1) }, 'Older →');
+
+  view.replaceChildren(h('div', { class: 'grid' },
+    h('section', { class: 'panel span-12' }, h('h2', {}, 'Tasks by state'), counts),
+    h('section', { class: 'panel span-4' }, h('h2', {}, 'Pools'),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'pools' },
+        h('thead', {}, h('tr', {}, ['Pool', 'Size', 'Active', 'Queued', 'Completed', 'Resize'].map((t) => h('th', {}, t)))),
+        poolRows)), poolError),
+    h('section', { class: 'panel span-4' }, h('h2', {}, 'Throughput', h('span', { class: 'hint' }, 'tasks ended per second')),
+      throughput, h('div', { class: 'legend' }, h('span', { style: '--c: #3fb950' }, 'ended/s'))),
+    h('section', { class: 'panel span-4' }, h('h2', {}, 'Dispatch lateness', h('span', { class: 'hint' }, 'start − runAt, last minute')),
+      lateness, h('div', { class: 'legend' }, h('span', { style: '--c: #4aa3ff' }, 'p50'), h('span', { style: '--c: #f85149' }, 'p99'))),
+    h('section', { class: 'panel span-4' }, h('h2', {}, 'Up next', h('span', { class: 'hint' }, `first ${QUEUE} in run order`)),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'queue' },
+        h('thead', {}, h('tr', {}, ['Task', 'Handler', 'State', 'Due', 'Prio'].map((t) => h('th', {}, t)))), queueRows))),
+    h('section', { class: 'panel span-8' }, h('h2', {}, 'Tasks', h('span', { class: 'hint' }, 'newest first')),
+      h('div', { class: 'filters' },
+        h('label', {}, 'State', stateSelect), h('label', {}, 'Handler', handlerSelect), h('label', {}, 'Label', labelInput),
+        h('button', { id: 'filter-apply', onclick: () => applyFilters() }, 'Filter')),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'tasks' },
+        h('thead', {}, h('tr', {}, ['Task', 'Handler', 'State', 'Run at', 'Attempts', 'Pool', 'Labels'].map((t) => h('th', {}, t)))),
+        taskRows)),
+      h('div', { class: 'pager' }, prev, next, pageInfo), tableError),
+  ));
+  labelInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') applyFilters(); });
+  stateSelect.addEventListener('change', () => applyFilters());
+  handlerSelect.addEventListener('change', () => applyFilters());
+
+  const throughputChart = new LineChart(throughput, [{ key: 'rate', color: '#3fb950' }], { unit: '/s' });
+  const latenessChart = new LineChart(lateness, [{ key: 'p50', color: '#4aa3ff' }, { key: 'p99', color: '#f85149' }], { unit: ' ms' });
+  if (memory.points) {
+    memory.points.forEach((p) => { throughputChart.add(p); latenessChart.add(p); });
+  }
+  memory.points ??= [];
+
+  api.handlers().then(({ body }) => {
+    for (const handler of body) handlerSelect.append(h('option', { value: handler.name }, handler.name));
+    handlerSelect.value = memory.filters.handler;
+  }).catch(() => {});
+
+  function query() {
+    const params = new URLSearchParams({ limit: PAGE });
+    const { state, handler, label } = memory.filters;
+    if (state) params.append('state', state);
+    if (handler) params.append('handler', handler);
+    if (label) params.append('label', label);
+    const cursor = memory.history[memory.history.length - 1];
+    if (cursor) params.append('cursor', cursor);
+    return params.toString();
+  }
+
+  function applyFilters() {
+    memory.filters = { state: stateSelect.value, handler: handlerSelect.value, label: labelInput.value.trim() };
+    memory.history = [];
+    refreshTasks(true);
+  }
+
+  function page(direction) {
+    if (direction > 0 && nextCursor) memory.history.push(nextCursor);
+    if (direction < 0) memory.history.pop();
+    refreshTasks(true);
+  }
+
+  let nextCursor = null;
+  async function refreshTasks(force) {
+    try {
+      const { body, changed } = await api.tasks(query());
+      tableError.textContent = '';
+      if (!changed && !force) return;
+      nextCursor = body.nextCursor;
+      taskRows.replaceChildren(...(body.items.length ? body.items.map(taskRow)
+        : [h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'No tasks match'))]));
+      prev.disabled = memory.history.length === 0;
+      next.disabled = !nextCursor;
+      pageInfo.textContent = `page ${memory.history.length + 1}`;
+    } catch (error) {
+      tableError.textContent = error.message;
+    }
+  }
+
+  function renderCounts(tasks) {
+    counts.replaceChildren(...STATES.map((state) => h('div', {
+      class: `count s-${state}`, id: `count-${state}`, title: `Show ${state} tasks`,
+      onclick: () => { stateSelect.value = state; applyFilters(); },
+    }, h('div', { class: 'n' }, (tasks[state] ?? 0).toLocaleString()), h('div', { class: 'label' }, state))));
+  }
+
+  function renderPools(pools) {
+    const seen = new Set();
+    for (const pool of pools) {
+      seen.add(pool.name);
+      let row = poolRows.querySelector(`tr[data-pool="${CSS.escape(pool.name)}"]`);
+      if (!row) {
+        const input = h('input', { type: 'number', min: 1, max: 1024, value: pool.size, 'aria-label': `New size of ${pool.name}` });
+        const button = h('button', { onclick: () => resize(pool.name, input) }, 'Set');
+        input.addEventListener('keydown', (e) => { if (e.key === 'Enter') resize(pool.name, input); });
+        row = h('tr', { dataset: { pool: pool.name } }, h('td', {}, pool.name), h('td', { class: 'size' }), h('td', { class: 'active' }),
+          h('td', { class: 'queued' }), h('td', { class: 'completed' }), h('td', {}, input, ' ', button));
+        poolRows.append(row);
+      }
+      row.querySelector('.size').textContent = pool.size;
+      row.querySelector('.active').textContent = pool.activeThreads;
+      row.querySelector('.queued').textContent = pool.queued.toLocaleString();
+      row.querySelector('.completed').textContent = pool.completedTasks.toLocaleString();
+      const input = row.querySelector('input');
+      if (document.activeElement !== input && !input.dataset.dirty) input.value = pool.size;
+      input.oninput = () => { input.dataset.dirty = '1'; };
+    }
+    poolRows.querySelectorAll('tr').forEach((row) => { if (!seen.has(row.dataset.pool)) row.remove(); });
+  }
+
+  async function resize(name, input) {
+    try {
+      poolError.textContent = '';
+      const pool = await api.resize(name, Number(input.value));
+      delete input.dataset.dirty;
+      renderPools([pool]);
+      input.blur();
+    } catch (error) {
+      poolError.textContent = `${name}: ${error.message}`;
+    }
+  }
+
+  function queueRow(task) {
+    return h('tr', {}, h('td', {}, taskLink(task.id)), h('td', {}, task.handler), h('td', {}, badge(task.state)),
+      h('td', { title: task.runAt }, relative(task.runAt)), h('td', {}, task.priority));
+  }
+
+  function taskRow(task) {
+    return h('tr', { dataset: { id: task.id } }, h('td', {}, taskLink(task.id)), h('td', {}, task.handler),
+      h('td', {}, badge(task.state)), h('td', { title: task.runAt }, time(task.runAt)), h('td', {}, task.attempts),
+      h('td', {}, task.pool), h('td', {}, labels(task.labels)));
+  }
+
+  async function poll() {
+    try {
+      const [stats, queue] = await Promise.all([api.stats(), api.queue(QUEUE)]);
+      const now = Date.now();
+      const tasks = stats.body.tasks;
+      const ended = (tasks.SUCCEEDED ?? 0) + (tasks.FAILED ?? 0) + (tasks.CANCELLED ?? 0);
+      const rate = memory.previous ? Math.max(0, (ended - memory.previous.ended) / ((now - memory.previous.t) / 1000)) : 0;
+      memory.previous = { ended, t: now };
+      const point = { t: now, rate, p50: stats.body.lateness.p50, p99: stats.body.lateness.p99 };
+      memory.points.push(point);
+      while (memory.points.length && memory.points[0].t < now - 5 * 60 * 1000) memory.points.shift();
+      throughputChart.add(point);
+      latenessChart.add(point);
+      if (stats.changed) {
+        renderCounts(tasks);
+        renderPools(stats.body.pools);
+      }
+      if (queue.changed) {
+        queueRows.replaceChildren(...(queue.body.items.length ? queue.body.items.map(queueRow)
+          : [h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'Nothing waiting'))]));
+      }
+      // Only the first page follows new tasks: older pages stay put while you read them.
+      if (memory.history.length === 0) await refreshTasks(false);
+      setStatus('live', `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`);
+    } catch (error) {
+      setStatus('error', `cannot reach Tempora: ${error.message}`);
+    }
+  }
+
+  refreshTasks(true);
+  poll();
+  const timer = setInterval(poll, POLL_MS);
+  return () => clearInterval(timer);
+}
+
+function taskLink(id) {
+  return h('a', { href: `#/tasks/${id}`, class: 'mono', title: id }, id.slice(0, 8) + '…' + id.slice(-4));
+}

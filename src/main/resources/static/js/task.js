@@ -1,0 +1,116 @@
+// One task: what it was given, what came of it, when, its webhook deliveries, and its buttons.
+import { api, setStatus } from './api.js';
+import { badge, h, json, labels, time } from './dom.js';
+
+export function mount(view, id) {
+  const message = h('div', { class: 'error', id: 'task-message' });
+  const cancel = h('button', { id: 'cancel', onclick: () => doCancel(false) }, 'Cancel');
+  const interrupt = h('button', { id: 'cancel-interrupt', class: 'danger', onclick: () => doCancel(true) }, 'Cancel and interrupt');
+  const header = h('div', { class: 'title-row' });
+  const facts = h('dl', { class: 'kv' });
+  const timeline = h('ol', { class: 'timeline' });
+  const args = h('pre', { id: 'task-args' });
+  const outcome = h('div');
+  const deliveries = h('div', { id: 'deliveries' });
+
+  view.replaceChildren(
+    h('p', {}, h('a', { href: '#/' }, '← Overview')),
+    header,
+    h('div', { class: 'grid' },
+      h('section', { class: 'panel span-6' }, h('h2', {}, 'Task'), facts,
+        h('div', { class: 'actions', style: 'margin-top: 1rem' }, cancel, interrupt), message),
+      h('section', { class: 'panel span-6' }, h('h2', {}, 'Timeline'), timeline),
+      h('section', { class: 'panel span-6' }, h('h2', {}, 'Arguments'), args),
+      h('section', { class: 'panel span-6' }, h('h2', {}, 'Outcome'), outcome),
+      h('section', { class: 'panel span-12' }, h('h2', {}, 'Webhook deliveries'), deliveries)));
+
+  let task = null;
+  async function load() {
+    try {
+      const { body, changed } = await api.task(id);
+      if (changed || !task) render(body);
+      setStatus('live', `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`);
+    } catch (error) {
+      if (error.status === 404) {
+        header.replaceChildren(h('h1', {}, 'No such task'));
+        cancel.disabled = interrupt.disabled = true;
+      }
+      message.textContent = error.message;
+    }
+  }
+
+  function render(body) {
+    task = body;
+    header.replaceChildren(h('h1', { class: 'mono' }, body.id), h('span', { id: 'task-state' }, badge(body.state)));
+    const rows = [
+      ['Handler', body.handler], ['Pool', body.pool], ['Priority', body.priority], ['Attempts', body.attempts],
+      ['Timeout', body.timeout ?? 'none'], ['Callback', body.callbackUrl ?? 'none'], ['Labels', labels(body.labels)],
+    ];
+    facts.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+    const steps = [
+      ['Created', body.createdAt], ['Due (runAt)', body.runAt], ['Started', body.startedAt],
+      [body.state === 'CANCELLED' ? 'Cancelled' : body.state === 'FAILED' ? 'Failed' : 'Finished', body.finishedAt],
+    ];
+    timeline.replaceChildren(...steps.map(([what, when]) => h('li', { class: when ? '' : 'pending' },
+      h('div', {}, what), h('div', { class: 'when mono' }, when ? `${time(when)}  (${when})` : '—'))));
+    args.textContent = json(body.args);
+    if (body.exception) {
+      outcome.replaceChildren(h('p', {}, h('strong', {}, body.exception.type), ': ', body.exception.message ?? ''),
+        h('pre', { id: 'task-trace' }, body.exception.stackTrace ?? '(no stack trace)'));
+    } else if (body.state === 'SUCCEEDED') {
+      outcome.replaceChildren(h('pre', { id: 'task-result' }, json(body.result)));
+    } else {
+      outcome.replaceChildren(h('p', { class: 'empty' }, body.done ? 'No result' : 'Not finished yet'));
+    }
+    cancel.disabled = !['SCHEDULED', 'QUEUED'].includes(body.state);
+    interrupt.disabled = body.done;
+    loadDeliveries();
+  }
+
+  async function loadDeliveries() {
+    try {
+      const list = await api.deliveries(id);
+      if (!list.length) {
+        deliveries.replaceChildren(h('p', { class: 'empty' }, 'No deliveries'));
+        return;
+      }
+      deliveries.replaceChildren(...list.map(delivery));
+    } catch (error) {
+      deliveries.replaceChildren(h('p', { class: 'error' }, error.message));
+    }
+  }
+
+  function delivery(d) {
+    const status = h('span', { class: 'error' });
+    const attempts = d.attempts ?? [];
+    return h('div', { class: 'panel', style: 'margin-bottom: 0.7rem' },
+      h('div', { class: 'actions' }, h('strong', { class: 'mono' }, d.id), h('span', {}, d.type ?? ''),
+        h('span', { class: 'badge' }, d.state ?? d.status ?? ''),
+        h('button', { onclick: async () => {
+          try { await api.redeliver(d.id); status.textContent = ''; loadDeliveries(); } catch (e) { status.textContent = e.message; }
+        } }, 'Redeliver'), status),
+      attempts.length ? h('table', {}, h('thead', {}, h('tr', {}, ['When', 'Status', 'Error', 'Duration'].map((t) => h('th', {}, t)))),
+        h('tbody', {}, attempts.map((a) => h('tr', {},
+          h('td', {}, time(a.at ?? a.time ?? a.attemptedAt)), h('td', {}, a.statusCode ?? a.status ?? ''),
+          h('td', {}, a.error ?? ''), h('td', {}, a.duration ?? (a.durationMs != null ? `${a.durationMs} ms` : '')))))) :
+        h('p', { class: 'empty' }, 'Not attempted yet'));
+  }
+
+  async function doCancel(mayInterrupt) {
+    message.textContent = '';
+    try {
+      render(await api.cancel(id, mayInterrupt));
+    } catch (error) {
+      message.textContent = error.message;
+      load();
+    }
+  }
+
+  // Changes arrive over the event stream; a slow poll covers a stream that cannot connect.
+  const events = new EventSource(`api/v1/events?task=${encodeURIComponent(id)}`);
+  events.addEventListener('task', () => load());
+  events.addEventListener('reset', () => load());
+  load();
+  const timer = setInterval(load, 10000);
+  return () => { events.close(); clearInterval(timer); };
+}

@@ -1,0 +1,74 @@
+package dev.tempora;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * The dashboard in a real browser: headless Chromium (Debian's {@code chromium}) driven by
+ * Playwright ({@code playwright-core}, pinned in {@code src/test/js}) through
+ * {@code src/test/js/dashboard.test.mjs}, against this running service. Screenshots go to
+ * {@code target/screenshots/}. Skipped, saying why, without Chromium, node or {@code npm ci}.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class DashboardBrowserTests {
+
+    static final Path TOOLS = Path.of("src/test/js");
+    static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void submittedTaskAppearsIsCancelledFromItsPageAndPoolIsResized() throws IOException, InterruptedException {
+        assumeTrue(
+                Files.isExecutable(CHROMIUM),
+                "Chromium is not installed at " + CHROMIUM + ": apt-get install chromium (as .ci/run does)");
+        assumeTrue(
+                Files.isDirectory(TOOLS.resolve("node_modules/playwright-core")),
+                "playwright-core is not installed: run `npm ci` in src/test/js (as .ci/run does)");
+        var node = findNode();
+        assumeTrue(node != null, "node is not on the PATH");
+
+        var shots = Files.createDirectories(Path.of("target/screenshots"));
+        var log = shots.resolve("dashboard.test.log");
+        var process = new ProcessBuilder(List.of(
+                        node,
+                        TOOLS.resolve("dashboard.test.mjs").toAbsolutePath().toString(),
+                        "http://127.0.0.1:" + port,
+                        shots.toAbsolutePath().toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        boolean finished = process.waitFor(4, TimeUnit.MINUTES);
+        if (!finished) {
+            process.destroyForcibly();
+        }
+        var output = Files.readString(log);
+        assertThat(finished).as("the browser test finished:%n%s", output).isTrue();
+        assertThat(process.exitValue())
+                .as("the browser test passed:%n%s", output)
+                .isZero();
+        assertThat(output).contains("8 passed, 0 failed");
+        assertThat(shots.resolve("overview.png")).exists();
+        assertThat(shots.resolve("task-cancelled.png")).exists();
+    }
+
+    private static String findNode() {
+        for (var dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            var candidate = Path.of(dir, "node");
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        return null;
+    }
+}

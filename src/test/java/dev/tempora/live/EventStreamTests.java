@@ -1,0 +1,197 @@
+package dev.tempora.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tempora.Api;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+/** {@code GET /api/v1/events}: live task changes, filtered, resumable. */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"tempora.events.heartbeat=PT0.5S", "tempora.events.buffer=200"})
+class EventStreamTests {
+
+    @LocalServerPort
+    int port;
+
+    Api api;
+    final HttpClient http = HttpClient.newHttpClient();
+    final List<CompletableFuture<?>> open = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        api = new Api(port);
+    }
+
+    @AfterEach
+    void closeStreams() {
+        open.forEach(stream -> stream.cancel(true));
+        http.shutdownNow();
+    }
+
+    /** One server-sent event as read off the wire. */
+    record Event(String id, String name, String data) {
+        JsonNode json() {
+            return Api.json(data);
+        }
+    }
+
+    /** Reads a stream in the background, one event per blank line; comments are kept as name "comment". */
+    List<Event> listen(String query, String lastEventId) {
+        var events = new CopyOnWriteArrayList<Event>();
+        var request = HttpRequest.newBuilder(api.uri("/api/v1/events" + query)).header("Accept", "text/event-stream");
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        var lines = new ArrayList<String>();
+        var stream = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(response -> {
+                    assertThat(response.headers().firstValue("Content-Type").orElse(""))
+                            .startsWith("text/event-stream");
+                    response.body().forEach(line -> {
+                        if (!line.isEmpty()) {
+                            lines.add(line);
+                            return;
+                        }
+                        String id = null, name = "message", data = null;
+                        for (var field : lines) {
+                            if (field.startsWith(":")) {
+                                name = "comment";
+                                data = field.substring(1);
+                            } else if (field.startsWith("id:")) {
+                                id = field.substring(3);
+                            } else if (field.startsWith("event:")) {
+                                name = field.substring(6);
+                            } else if (field.startsWith("data:")) {
+                                data = field.substring(5);
+                            }
+                        }
+                        lines.clear();
+                        events.add(new Event(id, name, data));
+                    });
+                });
+        open.add(stream);
+        // Connected once the greeting comment has arrived.
+        await().atMost(Duration.ofSeconds(10)).until(() -> !events.isEmpty());
+        return events;
+    }
+
+    static List<Event> changes(List<Event> events) {
+        return events.stream().filter(event -> event.name().equals("task")).toList();
+    }
+
+    static List<String> states(List<Event> events, String taskId) {
+        return changes(events).stream()
+                .filter(event -> event.json().path("id").asString().equals(taskId))
+                .map(event -> event.json().path("state").asString())
+                .toList();
+    }
+
+    @Test
+    void streamsEveryStateChangeOfATaskWithItsTags() {
+        var all = listen("", null);
+        var id = api.submit("{\"handler\": \"echo\", \"labels\": {\"team\": \"billing\"}}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> states(all, id).contains("SUCCEEDED"));
+        assertThat(states(all, id)).containsExactly("QUEUED", "RUNNING", "SUCCEEDED");
+        var change = changes(all).getLast().json();
+        assertThat(change.path("handler").asString()).isEqualTo("echo");
+        assertThat(change.path("pool").asString()).isEqualTo("default");
+        assertThat(change.path("labels").path("team").asString()).isEqualTo("billing");
+        assertThat(change.path("at").asString()).endsWith("Z");
+    }
+
+    @Test
+    void filtersByTaskHandlerAndLabel() {
+        var tag = "ev-" + System.nanoTime();
+        var byLabel = listen("?label=run:" + tag, null);
+        var byHandler = listen("?handler=fail&label=run:" + tag, null);
+        var echo = api.submit("{\"handler\": \"echo\", \"labels\": {\"run\": \"%s\"}}".formatted(tag));
+        var fail = api.submit("{\"handler\": \"fail\", \"labels\": {\"run\": \"%s\"}}".formatted(tag));
+        var other = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
+        var byTask = listen("?task=" + other, null);
+        api.post("/api/v1/tasks/" + other + "/cancel");
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> states(byLabel, echo).contains("SUCCEEDED")
+                        && states(byLabel, fail).contains("FAILED")
+                        && states(byHandler, fail).contains("FAILED")
+                        && states(byTask, other).contains("CANCELLED"));
+        assertThat(changes(byLabel))
+                .allMatch(event ->
+                        List.of(echo, fail).contains(event.json().path("id").asString()));
+        assertThat(changes(byHandler))
+                .allMatch(event -> event.json().path("id").asString().equals(fail));
+        assertThat(states(byTask, other)).containsExactly("CANCELLED");
+    }
+
+    @Test
+    void resumesAfterLastEventIdWithoutGapsOrRepeats() {
+        var tag = "resume-" + System.nanoTime();
+        var first = listen("?label=run:" + tag, null);
+        var a = api.submit("{\"handler\": \"echo\", \"delay\": 3600, \"labels\": {\"run\": \"%s\"}}".formatted(tag));
+        await().atMost(Duration.ofSeconds(10)).until(() -> changes(first).size() == 1);
+        var lastSeen = changes(first).getFirst().id();
+        open.forEach(stream -> stream.cancel(true));
+
+        // Missed while disconnected: a second submission and the cancel of the first.
+        var b = api.submit("{\"handler\": \"echo\", \"delay\": 3600, \"labels\": {\"run\": \"%s\"}}".formatted(tag));
+        api.post("/api/v1/tasks/" + a + "/cancel");
+
+        var resumed = listen("?label=run:" + tag, lastSeen);
+        await().atMost(Duration.ofSeconds(10)).until(() -> changes(resumed).size() == 2);
+        assertThat(changes(resumed))
+                .extracting(event -> event.json().path("id").asString() + " "
+                        + event.json().path("state").asString())
+                .containsExactly(b + " SCHEDULED", a + " CANCELLED");
+        assertThat(resumed).noneMatch(event -> event.name().equals("reset"));
+    }
+
+    @Test
+    void aLastEventIdBeyondTheBufferGetsAResetThenLiveChanges() {
+        var stale = listen("", "not-an-event-id");
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> stale.stream().anyMatch(event -> event.name().equals("reset")));
+        var tag = "old-" + System.nanoTime();
+        var seen = listen("?label=run:" + tag, null);
+        api.submit("{\"handler\": \"echo\", \"delay\": 3600, \"labels\": {\"run\": \"%s\"}}".formatted(tag));
+        await().atMost(Duration.ofSeconds(10)).until(() -> changes(seen).size() == 1);
+        var oldId = changes(seen).getFirst().id();
+        // More changes than the buffer of 200 holds push that event out.
+        for (int i = 0; i < 300; i++) {
+            api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
+        }
+        var late = listen("?label=run:" + tag, oldId);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> late.stream().anyMatch(event -> event.name().equals("reset")));
+    }
+
+    @Test
+    void idleStreamsGetHeartbeats() {
+        var events = listen("?handler=none-such", null);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> events.stream().anyMatch(event -> "heartbeat".equals(event.data())));
+    }
+
+    @Test
+    void invalidFiltersAreProblems() {
+        var response = api.get("/api/v1/events?task=not-an-id");
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(response.errorFields()).containsExactly("task");
+        assertThat(api.get("/api/v1/events?label=nocolon").errorFields()).containsExactly("label");
+    }
+}

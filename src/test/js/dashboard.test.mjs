@@ -1,0 +1,132 @@
+// The dashboard in a real browser against a running Tempora:
+//   node dashboard.test.mjs <base URL> <screenshot directory>
+// A task submitted through the API appears in the table; its page cancels it and shows the new
+// state; the pool control resizes a pool. Screenshots go to the directory. Exit code 0: passed.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch } from './browser.mjs';
+
+const [base, shots] = process.argv.slice(2);
+if (!base || !shots) {
+  console.error('usage: node dashboard.test.mjs <base URL> <screenshot directory>');
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+
+const results = [];
+async function step(name, body) {
+  try {
+    await body();
+    results.push([name, true]);
+    console.log(`ok - ${name}`);
+  } catch (error) {
+    results.push([name, false]);
+    console.log(`not ok - ${name}\n  ${String(error?.stack ?? error).split('\n').join('\n  ')}`);
+    throw error;
+  }
+}
+
+async function call(method, path, body) {
+  const response = await fetch(base + path, {
+    method,
+    headers: body ? { 'Content-Type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const browser = await launch();
+const page = await browser.context.newPage();
+page.setDefaultTimeout(15000);
+const pageErrors = [];
+page.on('pageerror', (error) => pageErrors.push(error));
+let failed = false;
+try {
+  const label = `e2e-${Date.now()}`;
+  let id;
+
+  await step('the overview loads with counts, pools and charts', async () => {
+    await page.goto(base + '/');
+    await page.locator('#count-SUCCEEDED').waitFor();
+    await page.locator('#pools tr[data-pool="default"]').waitFor();
+    await page.locator('#throughput').waitFor();
+    await page.locator('#status[data-state="live"]').waitFor();
+  });
+
+  await step('a submitted task appears in the task table', async () => {
+    id = (await call('POST', '/api/v1/tasks', { handler: 'sleep', args: { seconds: 1 }, delay: 3600, labels: { run: label } })).id;
+    await page.locator(`#task-rows tr[data-id="${id}"]`).waitFor();
+    await page.locator(`#queue a[href="#/tasks/${id}"]`).first().waitFor();
+    await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
+  });
+
+  await step('the label filter narrows the table to that task', async () => {
+    await page.fill('#filter-label', `run:${label}`);
+    await page.click('#filter-apply');
+    await page.waitForFunction((wanted) => {
+      const rows = [...document.querySelectorAll('#task-rows tr[data-id]')];
+      return rows.length === 1 && rows[0].dataset.id === wanted;
+    }, id);
+  });
+
+  await step("the task's page cancels it and shows CANCELLED", async () => {
+    await page.click(`#task-rows a[href="#/tasks/${id}"]`);
+    await page.locator('#task-state', { hasText: 'SCHEDULED' }).waitFor();
+    await page.locator('#deliveries', { hasText: 'No deliveries' }).waitFor();
+    await page.screenshot({ path: join(shots, 'task-scheduled.png'), fullPage: true });
+    await page.click('#cancel');
+    await page.locator('#task-state', { hasText: 'CANCELLED' }).waitFor();
+    const task = await call('GET', `/api/v1/tasks/${id}`);
+    if (task.state !== 'CANCELLED') throw new Error(`API says ${task.state}`);
+    if (!(await page.locator('#cancel').isDisabled())) throw new Error('Cancel still enabled');
+    await page.screenshot({ path: join(shots, 'task-cancelled.png'), fullPage: true });
+  });
+
+  await step('a failed task shows its exception and stack trace', async () => {
+    const failedId = (await call('POST', '/api/v1/tasks', { handler: 'fail', args: { message: 'boom' } })).id;
+    await call('GET', `/api/v1/tasks/${failedId}?wait=PT10S`);
+    await page.goto(`${base}/#/tasks/${failedId}`);
+    await page.locator('#task-state', { hasText: 'FAILED' }).waitFor();
+    await page.locator('#task-trace', { hasText: 'boom' }).waitFor();
+  });
+
+  await step('the pool control resizes the pool', async () => {
+    const before = (await call('GET', '/api/v1/pools')).find((p) => p.name === 'default').size;
+    const wanted = before === 3 ? 4 : 3;
+    await page.goto(base + '/#/');
+    const row = page.locator('#pools tr[data-pool="default"]');
+    await row.waitFor();
+    await row.locator('input').fill(String(wanted));
+    await row.locator('button').click();
+    await row.locator('td.size', { hasText: String(wanted) }).waitFor();
+    const after = (await call('GET', '/api/v1/pools')).find((p) => p.name === 'default').size;
+    await call('PATCH', '/api/v1/pools/default', { size: before });
+    if (after !== wanted) throw new Error(`pool size ${after}, wanted ${wanted}`);
+  });
+
+  await step('a wall-monitor width lays out without horizontal scrolling', async () => {
+    await page.setViewportSize({ width: 2560, height: 1440 });
+    await page.goto(base + '/#/');
+    await page.locator('#status[data-state="live"]').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    if (overflow) throw new Error('page wider than the window');
+    await page.screenshot({ path: join(shots, 'overview-wall.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.locator('#count-SUCCEEDED').waitFor();
+    await page.screenshot({ path: join(shots, 'overview-phone.png'), fullPage: true });
+  });
+
+  await step('no script errors on the page', async () => {
+    if (pageErrors.length) throw new Error(pageErrors.map(String).join('\n'));
+  });
+} catch {
+  failed = true;
+} finally {
+  await browser.close();
+}
+const passed = results.filter(([, ok]) => ok).length;
+console.log(`dashboard: ${passed} passed, ${results.length - passed} failed`);
+process.exit(failed ? 1 : 0);
