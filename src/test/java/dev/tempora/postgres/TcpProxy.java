@@ -10,43 +10,52 @@ import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A loopback TCP forwarder whose link can be cut and restored: a database outage on demand. */
+/**
+ * A loopback TCP forwarder whose link can be cut and restored: a database outage on demand. Cut,
+ * it drops every connection and stops listening, so new connections are refused as by a host
+ * that is down; restored, it listens on the same port again.
+ */
 final class TcpProxy implements AutoCloseable {
 
-    private final ServerSocket server;
+    private final int port;
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private volatile boolean cut;
+    private volatile ServerSocket server;
 
     TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread.ofVirtual().start(this::accept);
+        this.server = listen(0);
+        this.port = server.getLocalPort();
     }
 
     int port() {
-        return server.getLocalPort();
+        return port;
     }
 
-    /** Drops every connection and refuses new ones (they are accepted and closed at once). */
-    void cut() {
-        cut = true;
+    synchronized void cut() throws IOException {
+        server.close();
         open.forEach(TcpProxy::closeQuietly);
         open.clear();
     }
 
-    void restore() {
-        cut = false;
+    synchronized void restore() throws IOException {
+        if (server.isClosed()) {
+            server = listen(port);
+        }
     }
 
-    private void accept() {
-        while (!server.isClosed()) {
+    private ServerSocket listen(int on) throws IOException {
+        var socket = new ServerSocket();
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), on));
+        Thread.ofVirtual().start(() -> accept(socket));
+        return socket;
+    }
+
+    private void accept(ServerSocket listening) {
+        while (!listening.isClosed()) {
             try {
-                var client = server.accept();
-                if (cut) {
-                    closeQuietly(client);
-                    continue;
-                }
+                var client = listening.accept();
                 var upstream = new Socket();
                 upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
                 open.add(client);
@@ -68,6 +77,8 @@ final class TcpProxy implements AutoCloseable {
         } finally {
             closeQuietly(from);
             closeQuietly(to);
+            open.remove(from);
+            open.remove(to);
         }
     }
 
@@ -82,6 +93,5 @@ final class TcpProxy implements AutoCloseable {
     @Override
     public void close() throws IOException {
         cut();
-        server.close();
     }
 }
