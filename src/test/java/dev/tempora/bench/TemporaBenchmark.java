@@ -139,15 +139,16 @@ public final class TemporaBenchmark {
 
     private void start() throws IOException {
         var dir = Files.createTempDirectory("tempora-bench");
+        // As command-line arguments, not builder properties (the lowest precedence): they must win
+        // over the test classpath's config/application.properties, which points at an in-memory H2.
         tempora = new SpringApplicationBuilder(TemporaApplication.class)
-                .properties(
-                        "server.port=0",
-                        "spring.main.banner-mode=off",
-                        "logging.level.root=WARN",
-                        "logging.level.dev.tempora=WARN",
-                        "spring.datasource.url=jdbc:h2:file:" + dir.resolve("tempora")
-                                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0")
-                .run();
+                .run(
+                        "--server.port=0",
+                        "--spring.main.banner-mode=off",
+                        "--logging.level.root=WARN",
+                        "--logging.level.dev.tempora=WARN",
+                        "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("tempora")
+                                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
         tasks = tempora.getBean(TaskService.class);
         jdbc = tempora.getBean(JdbcClient.class);
         port = Integer.parseInt(tempora.getEnvironment().getProperty("local.server.port"));

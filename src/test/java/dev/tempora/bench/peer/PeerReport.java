@@ -25,6 +25,12 @@ final class PeerReport {
         this.config = config;
     }
 
+    void failed(String database, String workload, String failure) {
+        rows(database)
+                .add("| %s: failed (%s) |%s"
+                        .formatted(workload, failure.replace("|", "/"), " |".repeat(ENGINES.size())));
+    }
+
     void skipped(String database, String reason) {
         rows(database).add("| skipped: " + reason + " |" + " |".repeat(ENGINES.size()));
     }
@@ -36,6 +42,7 @@ final class PeerReport {
         var cut = (Map<String, Integer>) figures.get("runs_cut_at_bound");
         row(database, "1. Throughput, %,d zero-work tasks due now (tasks/s)".formatted(tasks), perSecond, null, cut);
         row(database, "1. Tempora ÷ engine (above 1: Tempora faster)", ratios, "—", cut);
+        failures(database, "1.", (Map<String, String>) figures.get("failed_runs"));
     }
 
     @SuppressWarnings("unchecked")
@@ -52,6 +59,7 @@ final class PeerReport {
                 (Map<String, Summary>) figures.get("p99_tempora_over_peer"),
                 "—",
                 cut);
+        failures(database, "2.", (Map<String, String>) figures.get("failed_runs"));
     }
 
     void submit(String database, int tasks, int clients, SubmitWorkload.Result result) {
@@ -105,6 +113,13 @@ final class PeerReport {
         rows.add("| 4. Heap held after insert, after GC (MB) | " + String.join(" | ", heap) + " |");
         rows.add("| 4. Lateness meanwhile, p50 / p99 / max (ms), one run | " + String.join(" | ", lateness) + " |");
         rows.add("| 5. Webhooks | not yet (being built) |" + " n/a |".repeat(ENGINES.size() - 1));
+    }
+
+    /** Runs that threw are left out of the figures above; say which and why. */
+    private void failures(String database, String workload, Map<String, String> failed) {
+        failed.forEach((engine, failure) -> rows(database)
+                .add("| %s %s failed a run, left out of its figures: %s |%s"
+                        .formatted(workload, engine, failure.replace("|", "/"), " |".repeat(ENGINES.size()))));
     }
 
     private void row(

@@ -58,11 +58,12 @@ final class TemporaEngine implements Engine {
         }
         var handler = new ProbeHandler(probe);
         context = new SpringApplicationBuilder(TemporaApplication.class)
-                .properties(properties.toArray(String[]::new))
                 // The probe handler is a bean like any application's handler.
                 .initializers(app -> ((GenericApplicationContext) app)
                         .registerBean("benchProbeHandler", TaskHandler.class, () -> handler))
-                .run();
+                // As command-line arguments: they must win over the test classpath's
+                // config/application.properties, which points at an in-memory H2.
+                .run(properties.stream().map(property -> "--" + property).toArray(String[]::new));
         tasks = context.getBean(TaskService.class);
         jdbc = context.getBean(JdbcClient.class);
         port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
