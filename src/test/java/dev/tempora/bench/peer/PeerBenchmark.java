@@ -98,6 +98,25 @@ public final class PeerBenchmark {
                     output);
         }
 
+        /** The same, with PostgreSQL looked for at {@code url}. */
+        public Config withPostgresUrl(String url) {
+            return new Config(
+                    repetitions,
+                    threads,
+                    throughputTasks,
+                    latenessSeconds,
+                    latenessPerSecond,
+                    httpTasks,
+                    httpClients,
+                    futureTasks,
+                    futureBudget,
+                    runBound,
+                    databases,
+                    engines,
+                    url,
+                    output);
+        }
+
         Config with(String option, String value) {
             return switch (option) {
                 case "repetitions" ->

@@ -32,4 +32,19 @@ class PeerBenchmarkTests {
         assertThat(Files.readString(output)).contains("tempora_over_peer");
         assertThat((String) results.get("markdown")).contains("| Workload | tempora | db-scheduler |");
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void postgresIsSkippedWithItsReasonWhenTheServerDoesNotAnswer(@TempDir Path dir) throws Exception {
+        // Port 1 on loopback: refused at once, like a machine without PostgreSQL.
+        var config = PeerBenchmark.Config.smoke(dir.resolve("peers.json"), List.of("postgres"))
+                .withPostgresUrl("jdbc:postgresql://127.0.0.1:1/test?user=postgres&connectTimeout=2");
+
+        var results = PeerBenchmark.run(config);
+
+        var databases = (Map<String, Object>) results.get("databases");
+        assertThat((Map<String, Object>) databases.get("postgres"))
+                .containsEntry("skipped", "PostgreSQL at " + config.postgresUrl() + " is not reachable");
+        assertThat((String) results.get("markdown")).contains("skipped: PostgreSQL is not reachable");
+    }
 }
