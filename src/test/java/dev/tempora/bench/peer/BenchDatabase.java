@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * Where the engines store their tasks: every engine gets its own H2 file (with Tempora's settings)
@@ -23,6 +25,9 @@ abstract sealed class BenchDatabase {
 
     /** A JDBC URL for {@code engine}'s own, empty store (dropped and created again for PostgreSQL). */
     abstract String prepare(String engine) throws SQLException;
+
+    /** Removes every engine's store after the run: a million-row backlog is not worth keeping. */
+    abstract void dispose(List<String> engines) throws IOException, SQLException;
 
     /** A pooled data source on {@code url}, the same size for every engine. */
     static HikariDataSource pool(String url, String engine) {
@@ -63,6 +68,15 @@ abstract sealed class BenchDatabase {
         String prepare(String engine) {
             return "jdbc:h2:file:" + dir.resolve(engine).toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
         }
+
+        @Override
+        void dispose(List<String> engines) throws IOException {
+            try (var files = Files.walk(dir)) {
+                for (var file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
     }
 
     /** The local PostgreSQL; each engine in schema {@code bench_<engine>}, recreated per run. */
@@ -84,8 +98,22 @@ abstract sealed class BenchDatabase {
         }
 
         @Override
+        void dispose(List<String> engines) throws SQLException {
+            try (var connection = DriverManager.getConnection(url);
+                    var statement = connection.createStatement()) {
+                for (var engine : engines) {
+                    statement.execute("drop schema if exists " + schema(engine) + " cascade");
+                }
+            }
+        }
+
+        private static String schema(String engine) {
+            return "bench_" + engine.replaceAll("[^a-z0-9]", "");
+        }
+
+        @Override
         String prepare(String engine) throws SQLException {
-            var schema = "bench_" + engine.replaceAll("[^a-z0-9]", "");
+            var schema = schema(engine);
             try (var connection = DriverManager.getConnection(url);
                     var statement = connection.createStatement()) {
                 statement.execute("drop schema if exists " + schema + " cascade");

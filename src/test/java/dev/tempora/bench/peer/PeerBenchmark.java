@@ -250,6 +250,7 @@ public final class PeerBenchmark {
             for (var engine : started) {
                 engine.stop();
             }
+            database.dispose(engines.stream().map(Engine::name).toList());
         }
         return figures;
     }
