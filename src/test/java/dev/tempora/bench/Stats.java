@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Percentiles and medians for benchmark samples. */
-final class Stats {
+public final class Stats {
 
     private Stats() {}
 
-    static double percentile(double[] sorted, double p) {
+    public static double percentile(double[] sorted, double p) {
         if (sorted.length == 0) {
             return Double.NaN;
         }
@@ -16,15 +16,15 @@ final class Stats {
         return sorted[Math.clamp(index, 0, sorted.length - 1)];
     }
 
-    static double[] sorted(double[] values) {
+    public static double[] sorted(double[] values) {
         var copy = values.clone();
         Arrays.sort(copy);
         return copy;
     }
 
     /** Median, min and max of repeated measurements. */
-    record Summary(double median, double min, double max) {
-        static Summary of(List<Double> runs) {
+    public record Summary(double median, double min, double max) {
+        public static Summary of(List<Double> runs) {
             var values = sorted(runs.stream().mapToDouble(Double::doubleValue).toArray());
             double median = values.length % 2 == 1
                     ? values[values.length / 2]
@@ -38,7 +38,7 @@ final class Stats {
         }
     }
 
-    static String fmt(double value) {
+    public static String fmt(double value) {
         if (Double.isNaN(value)) {
             return "n/a";
         }

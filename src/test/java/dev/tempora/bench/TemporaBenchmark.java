@@ -7,10 +7,6 @@ import dev.tempora.task.NewTask;
 import dev.tempora.task.TaskService;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -165,15 +161,16 @@ public final class TemporaBenchmark {
 
     private void start() throws IOException {
         var dir = Files.createTempDirectory("tempora-bench");
+        // As command-line arguments, not builder properties (the lowest precedence): they must win
+        // over the test classpath's config/application.properties, which points at an in-memory H2.
         tempora = new SpringApplicationBuilder(TemporaApplication.class)
-                .properties(
-                        "server.port=0",
-                        "spring.main.banner-mode=off",
-                        "logging.level.root=WARN",
-                        "logging.level.dev.tempora=WARN",
-                        "spring.datasource.url=jdbc:h2:file:" + dir.resolve("tempora")
-                                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0")
-                .run();
+                .run(
+                        "--server.port=0",
+                        "--spring.main.banner-mode=off",
+                        "--logging.level.root=WARN",
+                        "--logging.level.dev.tempora=WARN",
+                        "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("tempora")
+                                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
         tasks = tempora.getBean(TaskService.class);
         jdbc = tempora.getBean(JdbcClient.class);
         port = Integer.parseInt(tempora.getEnvironment().getProperty("local.server.port"));
@@ -354,73 +351,12 @@ public final class TemporaBenchmark {
     private void submit() throws Exception {
         int n = config.httpTasks();
         int clients = config.httpClients();
-        httpSubmitOnce(Math.max(clients, n / 10), clients);
-        var http = new ArrayList<Double>();
-        var inProcess = new ArrayList<Double>();
-        var ratios = new ArrayList<Double>();
-        for (int r = 0; r < config.repetitions(); r++) {
-            double overHttp = httpSubmitOnce(n, clients);
-            double direct = inProcessSubmitOnce(n, clients);
-            http.add(overHttp);
-            inProcess.add(direct);
-            ratios.add(overHttp / direct);
-        }
-        results.put("submit_http_tasks_per_s", Stats.Summary.of(http));
-        results.put("submit_in_process_tasks_per_s", Stats.Summary.of(inProcess));
-        results.put("submit_http_over_in_process", Stats.Summary.of(ratios));
+        var result = SubmitWorkload.measure(tasks, port, n, clients, config.repetitions());
+        results.put("submit_http_tasks_per_s", result.http());
+        results.put("submit_in_process_tasks_per_s", result.inProcess());
+        results.put("submit_http_over_in_process", result.ratio());
         table.add("| Submit over HTTP, %d keep-alive clients, %,d tasks | %s tasks/s | in-process %s | ratio %s |"
-                .formatted(clients, n, Stats.Summary.of(http), Stats.Summary.of(inProcess), Stats.Summary.of(ratios)));
-    }
-
-    private double httpSubmitOnce(int n, int clients) throws Exception {
-        var client =
-                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        var uri = URI.create("http://127.0.0.1:" + port + "/api/v1/tasks");
-        var body = "{\"handler\": \"echo\", \"delay\": 36000, \"args\": {\"n\": 1}}";
-        var next = new AtomicInteger();
-        var failures = new AtomicInteger();
-        long start = System.nanoTime();
-        try (var pool = Executors.newFixedThreadPool(clients)) {
-            for (int c = 0; c < clients; c++) {
-                pool.submit(() -> {
-                    while (next.getAndIncrement() < n) {
-                        var response = client.send(
-                                HttpRequest.newBuilder(uri)
-                                        .header("Content-Type", "application/json")
-                                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                                        .build(),
-                                HttpResponse.BodyHandlers.discarding());
-                        if (response.statusCode() != 201) {
-                            failures.incrementAndGet();
-                        }
-                    }
-                    return null;
-                });
-            }
-        }
-        if (failures.get() > 0) {
-            throw new IllegalStateException(failures.get() + " submits failed");
-        }
-        return n / ((System.nanoTime() - start) / 1e9);
-    }
-
-    private double inProcessSubmitOnce(int n, int clients) throws Exception {
-        var next = new AtomicInteger();
-        var json = JsonMapper.builder().build();
-        long start = System.nanoTime();
-        try (var pool = Executors.newFixedThreadPool(clients)) {
-            for (int c = 0; c < clients; c++) {
-                pool.submit(() -> {
-                    while (next.getAndIncrement() < n) {
-                        var args = json.writeValueAsString(Map.of("n", 1));
-                        tasks.submit(new NewTask(
-                                "echo", args, Duration.ofHours(10), null, 0, null, null, "default", Map.of()));
-                    }
-                    return null;
-                });
-            }
-        }
-        return n / ((System.nanoTime() - start) / 1e9);
+                .formatted(clients, n, result.http(), result.inProcess(), result.ratio()));
     }
 
     /**

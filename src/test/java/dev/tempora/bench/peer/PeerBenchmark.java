@@ -1,0 +1,584 @@
+package dev.tempora.bench.peer;
+
+import ch.qos.logback.classic.Level;
+import dev.tempora.bench.Stats;
+import dev.tempora.bench.Stats.Summary;
+import dev.tempora.bench.SubmitWorkload;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Tempora side by side with db-scheduler, Quartz (JDBC job store) and JobRunr, plus a bare
+ * {@code ScheduledThreadPoolExecutor} and a raw-SQL claim loop as baselines, on H2 and on the local
+ * PostgreSQL, in one run (issue 5). Every engine runs in this JVM with the same worker count and
+ * connection pool size, each on its own store; each engine's settings are documented on its
+ * adapter class and in docs/benchmarks.md.
+ *
+ * <p>All engines of a database run at once, and each repetition measures them one after another,
+ * so that a Tempora/peer ratio compares runs minutes apart at most: these 2-core machines are
+ * noisy. Ratios are computed pair by pair per repetition, then summarised.
+ *
+ * <p>Run: {@code ./mvnw -B -q -Pbench verify -Dbench.main=dev.tempora.bench.peer.PeerBenchmark};
+ * options as {@code -Dbench.args="--repetitions=3 --databases=h2"}.
+ */
+public final class PeerBenchmark {
+
+    /** How far ahead of submission the lateness workload's tasks are due. */
+    static final Duration LEAD = Duration.ofMillis(250);
+
+    /** How far ahead the scale workload's backlog is due: never within a run. */
+    static final Duration BACKLOG_AHEAD = Duration.ofHours(3);
+
+    /** What to run; {@link #smoke(Path)} is small enough for a test. */
+    public record Config(
+            int repetitions,
+            int threads,
+            int throughputTasks,
+            int latenessSeconds,
+            int latenessPerSecond,
+            int httpTasks,
+            int httpClients,
+            int futureTasks,
+            Duration futureBudget,
+            Duration runBound,
+            List<String> databases,
+            List<String> engines,
+            String postgresUrl,
+            Path output) {
+
+        static Config defaults() {
+            return new Config(
+                    3,
+                    Math.min(32, Runtime.getRuntime().availableProcessors() + 4),
+                    1_000,
+                    2,
+                    200,
+                    1_000,
+                    16,
+                    1_000_000,
+                    Duration.ofSeconds(8),
+                    Duration.ofSeconds(10),
+                    List.of("h2", "postgres"),
+                    PeerReport.ENGINES,
+                    "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&connectTimeout=3",
+                    Path.of("target/bench/peers.json"));
+        }
+
+        /** Every workload once at a tiny size, on the given databases. */
+        public static Config smoke(Path output, List<String> databases) {
+            var defaults = defaults();
+            return new Config(
+                    1,
+                    2,
+                    50,
+                    1,
+                    20,
+                    50,
+                    2,
+                    500,
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(6),
+                    databases,
+                    PeerReport.ENGINES,
+                    defaults.postgresUrl(),
+                    output);
+        }
+
+        /** The same, with PostgreSQL looked for at {@code url}. */
+        public Config withPostgresUrl(String url) {
+            return new Config(
+                    repetitions,
+                    threads,
+                    throughputTasks,
+                    latenessSeconds,
+                    latenessPerSecond,
+                    httpTasks,
+                    httpClients,
+                    futureTasks,
+                    futureBudget,
+                    runBound,
+                    databases,
+                    engines,
+                    url,
+                    output);
+        }
+
+        Config with(String option, String value) {
+            return switch (option) {
+                case "repetitions" ->
+                    copy(Integer.parseInt(value), threads, throughputTasks, futureTasks, databases, engines);
+                case "threads" ->
+                    copy(repetitions, Integer.parseInt(value), throughputTasks, futureTasks, databases, engines);
+                case "throughput-tasks" ->
+                    copy(repetitions, threads, Integer.parseInt(value), futureTasks, databases, engines);
+                case "future-tasks" ->
+                    copy(repetitions, threads, throughputTasks, Integer.parseInt(value), databases, engines);
+                case "databases" ->
+                    copy(repetitions, threads, throughputTasks, futureTasks, List.of(value.split(",")), engines);
+                case "engines" ->
+                    copy(repetitions, threads, throughputTasks, futureTasks, databases, List.of(value.split(",")));
+                default -> throw new IllegalArgumentException("unknown option --" + option);
+            };
+        }
+
+        private Config copy(
+                int repetitions,
+                int threads,
+                int throughputTasks,
+                int futureTasks,
+                List<String> dbs,
+                List<String> engineNames) {
+            return new Config(
+                    repetitions,
+                    threads,
+                    throughputTasks,
+                    latenessSeconds,
+                    latenessPerSecond,
+                    httpTasks,
+                    httpClients,
+                    futureTasks,
+                    futureBudget,
+                    runBound,
+                    dbs,
+                    engineNames,
+                    postgresUrl,
+                    output);
+        }
+    }
+
+    private final Config config;
+    private final Probe probe = new Probe();
+    private final Map<String, Object> results = new LinkedHashMap<>();
+    private final Map<String, Integer> boundedRuns = new LinkedHashMap<>();
+    private final Map<String, String> failedRuns = new LinkedHashMap<>();
+    private final PeerReport report;
+
+    private PeerBenchmark(Config config) {
+        this.config = config;
+        this.report = new PeerReport(config);
+    }
+
+    public static void main(String[] args) throws Exception {
+        quietLogs();
+        var config = Config.defaults();
+        for (var arg : args) {
+            var kv = arg.replaceFirst("^--", "").split("=", 2);
+            config = config.with(kv[0], kv.length > 1 ? kv[1] : "");
+        }
+        run(config);
+        System.exit(0);
+    }
+
+    /** Runs every workload on every database, prints the Markdown table, writes the JSON; returns the figures. */
+    public static Map<String, Object> run(Config config) throws Exception {
+        var bench = new PeerBenchmark(config);
+        bench.results.put("date", Instant.now().toString());
+        bench.results.put("machine", machine());
+        bench.results.put("config", config.toString());
+        var databases = new LinkedHashMap<String, Object>();
+        bench.results.put("databases", databases);
+        for (var name : config.databases()) {
+            var database = bench.database(name);
+            if (database == null) {
+                databases.put(name, Map.of("skipped", "PostgreSQL at " + config.postgresUrl() + " is not reachable"));
+                bench.report.skipped(name, "PostgreSQL is not reachable at " + config.postgresUrl());
+                continue;
+            }
+            databases.put(database.name(), bench.onDatabase(database));
+        }
+        var table = bench.report.markdown(bench.results);
+        System.out.println(table);
+        bench.results.put("markdown", table);
+        Files.createDirectories(config.output().toAbsolutePath().getParent());
+        Files.writeString(
+                config.output(),
+                JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(bench.results));
+        System.out.println("Figures written to " + config.output().toAbsolutePath());
+        return bench.results;
+    }
+
+    private BenchDatabase database(String name) throws Exception {
+        return switch (name) {
+            case "h2" -> BenchDatabase.h2();
+            case "postgres" ->
+                BenchDatabase.Postgres.reachable(config.postgresUrl())
+                        ? BenchDatabase.postgres(config.postgresUrl())
+                        : null;
+            default -> throw new IllegalArgumentException("unknown database " + name + " (h2, postgres)");
+        };
+    }
+
+    private Map<String, Object> onDatabase(BenchDatabase database) throws Exception {
+        var tempora = new TemporaEngine(database, probe, config.threads());
+        var engines = Stream.of(
+                        tempora,
+                        new DbSchedulerEngine(database, probe, config.threads()),
+                        new QuartzEngine(database, probe, config.threads()),
+                        new JobRunrEngine(database, probe, config.threads()),
+                        new RawSqlEngine(database, probe, config.threads()),
+                        new StpeEngine(probe, config.threads()))
+                .filter(engine -> engine == tempora || config.engines().contains(engine.name()))
+                .toList();
+        var figures = new LinkedHashMap<String, Object>();
+        var started = new ArrayList<Engine>();
+        try {
+            for (var engine : engines) {
+                progress("{}: starting {}", database.name(), engine.name());
+                engine.start();
+                started.add(engine);
+            }
+            figures.put("throughput", guarded(database, "throughput", () -> throughput(database, engines)));
+            figures.put("lateness", guarded(database, "lateness", () -> lateness(database, engines)));
+            figures.put("submit", guarded(database, "submit", () -> submit(database, tempora)));
+            figures.put("future", guarded(database, "future", () -> future(database, engines, started)));
+            figures.put("webhooks", "not yet: webhooks are being built");
+        } finally {
+            for (var engine : started) {
+                engine.stop();
+            }
+            database.dispose(engines.stream().map(Engine::name).toList());
+        }
+        return figures;
+    }
+
+    private interface Workload {
+        Map<String, Object> run() throws Exception;
+    }
+
+    /** A workload that fails is reported as failed; the others still run. */
+    private Map<String, Object> guarded(BenchDatabase database, String name, Workload workload) {
+        try {
+            return workload.run();
+        } catch (Exception | AssertionError failure) {
+            progress("{}: workload {} failed: {}", database.name(), name, failure);
+            report.failed(database.name(), name, failure.toString());
+            return Map.of("failed", failure.toString());
+        }
+    }
+
+    /** Workload 1: N zero-work tasks due now, tasks/s from the first submit to the last durable completion. */
+    private Map<String, Object> throughput(BenchDatabase database, List<Engine> engines) throws Exception {
+        int n = config.throughputTasks();
+        for (var engine : config.repetitions() > 1 ? engines : List.<Engine>of()) {
+            progress("{}: throughput warm-up on {}", database.name(), engine.name());
+            attempt(engine, () -> throughputOnce(engine, Math.max(10, n / 5)), Double.NaN);
+        }
+        boundedRuns.clear();
+        var runs = new LinkedHashMap<String, List<Double>>();
+        for (int r = 0; r < config.repetitions(); r++) {
+            for (var engine : engines) {
+                progress("{}: throughput run {} on {}", database.name(), r + 1, engine.name());
+                runs.computeIfAbsent(engine.name(), k -> new ArrayList<>())
+                        .add(attempt(engine, () -> throughputOnce(engine, n), Double.NaN));
+            }
+        }
+        var out = new LinkedHashMap<String, Object>();
+        out.put("tasks", n);
+        out.put("tasks_per_s", summaries(runs));
+        out.put("runs", runs);
+        out.put("tempora_over_peer", ratios(runs, false));
+        out.put("runs_cut_at_bound", new LinkedHashMap<>(boundedRuns));
+        out.put("failed_runs", new LinkedHashMap<>(failedRuns));
+        failedRuns.clear();
+        report.throughput(database.name(), n, out);
+        return out;
+    }
+
+    private double throughputOnce(Engine engine, int n) throws Exception {
+        int first = probe.begin(n);
+        long start = System.nanoTime();
+        engine.submitDueNow(first, n);
+        if (awaitDone(engine, start + config.runBound().toNanos())) {
+            return n / ((System.nanoTime() - start) / 1e9);
+        }
+        // Cut off by the bound: the rate is what ran within it.
+        double rate = probe.ranCount() / ((System.nanoTime() - start) / 1e9);
+        bounded(engine);
+        return rate;
+    }
+
+    private interface Measurement<T> {
+        T run() throws Exception;
+    }
+
+    /**
+     * One engine's run; if it throws (an engine or its database failing), the run counts as
+     * {@code failed} and is left out of the summaries, and the other engines go on.
+     */
+    private <T> T attempt(Engine engine, Measurement<T> measurement, T failed) {
+        try {
+            return measurement.run();
+        } catch (Exception failure) {
+            progress("{} failed a run: {}", engine.name(), failure);
+            failedRuns.merge(engine.name(), failure.toString(), (a, b) -> a);
+            return failed;
+        }
+    }
+
+    /**
+     * Waits until every task of the measurement has run (the probe) and the engine's store records
+     * none of them as unfinished, so completion is durable completion; false if {@code deadline}
+     * (a {@link System#nanoTime()}) comes first.
+     */
+    private boolean awaitDone(Engine engine, long deadline) throws InterruptedException {
+        if (!probe.awaitAll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+            return false;
+        }
+        while (engine.unfinishedDueBefore(horizon()) > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
+    }
+
+    /** Leaves the rest of a run cut off by its bound: cancels what has not started, lets the rest finish. */
+    private void bounded(Engine engine) throws Exception {
+        progress("{} hit the {} bound; cancelling what has not started", engine.name(), config.runBound());
+        boundedRuns.merge(engine.name(), 1, Integer::sum);
+        engine.cancelPending(horizon());
+        // Only the store now: the cancelled tasks will never reach the probe.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (engine.unfinishedDueBefore(horizon()) > 0) {
+            if (System.nanoTime() > deadline) {
+                progress("{} still has unfinished tasks 10 s after the cancel; going on", engine.name());
+                return;
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** Excludes the scale workload's backlog, hours ahead, from "unfinished". */
+    private static Instant horizon() {
+        return Instant.now().plus(Duration.ofHours(1));
+    }
+
+    /**
+     * Workload 2: every 100 ms a group of tasks due {@link #LEAD} later, for a few seconds; start
+     * (handler entered) minus due, per engine, repetitions interleaved across engines.
+     */
+    private Map<String, Object> lateness(BenchDatabase database, List<Engine> engines) throws Exception {
+        boundedRuns.clear();
+        var samples = new LinkedHashMap<String, List<double[]>>();
+        for (int r = 0; r < config.repetitions(); r++) {
+            for (var engine : engines) {
+                progress("{}: lateness run {} on {}", database.name(), r + 1, engine.name());
+                samples.computeIfAbsent(engine.name(), k -> new ArrayList<>())
+                        .add(attempt(engine, () -> latenessOnce(engine, config.latenessSeconds()), new double[0]));
+            }
+        }
+        var out = latenessFigures(samples);
+        out.put("runs_cut_at_bound", new LinkedHashMap<>(boundedRuns));
+        out.put("failed_runs", new LinkedHashMap<>(failedRuns));
+        failedRuns.clear();
+        report.lateness(database.name(), config.latenessPerSecond(), config.latenessSeconds(), out);
+        return out;
+    }
+
+    private double[] latenessOnce(Engine engine, int seconds) throws Exception {
+        int perGroup = Math.max(1, config.latenessPerSecond() / 10);
+        int groups = seconds * 10;
+        var firstGroupAt = Instant.now().plusMillis(50);
+        var due = new Instant[groups * perGroup];
+        for (int g = 0; g < groups; g++) {
+            var at = firstGroupAt.plusMillis(100L * g).plus(LEAD);
+            Arrays.fill(due, g * perGroup, (g + 1) * perGroup, at);
+        }
+        int first = probe.begin(due.length, due);
+        var ticker = Executors.newSingleThreadScheduledExecutor();
+        try {
+            var submits = new ArrayList<java.util.concurrent.Future<?>>();
+            for (int g = 0; g < groups; g++) {
+                int group = g;
+                var submitAt = firstGroupAt.plusMillis(100L * g);
+                submits.add(ticker.schedule(
+                        () -> {
+                            engine.submitAt(
+                                    first + group * perGroup,
+                                    Arrays.asList(due).subList(group * perGroup, (group + 1) * perGroup));
+                            return null;
+                        },
+                        Math.max(0, Duration.between(Instant.now(), submitAt).toNanos()),
+                        TimeUnit.NANOSECONDS));
+            }
+            for (var submit : submits) {
+                submit.get();
+            }
+        } finally {
+            ticker.shutdown();
+        }
+        var deadline = System.nanoTime() + config.runBound().toNanos();
+        if (!awaitDone(engine, deadline)) {
+            // Tasks that had not run count as starting at the bound: a lower bound of their lateness.
+            var lateness = probe.latenessMillis();
+            bounded(engine);
+            return lateness;
+        }
+        return probe.latenessMillis();
+    }
+
+    private static Map<String, Object> latenessFigures(Map<String, List<double[]>> samples) {
+        var out = new LinkedHashMap<String, Object>();
+        var perQuantile = new LinkedHashMap<String, Map<String, List<Double>>>();
+        for (var quantile : List.of("p50", "p99", "max")) {
+            double q = quantile.equals("p50") ? 50 : quantile.equals("p99") ? 99 : 100;
+            var runs = new LinkedHashMap<String, List<Double>>();
+            samples.forEach((engine, list) -> runs.put(
+                    engine, list.stream().map(s -> Stats.percentile(s, q)).toList()));
+            perQuantile.put(quantile, runs);
+            out.put(quantile + "_ms", summaries(runs));
+            out.put(quantile + "_runs_ms", runs);
+            out.put(quantile + "_tempora_over_peer", ratios(runs, true));
+        }
+        return out;
+    }
+
+    /** Workload 3: Tempora's submit over HTTP against its in-process path (the peers have no HTTP API). */
+    private Map<String, Object> submit(BenchDatabase database, TemporaEngine tempora) throws Exception {
+        progress("{}: submit over HTTP and in-process on tempora", database.name());
+        var result = SubmitWorkload.measure(
+                tempora.tasks(), tempora.port(), config.httpTasks(), config.httpClients(), config.repetitions());
+        var out = new LinkedHashMap<String, Object>();
+        out.put("tasks", config.httpTasks());
+        out.put("clients", config.httpClients());
+        out.put("http_tasks_per_s", result.http());
+        out.put("in_process_tasks_per_s", result.inProcess());
+        out.put("http_over_in_process", result.ratio());
+        report.submit(database.name(), config.httpTasks(), config.httpClients(), result);
+        return out;
+    }
+
+    /**
+     * Workload 4: a backlog of tasks hours ahead, inserted within a time budget per engine; the heap
+     * it costs; then the lateness of tasks due meanwhile. Each engine is stopped after its turn,
+     * so its backlog never weighs on the next one.
+     */
+    private Map<String, Object> future(BenchDatabase database, List<Engine> engines, List<Engine> started)
+            throws Exception {
+        var out = new LinkedHashMap<String, Object>();
+        for (var engine : engines) {
+            if (!engine.durable()) {
+                continue;
+            }
+            progress(
+                    "{}: {} tasks {} ahead on {}", database.name(), config.futureTasks(), BACKLOG_AHEAD, engine.name());
+            out.put(engine.name(), futureOnce(engine));
+            engine.stop();
+            started.remove(engine);
+        }
+        report.future(database.name(), config.futureTasks(), out);
+        return out;
+    }
+
+    private Map<String, Object> futureOnce(Engine engine) throws Exception {
+        int n = config.futureTasks();
+        int first = probe.reserve(n);
+        var base = Instant.now().plus(BACKLOG_AHEAD);
+        long heapBefore = usedHeapAfterGc();
+        long start = System.nanoTime();
+        long budget = config.futureBudget().toNanos();
+        int inserted = 0;
+        int slice = 10_000;
+        while (inserted < n && System.nanoTime() - start < budget) {
+            int count = Math.min(slice, n - inserted);
+            var due = new ArrayList<Instant>(count);
+            for (int i = 0; i < count; i++) {
+                due.add(base.plusMillis(inserted + i));
+            }
+            engine.submitAt(first + inserted, due);
+            inserted += count;
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long heapAfter = usedHeapAfterGc();
+        var figures = new LinkedHashMap<String, Object>();
+        figures.put("inserted", inserted);
+        figures.put("complete", inserted == n);
+        figures.put("insert_seconds", seconds);
+        figures.put("insert_tasks_per_s", inserted / seconds);
+        figures.put("projected_seconds_for_all", n / (inserted / seconds));
+        figures.put("heap_delta_mb", (heapAfter - heapBefore) / 1048576.0);
+        boundedRuns.clear();
+        var lateness = latenessOnce(engine, config.latenessSeconds());
+        figures.put("lateness_cut_at_bound", !boundedRuns.isEmpty());
+        figures.put("lateness_p50_ms", Stats.percentile(lateness, 50));
+        figures.put("lateness_p99_ms", Stats.percentile(lateness, 99));
+        figures.put("lateness_max_ms", Stats.percentile(lateness, 100));
+        return figures;
+    }
+
+    private static Map<String, Summary> summaries(Map<String, List<Double>> runs) {
+        var out = new LinkedHashMap<String, Summary>();
+        runs.forEach((engine, values) -> out.put(engine, summary(values)));
+        return out;
+    }
+
+    /**
+     * Tempora's figure over each other engine's, repetition by repetition. For lateness the floor
+     * of 0.1 ms keeps a near-zero baseline from turning the ratio into noise.
+     */
+    private static Map<String, Summary> ratios(Map<String, List<Double>> runs, boolean lateness) {
+        var tempora = runs.get("tempora");
+        var out = new LinkedHashMap<String, Summary>();
+        runs.forEach((engine, values) -> {
+            if (engine.equals("tempora")) {
+                return;
+            }
+            var ratios = new ArrayList<Double>();
+            for (int i = 0; i < values.size(); i++) {
+                double peer = values.get(i);
+                double ours = tempora.get(i);
+                ratios.add(lateness ? Math.max(ours, 0.1) / Math.max(peer, 0.1) : ours / peer);
+            }
+            out.put(engine, summary(ratios));
+        });
+        return out;
+    }
+
+    /** Median (min..max) of the runs that did not fail; all NaN when none succeeded. */
+    private static Summary summary(List<Double> values) {
+        var succeeded = values.stream().filter(value -> !Double.isNaN(value)).toList();
+        return succeeded.isEmpty() ? new Summary(Double.NaN, Double.NaN, Double.NaN) : Summary.of(succeeded);
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        var memory = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
+    private static String machine() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        return "%d cores, %s %s, Java %s"
+                .formatted(os.getAvailableProcessors(), os.getName(), os.getArch(), Runtime.version());
+    }
+
+    /** One line on stderr per step, so a long run shows where it is. */
+    private static void progress(String format, Object... args) {
+        var message = format.replace("{}", "%s").formatted(args);
+        System.err.printf("[%tT] %s%n", System.currentTimeMillis(), message);
+    }
+
+    /** Quartz and JobRunr log at INFO/DEBUG before Spring configures logging: the table is the output. */
+    private static void quietLogs() {
+        var root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.WARN);
+    }
+}

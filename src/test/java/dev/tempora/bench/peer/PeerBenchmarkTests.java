@@ -1,0 +1,50 @@
+package dev.tempora.bench.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Keeps the peer benchmark runnable: every engine's workloads once at a tiny size on H2 (the
+ * in-memory-free, file-backed setup the benchmark uses). No timing is asserted: figures from a
+ * test run mean nothing.
+ */
+class PeerBenchmarkTests {
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyEngineRunsEveryWorkloadOnH2(@TempDir Path dir) throws Exception {
+        var output = dir.resolve("peers.json");
+
+        var results = PeerBenchmark.run(PeerBenchmark.Config.smoke(output, List.of("h2")));
+
+        var h2 = (Map<String, Object>) ((Map<String, Object>) results.get("databases")).get("H2");
+        assertThat(h2).containsKeys("throughput", "lateness", "submit", "future", "webhooks");
+        var throughput = (Map<String, Object>) ((Map<String, Object>) h2.get("throughput")).get("tasks_per_s");
+        assertThat(throughput.keySet()).containsExactlyElementsOf(PeerReport.ENGINES);
+        assertThat(((Map<String, Object>) h2.get("future")).keySet())
+                .containsExactly("tempora", "db-scheduler", "quartz", "jobrunr", "raw-sql");
+        assertThat(Files.readString(output)).contains("tempora_over_peer");
+        assertThat((String) results.get("markdown")).contains("| Workload | tempora | db-scheduler |");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void postgresIsSkippedWithItsReasonWhenTheServerDoesNotAnswer(@TempDir Path dir) throws Exception {
+        // Port 1 on loopback: refused at once, like a machine without PostgreSQL.
+        var config = PeerBenchmark.Config.smoke(dir.resolve("peers.json"), List.of("postgres"))
+                .withPostgresUrl("jdbc:postgresql://127.0.0.1:1/test?user=postgres&connectTimeout=2");
+
+        var results = PeerBenchmark.run(config);
+
+        var databases = (Map<String, Object>) results.get("databases");
+        assertThat((Map<String, Object>) databases.get("postgres"))
+                .containsEntry("skipped", "PostgreSQL at " + config.postgresUrl() + " is not reachable");
+        assertThat((String) results.get("markdown")).contains("skipped: PostgreSQL is not reachable");
+    }
+}
