@@ -13,9 +13,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Group commit for the workers' outcomes: one thread applies every outcome waiting at that moment
- * in one transaction, so a burst of short tasks costs a few commits instead of one per task, and
- * workers do not wait for them. Waiters on an outcome are signalled once it is committed.
+ * Group commit for the workers' state changes: one thread applies every claim and outcome waiting
+ * at that moment in one transaction, so a burst of short tasks costs a few commits instead of two
+ * per task. Workers wait for their claims (a task is RUNNING before its handler runs) but not for
+ * their outcomes; waiters on an outcome are signalled once it is committed.
  */
 @Component
 class TransitionWriter {

@@ -57,7 +57,8 @@ class ClusterTests {
                         "--tempora.cluster.heartbeat-interval=PT0.5S",
                         "--tempora.cluster.node-timeout=PT3S",
                         "--tempora.dispatch.shutdown-grace=PT1S",
-                        "--tempora.pools.default.size=4"));
+                        "--tempora.pools.default.size=4",
+                        "--spring.datasource.hikari.maximum-pool-size=6"));
                 args.addAll(List.of(extra));
                 futures.add(starting.submit(
                         (Callable<TemporaProcess>) () -> TemporaProcess.start(dir, name, args.toArray(String[]::new))));

@@ -31,6 +31,7 @@ class DatabaseOutageTests {
                     dir,
                     "outage",
                     "--spring.datasource.url=" + proxied,
+                    "--spring.datasource.hikari.maximum-pool-size=4",
                     "--management.endpoint.health.show-components=always",
                     "--management.endpoint.health.show-details=always")) {
                 var api = tempora.api();

@@ -22,9 +22,14 @@ public class PostgresTestEnvironment implements EnvironmentPostProcessor {
         if (commandLine != null && commandLine.containsProperty("spring.datasource.url")) {
             return;
         }
+        // Small pools: the test contexts the cache keeps alive must not exhaust max_connections.
         environment
                 .getPropertySources()
                 .addFirst(new MapPropertySource(
-                        "tempora-test-postgres", Map.of("spring.datasource.url", PostgresDatabase.newSchema())));
+                        "tempora-test-postgres",
+                        Map.of(
+                                "spring.datasource.url", PostgresDatabase.newSchema(),
+                                "spring.datasource.hikari.maximum-pool-size", "4",
+                                "spring.datasource.hikari.minimum-idle", "1")));
     }
 }

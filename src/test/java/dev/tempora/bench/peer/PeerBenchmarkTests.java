@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in-memory-free, file-backed setup the benchmark uses). No timing is asserted: figures from a
  * test run mean nothing.
  */
+@Tag("h2-only") // runs the peers itself; once per build is enough
 class PeerBenchmarkTests {
 
     @Test
