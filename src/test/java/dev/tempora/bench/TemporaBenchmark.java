@@ -75,6 +75,11 @@ public final class TemporaBenchmark {
     public static void main(String[] args) throws Exception {
         var config = Config.defaults();
         for (var arg : args) {
+            if (arg.startsWith("--h2-settings=")) {
+                // e.g. --h2-settings=";DB_CLOSE_ON_EXIT=FALSE" to measure without WRITE_DELAY=0
+                System.setProperty("bench.h2", arg.substring("--h2-settings=".length()));
+                continue;
+            }
             if (arg.startsWith("--only=")) {
                 only = java.util.Set.of(arg.substring("--only=".length()).split(","));
                 continue;
@@ -169,8 +174,8 @@ public final class TemporaBenchmark {
                         "--spring.main.banner-mode=off",
                         "--logging.level.root=WARN",
                         "--logging.level.dev.tempora=WARN",
-                        "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("tempora")
-                                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
+                        "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("tempora") + ""
+                                + System.getProperty("bench.h2", ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0"));
         tasks = tempora.getBean(TaskService.class);
         jdbc = tempora.getBean(JdbcClient.class);
         port = Integer.parseInt(tempora.getEnvironment().getProperty("local.server.port"));
