@@ -31,6 +31,7 @@ public class TaskService {
     private final JdbcClient jdbc;
     private final Clock clock;
     private final TaskProperties properties;
+    private final Durability durability;
 
     TaskService(
             TaskRepository tasks,
@@ -40,7 +41,8 @@ public class TaskService {
             TransactionTemplate transaction,
             JdbcClient jdbc,
             Clock clock,
-            TaskProperties properties) {
+            TaskProperties properties,
+            Durability durability) {
         this.tasks = tasks;
         this.transitions = transitions;
         this.completions = completions;
@@ -49,6 +51,7 @@ public class TaskService {
         this.jdbc = jdbc;
         this.clock = clock;
         this.properties = properties;
+        this.durability = durability;
     }
 
     /** Stores a task; it is durable when this returns, and dispatched at its time. */
@@ -68,6 +71,7 @@ public class TaskService {
             created.add(Task.submit(TaskId.next(clock), withDefaults, runAt, now));
         }
         transaction.executeWithoutResult(status -> tasks.saveAll(created));
+        durability.flush();
         for (var task : created) {
             events.publishEvent(new TaskChanged(task.id(), TaskState.SCHEDULED, task.handler(), now));
             events.publishEvent(new TaskSubmitted(task.toDueTask()));
@@ -92,6 +96,7 @@ public class TaskService {
     public Task cancel(TaskId id, boolean mayInterruptIfRunning) {
         for (int attempt = 1; ; attempt++) {
             if (transitions.cancel(id, mayInterruptIfRunning, now())) {
+                durability.flush();
                 completions.signal(id);
                 events.publishEvent(new TaskCancelled(id, mayInterruptIfRunning));
                 return get(id);

@@ -175,7 +175,7 @@ public final class TemporaBenchmark {
                         "--logging.level.root=WARN",
                         "--logging.level.dev.tempora=WARN",
                         "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("tempora") + ""
-                                + System.getProperty("bench.h2", ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0"));
+                                + System.getProperty("bench.h2", ";DB_CLOSE_ON_EXIT=FALSE"));
         tasks = tempora.getBean(TaskService.class);
         jdbc = tempora.getBean(JdbcClient.class);
         port = Integer.parseInt(tempora.getEnvironment().getProperty("local.server.port"));

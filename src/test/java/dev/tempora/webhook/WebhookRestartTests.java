@@ -27,8 +27,7 @@ class WebhookRestartTests {
     @Test
     void pendingDeliveriesResumeAfterKillNineAndTheGeneratedSecretIsKept() throws Exception {
         var args = new String[] {
-            "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/tempora")
-                    + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0",
+            "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE",
             "--tempora.webhooks.retry-schedule=PT4S",
             "--tempora.webhooks.jitter=0"
         };
