@@ -1,13 +1,11 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.support.GroupCommit;
 import dev.tempora.task.TaskCompletions;
 import dev.tempora.task.TaskTransitions;
 import dev.tempora.task.Transition;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -28,66 +26,27 @@ class TransitionWriter {
 
     private final TaskTransitions transitions;
     private final TaskCompletions completions;
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private volatile boolean running;
-    private Thread thread;
+    private final GroupCommit<Pending> commits = new GroupCommit<>("tempora-writer", MAX_BATCH, this::applyBatch);
 
     TransitionWriter(TaskTransitions transitions, TaskCompletions completions) {
         this.transitions = transitions;
         this.completions = completions;
     }
 
-    synchronized void start() {
-        if (thread == null) {
-            running = true;
-            thread = Thread.ofPlatform().name("tempora-writer").daemon(true).start(this::loop);
-        }
+    void start() {
+        commits.start();
     }
 
     /** Applies what is queued, then stops. */
-    synchronized void stop() throws InterruptedException {
-        if (thread != null) {
-            running = false;
-            thread.join();
-            thread = null;
-            drain();
-        }
+    void stop() throws InterruptedException {
+        commits.stop();
     }
 
     /** Queues {@code transition}; the future tells whether it took effect, once committed. */
     CompletableFuture<Boolean> submit(Transition transition) {
         var pending = new Pending(transition, new CompletableFuture<>());
-        if (running) {
-            queue.add(pending);
-        } else {
-            applyBatch(List.of(pending));
-        }
+        commits.add(pending);
         return pending.applied();
-    }
-
-    private void loop() {
-        while (running) {
-            try {
-                var first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    var batch = new ArrayList<Pending>();
-                    batch.add(first);
-                    queue.drainTo(batch, MAX_BATCH - 1);
-                    applyBatch(batch);
-                }
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    private void drain() {
-        var rest = new ArrayList<Pending>();
-        queue.drainTo(rest);
-        if (!rest.isEmpty()) {
-            applyBatch(rest);
-        }
     }
 
     private void applyBatch(List<Pending> batch) {

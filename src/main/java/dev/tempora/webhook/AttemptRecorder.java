@@ -1,11 +1,9 @@
 package dev.tempora.webhook;
 
+import dev.tempora.support.GroupCommit;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -32,62 +30,26 @@ class AttemptRecorder {
     private record Pending(Outcome outcome, CompletableFuture<Void> recorded) {}
 
     private final DeliveryStore store;
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private volatile boolean running;
-    private Thread thread;
+    private final GroupCommit<Pending> commits = new GroupCommit<>("tempora-webhook-recorder", MAX_BATCH, this::record);
 
     AttemptRecorder(DeliveryStore store) {
         this.store = store;
     }
 
-    synchronized void start() {
-        if (thread == null) {
-            running = true;
-            thread = Thread.ofPlatform()
-                    .name("tempora-webhook-recorder")
-                    .daemon(true)
-                    .start(this::loop);
-        }
+    void start() {
+        commits.start();
     }
 
     /** Records what is queued, then stops. */
-    synchronized void stop() throws InterruptedException {
-        if (thread != null) {
-            running = false;
-            thread.join();
-            thread = null;
-            var rest = new ArrayList<Pending>();
-            queue.drainTo(rest);
-            record(rest);
-        }
+    void stop() throws InterruptedException {
+        commits.stop();
     }
 
     /** Queues an outcome; the future completes once it is committed (exceptionally if it could not be). */
     CompletableFuture<Void> add(Outcome outcome) {
         var pending = new Pending(outcome, new CompletableFuture<>());
-        if (running) {
-            queue.add(pending);
-        } else {
-            record(List.of(pending));
-        }
+        commits.add(pending);
         return pending.recorded();
-    }
-
-    private void loop() {
-        while (running) {
-            try {
-                var first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    var batch = new ArrayList<Pending>();
-                    batch.add(first);
-                    queue.drainTo(batch, MAX_BATCH - 1);
-                    record(batch);
-                }
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     private void record(List<Pending> batch) {
