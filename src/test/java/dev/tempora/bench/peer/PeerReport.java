@@ -112,7 +112,7 @@ final class PeerReport {
                         String.join(" | ", insert)));
         rows.add("| 4. Heap held after insert, after GC (MB) | " + String.join(" | ", heap) + " |");
         rows.add("| 4. Lateness meanwhile, p50 / p99 / max (ms), one run | " + String.join(" | ", lateness) + " |");
-        rows.add("| 5. Webhooks | not yet (being built) |" + " n/a |".repeat(ENGINES.size() - 1));
+        rows.add("| 5. Webhooks | see TemporaBenchmark |" + " n/a (no webhooks) |".repeat(ENGINES.size() - 1));
     }
 
     /** Runs that threw are left out of the figures above; say which and why. */
