@@ -20,4 +20,5 @@ const server = http.createServer((request, response) => {
   });
 });
 server.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
-setTimeout(() => process.exit(2), 60_000).unref();
+// Bounded: exits after RECEIVER_SECONDS (60 by default), so a test never leaves it behind.
+setTimeout(() => process.exit(2), (Number(process.env.RECEIVER_SECONDS) || 60) * 1000).unref();
