@@ -1,6 +1,7 @@
 package dev.tempora.webhook;
 
 import dev.tempora.support.Timestamps;
+import dev.tempora.task.Durability;
 import dev.tempora.task.TaskEvent;
 import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskLookup;
@@ -30,13 +31,21 @@ class WebhookOutbox implements TransitionHook {
     private final WebhookSender sender;
     private final ObjectMapper json;
     private final Clock clock;
+    private final Durability durability;
 
-    WebhookOutbox(TaskLookup tasks, DeliveryStore deliveries, WebhookSender sender, ObjectMapper json, Clock clock) {
+    WebhookOutbox(
+            TaskLookup tasks,
+            DeliveryStore deliveries,
+            WebhookSender sender,
+            ObjectMapper json,
+            Clock clock,
+            Durability durability) {
         this.tasks = tasks;
         this.deliveries = deliveries;
         this.sender = sender;
         this.json = json;
         this.clock = clock;
+        this.durability = durability;
     }
 
     @Override
@@ -79,6 +88,9 @@ class WebhookOutbox implements TransitionHook {
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCommit() {
+                // Nothing is sent before the event is in the database file: a receiver never hears
+                // of an event that a crash could take back.
+                durability.flush();
                 sender.sendSoon(ids, now);
             }
         });
