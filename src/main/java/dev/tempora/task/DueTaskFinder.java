@@ -1,6 +1,5 @@
 package dev.tempora.task;
 
-import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -9,10 +8,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import javax.sql.DataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.support.JdbcUtils;
-import org.springframework.jdbc.support.MetaDataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -28,12 +24,11 @@ public class DueTaskFinder {
             "id, handler, args, priority, run_at, timeout_ms, pool, created_at, callback_url";
 
     private final JdbcClient jdbc;
-    private final DataSource dataSource;
-    private volatile Boolean postgres;
+    private final DatabaseProduct database;
 
-    DueTaskFinder(JdbcClient jdbc, DataSource dataSource) {
+    DueTaskFinder(JdbcClient jdbc, DatabaseProduct database) {
         this.jdbc = jdbc;
-        this.dataSource = dataSource;
+        this.database = database;
     }
 
     /**
@@ -75,16 +70,7 @@ public class DueTaskFinder {
     }
 
     private boolean isPostgres() {
-        if (postgres == null) {
-            try {
-                String product =
-                        JdbcUtils.extractDatabaseMetaData(dataSource, DatabaseMetaData::getDatabaseProductName);
-                postgres = "PostgreSQL".equalsIgnoreCase(product);
-            } catch (MetaDataAccessException unknown) {
-                return false;
-            }
-        }
-        return postgres;
+        return database.name().map("PostgreSQL"::equalsIgnoreCase).orElse(false);
     }
 
     private static DueTask dueTask(ResultSet row, int number) throws SQLException {
