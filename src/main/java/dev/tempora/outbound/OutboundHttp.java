@@ -1,7 +1,6 @@
 package dev.tempora.outbound;
 
 import java.io.IOException;
-import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
@@ -98,11 +97,6 @@ public class OutboundHttp implements DisposableBean {
             }
         });
         return result;
-    }
-
-    /** Whether {@code url} could be called at all (scheme and form), for validation at submit time. */
-    public java.util.Optional<String> refuseUrl(URI url) {
-        return policy.refuseUrl(url);
     }
 
     @Override

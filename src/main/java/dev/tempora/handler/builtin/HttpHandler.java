@@ -4,6 +4,7 @@ import dev.tempora.handler.InvalidArgumentsException;
 import dev.tempora.handler.TaskContext;
 import dev.tempora.handler.TaskHandler;
 import dev.tempora.outbound.OutboundHttp;
+import dev.tempora.outbound.OutboundPolicy;
 import dev.tempora.outbound.OutboundRequest;
 import dev.tempora.support.Durations;
 import java.net.SocketTimeoutException;
@@ -34,10 +35,12 @@ class HttpHandler implements TaskHandler {
     private static final int MAX_RESPONSE_BYTES = 1024 * 1024;
 
     private final OutboundHttp http;
+    private final OutboundPolicy policy;
     private final ObjectMapper json;
 
-    HttpHandler(OutboundHttp http, ObjectMapper json) {
+    HttpHandler(OutboundHttp http, OutboundPolicy policy, ObjectMapper json) {
         this.http = http;
+        this.policy = policy;
         this.json = json;
     }
 
@@ -136,7 +139,7 @@ class HttpHandler implements TaskHandler {
         }
         try {
             var uri = new URI(url.asString());
-            var refusal = http.refuseUrl(uri);
+            var refusal = policy.refuseUrl(uri);
             if (refusal.isPresent()) {
                 throw new InvalidArgumentsException("args.url", refusal.get());
             }
