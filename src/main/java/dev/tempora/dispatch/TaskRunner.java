@@ -107,8 +107,10 @@ class TaskRunner implements DisposableBean {
                 running.remove(task.id());
             }
         } catch (RuntimeException databaseTrouble) { // CompletionException from the writer, too
-            // The row keeps its last recorded state; recovery or the loader picks it up again.
+            // The claim failed (the database was away): the row is still SCHEDULED and reserved for
+            // this node, and the loader gives the reservation back and loads it again.
             log.error("Task {} could not be dispatched: {}", task.id(), databaseTrouble.toString());
+            tracker.drop(task.id());
         } finally {
             tracker.forget(task.id());
             MDC.remove("taskId");

@@ -1,6 +1,8 @@
 package dev.tempora.dispatch;
 
 import dev.tempora.task.TaskId;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
@@ -13,6 +15,7 @@ import org.springframework.stereotype.Component;
 class TaskTracker {
 
     private final Set<TaskId> held = ConcurrentHashMap.newKeySet();
+    private final Set<TaskId> dropped = ConcurrentHashMap.newKeySet();
     private volatile Runnable onForgotten = () -> {};
 
     /** Whether {@code id} was not held yet (and now is). */
@@ -26,9 +29,31 @@ class TaskTracker {
         }
     }
 
+    /**
+     * Forgets a task that could not be dispatched (its claim failed: the database was away). It is
+     * still reserved for this node in the database, where no loader would take it again; the loader
+     * gives such reservations back ({@link #takeDropped}) at its next pass.
+     */
+    void drop(TaskId id) {
+        dropped.add(id);
+        forget(id);
+    }
+
+    /** The tasks dropped since the last call, to give back; {@link #drop} them again if that fails. */
+    List<TaskId> takeDropped() {
+        var taken = new ArrayList<TaskId>();
+        for (var id : dropped) {
+            if (dropped.remove(id)) {
+                taken.add(id);
+            }
+        }
+        return taken;
+    }
+
     /** Forgets everything: after a stop, nothing is held in memory any more. */
     void clear() {
         held.clear();
+        dropped.clear();
     }
 
     int size() {

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -18,10 +19,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -38,9 +41,13 @@ public class TaskTransitions {
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
     private final TransactionTemplate transaction;
+    /** For batches no hook reads (no callbacks): a plain JDBC transaction, without a JPA session. */
+    private final TransactionTemplate jdbcTransaction;
+
     private final ApplicationEventPublisher events;
     private final Clock clock;
     private final List<TransitionHook> hooks;
+    private final Durability durability;
 
     TaskTransitions(
             JdbcClient jdbc,
@@ -48,8 +55,12 @@ public class TaskTransitions {
             TransactionTemplate transaction,
             ApplicationEventPublisher events,
             Clock clock,
-            List<TransitionHook> hooks) {
+            List<TransitionHook> hooks,
+            Durability durability,
+            DataSource dataSource) {
+        this.jdbcTransaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         this.jdbc = jdbc;
+        this.durability = durability;
         this.batch = batch;
         this.transaction = transaction;
         this.events = events;
@@ -141,8 +152,21 @@ public class TaskTransitions {
      * in order. A task may appear more than once: its transitions apply in the given order.
      */
     public boolean[] applyAll(List<Transition> transitions) {
+        return applyAll(transitions, false);
+    }
+
+    /**
+     * As {@link #applyAll(List)}; when {@code relaxed}, the commit does not wait for the disk
+     * ({@link Durability#relaxCurrentTransaction}): for changes that may safely be lost in a
+     * crash of the database server, such as claims whose runs would then simply happen again.
+     */
+    public boolean[] applyAll(List<Transition> transitions, boolean relaxed) {
         var applied = new boolean[transitions.size()];
-        transaction.executeWithoutResult(status -> {
+        boolean hooked = !hooks.isEmpty() && transitions.stream().anyMatch(Transition::callback);
+        (hooked ? transaction : jdbcTransaction).executeWithoutResult(status -> {
+            if (relaxed) {
+                durability.relaxCurrentTransaction();
+            }
             // Consecutive runs of one statement go as one JDBC batch; order across runs is kept.
             int start = 0;
             while (start < transitions.size()) {
@@ -196,6 +220,14 @@ public class TaskTransitions {
                         + " and owner not in (select id from tempora_node)")
                 .update();
         return running;
+    }
+
+    /** Gives up {@code owner}'s reservations of the tasks {@code ids} that have not started, for any loader. */
+    public int releaseReservations(String owner, Collection<TaskId> ids) {
+        return jdbc.sql("update task set owner = null where state = 'SCHEDULED' and owner = :owner and id in (:ids)")
+                .param("owner", owner)
+                .param("ids", ids.stream().map(TaskId::value).toList())
+                .update();
     }
 
     /** Gives up {@code owner}'s reservations of tasks it has not started, so other nodes may load them. */

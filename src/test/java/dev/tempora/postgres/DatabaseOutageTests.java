@@ -36,6 +36,9 @@ class DatabaseOutageTests {
                     "--management.endpoint.health.show-details=always")) {
                 var api = tempora.api();
                 var dueDuringOutage = api.submit("{\"handler\": \"echo\", \"args\": \"kept\", \"delay\": 3}");
+                var endsDuringOutage =
+                        api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 1.5, \"result\": \"recorded\"}}");
+                awaitState(api, endsDuringOutage, "RUNNING");
 
                 proxy.cut();
                 var refused = awaitStatus(api, "/api/v1/tasks/" + dueDuringOutage, 503, Duration.ofSeconds(20));
@@ -56,12 +59,28 @@ class DatabaseOutageTests {
                 var ran = api.await(dueDuringOutage, Duration.ofSeconds(20));
                 assertThat(ran.path("state").asString()).isEqualTo("SUCCEEDED");
                 assertThat(ran.path("result").asString()).isEqualTo("kept");
+                var ended = api.await(endsDuringOutage, Duration.ofSeconds(20));
+                assertThat(ended.path("state").asString())
+                        .as("its outcome was kept until the database was back")
+                        .isEqualTo("SUCCEEDED");
+                assertThat(ended.path("result").asString()).isEqualTo("recorded");
+                assertThat(ended.path("attempts").asInt()).isEqualTo(1);
                 var after = api.submit("{\"handler\": \"echo\"}");
                 assertThat(api.await(after, Duration.ofSeconds(10))
                                 .path("state")
                                 .asString())
                         .isEqualTo("SUCCEEDED");
             }
+        }
+    }
+
+    private static void awaitState(Api api, String id, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!api.get("/api/v1/tasks/" + id).body().path("state").asString().equals(state)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("task " + id + " did not become " + state);
+            }
+            Thread.sleep(20);
         }
     }
 
