@@ -2,12 +2,14 @@ package dev.tempora.dispatch;
 
 import dev.tempora.task.DueTask;
 import dev.tempora.task.DueTaskFinder;
+import dev.tempora.task.SubmitReservations;
 import dev.tempora.task.TaskCancelled;
 import dev.tempora.task.TaskSubmitted;
 import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -19,15 +21,15 @@ import org.springframework.stereotype.Component;
 /**
  * Gets tasks from the database to the workers, promptly and in sched order.
  *
- * <p>A task submitted here and due within the look-ahead window goes straight into the timer; the
- * loader fills the timer with every other SCHEDULED task as the window reaches it (after a
+ * <p>A task submitted here and due within the look-ahead window is stored reserved for this node
+ * and goes straight into the timer; the loader fills the timer with every other SCHEDULED task as the window reaches it (after a
  * restart, from other writers, or when a backlog exceeds what is held in memory). The loader
  * <em>reserves</em> what it loads (the task's owner becomes this node, skipping rows other nodes
  * are reserving), in batches, so instances sharing a database load disjoint work; a reservation
  * of a node that dies is released by the others ({@link NodeRegistry}).
  */
 @Component
-class Dispatcher implements SmartLifecycle {
+class Dispatcher implements SmartLifecycle, SubmitReservations {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
@@ -92,14 +94,32 @@ class Dispatcher implements SmartLifecycle {
                 properties.maxInMemory());
     }
 
+    /**
+     * Takes a task being submitted here straight into memory when it is due within the window: it
+     * is stored reserved for this node, so no loader reads it again. A node takes on submit no more
+     * than one loader pass would ({@code claimBatch} tasks in memory); beyond that, tasks stay
+     * unreserved in the database, where the loaders of every instance share them, and this node's
+     * loader is asked to come back as soon as its pools run low.
+     */
+    @Override
+    public Optional<String> reserveOnSubmit(Instant runAt) {
+        if (!running || !runAt.isBefore(horizon)) {
+            return Optional.empty();
+        }
+        if (tracker.size() >= properties.claimBatch()) {
+            backlog = true;
+            return Optional.empty();
+        }
+        return Optional.of(node.id());
+    }
+
     @EventListener
     void onSubmitted(TaskSubmitted submitted) {
-        var task = submitted.task();
+        // Held even if the room ran out meanwhile: the limit is a guide, and the reservation a promise.
         if (running
-                && task.runAt().isBefore(horizon)
-                && tracker.size() < properties.maxInMemory()
-                && tracker.hold(task.id())) {
-            timer.add(task);
+                && node.id().equals(submitted.reservedBy())
+                && tracker.hold(submitted.task().id())) {
+            timer.add(submitted.task());
         }
     }
 
@@ -148,14 +168,24 @@ class Dispatcher implements SmartLifecycle {
 
     /** One loader pass: reserves and loads up to a batch of SCHEDULED tasks due within the window. */
     private void loadOnce() {
+        var dropped = tracker.takeDropped();
+        if (!dropped.isEmpty()) {
+            try {
+                transitions.releaseReservations(node.id(), dropped);
+            } catch (RuntimeException stillAway) {
+                dropped.forEach(tracker::drop);
+                throw stillAway;
+            }
+        }
         int room = Math.min(properties.maxInMemory() - tracker.size(), properties.claimBatch());
         if (room <= 0) {
             return;
         }
         var windowEnd = clock.instant().plus(properties.lookAhead());
         if (windowEnd.isAfter(horizon)) {
-            // Raised before reading: a task committed after the read sees the new horizon and
-            // goes into the timer itself.
+            // Raised before reading: a submission deciding after this is reserved on submit. One that
+            // decided before and commits after the read waits for the next pass, which comes long
+            // before it is due (the window is much longer than the interval).
             horizon = windowEnd;
         }
         var reserved = finder.reserveDue(windowEnd, room, node.id());

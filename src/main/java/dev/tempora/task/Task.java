@@ -14,6 +14,9 @@ import jakarta.persistence.PostLoad;
 import jakarta.persistence.PostPersist;
 import jakarta.persistence.Table;
 import jakarta.persistence.Transient;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -65,6 +68,9 @@ public class Task implements Persistable<UUID> {
     private String callbackEvents;
     private String pool;
 
+    /** The node that has reserved or runs it; written here only when reserved as it is submitted. */
+    private String owner;
+
     @ElementCollection(fetch = FetchType.EAGER)
     @CollectionTable(name = "task_label", joinColumns = @JoinColumn(name = "task_id"))
     @MapKeyColumn(name = "label_key")
@@ -78,7 +84,7 @@ public class Task implements Persistable<UUID> {
     protected Task() {}
 
     /** A new task, SCHEDULED, to be persisted. */
-    public static Task submit(TaskId id, NewTask spec, Instant runAt, Instant now) {
+    public static Task submit(TaskId id, NewTask spec, Instant runAt, Instant now, String reservedBy) {
         var task = new Task();
         task.id = id.value();
         task.handler = spec.handler();
@@ -92,6 +98,7 @@ public class Task implements Persistable<UUID> {
                 spec.callbackUrl() == null ? null : spec.callbackUrl().toString();
         task.callbackEvents = TaskEvent.store(spec.callbackEvents());
         task.pool = spec.pool();
+        task.owner = reservedBy;
         task.labels.putAll(spec.labels());
         task.isNew = true;
         return task;
@@ -186,8 +193,36 @@ public class Task implements Persistable<UUID> {
         return pool;
     }
 
+    /** The node that has reserved or runs it, as stored when it was read; empty for none. */
+    String owner() {
+        return owner;
+    }
+
     public Map<String, String> labels() {
         return Map.copyOf(labels);
+    }
+
+    /**
+     * Binds this new task's columns for {@link TaskInserts}, in the order of
+     * {@link TaskInserts#COLUMNS}.
+     */
+    void bindInsert(PreparedStatement insert) throws SQLException {
+        insert.setObject(1, id);
+        insert.setString(2, handler);
+        insert.setString(3, args);
+        insert.setInt(4, priority);
+        insert.setObject(5, TaskTransitions.utc(runAt));
+        insert.setObject(6, TaskTransitions.utc(createdAt));
+        insert.setString(7, state.name());
+        if (timeoutMs == null) {
+            insert.setNull(8, Types.BIGINT);
+        } else {
+            insert.setLong(8, timeoutMs);
+        }
+        insert.setString(9, callbackUrl);
+        insert.setString(10, callbackEvents);
+        insert.setString(11, pool);
+        insert.setString(12, owner);
     }
 
     /** What the dispatcher needs to run this task. */

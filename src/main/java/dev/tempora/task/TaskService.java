@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.data.domain.Sort;
 import org.springframework.data.jpa.domain.Specification;
@@ -32,6 +33,8 @@ public class TaskService {
     private final Clock clock;
     private final TaskProperties properties;
     private final Durability durability;
+    private final ObjectProvider<SubmitReservations> reservations;
+    private final TaskInserts inserts;
 
     TaskService(
             TaskRepository tasks,
@@ -42,7 +45,11 @@ public class TaskService {
             JdbcClient jdbc,
             Clock clock,
             TaskProperties properties,
-            Durability durability) {
+            Durability durability,
+            ObjectProvider<SubmitReservations> reservations,
+            TaskInserts inserts) {
+        this.reservations = reservations;
+        this.inserts = inserts;
         this.tasks = tasks;
         this.transitions = transitions;
         this.completions = completions;
@@ -62,19 +69,22 @@ public class TaskService {
     /** Stores tasks in one transaction: for in-process callers with many tasks at once. */
     public List<Task> submitAll(List<NewTask> specs) {
         var now = now();
+        var reserver = reservations.getIfAvailable();
         var created = new ArrayList<Task>(specs.size());
         for (var spec : specs) {
             var withDefaults = spec.timeout() != null || properties.defaultTimeout() == null
                     ? spec
                     : spec.withTimeout(properties.defaultTimeout());
             var runAt = withDefaults.dueAt(now).truncatedTo(ChronoUnit.MICROS);
-            created.add(Task.submit(TaskId.next(clock), withDefaults, runAt, now));
+            var reservedBy =
+                    reserver == null ? null : reserver.reserveOnSubmit(runAt).orElse(null);
+            created.add(Task.submit(TaskId.next(clock), withDefaults, runAt, now, reservedBy));
         }
-        transaction.executeWithoutResult(status -> tasks.saveAll(created));
+        transaction.executeWithoutResult(status -> inserts.insert(created));
         durability.flush();
         for (var task : created) {
             events.publishEvent(new TaskChanged(task.id(), TaskState.SCHEDULED, task.handler(), now));
-            events.publishEvent(new TaskSubmitted(task.toDueTask()));
+            events.publishEvent(new TaskSubmitted(task.toDueTask(), task.owner()));
         }
         return created;
     }

@@ -107,6 +107,34 @@ class ClusterTests {
     }
 
     @Test
+    void aBurstSubmittedToOneInstanceIsSharedByAll() throws Exception {
+        // Past claim-batch tasks in memory, the instance submitted to reserves no more on submit:
+        // the rest wait unreserved in the database for every instance's loader.
+        var cluster = start(3, "--tempora.dispatch.claim-batch=50");
+        var api = cluster.getFirst().api();
+        int total = 600;
+        var next = new AtomicInteger();
+        try (var clients = Executors.newFixedThreadPool(6)) {
+            for (int c = 0; c < 6; c++) {
+                clients.submit(() -> {
+                    while (next.getAndIncrement() < total) {
+                        api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 0.05}}");
+                    }
+                    return null;
+                });
+            }
+        }
+        awaitCount("select count(*) from task where state = 'SUCCEEDED'", total, Duration.ofMinutes(2));
+
+        var owners = new HashSet<String>();
+        for (var row : query("select owner, attempts from task")) {
+            assertThat(row.get("attempts")).as("started exactly once").isEqualTo("1");
+            owners.add(row.get("owner"));
+        }
+        assertThat(owners).as("every instance took part").hasSize(3);
+    }
+
+    @Test
     void killNineMakesOnlyTheDeadInstancesRunningTasksRunAgain() throws Exception {
         var cluster = start(3);
         var victim = cluster.get(0);

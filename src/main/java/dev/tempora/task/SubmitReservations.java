@@ -1,0 +1,15 @@
+package dev.tempora.task;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Lets the dispatcher reserve a task as it is submitted: the task is stored already owned by the
+ * node that will hold it in memory, so no loader (of this node or another) reads and reserves it
+ * again, and its claim leaves the owner as it is.
+ */
+public interface SubmitReservations {
+
+    /** The node that takes a task due at {@code runAt} straight into memory, or empty to leave it to the loaders. */
+    Optional<String> reserveOnSubmit(Instant runAt);
+}
