@@ -102,11 +102,11 @@ class Dispatcher implements SmartLifecycle, SubmitReservations {
      * loader is asked to come back as soon as its pools run low.
      */
     @Override
-    public Optional<String> reserveOnSubmit(Instant runAt) {
+    public Optional<String> reserveOnSubmit(Instant runAt, int alreadyReserved) {
         if (!running || !runAt.isBefore(horizon)) {
             return Optional.empty();
         }
-        if (tracker.size() >= properties.claimBatch()) {
+        if (tracker.size() + alreadyReserved >= properties.claimBatch()) {
             backlog = true;
             return Optional.empty();
         }

@@ -10,6 +10,12 @@ import java.util.Optional;
  */
 public interface SubmitReservations {
 
-    /** The node that takes a task due at {@code runAt} straight into memory, or empty to leave it to the loaders. */
-    Optional<String> reserveOnSubmit(Instant runAt);
+    /**
+     * The node that takes a task due at {@code runAt} straight into memory, or empty to leave it to
+     * the loaders.
+     *
+     * @param alreadyReserved how many tasks of the same submission it has reserved so far (they are
+     *     not in memory yet)
+     */
+    Optional<String> reserveOnSubmit(Instant runAt, int alreadyReserved);
 }

@@ -71,13 +71,18 @@ public class TaskService {
         var now = now();
         var reserver = reservations.getIfAvailable();
         var created = new ArrayList<Task>(specs.size());
+        int reserved = 0;
         for (var spec : specs) {
             var withDefaults = spec.timeout() != null || properties.defaultTimeout() == null
                     ? spec
                     : spec.withTimeout(properties.defaultTimeout());
             var runAt = withDefaults.dueAt(now).truncatedTo(ChronoUnit.MICROS);
-            var reservedBy =
-                    reserver == null ? null : reserver.reserveOnSubmit(runAt).orElse(null);
+            var reservedBy = reserver == null
+                    ? null
+                    : reserver.reserveOnSubmit(runAt, reserved).orElse(null);
+            if (reservedBy != null) {
+                reserved++;
+            }
             created.add(Task.submit(TaskId.next(clock), withDefaults, runAt, now, reservedBy));
         }
         transaction.executeWithoutResult(status -> inserts.insert(created));
