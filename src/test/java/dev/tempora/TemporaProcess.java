@@ -57,6 +57,10 @@ public final class TemporaProcess implements AutoCloseable {
         return port;
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
     /** Sends a signal ({@code STOP}, {@code CONT}) to the process, as {@code kill -SIGNAL pid}. */
     public void signal(String signal) throws IOException, InterruptedException {
         var kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start();
