@@ -1,5 +1,6 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.support.DatabaseErrors;
 import dev.tempora.support.GroupCommit;
 import dev.tempora.task.TaskCompletions;
 import dev.tempora.task.TaskState;
@@ -14,12 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.RecoverableDataAccessException;
-import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.CannotCreateTransactionException;
-import org.springframework.transaction.TransactionSystemException;
 
 /**
  * Group commit for the workers' state changes: claims and outcomes each have a thread that applies
@@ -102,7 +98,7 @@ class TransitionWriter {
                     all.stream()
                             .allMatch(transition -> transition.to() == TaskState.RUNNING && !transition.callback()));
         } catch (RuntimeException failed) {
-            if (isDatabaseAway(failed)) {
+            if (DatabaseErrors.unreachable(failed)) {
                 if (!(keepWhileAway && retryLater(batch, failed))) {
                     batch.forEach(pending -> pending.applied().completeExceptionally(failed));
                 }
@@ -144,14 +140,5 @@ class TransitionWriter {
                 failed.getClass().getSimpleName(),
                 batch.size());
         return true;
-    }
-
-    /** Whether {@code failed} says the database cannot be reached, rather than that this change is wrong. */
-    private static boolean isDatabaseAway(RuntimeException failed) {
-        return failed instanceof TransientDataAccessException
-                || failed instanceof RecoverableDataAccessException
-                || failed instanceof DataAccessResourceFailureException
-                || failed instanceof CannotCreateTransactionException
-                || failed instanceof TransactionSystemException;
     }
 }

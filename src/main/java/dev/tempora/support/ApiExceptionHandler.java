@@ -85,6 +85,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception error) {
+        if (DatabaseErrors.unreachable(error)) {
+            return databaseUnavailable(error);
+        }
         log.error("Unexpected error", error);
         return Problems.response(
                 HttpStatus.INTERNAL_SERVER_ERROR,

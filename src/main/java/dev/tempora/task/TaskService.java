@@ -18,7 +18,6 @@ import org.springframework.data.domain.Sort;
 import org.springframework.data.jpa.domain.Specification;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /** Submitting, reading, cancelling and listing tasks. */
 @Service
@@ -28,33 +27,33 @@ public class TaskService {
     private final TaskTransitions transitions;
     private final TaskCompletions completions;
     private final ApplicationEventPublisher events;
-    private final TransactionTemplate transaction;
     private final JdbcClient jdbc;
     private final Clock clock;
     private final TaskProperties properties;
     private final Durability durability;
     private final ObjectProvider<SubmitReservations> reservations;
     private final TaskInserts inserts;
+    private final JdbcTransactions jdbcTransactions;
 
     TaskService(
             TaskRepository tasks,
             TaskTransitions transitions,
             TaskCompletions completions,
             ApplicationEventPublisher events,
-            TransactionTemplate transaction,
             JdbcClient jdbc,
             Clock clock,
             TaskProperties properties,
             Durability durability,
             ObjectProvider<SubmitReservations> reservations,
-            TaskInserts inserts) {
+            TaskInserts inserts,
+            JdbcTransactions jdbcTransactions) {
+        this.jdbcTransactions = jdbcTransactions;
         this.reservations = reservations;
         this.inserts = inserts;
         this.tasks = tasks;
         this.transitions = transitions;
         this.completions = completions;
         this.events = events;
-        this.transaction = transaction;
         this.jdbc = jdbc;
         this.clock = clock;
         this.properties = properties;
@@ -85,7 +84,7 @@ public class TaskService {
             }
             created.add(Task.submit(TaskId.next(clock), withDefaults, runAt, now, reservedBy));
         }
-        transaction.executeWithoutResult(status -> inserts.insert(created));
+        jdbcTransactions.run(status -> inserts.insert(created));
         durability.flush();
         for (var task : created) {
             events.publishEvent(new TaskChanged(task.id(), TaskState.SCHEDULED, task.handler(), now));

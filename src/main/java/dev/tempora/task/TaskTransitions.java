@@ -18,14 +18,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import javax.sql.DataSource;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -42,7 +42,7 @@ public class TaskTransitions {
     private final NamedParameterJdbcTemplate batch;
     private final TransactionTemplate transaction;
     /** For batches no hook reads (no callbacks): a plain JDBC transaction, without a JPA session. */
-    private final TransactionTemplate jdbcTransaction;
+    private final JdbcTransactions jdbcTransactions;
 
     private final ApplicationEventPublisher events;
     private final Clock clock;
@@ -57,8 +57,8 @@ public class TaskTransitions {
             Clock clock,
             List<TransitionHook> hooks,
             Durability durability,
-            DataSource dataSource) {
-        this.jdbcTransaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+            JdbcTransactions jdbcTransactions) {
+        this.jdbcTransactions = jdbcTransactions;
         this.jdbc = jdbc;
         this.durability = durability;
         this.batch = batch;
@@ -163,7 +163,7 @@ public class TaskTransitions {
     public boolean[] applyAll(List<Transition> transitions, boolean relaxed) {
         var applied = new boolean[transitions.size()];
         boolean hooked = !hooks.isEmpty() && transitions.stream().anyMatch(Transition::callback);
-        (hooked ? transaction : jdbcTransaction).executeWithoutResult(status -> {
+        Consumer<TransactionStatus> work = status -> {
             if (relaxed) {
                 durability.relaxCurrentTransaction();
             }
@@ -192,7 +192,12 @@ public class TaskTransitions {
             if (!took.isEmpty()) {
                 hooks.forEach(hook -> hook.applied(took));
             }
-        });
+        };
+        if (hooked) {
+            transaction.executeWithoutResult(work);
+        } else {
+            jdbcTransactions.run(work);
+        }
         for (int i = 0; i < applied.length; i++) {
             if (applied[i]) {
                 changed(transitions.get(i));
