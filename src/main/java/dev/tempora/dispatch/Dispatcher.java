@@ -22,8 +22,9 @@ import org.springframework.stereotype.Component;
  * Gets tasks from the database to the workers, promptly and in sched order.
  *
  * <p>A task submitted here and due within the look-ahead window is stored reserved for this node
- * and goes straight into the timer; the loader fills the timer with every other SCHEDULED task as the window reaches it (after a
- * restart, from other writers, or when a backlog exceeds what is held in memory). The loader
+ * and goes straight into the timer (while fewer than {@code claimBatch} are in memory); the loader
+ * fills the timer with every other SCHEDULED task as the window reaches it (after a restart, from
+ * other writers, or when a backlog exceeds what is held in memory). The loader
  * <em>reserves</em> what it loads (the task's owner becomes this node, skipping rows other nodes
  * are reserving), in batches, so instances sharing a database load disjoint work; a reservation
  * of a node that dies is released by the others ({@link NodeRegistry}).

@@ -61,9 +61,9 @@ public class Durability {
      * Lets the current transaction commit without waiting for the disk, where the database allows
      * it (PostgreSQL's {@code synchronous_commit = off}, for this transaction only). Its changes are
      * visible and locked exactly as usual; only a crash of the database server within a fraction
-     * of a second of the commit can take them back, together with everything committed after
-     * them. Only for what a client has not been told and that may safely happen again. H2 commits
-     * this way anyway (see above).
+     * of a second of the commit can take them back (any later commit that does wait for the disk
+     * makes them durable too). Only for what a client has not been told and what may safely
+     * happen again. H2 commits this way anyway (see above).
      */
     public void relaxCurrentTransaction() {
         if (database.name().map("PostgreSQL"::equalsIgnoreCase).orElse(false)) {
