@@ -8,8 +8,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -17,7 +15,6 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -64,13 +61,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Request body too large", tooLarge.getMessage());
     }
 
-    /** The database is out of reach: a temporary condition, not a fault of the request. */
-    @ExceptionHandler({
-        DataAccessResourceFailureException.class,
-        CannotCreateTransactionException.class,
-        TransientDataAccessException.class
-    })
-    ResponseEntity<ProblemDetail> databaseUnavailable(Exception error) {
+    /** The database is out of reach ({@link DatabaseErrors}): a temporary condition, not a fault of the request. */
+    private ResponseEntity<ProblemDetail> databaseUnavailable(Exception error) {
         log.warn("Database unavailable: {}", error.toString());
         var response = Problems.response(
                 HttpStatus.SERVICE_UNAVAILABLE,

@@ -29,4 +29,9 @@ class DatabaseProduct {
         }
         return Optional.of(name);
     }
+
+    /** Whether this is PostgreSQL; false while the database cannot be asked. */
+    boolean isPostgres() {
+        return name().map("PostgreSQL"::equalsIgnoreCase).orElse(false);
+    }
 }

@@ -36,7 +36,7 @@ public class DueTaskFinder {
      * {@code horizon}, the earliest first, and returns them in sched order.
      */
     public List<DueTask> reserveDue(Instant horizon, int limit, String owner) {
-        return isPostgres() ? reserveSkippingLocked(horizon, limit, owner) : reserve(horizon, limit, owner);
+        return database.isPostgres() ? reserveSkippingLocked(horizon, limit, owner) : reserve(horizon, limit, owner);
     }
 
     private List<DueTask> reserveSkippingLocked(Instant horizon, int limit, String owner) {
@@ -67,10 +67,6 @@ public class DueTaskFinder {
                     .update();
         }
         return found;
-    }
-
-    private boolean isPostgres() {
-        return database.name().map("PostgreSQL"::equalsIgnoreCase).orElse(false);
     }
 
     private static DueTask dueTask(ResultSet row, int number) throws SQLException {

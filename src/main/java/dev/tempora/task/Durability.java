@@ -66,7 +66,7 @@ public class Durability {
      * happen again. H2 commits this way anyway (see above).
      */
     public void relaxCurrentTransaction() {
-        if (database.name().map("PostgreSQL"::equalsIgnoreCase).orElse(false)) {
+        if (database.isPostgres()) {
             jdbc.sql("set local synchronous_commit to off").update();
         }
     }

@@ -4,7 +4,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -35,18 +35,18 @@ class TaskInserts {
         jdbc.batchUpdate(INSERT_TASK, tasks, tasks.size(), (insert, task) -> task.bindInsert(insert));
         var labels = new ArrayList<Label>();
         for (var task : tasks) {
-            task.labels().forEach((key, value) -> labels.add(new Label(task, Map.entry(key, value))));
+            task.labels().forEach((key, value) -> labels.add(new Label(task.getId(), key, value)));
         }
         if (!labels.isEmpty()) {
             jdbc.batchUpdate(INSERT_LABEL, labels, labels.size(), TaskInserts::bindLabel);
         }
     }
 
-    private record Label(Task task, Map.Entry<String, String> entry) {}
+    private record Label(UUID taskId, String key, String value) {}
 
     private static void bindLabel(PreparedStatement insert, Label label) throws SQLException {
-        insert.setObject(1, label.task().getId());
-        insert.setString(2, label.entry().getKey());
-        insert.setString(3, label.entry().getValue());
+        insert.setObject(1, label.taskId());
+        insert.setString(2, label.key());
+        insert.setString(3, label.value());
     }
 }

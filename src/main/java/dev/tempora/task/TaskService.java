@@ -47,9 +47,9 @@ public class TaskService {
             ObjectProvider<SubmitReservations> reservations,
             TaskInserts inserts,
             JdbcTransactions jdbcTransactions) {
-        this.jdbcTransactions = jdbcTransactions;
         this.reservations = reservations;
         this.inserts = inserts;
+        this.jdbcTransactions = jdbcTransactions;
         this.tasks = tasks;
         this.transitions = transitions;
         this.completions = completions;

@@ -58,11 +58,11 @@ public class TaskTransitions {
             List<TransitionHook> hooks,
             Durability durability,
             JdbcTransactions jdbcTransactions) {
-        this.jdbcTransactions = jdbcTransactions;
         this.jdbc = jdbc;
-        this.durability = durability;
         this.batch = batch;
         this.transaction = transaction;
+        this.jdbcTransactions = jdbcTransactions;
+        this.durability = durability;
         this.events = events;
         this.clock = clock;
         this.hooks = List.copyOf(hooks);
