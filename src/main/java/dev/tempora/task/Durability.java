@@ -1,7 +1,10 @@
 package dev.tempora.task;
 
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
+import dev.tempora.support.GroupCommit;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -15,45 +18,65 @@ import org.springframework.stereotype.Component;
  * only makes those runs happen again.
  */
 @Component
-public class Durability {
+public class Durability implements DisposableBean {
+
+    private static final int MAX_WAITERS = 10_000;
 
     private final JdbcClient jdbc;
     private final DatabaseProduct database;
 
-    /** Callers of {@link #flush} so far, numbered in the order they asked (after their commits). */
-    private final AtomicLong requested = new AtomicLong();
-
-    private final ReentrantLock checkpointing = new ReentrantLock();
-
-    /** Every caller numbered up to this has had a checkpoint begin after its commit; under the lock. */
-    private long flushedThrough;
+    /**
+     * One checkpoint at a time, each serving every caller that asked before it began: many
+     * concurrent checkpoints made H2 fail with {@code MVStoreException: Position 0} under
+     * concurrent HTTP submits, and one per caller is wasted work anyway.
+     */
+    private final GroupCommit<CompletableFuture<Void>> checkpoints =
+            new GroupCommit<>("tempora-checkpoints", MAX_WAITERS, this::checkpoint);
 
     Durability(JdbcClient jdbc, DatabaseProduct database) {
         this.jdbc = jdbc;
         this.database = database;
+        checkpoints.start();
+    }
+
+    /** Returns once every commit made so far is in the database file. */
+    public void flush() {
+        try {
+            flushSoon().join();
+        } catch (CompletionException failed) {
+            if (failed.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw failed;
+        }
     }
 
     /**
-     * Returns once every commit made so far is in the database file. On H2 the checkpoints are
-     * taken one at a time, and one serves every caller whose commit came before it began: many
-     * concurrent checkpoints made H2 fail with {@code MVStoreException: Position 0} under
-     * concurrent HTTP submits, and one per caller is wasted work anyway.
+     * Completes once every commit made so far is in the database file, without holding the caller:
+     * for a thread that has other commits to make meanwhile (a checkpoint under load takes
+     * milliseconds, and holds H2's other commits while it writes).
      */
-    public void flush() {
+    public CompletableFuture<Void> flushSoon() {
         if (!isH2()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        long mine = requested.incrementAndGet();
-        checkpointing.lock();
+        var flushed = new CompletableFuture<Void>();
+        checkpoints.add(flushed);
+        return flushed;
+    }
+
+    @Override
+    public void destroy() throws InterruptedException {
+        checkpoints.stop();
+    }
+
+    /** Serialised also for the callers that write it themselves once the thread has stopped. */
+    private synchronized void checkpoint(List<CompletableFuture<Void>> waiters) {
         try {
-            if (flushedThrough >= mine) {
-                return; // a checkpoint that began after this caller's commit has covered it
-            }
-            long covered = requested.get();
             jdbc.sql("CHECKPOINT").update();
-            flushedThrough = covered;
-        } finally {
-            checkpointing.unlock();
+            waiters.forEach(waiter -> waiter.complete(null));
+        } catch (RuntimeException failed) {
+            waiters.forEach(waiter -> waiter.completeExceptionally(failed));
         }
     }
 

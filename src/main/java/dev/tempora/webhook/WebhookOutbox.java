@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -25,6 +27,8 @@ import tools.jackson.databind.ObjectMapper;
  */
 @Component
 class WebhookOutbox implements TransitionHook {
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookOutbox.class);
 
     private final TaskLookup tasks;
     private final DeliveryStore deliveries;
@@ -89,9 +93,15 @@ class WebhookOutbox implements TransitionHook {
             @Override
             public void afterCommit() {
                 // Nothing is sent before the event is in the database file: a receiver never hears
-                // of an event that a crash could take back.
-                durability.flush();
-                sender.sendSoon(ids, now);
+                // of an event that a crash could take back. The committing thread (the outcome
+                // writer) goes on meanwhile.
+                durability.flushSoon().whenComplete((flushed, failed) -> {
+                    if (failed == null) {
+                        sender.sendSoon(ids, now);
+                    } else {
+                        log.warn("Webhook deliveries wait for the next load: {}", failed.toString());
+                    }
+                });
             }
         });
     }

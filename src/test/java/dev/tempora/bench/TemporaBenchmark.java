@@ -57,6 +57,9 @@ public final class TemporaBenchmark {
         }
     }
 
+    /** The rate of the steady webhook run: well below what one instance delivers. */
+    private static final int STEADY_WEBHOOKS_PER_S = 200;
+
     private final Config config;
     private final Map<String, Object> results = new LinkedHashMap<>();
     private final List<String> table = new ArrayList<>();
@@ -390,15 +393,24 @@ public final class TemporaBenchmark {
         try {
             var url = java.net.URI.create(
                     "http://127.0.0.1:" + receiver.getAddress().getPort() + "/ok");
-            webhookRun(Math.max(50, n / 10), url); // warm-up
+            webhookRun(Math.max(50, n / 10), url, Duration.ZERO); // warm-up
             var rates = new ArrayList<Double>();
             var p50 = new ArrayList<Double>();
             var p99 = new ArrayList<Double>();
+            var steadyP50 = new ArrayList<Double>();
+            var steadyP99 = new ArrayList<Double>();
             for (int r = 0; r < config.repetitions(); r++) {
-                var run = webhookRun(n, url);
+                var run = webhookRun(n, url, Duration.ZERO);
                 rates.add(run[0]);
                 p50.add(run[1]);
                 p99.add(run[2]);
+                // The same at a steady rate well below capacity: latency without a queue in front.
+                var steady = webhookRun(
+                        Math.min(n, STEADY_WEBHOOKS_PER_S * 4),
+                        url,
+                        Duration.ofSeconds(1).dividedBy(STEADY_WEBHOOKS_PER_S));
+                steadyP50.add(steady[1]);
+                steadyP99.add(steady[2]);
             }
             results.put("webhook_deliveries_per_s", Stats.Summary.of(rates));
             results.put("webhook_first_attempt_p50_ms", Stats.Summary.of(p50));
@@ -406,6 +418,10 @@ public final class TemporaBenchmark {
             table.add(
                     "| Webhooks, %,d tasks with a callback to a local receiver | %s deliveries/s | task end to first attempt p50 %s ms, p99 %s ms |"
                             .formatted(n, Stats.Summary.of(rates), Stats.Summary.of(p50), Stats.Summary.of(p99)));
+            results.put("webhook_steady_first_attempt_p50_ms", Stats.Summary.of(steadyP50));
+            results.put("webhook_steady_first_attempt_p99_ms", Stats.Summary.of(steadyP99));
+            table.add("| Webhooks, tasks ending at a steady %d/s | | task end to first attempt p50 %s ms, p99 %s ms |"
+                    .formatted(STEADY_WEBHOOKS_PER_S, Stats.Summary.of(steadyP50), Stats.Summary.of(steadyP99)));
 
             // Task throughput while 200 deliveries hang on a receiver that never answers.
             var hanging = java.net.URI.create(
@@ -428,12 +444,16 @@ public final class TemporaBenchmark {
         }
     }
 
-    /** One webhook run: deliveries/s, and first-attempt latency p50 and p99 in milliseconds. */
-    private double[] webhookRun(int n, java.net.URI url) throws InterruptedException {
+    /**
+     * One webhook run, tasks due {@code spacing} apart (all at once when zero): deliveries/s, and
+     * first-attempt latency p50 and p99 in milliseconds.
+     */
+    private double[] webhookRun(int n, java.net.URI url, Duration spacing) throws InterruptedException {
         var label = UUID.randomUUID().toString();
         var batch = new ArrayList<NewTask>();
         for (int i = 0; i < n; i++) {
-            batch.add(new NewTask("echo", null, null, null, 0, null, url, "default", Map.of("bench", label)));
+            batch.add(new NewTask(
+                    "echo", null, spacing.multipliedBy(i), null, 0, null, url, "default", Map.of("bench", label)));
             if (batch.size() == 500 || i == n - 1) {
                 tasks.submitAll(batch);
                 batch.clear();
