@@ -172,7 +172,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations {
         var dropped = tracker.takeDropped();
         if (!dropped.isEmpty()) {
             try {
-                transitions.releaseReservations(node.id(), dropped);
+                transitions.giveBack(node.id(), dropped);
             } catch (RuntimeException stillAway) {
                 dropped.forEach(tracker::drop);
                 throw stillAway;

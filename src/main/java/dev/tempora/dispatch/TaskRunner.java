@@ -15,6 +15,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -90,13 +91,7 @@ class TaskRunner implements DisposableBean {
         MDC.put("taskId", task.id().toString());
         try {
             var started = clock.instant();
-            var owner = node.id();
-            run.claimedBy(owner);
-            // Claimed through the group commit: on a database whose commits serialise (H2 writes each to
-            // its file under one lock), one commit per batch of claims instead of one per task.
-            if (!writer.submit(transitions.starting(task.id(), started, owner).withCallback(task.hasCallback()))
-                    .join()) {
-                log.debug("Task {} was cancelled, or is another node's, before it started", task.id());
+            if (!claim(run, started)) {
                 return;
             }
             metrics.started(task, Duration.between(task.dueSince(), started));
@@ -106,15 +101,32 @@ class TaskRunner implements DisposableBean {
             } finally {
                 running.remove(task.id());
             }
-        } catch (RuntimeException databaseTrouble) { // CompletionException from the writer, too
-            // The claim failed (the database was away): the row is still SCHEDULED and reserved for
-            // this node, and the loader gives the reservation back and loads it again.
-            log.error("Task {} could not be dispatched: {}", task.id(), databaseTrouble.toString());
-            tracker.drop(task.id());
         } finally {
             tracker.forget(task.id());
             MDC.remove("taskId");
         }
+    }
+
+    /** Whether this worker may run the task: its claim (SCHEDULED to RUNNING) has committed. */
+    private boolean claim(TaskRun run, Instant started) {
+        var task = run.task();
+        var owner = node.id();
+        run.claimedBy(owner);
+        try {
+            // Claimed through the group commit: on a database whose commits serialise (H2 writes each to
+            // its file under one lock), one commit per batch of claims instead of one per task.
+            if (writer.submit(transitions.starting(task.id(), started, owner).withCallback(task.hasCallback()))
+                    .join()) {
+                return true;
+            }
+            log.debug("Task {} was cancelled, or is another node's, before it started", task.id());
+        } catch (RuntimeException databaseTrouble) { // CompletionException from the writer, too
+            // The claim failed (the database was away), or committed with its answer lost: the
+            // loader gives the task back (SCHEDULED, unreserved), for any node to load again.
+            log.error("Task {} could not be dispatched: {}", task.id(), databaseTrouble.toString());
+            tracker.drop(task.id());
+        }
+        return false;
     }
 
     private void execute(TaskRun run) {
@@ -141,8 +153,13 @@ class TaskRunner implements DisposableBean {
             return;
         }
         if (interruption == Interruption.SHUTDOWN && error != null) {
-            if (transitions.apply(transitions.releasing(task.id(), run.owner()))) {
-                log.info("Task {} was interrupted by shutdown and will run again", task.id());
+            try {
+                if (transitions.apply(transitions.releasing(task.id(), run.owner()))) {
+                    log.info("Task {} was interrupted by shutdown and will run again", task.id());
+                }
+            } catch (RuntimeException databaseTrouble) {
+                // Still RUNNING for this node: it runs again once another node takes over this one's tasks.
+                log.warn("Task {} was interrupted by shutdown: {}", task.id(), databaseTrouble.toString());
             }
             return;
         }

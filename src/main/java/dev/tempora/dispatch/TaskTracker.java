@@ -30,9 +30,10 @@ class TaskTracker {
     }
 
     /**
-     * Forgets a task that could not be dispatched (its claim failed: the database was away). It is
-     * still reserved for this node in the database, where no loader would take it again; the loader
-     * gives such reservations back ({@link #takeDropped}) at its next pass.
+     * Forgets a task that could not be dispatched (its claim failed: the database was away, or the
+     * answer to its commit was lost). It is still this node's in the database (reserved, or RUNNING
+     * if the claim did commit), where no loader would take it again; the loader gives such tasks
+     * back ({@link #takeDropped}) at its next pass.
      */
     void drop(TaskId id) {
         dropped.add(id);

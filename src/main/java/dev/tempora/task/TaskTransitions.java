@@ -227,9 +227,15 @@ public class TaskTransitions {
         return running;
     }
 
-    /** Gives up {@code owner}'s reservations of the tasks {@code ids} that have not started, for any loader. */
-    public int releaseReservations(String owner, Collection<TaskId> ids) {
-        return jdbc.sql("update task set owner = null where state = 'SCHEDULED' and owner = :owner and id in (:ids)")
+    /**
+     * Gives back the tasks {@code ids} that {@code owner} holds but will not run, because their claims
+     * failed as far as its workers know: a reservation is released for any loader, and a claim that
+     * did commit although its worker was told it failed (the connection dropped between the commit
+     * and its answer) goes back to SCHEDULED, to run again (at-least-once; {@code attempts} tells).
+     */
+    public int giveBack(String owner, Collection<TaskId> ids) {
+        return jdbc.sql("update task set state = '" + checked(EnumSet.of(RUNNING), SCHEDULED)
+                        + "', owner = null where state in ('SCHEDULED', 'RUNNING') and owner = :owner and id in (:ids)")
                 .param("owner", owner)
                 .param("ids", ids.stream().map(TaskId::value).toList())
                 .update();
