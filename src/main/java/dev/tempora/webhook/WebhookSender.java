@@ -53,6 +53,7 @@ class WebhookSender implements SmartLifecycle {
     private final Node node;
     private final RetryPolicy retries;
     private final AttemptRecorder recorder;
+    private final WebhookMetrics metrics;
     private final Semaphore inFlight;
     private final ConcurrentHashMap<UUID, ScheduledFuture<?>> scheduled = new ConcurrentHashMap<>();
     /**
@@ -73,7 +74,8 @@ class WebhookSender implements SmartLifecycle {
             Clock clock,
             Node node,
             RetryPolicy retries,
-            AttemptRecorder recorder) {
+            AttemptRecorder recorder,
+            WebhookMetrics metrics) {
         this.store = store;
         this.signer = signer;
         this.http = http;
@@ -82,7 +84,9 @@ class WebhookSender implements SmartLifecycle {
         this.node = node;
         this.retries = retries;
         this.recorder = recorder;
+        this.metrics = metrics;
         this.inFlight = new Semaphore(properties.maxInFlight());
+        metrics.inFlight(() -> properties.maxInFlight() - inFlight.availablePermits());
     }
 
     @Override
@@ -212,6 +216,9 @@ class WebhookSender implements SmartLifecycle {
     }
 
     private void send(Delivery delivery, Instant now) {
+        if (delivery.attempts() == 1) {
+            metrics.firstAttempt(delivery.type(), Duration.between(delivery.createdAt(), now));
+        }
         var lease = delivery.lease();
         var headers =
                 new LinkedHashMap<>(signer.headers(delivery.id().toString(), now.getEpochSecond(), delivery.payload()));
@@ -243,6 +250,12 @@ class WebhookSender implements SmartLifecycle {
                 error == null ? (response.isSuccess() ? null : "HTTP " + response.status()) : describe(error),
                 TimeUnit.NANOSECONDS.toMillis(nanos),
                 response == null ? null : abbreviate(response.bodyText()));
+        metrics.attempted(
+                delivery.type(),
+                response == null
+                        ? WebhookMetrics.Outcome.NO_ANSWER
+                        : response.isSuccess() ? WebhookMetrics.Outcome.DELIVERED : WebhookMetrics.Outcome.REJECTED,
+                Duration.ofNanos(nanos));
         var now = clock.instant();
         String state;
         Instant next = null;
@@ -273,7 +286,10 @@ class WebhookSender implements SmartLifecycle {
                     < 0) {
                 schedule(delivery.id(), outcome.nextAttemptAt());
             }
-        } else if (outcome.state().equals(Delivery.FAILED)) {
+            return;
+        }
+        metrics.ended(delivery.type(), outcome.state());
+        if (outcome.state().equals(Delivery.FAILED)) {
             log.warn(
                     "Webhook {} to {} FAILED after {} attempts: {}",
                     delivery.id(),

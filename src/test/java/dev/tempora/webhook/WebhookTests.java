@@ -2,6 +2,7 @@ package dev.tempora.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
@@ -166,6 +167,33 @@ class WebhookTests {
         assertThat(receiver.takeRequest(1200, TimeUnit.MILLISECONDS))
                 .as("nothing after success")
                 .isNull();
+    }
+
+    @Test
+    void prometheusCountsAttemptsByOutcomeAndTimesThem() throws Exception {
+        receiver.enqueue(new MockResponse.Builder().code(500).build());
+        receiver.enqueue(ok());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        take();
+        take();
+        awaitDelivery(id, "SUCCEEDED");
+
+        // The meters are the context's, shared with the other tests: at least this test's counts.
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(api.get("/actuator/prometheus").text())
+                        .containsPattern("tempora_webhook_attempts_total\\{application=\"tempora\","
+                                + "event=\"task.succeeded\",outcome=\"rejected\"} [1-9]")
+                        .containsPattern("tempora_webhook_attempts_total\\{application=\"tempora\","
+                                + "event=\"task.succeeded\",outcome=\"delivered\"} [1-9]")
+                        .containsPattern("tempora_webhook_deliveries_ended_total\\{application=\"tempora\","
+                                + "event=\"task.succeeded\",state=\"succeeded\"} [1-9]")
+                        .contains("# TYPE tempora_webhook_attempt_duration_seconds histogram")
+                        .contains("tempora_webhook_attempt_duration_seconds_bucket{application=\"tempora\","
+                                + "outcome=\"delivered\",le=\"0.001\"}")
+                        .contains("# TYPE tempora_webhook_first_attempt_delay_seconds histogram")
+                        .containsPattern("tempora_webhook_first_attempt_delay_seconds_count\\{application=\"tempora\","
+                                + "event=\"task.succeeded\"} [1-9]")
+                        .contains("tempora_webhook_in_flight_attempts{application=\"tempora\"}"));
     }
 
     @Test
