@@ -60,13 +60,12 @@ class WebhookMetrics {
                 .increment();
         timers.computeIfAbsent(
                         "duration " + outcome,
-                        key -> Timer.builder("tempora.webhook.attempt.duration")
-                                .description("How long webhook attempts took, from request to answer, by outcome")
-                                .tags("outcome", outcome.tag)
-                                .publishPercentileHistogram()
-                                .minimumExpectedValue(Duration.ofMillis(1))
-                                .maximumExpectedValue(Duration.ofMinutes(1))
-                                .register(registry))
+                        key -> histogram(
+                                "tempora.webhook.attempt.duration",
+                                "How long webhook attempts took, from request to answer, by outcome",
+                                Duration.ofMinutes(1),
+                                "outcome",
+                                outcome.tag))
                 .record(clamped(took));
     }
 
@@ -74,13 +73,12 @@ class WebhookMetrics {
     void firstAttempt(String event, Duration delay) {
         timers.computeIfAbsent(
                         "delay " + event,
-                        key -> Timer.builder("tempora.webhook.first.attempt.delay")
-                                .description("From a task's event to the first attempt to deliver it, by event")
-                                .tags("event", event)
-                                .publishPercentileHistogram()
-                                .minimumExpectedValue(Duration.ofMillis(1))
-                                .maximumExpectedValue(Duration.ofHours(1))
-                                .register(registry))
+                        key -> histogram(
+                                "tempora.webhook.first.attempt.delay",
+                                "From a task's event to the first attempt to deliver it, by event",
+                                Duration.ofHours(1),
+                                "event",
+                                event))
                 .record(clamped(delay));
     }
 
@@ -94,6 +92,16 @@ class WebhookMetrics {
                                 .tags("event", event, "state", tag)
                                 .register(registry))
                 .increment();
+    }
+
+    private Timer histogram(String name, String description, Duration max, String tag, String value) {
+        return Timer.builder(name)
+                .description(description)
+                .tags(tag, value)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(max)
+                .register(registry);
     }
 
     private static Duration clamped(Duration duration) {
