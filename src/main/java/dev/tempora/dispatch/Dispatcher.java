@@ -259,13 +259,11 @@ class Dispatcher implements SmartLifecycle, SubmitReservations {
                     pool.awaitIdle(Duration.ofSeconds(10));
                 }
             }
+            // What this node reserved but never started goes back to everyone when it leaves the
+            // node list, right after this (NodeRegistry), or once its heartbeat is found too old.
             writer.stop();
-            // What this node reserved but never started goes back to everyone.
-            transitions.releaseReservations(node.id());
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException databaseTrouble) {
-            log.warn("Could not release this node's reservations: {}", databaseTrouble.toString());
         }
         tracker.clear();
         log.info("Dispatcher stopped");

@@ -16,9 +16,16 @@ import org.springframework.stereotype.Component;
  * the task's owner becomes the loading node, so that instances sharing a database load disjoint
  * work. On PostgreSQL the reservation is one statement that skips rows other nodes are reserving
  * at that moment ({@code for update skip locked}), so loaders never wait on each other.
+ *
+ * <p>A task reserved by a node that has left the node list (it stopped, or was found dead) is free
+ * again: its reservation counts as none. So no index on {@code owner} is needed to find such
+ * reservations, and a reservation changes no indexed column (on PostgreSQL, a heap-only update).
  */
 @Component
 public class DueTaskFinder {
+
+    /** Not reserved by a node that is still there. */
+    private static final String UNRESERVED = "(owner is null or owner not in (select id from tempora_node))";
 
     private static final String COLUMNS =
             "id, handler, args, priority, run_at, timeout_ms, pool, created_at, callback_url";
@@ -41,7 +48,7 @@ public class DueTaskFinder {
 
     private List<DueTask> reserveSkippingLocked(Instant horizon, int limit, String owner) {
         var reserved = new ArrayList<>(jdbc.sql("update task set owner = :owner where id in (select id from task"
-                        + " where state = 'SCHEDULED' and run_at < :horizon and owner is null"
+                        + " where state = 'SCHEDULED' and run_at < :horizon and " + UNRESERVED
                         + " order by run_at, priority, id limit :limit for update skip locked) returning " + COLUMNS)
                 .param("owner", owner)
                 .param("horizon", TaskTransitions.utc(horizon))
@@ -54,14 +61,14 @@ public class DueTaskFinder {
 
     private List<DueTask> reserve(Instant horizon, int limit, String owner) {
         var found = jdbc.sql("select " + COLUMNS + " from task where state = 'SCHEDULED' and run_at < :horizon"
-                        + " and owner is null order by run_at, priority, id fetch first :limit rows only")
+                        + " and " + UNRESERVED + " order by run_at, priority, id fetch first :limit rows only")
                 .param("horizon", TaskTransitions.utc(horizon))
                 .param("limit", limit)
                 .query(DueTaskFinder::dueTask)
                 .list();
         if (!found.isEmpty()) {
             // H2 serves one process: nobody else reserves, so the guard only skips tasks that ended meanwhile.
-            jdbc.sql("update task set owner = :owner where id in (:ids) and owner is null")
+            jdbc.sql("update task set owner = :owner where id in (:ids) and " + UNRESERVED)
                     .param("owner", owner)
                     .param("ids", found.stream().map(task -> task.id().value()).toList())
                     .update();

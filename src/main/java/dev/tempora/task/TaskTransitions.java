@@ -211,20 +211,16 @@ public class TaskTransitions {
     }
 
     /**
-     * The tasks of nodes that are gone (no row in {@code tempora_node}): RUNNING ones back to
-     * SCHEDULED, to run again (at-least-once; {@code attempts} tells), and the reservations of
-     * SCHEDULED ones released for any node to load.
+     * The RUNNING tasks of nodes that are gone (no row in {@code tempora_node}) back to SCHEDULED,
+     * to run again (at-least-once; {@code attempts} tells). Their reservations of SCHEDULED tasks
+     * need nothing: loaders take such tasks as unreserved ({@link DueTaskFinder}).
      *
      * @return how many RUNNING tasks were taken over
      */
     public int recoverOrphans() {
-        int running = jdbc.sql("update task set state = '" + checked(EnumSet.of(RUNNING), SCHEDULED)
+        return jdbc.sql("update task set state = '" + checked(EnumSet.of(RUNNING), SCHEDULED)
                         + "', owner = null where state = 'RUNNING' and owner not in (select id from tempora_node)")
                 .update();
-        jdbc.sql("update task set owner = null where state = 'SCHEDULED' and owner is not null"
-                        + " and owner not in (select id from tempora_node)")
-                .update();
-        return running;
     }
 
     /**
@@ -238,13 +234,6 @@ public class TaskTransitions {
                         + "', owner = null where state in ('SCHEDULED', 'RUNNING') and owner = :owner and id in (:ids)")
                 .param("owner", owner)
                 .param("ids", ids.stream().map(TaskId::value).toList())
-                .update();
-    }
-
-    /** Gives up {@code owner}'s reservations of tasks it has not started, so other nodes may load them. */
-    public int releaseReservations(String owner) {
-        return jdbc.sql("update task set owner = null where state = 'SCHEDULED' and owner = :owner")
-                .param("owner", owner)
                 .update();
     }
 
