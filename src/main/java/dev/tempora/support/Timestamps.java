@@ -20,6 +20,11 @@ public final class Timestamps {
 
     private Timestamps() {}
 
+    /** As JDBC binds a {@code timestamp with time zone} the same on every database: in UTC. */
+    public static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+
     /** {@code 2026-11-22T10:00:00.250Z}: never fewer than three fraction digits. */
     public static String format(Instant instant) {
         return instant == null ? null : WRITE.format(instant);

@@ -1,5 +1,6 @@
 package dev.tempora.task;
 
+import dev.tempora.support.Timestamps;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -51,7 +52,7 @@ public class DueTaskFinder {
                         + " where state = 'SCHEDULED' and run_at < :horizon and " + UNRESERVED
                         + " order by run_at, priority, id limit :limit for update skip locked) returning " + COLUMNS)
                 .param("owner", owner)
-                .param("horizon", TaskTransitions.utc(horizon))
+                .param("horizon", Timestamps.utc(horizon))
                 .param("limit", limit)
                 .query(DueTaskFinder::dueTask)
                 .list());
@@ -62,7 +63,7 @@ public class DueTaskFinder {
     private List<DueTask> reserve(Instant horizon, int limit, String owner) {
         var found = jdbc.sql("select " + COLUMNS + " from task where state = 'SCHEDULED' and run_at < :horizon"
                         + " and " + UNRESERVED + " order by run_at, priority, id fetch first :limit rows only")
-                .param("horizon", TaskTransitions.utc(horizon))
+                .param("horizon", Timestamps.utc(horizon))
                 .param("limit", limit)
                 .query(DueTaskFinder::dueTask)
                 .list();

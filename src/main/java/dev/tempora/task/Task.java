@@ -1,5 +1,6 @@
 package dev.tempora.task;
 
+import dev.tempora.support.Timestamps;
 import jakarta.persistence.CollectionTable;
 import jakarta.persistence.Column;
 import jakarta.persistence.ElementCollection;
@@ -211,8 +212,8 @@ public class Task implements Persistable<UUID> {
         insert.setString(2, handler);
         insert.setString(3, args);
         insert.setInt(4, priority);
-        insert.setObject(5, TaskTransitions.utc(runAt));
-        insert.setObject(6, TaskTransitions.utc(createdAt));
+        insert.setObject(5, Timestamps.utc(runAt));
+        insert.setObject(6, Timestamps.utc(createdAt));
         insert.setString(7, state.name());
         if (timeoutMs == null) {
             insert.setNull(8, Types.BIGINT);

@@ -1,5 +1,6 @@
 package dev.tempora.task;
 
+import dev.tempora.support.Timestamps;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -87,7 +88,7 @@ public class TaskReads {
      */
     public Optional<Instant> nextDueAfter(Instant now) {
         return jdbc.sql("select min(run_at) from task where state = 'SCHEDULED' and run_at > :now")
-                .param("now", TaskTransitions.utc(now))
+                .param("now", Timestamps.utc(now))
                 .query((row, number) -> Optional.ofNullable(instant(row.getObject(1, OffsetDateTime.class))))
                 .single();
     }

@@ -1,5 +1,6 @@
 package dev.tempora.task;
 
+import dev.tempora.support.Timestamps;
 import jakarta.persistence.criteria.Predicate;
 import java.time.Clock;
 import java.time.Instant;
@@ -177,7 +178,7 @@ public class TaskService {
      * Due (QUEUED) tasks first by the backlog rule, then SCHEDULED ones by the sched rule.
      */
     public List<Task> queue(int limit) {
-        var now = TaskTransitions.utc(now());
+        var now = Timestamps.utc(now());
         var ids = new ArrayList<UUID>(jdbc.sql("select id from task where state = 'SCHEDULED' and run_at <= :now"
                         + " order by priority, run_at, id fetch first :limit rows only")
                 .param("now", now)
@@ -207,7 +208,7 @@ public class TaskService {
             counts.put(TaskState.valueOf(row.getString("state")), row.getLong("n"));
         });
         long due = jdbc.sql("select count(*) from task where state = 'SCHEDULED' and run_at <= :now")
-                .param("now", TaskTransitions.utc(now()))
+                .param("now", Timestamps.utc(now()))
                 .query(Long.class)
                 .single();
         counts.put(TaskState.SCHEDULED, Math.max(0, counts.get(TaskState.SCHEDULED) - due));

@@ -1,5 +1,6 @@
 package dev.tempora.task;
 
+import static dev.tempora.support.Timestamps.utc;
 import static dev.tempora.task.TaskState.CANCELLED;
 import static dev.tempora.task.TaskState.FAILED;
 import static dev.tempora.task.TaskState.RUNNING;
@@ -8,8 +9,6 @@ import static dev.tempora.task.TaskState.SUCCEEDED;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -274,9 +273,5 @@ public class TaskTransitions {
             }
         }
         return to.name();
-    }
-
-    static OffsetDateTime utc(Instant instant) {
-        return instant.atOffset(ZoneOffset.UTC);
     }
 }

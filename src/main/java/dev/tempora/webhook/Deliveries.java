@@ -29,8 +29,9 @@ public class Deliveries {
         if (!tasks.exists(id)) {
             return Optional.empty();
         }
+        var attempts = store.attemptsOfTask(id.value());
         return Optional.of(store.findByTask(id.value()).stream()
-                .map(delivery -> DeliveryView.of(delivery, store.attempts(delivery.id())))
+                .map(delivery -> DeliveryView.of(delivery, attempts.getOrDefault(delivery.id(), List.of())))
                 .toList());
     }
 

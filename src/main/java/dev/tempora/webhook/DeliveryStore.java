@@ -1,10 +1,12 @@
 package dev.tempora.webhook;
 
+import static dev.tempora.support.Timestamps.utc;
+
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 /** The outbox of deliveries and their attempts (tables {@code webhook_delivery}, {@code webhook_attempt}). */
 @Component
 class DeliveryStore {
+
+    private static final String ATTEMPT_COLUMNS =
+            "attempt, attempted_at, status_code, error, duration_ms, response_body";
 
     private static final String COLUMNS =
             "select id, task_id, event_type, url, payload, state, attempts, created_at, next_attempt_at, lease_owner"
@@ -145,17 +150,24 @@ class DeliveryStore {
     }
 
     List<Delivery.Attempt> attempts(UUID deliveryId) {
-        return jdbc.sql("select attempt, attempted_at, status_code, error, duration_ms, response_body"
-                        + " from webhook_attempt where delivery_id = :id order by attempt")
+        return jdbc.sql("select " + ATTEMPT_COLUMNS + " from webhook_attempt where delivery_id = :id order by attempt")
                 .param("id", deliveryId)
-                .query((row, n) -> new Delivery.Attempt(
-                        row.getInt(1),
-                        row.getObject(2, OffsetDateTime.class).toInstant(),
-                        row.getObject(3, Integer.class),
-                        row.getString(4),
-                        row.getLong(5),
-                        row.getString(6)))
+                .query(DeliveryStore::attempt)
                 .list();
+    }
+
+    /** The attempts of every delivery of the task, in one query: by delivery id, in order. */
+    Map<UUID, List<Delivery.Attempt>> attemptsOfTask(UUID taskId) {
+        var byDelivery = new HashMap<UUID, List<Delivery.Attempt>>();
+        jdbc.sql("select a.delivery_id, " + ATTEMPT_COLUMNS + " from webhook_attempt a"
+                        + " join webhook_delivery d on d.id = a.delivery_id where d.task_id = :task order by a.attempt")
+                .param("task", taskId)
+                .query(row -> {
+                    byDelivery
+                            .computeIfAbsent(row.getObject("delivery_id", UUID.class), id -> new ArrayList<>())
+                            .add(attempt(row, 0));
+                });
+        return byDelivery;
     }
 
     /** Makes a delivery due again now, whatever its state; whether it exists. */
@@ -165,6 +177,16 @@ class DeliveryStore {
                         .param("id", id)
                         .update()
                 == 1;
+    }
+
+    private static Delivery.Attempt attempt(ResultSet row, int number) throws SQLException {
+        return new Delivery.Attempt(
+                row.getInt("attempt"),
+                row.getObject("attempted_at", OffsetDateTime.class).toInstant(),
+                row.getObject("status_code", Integer.class),
+                row.getString("error"),
+                row.getLong("duration_ms"),
+                row.getString("response_body"));
     }
 
     private static Delivery delivery(ResultSet row, int number) throws SQLException {
@@ -180,9 +202,5 @@ class DeliveryStore {
                 row.getObject("created_at", OffsetDateTime.class).toInstant(),
                 next == null ? null : next.toInstant(),
                 row.getString("lease_owner"));
-    }
-
-    private static OffsetDateTime utc(Instant instant) {
-        return instant.atOffset(ZoneOffset.UTC);
     }
 }
