@@ -55,6 +55,29 @@ public final class TemporaBenchmark {
         public static Config smoke(Path output) {
             return new Config(1, 200, 1, 100, 100, 2, 1_000, output);
         }
+
+        /** The same with the command-line option {@code --name=value} applied. */
+        Config with(String name, String value) {
+            return switch (name) {
+                case "repetitions" -> copy(Integer.parseInt(value), throughputTasks, futureTasks, output);
+                case "throughput-tasks" -> copy(repetitions, Integer.parseInt(value), futureTasks, output);
+                case "future-tasks" -> copy(repetitions, throughputTasks, Integer.parseInt(value), output);
+                case "output" -> copy(repetitions, throughputTasks, futureTasks, Path.of(value));
+                default -> throw new IllegalArgumentException("unknown option --" + name);
+            };
+        }
+
+        private Config copy(int repetitions, int throughputTasks, int futureTasks, Path output) {
+            return new Config(
+                    repetitions,
+                    throughputTasks,
+                    latenessSeconds,
+                    latenessPerSecond,
+                    httpTasks,
+                    httpClients,
+                    futureTasks,
+                    output);
+        }
     }
 
     /** The rate of the steady webhook run: well below what one instance delivers. */
@@ -88,49 +111,7 @@ public final class TemporaBenchmark {
                 continue;
             }
             var kv = arg.replaceFirst("^--", "").split("=", 2);
-            config = switch (kv[0]) {
-                case "repetitions" ->
-                    new Config(
-                            Integer.parseInt(kv[1]),
-                            config.throughputTasks(),
-                            config.latenessSeconds(),
-                            config.latenessPerSecond(),
-                            config.httpTasks(),
-                            config.httpClients(),
-                            config.futureTasks(),
-                            config.output());
-                case "throughput-tasks" ->
-                    new Config(
-                            config.repetitions(),
-                            Integer.parseInt(kv[1]),
-                            config.latenessSeconds(),
-                            config.latenessPerSecond(),
-                            config.httpTasks(),
-                            config.httpClients(),
-                            config.futureTasks(),
-                            config.output());
-                case "future-tasks" ->
-                    new Config(
-                            config.repetitions(),
-                            config.throughputTasks(),
-                            config.latenessSeconds(),
-                            config.latenessPerSecond(),
-                            config.httpTasks(),
-                            config.httpClients(),
-                            Integer.parseInt(kv[1]),
-                            config.output());
-                case "output" ->
-                    new Config(
-                            config.repetitions(),
-                            config.throughputTasks(),
-                            config.latenessSeconds(),
-                            config.latenessPerSecond(),
-                            config.httpTasks(),
-                            config.httpClients(),
-                            config.futureTasks(),
-                            Path.of(kv[1]));
-                default -> throw new IllegalArgumentException("unknown option " + arg);
-            };
+            config = config.with(kv[0], kv.length > 1 ? kv[1] : "");
         }
         run(config);
         System.exit(0);

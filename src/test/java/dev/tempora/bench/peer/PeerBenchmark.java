@@ -100,37 +100,58 @@ public final class PeerBenchmark {
 
         /** The same, with PostgreSQL looked for at {@code url}. */
         public Config withPostgresUrl(String url) {
-            return new Config(
-                    repetitions,
-                    threads,
-                    throughputTasks,
-                    latenessSeconds,
-                    latenessPerSecond,
-                    httpTasks,
-                    httpClients,
-                    futureTasks,
-                    futureBudget,
-                    runBound,
-                    databases,
-                    engines,
-                    url,
-                    output);
+            return copy(repetitions, threads, throughputTasks, futureTasks, databases, engines, url);
         }
 
         Config with(String option, String value) {
             return switch (option) {
                 case "repetitions" ->
-                    copy(Integer.parseInt(value), threads, throughputTasks, futureTasks, databases, engines);
+                    copy(
+                            Integer.parseInt(value),
+                            threads,
+                            throughputTasks,
+                            futureTasks,
+                            databases,
+                            engines,
+                            postgresUrl);
                 case "threads" ->
-                    copy(repetitions, Integer.parseInt(value), throughputTasks, futureTasks, databases, engines);
+                    copy(
+                            repetitions,
+                            Integer.parseInt(value),
+                            throughputTasks,
+                            futureTasks,
+                            databases,
+                            engines,
+                            postgresUrl);
                 case "throughput-tasks" ->
-                    copy(repetitions, threads, Integer.parseInt(value), futureTasks, databases, engines);
+                    copy(repetitions, threads, Integer.parseInt(value), futureTasks, databases, engines, postgresUrl);
                 case "future-tasks" ->
-                    copy(repetitions, threads, throughputTasks, Integer.parseInt(value), databases, engines);
+                    copy(
+                            repetitions,
+                            threads,
+                            throughputTasks,
+                            Integer.parseInt(value),
+                            databases,
+                            engines,
+                            postgresUrl);
                 case "databases" ->
-                    copy(repetitions, threads, throughputTasks, futureTasks, List.of(value.split(",")), engines);
+                    copy(
+                            repetitions,
+                            threads,
+                            throughputTasks,
+                            futureTasks,
+                            List.of(value.split(",")),
+                            engines,
+                            postgresUrl);
                 case "engines" ->
-                    copy(repetitions, threads, throughputTasks, futureTasks, databases, List.of(value.split(",")));
+                    copy(
+                            repetitions,
+                            threads,
+                            throughputTasks,
+                            futureTasks,
+                            databases,
+                            List.of(value.split(",")),
+                            postgresUrl);
                 default -> throw new IllegalArgumentException("unknown option --" + option);
             };
         }
@@ -141,7 +162,8 @@ public final class PeerBenchmark {
                 int throughputTasks,
                 int futureTasks,
                 List<String> dbs,
-                List<String> engineNames) {
+                List<String> engineNames,
+                String url) {
             return new Config(
                     repetitions,
                     threads,
@@ -155,7 +177,7 @@ public final class PeerBenchmark {
                     runBound,
                     dbs,
                     engineNames,
-                    postgresUrl,
+                    url,
                     output);
         }
     }
