@@ -29,8 +29,11 @@ public class Deliveries {
         if (!tasks.exists(id)) {
             return Optional.empty();
         }
+        // Deliveries first: an attempt commits with its delivery's new state, so every attempt behind
+        // a state read here is there when the attempts are read after it.
+        var deliveries = store.findByTask(id.value());
         var attempts = store.attemptsOfTask(id.value());
-        return Optional.of(store.findByTask(id.value()).stream()
+        return Optional.of(deliveries.stream()
                 .map(delivery -> DeliveryView.of(delivery, attempts.getOrDefault(delivery.id(), List.of())))
                 .toList());
     }
