@@ -40,14 +40,28 @@ public final class PeerBenchmark {
     /** How far ahead of submission the lateness workload's tasks are due. */
     static final Duration LEAD = Duration.ofMillis(250);
 
+    /** The most warm-up runs per engine and database before the throughput workload. */
+    private static final int MAX_WARM_UPS = 4;
+
     /** How far ahead the scale workload's backlog is due: never within a run. */
     static final Duration BACKLOG_AHEAD = Duration.ofHours(3);
 
-    /** What to run; {@link #smoke(Path)} is small enough for a test. */
+    /**
+     * What to run; {@link #smoke(Path, List)} is small enough for a test.
+     *
+     * @param throughputTasks the throughput workload's N, or its least N when {@code throughputTarget}
+     *     is set
+     * @param throughputTarget how long each engine's throughput run should last: its N is its warm-up
+     *     rate times this, between {@code throughputTasks} and {@code throughputMaxTasks}, so that a
+     *     fast engine is measured past its first second (issue 5: "N large enough to last several
+     *     seconds") while a slow one still fits the time bound; zero for the same N for all
+     */
     public record Config(
             int repetitions,
             int threads,
             int throughputTasks,
+            Duration throughputTarget,
+            int throughputMaxTasks,
             int latenessSeconds,
             int latenessPerSecond,
             int httpTasks,
@@ -65,6 +79,8 @@ public final class PeerBenchmark {
                     3,
                     Math.min(32, Runtime.getRuntime().availableProcessors() + 4),
                     1_000,
+                    Duration.ofSeconds(3),
+                    60_000,
                     2,
                     200,
                     1_000,
@@ -85,6 +101,8 @@ public final class PeerBenchmark {
                     1,
                     2,
                     50,
+                    Duration.ofMillis(100),
+                    60,
                     1,
                     20,
                     50,
@@ -100,86 +118,44 @@ public final class PeerBenchmark {
 
         /** The same, with PostgreSQL looked for at {@code url}. */
         public Config withPostgresUrl(String url) {
-            return copy(repetitions, threads, throughputTasks, futureTasks, databases, engines, url);
+            return with("postgres-url", url);
         }
 
+        /** The same, with one command-line option ({@code --name=value}) applied. */
         Config with(String option, String value) {
-            return switch (option) {
-                case "repetitions" ->
-                    copy(
-                            Integer.parseInt(value),
-                            threads,
-                            throughputTasks,
-                            futureTasks,
-                            databases,
-                            engines,
-                            postgresUrl);
-                case "threads" ->
-                    copy(
-                            repetitions,
-                            Integer.parseInt(value),
-                            throughputTasks,
-                            futureTasks,
-                            databases,
-                            engines,
-                            postgresUrl);
-                case "throughput-tasks" ->
-                    copy(repetitions, threads, Integer.parseInt(value), futureTasks, databases, engines, postgresUrl);
-                case "future-tasks" ->
-                    copy(
-                            repetitions,
-                            threads,
-                            throughputTasks,
-                            Integer.parseInt(value),
-                            databases,
-                            engines,
-                            postgresUrl);
-                case "databases" ->
-                    copy(
-                            repetitions,
-                            threads,
-                            throughputTasks,
-                            futureTasks,
-                            List.of(value.split(",")),
-                            engines,
-                            postgresUrl);
-                case "engines" ->
-                    copy(
-                            repetitions,
-                            threads,
-                            throughputTasks,
-                            futureTasks,
-                            databases,
-                            List.of(value.split(",")),
-                            postgresUrl);
-                default -> throw new IllegalArgumentException("unknown option --" + option);
-            };
-        }
-
-        private Config copy(
-                int repetitions,
-                int threads,
-                int throughputTasks,
-                int futureTasks,
-                List<String> dbs,
-                List<String> engineNames,
-                String url) {
+            var names = List.of(value.split(","));
             return new Config(
-                    repetitions,
-                    threads,
-                    throughputTasks,
+                    option.equals("repetitions") ? Integer.parseInt(value) : repetitions,
+                    option.equals("threads") ? Integer.parseInt(value) : threads,
+                    option.equals("throughput-tasks") ? Integer.parseInt(value) : throughputTasks,
+                    option.equals("throughput-seconds")
+                            ? Duration.ofMillis(Math.round(Double.parseDouble(value) * 1000))
+                            : throughputTarget,
+                    option.equals("throughput-max-tasks") ? Integer.parseInt(value) : throughputMaxTasks,
                     latenessSeconds,
                     latenessPerSecond,
                     httpTasks,
                     httpClients,
-                    futureTasks,
+                    option.equals("future-tasks") ? Integer.parseInt(value) : futureTasks,
                     futureBudget,
                     runBound,
-                    dbs,
-                    engineNames,
-                    url,
+                    option.equals("databases") ? names : databases,
+                    option.equals("engines") ? names : engines,
+                    option.equals("postgres-url") ? value : postgresUrl,
                     output);
         }
+
+        /** The options {@link #with} knows. */
+        static final List<String> OPTIONS = List.of(
+                "repetitions",
+                "threads",
+                "throughput-tasks",
+                "throughput-seconds",
+                "throughput-max-tasks",
+                "future-tasks",
+                "databases",
+                "engines",
+                "postgres-url");
     }
 
     private final Config config;
@@ -199,6 +175,9 @@ public final class PeerBenchmark {
         var config = Config.defaults();
         for (var arg : args) {
             var kv = arg.replaceFirst("^--", "").split("=", 2);
+            if (!Config.OPTIONS.contains(kv[0])) {
+                throw new IllegalArgumentException("unknown option --" + kv[0] + "; known: " + Config.OPTIONS);
+            }
             config = config.with(kv[0], kv.length > 1 ? kv[1] : "");
         }
         run(config);
@@ -292,32 +271,78 @@ public final class PeerBenchmark {
         }
     }
 
-    /** Workload 1: N zero-work tasks due now, tasks/s from the first submit to the last durable completion. */
+    /**
+     * Workload 1: N zero-work tasks due now, tasks/s from the first submit to the last durable
+     * completion. Each engine's N is sized from its own warm-up to last it about the same time
+     * ({@link Config#throughputTarget}), so each is measured past its first second, and a slow one
+     * still fits the time bound.
+     */
     private Map<String, Object> throughput(BenchDatabase database, List<Engine> engines) throws Exception {
-        int n = config.throughputTasks();
-        for (var engine : config.repetitions() > 1 ? engines : List.<Engine>of()) {
-            progress("{}: throughput warm-up on {}", database.name(), engine.name());
-            attempt(engine, () -> throughputOnce(engine, Math.max(10, n / 5)), Double.NaN);
+        var tasks = new LinkedHashMap<String, Integer>();
+        for (var engine : engines) {
+            tasks.put(
+                    engine.name(),
+                    config.repetitions() > 1 || config.throughputTarget().isPositive()
+                            ? sizedWarmUp(database, engine)
+                            : config.throughputTasks());
         }
         boundedRuns.clear();
         var runs = new LinkedHashMap<String, List<Double>>();
         for (int r = 0; r < config.repetitions(); r++) {
             for (var engine : engines) {
-                progress("{}: throughput run {} on {}", database.name(), r + 1, engine.name());
+                int n = tasks.get(engine.name());
+                progress("{}: throughput run {} on {} ({} tasks)", database.name(), r + 1, engine.name(), n);
                 runs.computeIfAbsent(engine.name(), k -> new ArrayList<>())
                         .add(attempt(engine, () -> throughputOnce(engine, n), Double.NaN));
             }
         }
         var out = new LinkedHashMap<String, Object>();
-        out.put("tasks", n);
+        out.put("tasks", tasks);
         out.put("tasks_per_s", summaries(runs));
         out.put("runs", runs);
         out.put("tempora_over_peer", ratios(runs, false));
         out.put("runs_cut_at_bound", new LinkedHashMap<>(boundedRuns));
         out.put("failed_runs", new LinkedHashMap<>(failedRuns));
         failedRuns.clear();
-        report.throughput(database.name(), n, out);
+        report.throughput(database.name(), tasks, out);
         return out;
+    }
+
+    /**
+     * Warms {@code engine} up and returns the N that should last it the target. An engine's first
+     * runs are its slowest (class loading, a cold JIT, a new file), so a short run's rate
+     * underestimates it: each warm-up after the first is sized to last the target at the rate of
+     * the one before, until one lasts at least half the target.
+     */
+    private int sizedWarmUp(BenchDatabase database, Engine engine) {
+        int size = Math.max(10, config.throughputTasks() / 2);
+        int n = config.throughputTasks();
+        for (int round = 1; round <= MAX_WARM_UPS; round++) {
+            int warmUp = size;
+            progress("{}: throughput warm-up {} on {} ({} tasks)", database.name(), round, engine.name(), warmUp);
+            long began = System.nanoTime();
+            n = tasksFor(attempt(engine, () -> throughputOnce(engine, warmUp), Double.NaN));
+            var lasted = Duration.ofNanos(System.nanoTime() - began);
+            if (n <= config.throughputTasks()
+                    || warmUp >= config.throughputMaxTasks()
+                    || lasted.multipliedBy(2).compareTo(config.throughputTarget()) >= 0) {
+                break;
+            }
+            size = n;
+        }
+        return n;
+    }
+
+    /** N for an engine that did {@code rate} tasks/s in its warm-up: enough to last the target, rounded. */
+    private int tasksFor(double rate) {
+        int least = config.throughputTasks();
+        if (!config.throughputTarget().isPositive() || Double.isNaN(rate)) {
+            return least;
+        }
+        double wanted = rate * config.throughputTarget().toNanos() / 1e9;
+        double step = Math.pow(10, Math.max(0, Math.floor(Math.log10(Math.max(1, wanted))) - 1));
+        long rounded = Math.round(Math.ceil(wanted / step) * step);
+        return Math.clamp(rounded, least, Math.max(least, config.throughputMaxTasks()));
     }
 
     private double throughputOnce(Engine engine, int n) throws Exception {

@@ -27,8 +27,13 @@ class PeerBenchmarkTests {
 
         var h2 = (Map<String, Object>) ((Map<String, Object>) results.get("databases")).get("H2");
         assertThat(h2).containsKeys("throughput", "lateness", "submit", "future", "webhooks");
-        var throughput = (Map<String, Object>) ((Map<String, Object>) h2.get("throughput")).get("tasks_per_s");
-        assertThat(throughput.keySet()).containsExactlyElementsOf(PeerReport.ENGINES);
+        var throughput = (Map<String, Object>) h2.get("throughput");
+        assertThat(((Map<String, Object>) throughput.get("tasks_per_s")).keySet())
+                .containsExactlyElementsOf(PeerReport.ENGINES);
+        // Each engine's N, sized from its warm-up, stays between the least and the most allowed.
+        assertThat((Map<String, Integer>) throughput.get("tasks"))
+                .containsOnlyKeys(PeerReport.ENGINES)
+                .allSatisfy((engine, n) -> assertThat(n).isBetween(50, 60));
         assertThat(((Map<String, Object>) h2.get("future")).keySet())
                 .containsExactly("tempora", "db-scheduler", "quartz", "jobrunr", "raw-sql");
         assertThat(Files.readString(output)).contains("tempora_over_peer");
