@@ -74,6 +74,18 @@ public final class PeerBenchmark {
             String postgresUrl,
             Path output) {
 
+        /** The options {@link #with} knows. */
+        static final List<String> OPTIONS = List.of(
+                "repetitions",
+                "threads",
+                "throughput-tasks",
+                "throughput-seconds",
+                "throughput-max-tasks",
+                "future-tasks",
+                "databases",
+                "engines",
+                "postgres-url");
+
         static Config defaults() {
             return new Config(
                     3,
@@ -144,18 +156,6 @@ public final class PeerBenchmark {
                     option.equals("postgres-url") ? value : postgresUrl,
                     output);
         }
-
-        /** The options {@link #with} knows. */
-        static final List<String> OPTIONS = List.of(
-                "repetitions",
-                "threads",
-                "throughput-tasks",
-                "throughput-seconds",
-                "throughput-max-tasks",
-                "future-tasks",
-                "databases",
-                "engines",
-                "postgres-url");
     }
 
     private final Config config;

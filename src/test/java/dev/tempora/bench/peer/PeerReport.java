@@ -41,12 +41,13 @@ final class PeerReport {
         var ratios = (Map<String, Summary>) figures.get("tempora_over_peer");
         var cut = (Map<String, Integer>) figures.get("runs_cut_at_bound");
         var target = config.throughputTarget();
+        var sized = target.isPositive()
+                ? ", sized from each engine's warm-up to take ~%,d ms".formatted(target.toMillis())
+                : "";
         var counts = ENGINES.stream()
                 .map(engine -> tasks.containsKey(engine) ? "%,d".formatted(tasks.get(engine)) : "n/a")
                 .toList();
-        rows(database)
-                .add("| 1. N: tasks per run, sized from each engine's warm-up to take ~%,d ms | %s |"
-                        .formatted(target.toMillis(), String.join(" | ", counts)));
+        rows(database).add("| 1. N: tasks per run%s | %s |".formatted(sized, String.join(" | ", counts)));
         row(database, "1. Throughput, N zero-work tasks due now (tasks/s)", perSecond, null, cut);
         row(database, "1. Tempora ÷ engine (above 1: Tempora faster)", ratios, "—", cut);
         failures(database, "1.", (Map<String, String>) figures.get("failed_runs"));
@@ -127,13 +128,6 @@ final class PeerReport {
         failed.forEach((engine, failure) -> rows(database)
                 .add("| %s %s failed a run, left out of its figures: %s |%s"
                         .formatted(workload, engine, failure.replace("|", "/"), " |".repeat(ENGINES.size()))));
-    }
-
-    private void cells(String database, String label, Map<String, String> figures) {
-        var cells = ENGINES.stream()
-                .map(engine -> figures.getOrDefault(engine, "n/a"))
-                .toList();
-        rows(database).add("| " + label + " | " + String.join(" | ", cells) + " |");
     }
 
     private void row(
