@@ -135,6 +135,9 @@ public final class PeerBenchmark {
 
         /** The same, with one command-line option ({@code --name=value}) applied. */
         Config with(String option, String value) {
+            if (!OPTIONS.contains(option)) {
+                throw new IllegalArgumentException("unknown option --" + option + "; known: " + OPTIONS);
+            }
             var names = List.of(value.split(","));
             return new Config(
                     option.equals("repetitions") ? Integer.parseInt(value) : repetitions,
@@ -175,9 +178,6 @@ public final class PeerBenchmark {
         var config = Config.defaults();
         for (var arg : args) {
             var kv = arg.replaceFirst("^--", "").split("=", 2);
-            if (!Config.OPTIONS.contains(kv[0])) {
-                throw new IllegalArgumentException("unknown option --" + kv[0] + "; known: " + Config.OPTIONS);
-            }
             config = config.with(kv[0], kv.length > 1 ? kv[1] : "");
         }
         run(config);
