@@ -4,6 +4,7 @@ import dev.tempora.task.DueTask;
 import dev.tempora.task.DueTaskFinder;
 import dev.tempora.task.SubmitReservations;
 import dev.tempora.task.TaskCancelled;
+import dev.tempora.task.TaskListener;
 import dev.tempora.task.TaskSubmitted;
 import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
@@ -15,7 +16,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,7 +30,7 @@ import org.springframework.stereotype.Component;
  * of a node that dies is released by the others ({@link NodeRegistry}).
  */
 @Component
-class Dispatcher implements SmartLifecycle, SubmitReservations {
+class Dispatcher implements SmartLifecycle, SubmitReservations, TaskListener {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
@@ -114,8 +114,8 @@ class Dispatcher implements SmartLifecycle, SubmitReservations {
         return Optional.of(node.id());
     }
 
-    @EventListener
-    void onSubmitted(TaskSubmitted submitted) {
+    @Override
+    public void submitted(TaskSubmitted submitted) {
         // Held even if the room ran out meanwhile: the limit is a guide, and the reservation a promise.
         if (running
                 && node.id().equals(submitted.reservedBy())
@@ -124,8 +124,8 @@ class Dispatcher implements SmartLifecycle, SubmitReservations {
         }
     }
 
-    @EventListener
-    void onCancelled(TaskCancelled cancelled) {
+    @Override
+    public void cancelled(TaskCancelled cancelled) {
         if (cancelled.interrupt()) {
             runner.interruptCancelled(cancelled.id());
         }

@@ -1,13 +1,13 @@
 package dev.tempora.live;
 
 import dev.tempora.task.TaskChanged;
+import dev.tempora.task.TaskListener;
 import dev.tempora.task.TaskReads;
 import dev.tempora.task.TaskSubmitted;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
  * tasks do not have this limit: their ETags derive from their stored row.
  */
 @Component
-public class Revisions {
+public class Revisions implements TaskListener {
 
     /** Tells this process's revisions from an earlier process's, whose counter started at 0 too. */
     private final String epoch = Long.toString(System.currentTimeMillis(), 36)
@@ -57,13 +57,13 @@ public class Revisions {
         }
     }
 
-    @EventListener
-    void onChanged(TaskChanged changed) {
+    @Override
+    public void changed(TaskChanged changed) {
         revision.incrementAndGet();
     }
 
-    @EventListener
-    synchronized void onSubmitted(TaskSubmitted submitted) {
+    @Override
+    public synchronized void submitted(TaskSubmitted submitted) {
         var runAt = submitted.task().runAt();
         // One due already reads as QUEUED: its own change counted. A later one turns QUEUED by itself.
         if (runAt.isBefore(nextDue) && nextDue != Instant.MIN && runAt.isAfter(clock.instant())) {

@@ -8,6 +8,7 @@ import dev.tempora.live.Subscriber.Reset;
 import dev.tempora.support.Timestamps;
 import dev.tempora.task.TaskChanged;
 import dev.tempora.task.TaskId;
+import dev.tempora.task.TaskListener;
 import dev.tempora.task.TaskReads;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +26,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 import tools.jackson.databind.ObjectMapper;
@@ -42,7 +42,7 @@ import tools.jackson.databind.ObjectMapper;
  * telling the client to reload what it shows, and then the live changes.
  */
 @Component
-class TaskEventLog implements SmartLifecycle {
+class TaskEventLog implements SmartLifecycle, TaskListener {
 
     private static final Logger log = LoggerFactory.getLogger(TaskEventLog.class);
     private static final int TAG_CACHE = 10_000;
@@ -80,8 +80,8 @@ class TaskEventLog implements SmartLifecycle {
         this.ring = new TaskChanged[properties.buffer()];
     }
 
-    @EventListener
-    void onChanged(TaskChanged changed) {
+    @Override
+    public void changed(TaskChanged changed) {
         lock.lock();
         try {
             ring[(int) (next % ring.length)] = changed;

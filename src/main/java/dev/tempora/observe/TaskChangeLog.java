@@ -1,10 +1,10 @@
 package dev.tempora.observe;
 
 import dev.tempora.task.TaskChanged;
+import dev.tempora.task.TaskListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
-import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -13,12 +13,12 @@ import org.springframework.stereotype.Component;
  * (the worker, the timeout). Enable with {@code logging.level.dev.tempora.observe.TaskChangeLog=DEBUG}.
  */
 @Component
-class TaskChangeLog {
+class TaskChangeLog implements TaskListener {
 
     private static final Logger log = LoggerFactory.getLogger(TaskChangeLog.class);
 
-    @EventListener
-    void onChanged(TaskChanged changed) {
+    @Override
+    public void changed(TaskChanged changed) {
         if (!log.isDebugEnabled()) {
             return;
         }

@@ -2,6 +2,7 @@ package dev.tempora.observe;
 
 import dev.tempora.dispatch.DispatchMetrics;
 import dev.tempora.task.TaskChanged;
+import dev.tempora.task.TaskListener;
 import dev.tempora.task.TaskReads;
 import dev.tempora.task.TaskState;
 import dev.tempora.task.TaskSubmitted;
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,7 +20,7 @@ import org.springframework.stereotype.Component;
  * with outcome {@code cancelled}) by handler and pool, from the task events.
  */
 @Component
-class TaskMetrics {
+class TaskMetrics implements TaskListener {
 
     private static final Logger log = LoggerFactory.getLogger(TaskMetrics.class);
 
@@ -34,8 +34,8 @@ class TaskMetrics {
         this.reads = reads;
     }
 
-    @EventListener
-    void onSubmitted(TaskSubmitted event) {
+    @Override
+    public void submitted(TaskSubmitted event) {
         var task = event.task();
         submitted
                 .computeIfAbsent(
@@ -47,8 +47,8 @@ class TaskMetrics {
                 .increment();
     }
 
-    @EventListener
-    void onChanged(TaskChanged changed) {
+    @Override
+    public void changed(TaskChanged changed) {
         if (changed.state() != TaskState.CANCELLED) {
             return;
         }

@@ -1,7 +1,7 @@
 package dev.tempora.task;
 
 /**
- * Published after a cancel has committed.
+ * A cancel that has committed. Told to each {@link TaskListener}.
  *
  * @param interrupt whether the worker, if the task is running, is to be interrupted
  *     ({@code mayInterruptIfRunning})

@@ -3,9 +3,8 @@ package dev.tempora.task;
 import java.time.Instant;
 
 /**
- * Published (synchronously, on the thread that made the change) after a task's state change has
- * been committed on this instance: on submission (state SCHEDULED) and on every transition that
- * took effect. For live views, metrics and caches; listeners must be quick and must not throw.
+ * A task's state change, committed on this instance: on submission (state SCHEDULED) and at every
+ * transition that took effect. Told to each {@link TaskListener}.
  *
  * @param handler the task's handler, when the publisher knows it (else {@code null})
  */

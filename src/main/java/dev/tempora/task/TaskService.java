@@ -14,7 +14,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.data.domain.Sort;
 import org.springframework.data.jpa.domain.Specification;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -30,7 +29,7 @@ public class TaskService {
     private final TaskRepository tasks;
     private final TaskTransitions transitions;
     private final TaskCompletions completions;
-    private final ApplicationEventPublisher events;
+    private final TaskEvents events;
     private final JdbcClient jdbc;
     private final Clock clock;
     private final TaskProperties properties;
@@ -51,7 +50,7 @@ public class TaskService {
             TaskRepository tasks,
             TaskTransitions transitions,
             TaskCompletions completions,
-            ApplicationEventPublisher events,
+            TaskEvents events,
             JdbcClient jdbc,
             Clock clock,
             TaskProperties properties,
@@ -97,8 +96,8 @@ public class TaskService {
         jdbcTransactions.run(status -> inserts.insert(created));
         durability.flush();
         for (var task : created) {
-            events.publishEvent(new TaskChanged(task.id(), TaskState.SCHEDULED, task.handler(), now));
-            events.publishEvent(new TaskSubmitted(task.toDueTask(), task.owner()));
+            events.changed(new TaskChanged(task.id(), TaskState.SCHEDULED, task.handler(), now));
+            events.submitted(new TaskSubmitted(task.toDueTask(), task.owner()));
         }
         return created;
     }
@@ -131,7 +130,7 @@ public class TaskService {
             if (transitions.cancel(id, mayInterruptIfRunning, now())) {
                 durability.flush();
                 completions.signal(id);
-                events.publishEvent(new TaskCancelled(id, mayInterruptIfRunning));
+                events.cancelled(new TaskCancelled(id, mayInterruptIfRunning));
                 return get(id);
             }
             var current = get(id);

@@ -1,7 +1,8 @@
 package dev.tempora.task;
 
 /**
- * Published after a submission has committed: the task is durable and may be dispatched.
+ * A submission that has committed: the task is durable and may be dispatched. Told to each
+ * {@link TaskListener}.
  *
  * @param reservedBy the node it was reserved for as it was stored ({@link SubmitReservations}), or
  *     {@code null}

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -43,7 +42,7 @@ public class TaskTransitions {
     /** For batches no hook reads (no callbacks): a plain JDBC transaction, without a JPA session. */
     private final JdbcTransactions jdbcTransactions;
 
-    private final ApplicationEventPublisher events;
+    private final TaskEvents events;
     private final Clock clock;
     private final List<TransitionHook> hooks;
     private final Durability durability;
@@ -52,7 +51,7 @@ public class TaskTransitions {
             JdbcClient jdbc,
             NamedParameterJdbcTemplate batch,
             TransactionTemplate transaction,
-            ApplicationEventPublisher events,
+            TaskEvents events,
             Clock clock,
             List<TransitionHook> hooks,
             Durability durability,
@@ -237,7 +236,7 @@ public class TaskTransitions {
     }
 
     private void changed(Transition transition) {
-        events.publishEvent(new TaskChanged(transition.id(), transition.to(), null, clock.instant()));
+        events.changed(new TaskChanged(transition.id(), transition.to(), null, clock.instant()));
     }
 
     private static Transition transition(
