@@ -13,9 +13,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -35,6 +33,25 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Component
 public class TaskTransitions {
+
+    // Each kind of transition is one statement, written once: a batch of them is then one JDBC batch.
+    private static final String STARTING = guarded(
+            RUNNING,
+            EnumSet.of(SCHEDULED),
+            "attempts = attempts + 1, started_at = :now, finished_at = null, owner = :owner",
+            "(owner is null or owner = :owner)");
+    private static final String SUCCEEDING =
+            guarded(SUCCEEDED, EnumSet.of(RUNNING), "result = :result, finished_at = :now", "owner = :owner");
+    private static final String FAILING = guarded(
+            FAILED,
+            EnumSet.of(RUNNING),
+            "exception_type = :type, exception_message = :message, exception_trace = :trace, finished_at = :now",
+            "owner = :owner");
+    private static final String CANCELLING_SCHEDULED =
+            guarded(CANCELLED, EnumSet.of(SCHEDULED), "finished_at = :now", null);
+    private static final String CANCELLING_ANY =
+            guarded(CANCELLED, EnumSet.of(SCHEDULED, RUNNING), "finished_at = :now", null);
+    private static final String RELEASING = guarded(SCHEDULED, EnumSet.of(RUNNING), "owner = null", "owner = :owner");
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
@@ -71,13 +88,7 @@ public class TaskTransitions {
      * reserved by another node's loader is that node's to start.
      */
     public Transition starting(TaskId id, Instant now, String owner) {
-        return transition(
-                id,
-                RUNNING,
-                EnumSet.of(SCHEDULED),
-                "attempts = attempts + 1, started_at = :now, finished_at = null, owner = :owner",
-                "(owner is null or owner = :owner)",
-                params("now", utc(now), "owner", owner));
+        return transition(id, RUNNING, STARTING, "now", utc(now), "owner", owner);
     }
 
     /**
@@ -86,13 +97,7 @@ public class TaskTransitions {
      * outcome of the run that replaced its own.
      */
     public Transition succeeding(TaskId id, String resultJson, Instant now, String owner) {
-        return transition(
-                id,
-                SUCCEEDED,
-                EnumSet.of(RUNNING),
-                "result = :result, finished_at = :now",
-                "owner = :owner",
-                params("now", utc(now), "result", resultJson, "owner", owner));
+        return transition(id, SUCCEEDED, SUCCEEDING, "now", utc(now), "result", resultJson, "owner", owner);
     }
 
     /** RUNNING to FAILED with what the handler threw, while {@code owner} still runs it. */
@@ -100,21 +105,17 @@ public class TaskTransitions {
         return transition(
                 id,
                 FAILED,
-                EnumSet.of(RUNNING),
-                "exception_type = :type, exception_message = :message, exception_trace = :trace,"
-                        + " finished_at = :now",
-                "owner = :owner",
-                params(
-                        "now",
-                        utc(now),
-                        "type",
-                        exception.type(),
-                        "message",
-                        exception.message(),
-                        "trace",
-                        exception.stackTrace(),
-                        "owner",
-                        owner));
+                FAILING,
+                "now",
+                utc(now),
+                "type",
+                exception.type(),
+                "message",
+                exception.message(),
+                "trace",
+                exception.stackTrace(),
+                "owner",
+                owner);
     }
 
     /**
@@ -123,13 +124,12 @@ public class TaskTransitions {
      * tells which node's worker to interrupt.
      */
     public Transition cancelling(TaskId id, boolean evenIfRunning, Instant now) {
-        var from = evenIfRunning ? EnumSet.of(SCHEDULED, RUNNING) : EnumSet.of(SCHEDULED);
-        return transition(id, CANCELLED, from, "finished_at = :now", null, params("now", utc(now)));
+        return transition(id, CANCELLED, evenIfRunning ? CANCELLING_ANY : CANCELLING_SCHEDULED, "now", utc(now));
     }
 
     /** RUNNING back to SCHEDULED, to run again: {@code owner}'s run was interrupted by a shutdown. */
     public Transition releasing(TaskId id, String owner) {
-        return transition(id, SCHEDULED, EnumSet.of(RUNNING), "owner = null", "owner = :owner", params("owner", owner));
+        return transition(id, SCHEDULED, RELEASING, "owner", owner);
     }
 
     /** Applies one transition on its own; whether it took effect. */
@@ -239,29 +239,21 @@ public class TaskTransitions {
         events.changed(new TaskChanged(transition.id(), transition.to(), null, clock.instant()));
     }
 
-    private static Transition transition(
-            TaskId id,
-            TaskState to,
-            Set<TaskState> from,
-            String assignments,
-            String ownerGuard,
-            Map<String, Object> params) {
-        // The states go into the text, not parameters: every transition of a kind is then the very
-        // same statement, so a batch of them is one JDBC batch.
-        var guard = from.stream().map(state -> "'" + state.name() + "'").collect(Collectors.joining(", "));
-        var sql = "update task set state = '" + checked(from, to) + "', " + assignments
-                + " where id = :id and state in (" + guard + ")" + (ownerGuard == null ? "" : " and " + ownerGuard);
-        var all = new HashMap<>(params);
-        all.put("id", id.value());
-        return new Transition(id, to, sql, all, true);
-    }
-
-    private static Map<String, Object> params(Object... keysAndValues) {
-        var params = new LinkedHashMap<String, Object>();
+    private static Transition transition(TaskId id, TaskState to, String sql, Object... keysAndValues) {
+        var params = new HashMap<String, Object>(8);
+        params.put("id", id.value());
         for (int i = 0; i < keysAndValues.length; i += 2) {
             params.put((String) keysAndValues[i], keysAndValues[i + 1]);
         }
-        return params;
+        return new Transition(id, to, sql, params, true);
+    }
+
+    /** The update that moves a task to {@code to} only while it is in one of {@code from}. */
+    private static String guarded(TaskState to, Set<TaskState> from, String assignments, String ownerGuard) {
+        // The states go into the text, not parameters: every transition of a kind is the same statement.
+        var states = from.stream().map(state -> "'" + state.name() + "'").collect(Collectors.joining(", "));
+        return "update task set state = '" + checked(from, to) + "', " + assignments + " where id = :id and state in ("
+                + states + ")" + (ownerGuard == null ? "" : " and " + ownerGuard);
     }
 
     /** Enforces the transition table in Java too: a transition it does not allow is a bug here. */
