@@ -166,6 +166,9 @@ public final class PeerBenchmark {
     private final Map<String, Object> results = new LinkedHashMap<>();
     private final Map<String, Integer> boundedRuns = new LinkedHashMap<>();
     private final Map<String, String> failedRuns = new LinkedHashMap<>();
+    /** JVM CPU microseconds per task of each measured throughput run, by engine. */
+    private final Map<String, List<Double>> cpuPerTask = new LinkedHashMap<>();
+
     private final PeerReport report;
 
     private PeerBenchmark(Config config) {
@@ -287,13 +290,14 @@ public final class PeerBenchmark {
                             : config.throughputTasks());
         }
         boundedRuns.clear();
+        cpuPerTask.clear();
         var runs = new LinkedHashMap<String, List<Double>>();
         for (int r = 0; r < config.repetitions(); r++) {
             for (var engine : engines) {
                 int n = tasks.get(engine.name());
                 progress("{}: throughput run {} on {} ({} tasks)", database.name(), r + 1, engine.name(), n);
                 runs.computeIfAbsent(engine.name(), k -> new ArrayList<>())
-                        .add(attempt(engine, () -> throughputOnce(engine, n), Double.NaN));
+                        .add(attempt(engine, () -> measuredThroughput(engine, n), Double.NaN));
             }
         }
         var out = new LinkedHashMap<String, Object>();
@@ -301,6 +305,8 @@ public final class PeerBenchmark {
         out.put("tasks_per_s", summaries(runs));
         out.put("runs", runs);
         out.put("tempora_over_peer", ratios(runs, false));
+        out.put("jvm_cpu_us_per_task", summaries(cpuPerTask));
+        out.put("jvm_cpu_runs", new LinkedHashMap<>(cpuPerTask));
         out.put("runs_cut_at_bound", new LinkedHashMap<>(boundedRuns));
         out.put("failed_runs", new LinkedHashMap<>(failedRuns));
         failedRuns.clear();
@@ -343,6 +349,21 @@ public final class PeerBenchmark {
         double step = Math.pow(10, Math.max(0, Math.floor(Math.log10(Math.max(1, wanted))) - 1));
         long rounded = Math.round(Math.ceil(wanted / step) * step);
         return Math.clamp(rounded, least, Math.max(least, config.throughputMaxTasks()));
+    }
+
+    /**
+     * A measured run: besides its rate, the CPU time this JVM spent per task, all its threads
+     * together (the engine, and H2 when embedded; not a PostgreSQL server's). On these shared
+     * 2-core machines a rate moves with whatever else runs, while CPU per task mostly does not.
+     */
+    private double measuredThroughput(Engine engine, int n) throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpuBefore = os.getProcessCpuTime();
+        double rate = throughputOnce(engine, n);
+        cpuPerTask
+                .computeIfAbsent(engine.name(), k -> new ArrayList<>())
+                .add((os.getProcessCpuTime() - cpuBefore) / 1e3 / n);
+        return rate;
     }
 
     private double throughputOnce(Engine engine, int n) throws Exception {

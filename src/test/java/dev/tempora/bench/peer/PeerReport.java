@@ -50,6 +50,13 @@ final class PeerReport {
         rows(database).add("| 1. N: tasks per run%s | %s |".formatted(sized, String.join(" | ", counts)));
         row(database, "1. Throughput, N zero-work tasks due now (tasks/s)", perSecond, null, cut);
         row(database, "1. Tempora ÷ engine (above 1: Tempora faster)", ratios, "—", cut);
+        row(
+                database,
+                "1. JVM CPU per task (µs): all threads of the benchmark's JVM over N; H2 runs inside it, a"
+                        + " PostgreSQL server does not",
+                (Map<String, Summary>) figures.get("jvm_cpu_us_per_task"),
+                null,
+                cut);
         failures(database, "1.", (Map<String, String>) figures.get("failed_runs"));
     }
 
