@@ -15,9 +15,10 @@ import org.springframework.validation.annotation.Validated;
  *     written by other instances, the window moving on)
  * @param maxInMemory at most this many unfinished tasks are held in memory at once; a larger
  *     backlog waits in the database and is loaded as workers drain it
- * @param claimBatch at most this many due tasks are reserved by one loader pass, and tasks are
- *     reserved as they are submitted only while fewer than this many are in memory: small enough
- *     that instances sharing a database share a backlog, large enough to amortise the query
+ * @param claimBatch at most this many due tasks are reserved by one loader pass, and, while other
+ *     instances are in the node list, tasks are reserved as they are submitted only while fewer
+ *     than this many are in memory: small enough that instances sharing a database share a
+ *     backlog, large enough to amortise the query
  * @param shutdownGrace on shutdown, running tasks get this long to finish before their workers are
  *     interrupted and the tasks left to run again at the next start
  */

@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
  * Gets tasks from the database to the workers, promptly and in sched order.
  *
  * <p>A task submitted here and due within the look-ahead window is stored reserved for this node
- * and goes straight into the timer (while fewer than {@code claimBatch} are in memory); the loader
+ * and goes straight into the timer (while there is room: see {@link #reserveOnSubmit}); the loader
  * fills the timer with every other SCHEDULED task as the window reaches it (after a restart, from
  * other writers, or when a backlog exceeds what is held in memory). The loader
  * <em>reserves</em> what it loads (the task's owner becomes this node, skipping rows other nodes
@@ -55,6 +55,9 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, TaskListener {
 
     /** Whether the last pass found more due tasks than it took: then drained pools ask for more. */
     private volatile boolean backlog;
+
+    /** Whether this is the only instance in the node list, as of the last heartbeat ({@link NodeRegistry}). */
+    private volatile boolean alone;
 
     private volatile boolean running;
 
@@ -97,17 +100,20 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, TaskListener {
 
     /**
      * Takes a task being submitted here straight into memory when it is due within the window: it
-     * is stored reserved for this node, so no loader reads it again. A node takes on submit no more
-     * than one loader pass would ({@code claimBatch} tasks in memory); beyond that, tasks stay
-     * unreserved in the database, where the loaders of every instance share them, and this node's
-     * loader is asked to come back as soon as its pools run low.
+     * is stored reserved for this node, so no loader reads it again. While other instances are in
+     * the node list, a node takes on submit no more than one loader pass would ({@code claimBatch}
+     * tasks in memory); beyond that, tasks stay unreserved in the database, where the loaders of
+     * every instance share them, and this node's loader is asked to come back as soon as its pools
+     * run low. Alone, it takes up to {@code maxInMemory}: there is nobody to share a burst with, and
+     * every task left to the loader would cost a second write (its reservation).
      */
     @Override
     public Optional<String> reserveOnSubmit(Instant runAt, int alreadyReserved) {
         if (!running || !runAt.isBefore(horizon)) {
             return Optional.empty();
         }
-        if (tracker.size() + alreadyReserved >= properties.claimBatch()) {
+        int limit = alone ? properties.maxInMemory() : properties.claimBatch();
+        if (tracker.size() + alreadyReserved >= limit) {
             backlog = true;
             return Optional.empty();
         }
@@ -133,6 +139,11 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, TaskListener {
 
     private void release(DueTask task) {
         pools.forTask(task.pool()).execute(new TaskRun(task, runner));
+    }
+
+    /** Told at every heartbeat: whether this is the only instance in the node list. */
+    void aloneInNodeList(boolean alone) {
+        this.alone = alone;
     }
 
     /** Asks the loader for a pass now instead of at its next interval. */

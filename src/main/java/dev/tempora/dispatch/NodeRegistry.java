@@ -54,6 +54,7 @@ class NodeRegistry implements SmartLifecycle {
     public synchronized void start() {
         register();
         recover(forgetEarlierIncarnationsOfThisHost(), true);
+        tellDispatcherWhetherAlone();
         heartbeat = Executors.newSingleThreadScheduledExecutor(runnable ->
                 Thread.ofPlatform().name("tempora-heartbeat").daemon(true).unstarted(runnable));
         long interval = properties.heartbeatInterval().toMillis();
@@ -114,6 +115,7 @@ class NodeRegistry implements SmartLifecycle {
                 register();
             }
             recover(0, ++beats % FULL_CHECK_EVERY == 0);
+            tellDispatcherWhetherAlone();
         } catch (RuntimeException databaseTrouble) {
             log.warn("Heartbeat failed: {}", databaseTrouble.toString());
         }
@@ -138,6 +140,15 @@ class NodeRegistry implements SmartLifecycle {
             log.warn("{} dead nodes removed; {} tasks they were running will run again (attempts tells)", dead, taken);
             dispatcher.requestLoad();
         }
+    }
+
+    /** After {@link #recover}, which removed the dead: whether anyone else is in the node list. */
+    private void tellDispatcherWhetherAlone() {
+        long others = jdbc.sql("select count(*) from tempora_node where id <> :id")
+                .param("id", node.id())
+                .query(Long.class)
+                .single();
+        dispatcher.aloneInNodeList(others == 0);
     }
 
     /**

@@ -8,17 +8,29 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * Tasks submitted here are reserved for this instance only while it holds fewer than claim-batch
- * in memory, counting those of the same submission: the rest stay for every instance's loader.
+ * Tasks submitted here are reserved for this instance while it holds fewer than claim-batch in
+ * memory, counting those of the same submission, so that other instances' loaders share the rest;
+ * an instance alone in the node list reserves up to max-in-memory, as nobody could share them.
  */
-@SpringBootTest(properties = "tempora.dispatch.claim-batch=10")
+@SpringBootTest(
+        properties = {
+            "tempora.dispatch.claim-batch=10",
+            "tempora.dispatch.max-in-memory=100",
+            "tempora.cluster.heartbeat-interval=PT0.1S"
+        })
 class SubmitReservationTests {
+
+    private static final int CLAIM_BATCH = 10;
 
     @Autowired
     TaskService tasks;
@@ -26,23 +38,59 @@ class SubmitReservationTests {
     @Autowired
     SubmitReservations reservations;
 
-    @Test
-    void aLargeSubmissionReservesNoMoreThanClaimBatch() {
-        // Reserving starts once the loader's first pass has opened the look-ahead window.
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> reservations
-                        .reserveOnSubmit(Instant.now().plusSeconds(5), 0)
-                        .isPresent());
-        var spec = new NewTask("echo", "1", Duration.ofSeconds(5), null, 0, null, null, "default", Map.of());
-        var submitted = tasks.submitAll(Collections.nCopies(25, spec));
+    @Autowired
+    JdbcClient jdbc;
 
-        List<String> owners = submitted.stream()
-                .map(Task::owner)
-                .filter(owner -> owner != null)
-                .toList();
-        assertThat(owners).as("reserved on submit").hasSize(10);
+    private final String other = "other-" + UUID.randomUUID();
+
+    @AfterEach
+    void otherInstanceLeavesAndTasksFinish() {
+        jdbc.sql("delete from tempora_node where id = :id").param("id", other).update();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> jdbc.sql("select count(*) from task where state in ('SCHEDULED', 'RUNNING')")
+                                .query(Long.class)
+                                .single()
+                        == 0);
+    }
+
+    @Test
+    void aloneALargeSubmissionIsReservedWhole() {
+        // Alone: room beyond claim-batch, once the loader's first pass has opened the look-ahead window.
+        await().atMost(Duration.ofSeconds(10)).until(() -> roomFor(CLAIM_BATCH));
+
+        var owners = owners(tasks.submitAll(Collections.nCopies(25, dueSoon())));
+
+        assertThat(owners).as("reserved on submit").hasSize(25);
         assertThat(Set.copyOf(owners)).hasSize(1);
-        assertThat(submitted.subList(10, 25))
+    }
+
+    @Test
+    void withAnotherInstanceALargeSubmissionReservesNoMoreThanClaimBatch() {
+        jdbc.sql("insert into tempora_node (id, host, pid, started_at, heartbeat_at)"
+                        + " values (:id, 'elsewhere', 1, current_timestamp, current_timestamp)")
+                .param("id", other)
+                .update();
+        // The next heartbeat finds it; then there is room for claim-batch only.
+        await().atMost(Duration.ofSeconds(10)).until(() -> roomFor(0) && !roomFor(CLAIM_BATCH));
+
+        var submitted = tasks.submitAll(Collections.nCopies(25, dueSoon()));
+
+        assertThat(owners(submitted)).as("reserved on submit").hasSize(CLAIM_BATCH);
+        assertThat(submitted.subList(CLAIM_BATCH, 25))
                 .allSatisfy(task -> assertThat(task.owner()).isNull());
+    }
+
+    private boolean roomFor(int alreadyReserved) {
+        return reservations
+                .reserveOnSubmit(Instant.now().plusSeconds(1), alreadyReserved)
+                .isPresent();
+    }
+
+    private static NewTask dueSoon() {
+        return new NewTask("echo", "1", Duration.ofMillis(500), null, 0, null, null, "default", Map.of());
+    }
+
+    private static List<String> owners(List<Task> submitted) {
+        return submitted.stream().map(Task::owner).filter(Objects::nonNull).toList();
     }
 }
