@@ -353,8 +353,8 @@ public final class PeerBenchmark {
 
     /**
      * A measured run: besides its rate, the CPU time this JVM spent per task, all its threads
-     * together (the engine, and H2 when embedded; not a PostgreSQL server's). On these shared
-     * 2-core machines a rate moves with whatever else runs, while CPU per task mostly does not.
+     * together (the engine, and H2 when embedded; not a PostgreSQL server's): what the engine
+     * costs, beside how fast it went. It includes the collector and the JIT compiler.
      */
     private double measuredThroughput(Engine engine, int n) throws Exception {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
