@@ -34,24 +34,26 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 public class TaskTransitions {
 
-    // Each kind of transition is one statement, written once: a batch of them is then one JDBC batch.
-    private static final String STARTING = guarded(
+    /** One kind of transition: its target and its statement, written once, so a batch of them is one JDBC batch. */
+    private record Guarded(TaskState to, String sql) {}
+
+    private static final Guarded STARTING = guarded(
             RUNNING,
             EnumSet.of(SCHEDULED),
             "attempts = attempts + 1, started_at = :now, finished_at = null, owner = :owner",
             "(owner is null or owner = :owner)");
-    private static final String SUCCEEDING =
+    private static final Guarded SUCCEEDING =
             guarded(SUCCEEDED, EnumSet.of(RUNNING), "result = :result, finished_at = :now", "owner = :owner");
-    private static final String FAILING = guarded(
+    private static final Guarded FAILING = guarded(
             FAILED,
             EnumSet.of(RUNNING),
             "exception_type = :type, exception_message = :message, exception_trace = :trace, finished_at = :now",
             "owner = :owner");
-    private static final String CANCELLING_SCHEDULED =
+    private static final Guarded CANCELLING_SCHEDULED =
             guarded(CANCELLED, EnumSet.of(SCHEDULED), "finished_at = :now", null);
-    private static final String CANCELLING_ANY =
+    private static final Guarded CANCELLING_ANY =
             guarded(CANCELLED, EnumSet.of(SCHEDULED, RUNNING), "finished_at = :now", null);
-    private static final String RELEASING = guarded(SCHEDULED, EnumSet.of(RUNNING), "owner = null", "owner = :owner");
+    private static final Guarded RELEASING = guarded(SCHEDULED, EnumSet.of(RUNNING), "owner = null", "owner = :owner");
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
@@ -88,7 +90,7 @@ public class TaskTransitions {
      * reserved by another node's loader is that node's to start.
      */
     public Transition starting(TaskId id, Instant now, String owner) {
-        return transition(id, RUNNING, STARTING, "now", utc(now), "owner", owner);
+        return transition(id, STARTING, "now", utc(now), "owner", owner);
     }
 
     /**
@@ -97,14 +99,13 @@ public class TaskTransitions {
      * outcome of the run that replaced its own.
      */
     public Transition succeeding(TaskId id, String resultJson, Instant now, String owner) {
-        return transition(id, SUCCEEDED, SUCCEEDING, "now", utc(now), "result", resultJson, "owner", owner);
+        return transition(id, SUCCEEDING, "now", utc(now), "result", resultJson, "owner", owner);
     }
 
     /** RUNNING to FAILED with what the handler threw, while {@code owner} still runs it. */
     public Transition failing(TaskId id, TaskException exception, Instant now, String owner) {
         return transition(
                 id,
-                FAILED,
                 FAILING,
                 "now",
                 utc(now),
@@ -124,12 +125,12 @@ public class TaskTransitions {
      * tells which node's worker to interrupt.
      */
     public Transition cancelling(TaskId id, boolean evenIfRunning, Instant now) {
-        return transition(id, CANCELLED, evenIfRunning ? CANCELLING_ANY : CANCELLING_SCHEDULED, "now", utc(now));
+        return transition(id, evenIfRunning ? CANCELLING_ANY : CANCELLING_SCHEDULED, "now", utc(now));
     }
 
     /** RUNNING back to SCHEDULED, to run again: {@code owner}'s run was interrupted by a shutdown. */
     public Transition releasing(TaskId id, String owner) {
-        return transition(id, SCHEDULED, RELEASING, "owner", owner);
+        return transition(id, RELEASING, "owner", owner);
     }
 
     /** Applies one transition on its own; whether it took effect. */
@@ -239,21 +240,23 @@ public class TaskTransitions {
         events.changed(new TaskChanged(transition.id(), transition.to(), null, clock.instant()));
     }
 
-    private static Transition transition(TaskId id, TaskState to, String sql, Object... keysAndValues) {
+    private static Transition transition(TaskId id, Guarded kind, Object... keysAndValues) {
         var params = new HashMap<String, Object>(8);
         params.put("id", id.value());
         for (int i = 0; i < keysAndValues.length; i += 2) {
             params.put((String) keysAndValues[i], keysAndValues[i + 1]);
         }
-        return new Transition(id, to, sql, params, true);
+        return new Transition(id, kind.to(), kind.sql(), params, true);
     }
 
     /** The update that moves a task to {@code to} only while it is in one of {@code from}. */
-    private static String guarded(TaskState to, Set<TaskState> from, String assignments, String ownerGuard) {
+    private static Guarded guarded(TaskState to, Set<TaskState> from, String assignments, String ownerGuard) {
         // The states go into the text, not parameters: every transition of a kind is the same statement.
         var states = from.stream().map(state -> "'" + state.name() + "'").collect(Collectors.joining(", "));
-        return "update task set state = '" + checked(from, to) + "', " + assignments + " where id = :id and state in ("
-                + states + ")" + (ownerGuard == null ? "" : " and " + ownerGuard);
+        return new Guarded(
+                to,
+                "update task set state = '" + checked(from, to) + "', " + assignments + " where id = :id and state in ("
+                        + states + ")" + (ownerGuard == null ? "" : " and " + ownerGuard));
     }
 
     /** Enforces the transition table in Java too: a transition it does not allow is a bug here. */
