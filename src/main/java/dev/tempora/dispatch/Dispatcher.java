@@ -1,16 +1,22 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.task.CancelGate;
 import dev.tempora.task.DueTask;
 import dev.tempora.task.DueTaskFinder;
 import dev.tempora.task.SubmitReservations;
 import dev.tempora.task.TaskCancelled;
+import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskListener;
 import dev.tempora.task.TaskSubmitted;
 import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -30,9 +36,12 @@ import org.springframework.stereotype.Component;
  * of a node that dies is released by the others ({@link NodeRegistry}).
  */
 @Component
-class Dispatcher implements SmartLifecycle, SubmitReservations, TaskListener {
+class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, TaskListener {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+    /** The longest a cancel waits for the claim of a task started ahead of it; claims take milliseconds. */
+    private static final Duration CLAIM_WAIT = Duration.ofSeconds(10);
 
     private final DispatchProperties properties;
     private final WorkerPools pools;
@@ -55,9 +64,6 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, TaskListener {
 
     /** Whether the last pass found more due tasks than it took: then drained pools ask for more. */
     private volatile boolean backlog;
-
-    /** Whether this is the only instance in the node list, as of the last heartbeat ({@link NodeRegistry}). */
-    private volatile boolean alone;
 
     private volatile boolean running;
 
@@ -112,7 +118,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, TaskListener {
         if (!running || !runAt.isBefore(horizon)) {
             return Optional.empty();
         }
-        int limit = alone ? properties.maxInMemory() : properties.claimBatch();
+        int limit = node.alone() ? properties.maxInMemory() : properties.claimBatch();
         if (tracker.size() + alreadyReserved >= limit) {
             backlog = true;
             return Optional.empty();
@@ -121,13 +127,48 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, TaskListener {
     }
 
     @Override
-    public void submitted(TaskSubmitted submitted) {
+    public void storing(List<TaskId> reserved) {
         // Held even if the room ran out meanwhile: the limit is a guide, and the reservation a promise.
+        if (running) {
+            long mark = tracker.cancelMark();
+            reserved.forEach(id -> tracker.hold(id, mark));
+        }
+    }
+
+    @Override
+    public void notStored(List<TaskId> reserved) {
+        reserved.forEach(tracker::forget);
+    }
+
+    @Override
+    public void submitted(TaskSubmitted submitted) {
         if (running
                 && node.id().equals(submitted.reservedBy())
-                && tracker.hold(submitted.task().id())) {
+                && tracker.holds(submitted.task().id())) {
             timer.add(submitted.task());
         }
+    }
+
+    @Override
+    public void beforeCancel(TaskId id) throws InterruptedException {
+        node.awaitOthersLeases();
+        var claim = tracker.cancelBegins(id);
+        if (claim.isPresent()) {
+            try {
+                claim.get().get(CLAIM_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | TimeoutException unsettled) {
+                // The claim failed or is stuck: the database decides the cancel as it stands.
+                log.warn("Cancelling task {} whose claim is unsettled: {}", id, unsettled.toString());
+            } catch (InterruptedException interrupted) {
+                tracker.cancelEnds();
+                throw interrupted;
+            }
+        }
+    }
+
+    @Override
+    public void afterCancel(TaskId id) {
+        tracker.cancelEnds();
     }
 
     @Override
@@ -139,11 +180,6 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, TaskListener {
 
     private void release(DueTask task) {
         pools.forTask(task.pool()).execute(new TaskRun(task, runner));
-    }
-
-    /** Told at every heartbeat: whether this is the only instance in the node list. */
-    void aloneInNodeList(boolean alone) {
-        this.alone = alone;
     }
 
     /** Asks the loader for a pass now instead of at its next interval. */
@@ -200,10 +236,11 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, TaskListener {
             // before it is due (the window is much longer than the interval).
             horizon = windowEnd;
         }
+        long mark = tracker.cancelMark();
         var reserved = finder.reserveDue(windowEnd, room, node.id());
         int loaded = 0;
         for (var task : reserved) {
-            if (tracker.hold(task.id())) {
+            if (tracker.hold(task.id(), mark)) {
                 timer.add(task);
                 loaded++;
             }

@@ -2,13 +2,21 @@ package dev.tempora.dispatch;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 
 /**
  * This instance. Its id is recorded as the owner of the tasks it reserves and runs, and is renewed
  * when the instance learns it was presumed dead (a long pause): runs it started before then can no
  * longer record an outcome, since their tasks belong to whoever took them over.
+ *
+ * <p>It also knows, on a lease, whether it is alone in the node list ({@link NodeRegistry} renews
+ * the lease at every heartbeat that finds nobody else). While it is, nobody else can cancel a task
+ * it holds, so it decides cancels of those in memory and starts tasks without waiting for their
+ * claims to commit. An instance that joins while others are there waits for the lease they may hold
+ * to run out before it cancels anything ({@link #awaitOthersLeases}).
  */
 @Component
 public class Node {
@@ -16,6 +24,12 @@ public class Node {
     private final String host;
     private final long pid = ProcessHandle.current().pid();
     private volatile String id;
+
+    /** {@link System#nanoTime} until which this instance knows it is alone: past at first. */
+    private volatile long aloneUntil = System.nanoTime();
+
+    /** {@link System#nanoTime} until which others may still believe themselves alone: past at first. */
+    private volatile long othersAloneUntil = System.nanoTime();
 
     Node() {
         String name;
@@ -38,6 +52,35 @@ public class Node {
 
     long pid() {
         return pid;
+    }
+
+    /** Whether this instance is alone in the node list now, as of a lease that has not run out. */
+    boolean alone() {
+        return System.nanoTime() - aloneUntil < 0;
+    }
+
+    /**
+     * Found alone in the node list, or not (which ends the lease at once), by a look that began at
+     * {@code lookedAt} ({@link System#nanoTime}).
+     */
+    void foundAlone(boolean alone, long lookedAt, Duration lease) {
+        aloneUntil = alone ? lookedAt + lease.toNanos() : lookedAt;
+    }
+
+    /** Joined (or rejoined) the node list at {@code joinedAt} while {@code others} were in it. */
+    void joined(int others, long joinedAt, Duration lease) {
+        othersAloneUntil = others > 0 ? joinedAt + lease.toNanos() : joinedAt;
+    }
+
+    /**
+     * Waits until no other instance can still believe itself alone, which it may for up to a lease
+     * after this one joined: until then, it may be running a task whose claim has not committed.
+     */
+    void awaitOthersLeases() throws InterruptedException {
+        long left = othersAloneUntil - System.nanoTime();
+        if (left > 0) {
+            TimeUnit.NANOSECONDS.sleep(left);
+        }
     }
 
     /** A new incarnation: a new id. */

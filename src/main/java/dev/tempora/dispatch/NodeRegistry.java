@@ -2,6 +2,7 @@ package dev.tempora.dispatch;
 
 import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,9 +53,13 @@ class NodeRegistry implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
+        long lookedAt = System.nanoTime();
         register();
+        long joinedAt = System.nanoTime();
         recover(forgetEarlierIncarnationsOfThisHost(), true);
-        tellDispatcherWhetherAlone();
+        int others = others();
+        node.joined(others, joinedAt, lease());
+        node.foundAlone(others == 0, lookedAt, lease());
         heartbeat = Executors.newSingleThreadScheduledExecutor(runnable ->
                 Thread.ofPlatform().name("tempora-heartbeat").daemon(true).unstarted(runnable));
         long interval = properties.heartbeatInterval().toMillis();
@@ -100,6 +105,7 @@ class NodeRegistry implements SmartLifecycle {
     }
 
     private void beat() {
+        long lookedAt = System.nanoTime();
         try {
             int renewed = jdbc.sql("update tempora_node set heartbeat_at = current_timestamp where id = :id")
                     .param("id", node.id())
@@ -113,9 +119,10 @@ class NodeRegistry implements SmartLifecycle {
                         old,
                         node.id());
                 register();
+                node.joined(others(), System.nanoTime(), lease());
             }
             recover(0, ++beats % FULL_CHECK_EVERY == 0);
-            tellDispatcherWhetherAlone();
+            renewLease(lookedAt);
         } catch (RuntimeException databaseTrouble) {
             log.warn("Heartbeat failed: {}", databaseTrouble.toString());
         }
@@ -142,13 +149,26 @@ class NodeRegistry implements SmartLifecycle {
         }
     }
 
-    /** After {@link #recover}, which removed the dead: whether anyone else is in the node list. */
-    private void tellDispatcherWhetherAlone() {
-        long others = jdbc.sql("select count(*) from tempora_node where id <> :id")
+    /**
+     * After {@link #recover}, which removed the dead: whether anyone else is in the node list, as of
+     * {@code lookedAt}, before this heartbeat began. A node removed as dead had been silent for the
+     * node timeout, so a lease it took at its last heartbeat has run out.
+     */
+    private void renewLease(long lookedAt) {
+        node.foundAlone(others() == 0, lookedAt, lease());
+    }
+
+    private int others() {
+        return jdbc.sql("select count(*) from tempora_node where id <> :id")
                 .param("id", node.id())
-                .query(Long.class)
+                .query(Integer.class)
                 .single();
-        dispatcher.aloneInNodeList(others == 0);
+    }
+
+    /** Two heartbeats, so one late heartbeat does not end it; never longer than the node timeout. */
+    private Duration lease() {
+        var twoBeats = properties.heartbeatInterval().multipliedBy(2);
+        return twoBeats.compareTo(properties.nodeTimeout()) < 0 ? twoBeats : properties.nodeTimeout();
     }
 
     /**

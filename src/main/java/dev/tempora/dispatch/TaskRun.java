@@ -2,6 +2,7 @@ package dev.tempora.dispatch;
 
 import dev.tempora.task.DueTask;
 import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One execution of a task on a pool's worker, from its claim to its recorded end. Also the
@@ -27,6 +28,9 @@ final class TaskRun implements Runnable {
     /** The node incarnation that claimed it: the guard of its outcome. */
     private volatile String owner;
 
+    /** Its claim: whether it committed (SCHEDULED to RUNNING for {@link #owner}). */
+    private volatile CompletableFuture<Boolean> claim;
+
     private Thread worker;
     private Interruption interruption;
     private boolean handlerDone;
@@ -44,8 +48,22 @@ final class TaskRun implements Runnable {
         return owner;
     }
 
-    void claimedBy(String owner) {
+    void claimedBy(String owner, CompletableFuture<Boolean> claim) {
         this.owner = owner;
+        this.claim = claim;
+    }
+
+    CompletableFuture<Boolean> claim() {
+        return claim;
+    }
+
+    /** Waits for its claim: whether it committed. A run may have started before it did. */
+    boolean claimCommitted() {
+        try {
+            return claim.join();
+        } catch (RuntimeException failed) {
+            return false;
+        }
     }
 
     @Override

@@ -38,6 +38,13 @@ import tools.jackson.databind.node.NullNode;
  * Runs one task on the calling worker: claims it (SCHEDULED to RUNNING, guarded), calls its
  * handler under its timeout, and records the outcome (guarded, so a late outcome after a timeout
  * or a cancel is discarded).
+ *
+ * <p>Where other instances may cancel the task, the worker waits for its claim to commit before it
+ * calls the handler: the claim is what a cancel races in the database. An instance alone in the
+ * node list ({@link Node#alone}) decides cancels of the tasks it holds in memory ({@link
+ * TaskTracker#startAhead}), so it calls the handler at once and records the outcome after the claim
+ * has committed. A crash in between leaves the task reserved, SCHEDULED, to run again, as a crash
+ * during a run leaves it RUNNING, to run again.
  */
 @Component
 class TaskRunner implements DisposableBean {
@@ -89,9 +96,11 @@ class TaskRunner implements DisposableBean {
     void run(TaskRun run) {
         var task = run.task();
         MDC.put("taskId", task.id().toString());
+        var start = Start.REFUSED;
         try {
             var started = clock.instant();
-            if (!claim(run, started)) {
+            start = start(run, started);
+            if (start == Start.REFUSED) {
                 return;
             }
             metrics.started(task, Duration.between(task.dueSince(), started));
@@ -102,22 +111,40 @@ class TaskRunner implements DisposableBean {
                 running.remove(task.id());
             }
         } finally {
-            tracker.forget(task.id());
+            if (start == Start.AHEAD_OF_CLAIM) {
+                // Held until its claim settles: a cancel meanwhile finds it, and waits for the claim.
+                run.claim().whenComplete((claimed, failed) -> claimSettledAfterRun(task, claimed, failed));
+            } else {
+                tracker.forget(task.id());
+            }
             MDC.remove("taskId");
         }
     }
 
-    /** Whether this worker may run the task: its claim (SCHEDULED to RUNNING) has committed. */
-    private boolean claim(TaskRun run, Instant started) {
+    private enum Start {
+        REFUSED,
+        AFTER_CLAIM,
+        AHEAD_OF_CLAIM
+    }
+
+    /**
+     * Whether and how this worker starts the task. Its claim is submitted first; alone, the worker
+     * starts at once unless a cancel may have come first; otherwise it waits for the claim to commit.
+     */
+    private Start start(TaskRun run, Instant started) {
         var task = run.task();
         var owner = node.id();
-        run.claimedBy(owner);
+        // Claimed through the group commit: on a database whose commits serialise (H2 writes each to
+        // its file under one lock), one commit per batch of claims instead of one per task.
+        var claim =
+                writer.submit(transitions.starting(task.id(), started, owner).withCallback(task.hasCallback()));
+        run.claimedBy(owner, claim);
+        if (node.alone() && tracker.startAhead(task.id(), claim)) {
+            return Start.AHEAD_OF_CLAIM;
+        }
         try {
-            // Claimed through the group commit: on a database whose commits serialise (H2 writes each to
-            // its file under one lock), one commit per batch of claims instead of one per task.
-            if (writer.submit(transitions.starting(task.id(), started, owner).withCallback(task.hasCallback()))
-                    .join()) {
-                return true;
+            if (claim.join()) {
+                return Start.AFTER_CLAIM;
             }
             log.debug("Task {} was cancelled, or is another node's, before it started", task.id());
         } catch (RuntimeException databaseTrouble) { // CompletionException from the writer, too
@@ -126,7 +153,24 @@ class TaskRunner implements DisposableBean {
             log.error("Task {} could not be dispatched: {}", task.id(), databaseTrouble.toString());
             tracker.drop(task.id());
         }
-        return false;
+        return Start.REFUSED;
+    }
+
+    /** Once a run started ahead of its claim has ended and the claim has settled. */
+    private void claimSettledAfterRun(DueTask task, Boolean claimed, Throwable failed) {
+        if (failed != null) {
+            // As a claim that fails before the start: given back, to run again (at least once).
+            log.error("Task {} ran, but its claim failed: {}; it will run again", task.id(), failed.toString());
+            tracker.drop(task.id());
+            return;
+        }
+        if (!claimed) {
+            log.warn(
+                    "Task {} started before its claim, which found it changed in the database (deleted or"
+                            + " taken over); its outcome is discarded",
+                    task.id());
+        }
+        tracker.forget(task.id());
     }
 
     private void execute(TaskRun run) {
@@ -154,7 +198,7 @@ class TaskRunner implements DisposableBean {
         }
         if (interruption == Interruption.SHUTDOWN && error != null) {
             try {
-                if (transitions.apply(transitions.releasing(task.id(), run.owner()))) {
+                if (run.claimCommitted() && transitions.apply(transitions.releasing(task.id(), run.owner()))) {
                     log.info("Task {} was interrupted by shutdown and will run again", task.id());
                 }
             } catch (RuntimeException databaseTrouble) {
@@ -176,10 +220,19 @@ class TaskRunner implements DisposableBean {
         }
         var recording = outcome.withCallback(task.hasCallback());
         var ran = Duration.ofNanos(System.nanoTime() - began);
-        // Not waited for: the worker moves on; long polls are signalled once it is committed.
-        writer.submit(recording).thenAccept(recorded -> {
+        // Not waited for: the worker moves on; long polls are signalled once it is committed. Queued
+        // only after the claim has committed, which a run started ahead of it may not have yet.
+        run.claim().thenAccept(claimed -> {
+            if (claimed) {
+                record(task, recording, ran);
+            }
+        });
+    }
+
+    private void record(DueTask task, Transition outcome, Duration ran) {
+        writer.submit(outcome).thenAccept(recorded -> {
             if (recorded) {
-                metrics.ended(task, recording.to(), ran);
+                metrics.ended(task, outcome.to(), ran);
             } else {
                 log.info(
                         "Task {} had ended (cancelled) or was taken over by another node; outcome discarded",
@@ -204,9 +257,10 @@ class TaskRunner implements DisposableBean {
         var timedOut = new TimeoutException("timed out after " + task.timeout());
         MDC.put("taskId", task.id().toString());
         try {
-            if (transitions.apply(transitions
-                    .failing(task.id(), describe(timedOut), clock.instant(), run.owner())
-                    .withCallback(task.hasCallback()))) {
+            if (run.claimCommitted()
+                    && transitions.apply(transitions
+                            .failing(task.id(), describe(timedOut), clock.instant(), run.owner())
+                            .withCallback(task.hasCallback()))) {
                 log.warn("Task {} FAILED: timed out after {}", task.id(), task.timeout());
                 metrics.ended(task, TaskState.FAILED, task.timeout());
                 completions.signal(task.id());

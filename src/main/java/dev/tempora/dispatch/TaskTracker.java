@@ -3,30 +3,101 @@ package dev.tempora.dispatch;
 import dev.tempora.task.TaskId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.stereotype.Component;
 
 /**
  * The unfinished tasks this instance holds in memory (in the timer, in a pool's queue, or
  * running), so the loader never loads one twice and memory stays bounded.
+ *
+ * <p>Also where a worker starting a task ahead of its claim and a cancel of the same task meet
+ * ({@link #startAhead}, {@link #cancelBegins}): a task may start ahead only if no cancel can have
+ * been decided for it in the database since it was read or stored as SCHEDULED. A cancel counts
+ * itself in before it looks for the task here; whoever holds tasks takes a {@link #cancelMark}
+ * before reading them, and holds them to be claimed first if a cancel was under way then or has
+ * begun since.
  */
 @Component
 class TaskTracker {
 
-    private final Set<TaskId> held = ConcurrentHashMap.newKeySet();
+    /**
+     * A held task: {@code claim} once a worker started it ahead of its claim's commit;
+     * {@code claimFirst} if a cancel may have come first, so it may start only after a committed claim.
+     */
+    private record Held(CompletableFuture<Boolean> claim, boolean claimFirst) {}
+
+    private static final Held WAITING = new Held(null, false);
+    private static final Held CLAIM_FIRST = new Held(null, true);
+
+    /** A mark taken while a cancel was under way. */
+    private static final long UNSETTLED = -1;
+
+    private final ConcurrentHashMap<TaskId, Held> held = new ConcurrentHashMap<>();
+    private final AtomicLong cancelsBegun = new AtomicLong();
+    private final AtomicLong cancelsEnded = new AtomicLong();
     private final Set<TaskId> dropped = ConcurrentHashMap.newKeySet();
     private volatile Runnable onForgotten = () -> {};
 
-    /** Whether {@code id} was not held yet (and now is). */
-    boolean hold(TaskId id) {
-        return held.add(id);
+    /** To take before reading (or storing) the tasks to {@link #hold}. */
+    long cancelMark() {
+        long ended = cancelsEnded.get();
+        long begun = cancelsBegun.get();
+        return ended == begun ? begun : UNSETTLED;
+    }
+
+    /**
+     * Whether {@code id} was not held yet (and now is). {@code mark}: the {@link #cancelMark} taken
+     * before the task was read or stored.
+     */
+    boolean hold(TaskId id, long mark) {
+        if (held.putIfAbsent(id, WAITING) != null) {
+            return false;
+        }
+        // Put first, then look: a cancel counts itself in first, then looks here (cancelBegins), so
+        // one of the two sees the other.
+        if (mark == UNSETTLED || cancelsBegun.get() != mark) {
+            held.computeIfPresent(id, (key, task) -> task.claim() == null ? CLAIM_FIRST : task);
+        }
+        return true;
+    }
+
+    boolean holds(TaskId id) {
+        return held.containsKey(id);
     }
 
     void forget(TaskId id) {
-        if (held.remove(id)) {
+        if (held.remove(id) != null) {
             onForgotten.run();
         }
+    }
+
+    /**
+     * Whether the worker may start {@code id} now, before {@code claim} commits: only if no cancel
+     * may have come for it first. Afterwards a cancel waits for {@code claim} instead.
+     */
+    boolean startAhead(TaskId id, CompletableFuture<Boolean> claim) {
+        var now = held.computeIfPresent(id, (key, task) -> task.claimFirst() ? task : new Held(claim, false));
+        return now != null && now.claim() == claim;
+    }
+
+    /**
+     * A cancel of {@code id} is about to be decided in the database; {@link #cancelEnds} once it is.
+     * A held task that has not started will start only after a committed claim, which the cancel
+     * then races in the database as in a cluster; for one started ahead of its claim, the claim is
+     * returned, to wait for before deciding (the task is running).
+     */
+    Optional<CompletableFuture<Boolean>> cancelBegins(TaskId id) {
+        cancelsBegun.incrementAndGet();
+        var now = held.computeIfPresent(id, (key, task) -> task.claim() == null ? CLAIM_FIRST : task);
+        return Optional.ofNullable(now).map(Held::claim);
+    }
+
+    void cancelEnds() {
+        cancelsEnded.incrementAndGet();
     }
 
     /**

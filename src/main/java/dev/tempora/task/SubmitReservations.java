@@ -1,6 +1,7 @@
 package dev.tempora.task;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -18,4 +19,13 @@ public interface SubmitReservations {
      *     not in memory yet)
      */
     Optional<String> reserveOnSubmit(Instant runAt, int alreadyReserved);
+
+    /**
+     * The tasks of a submission reserved for this node are about to be stored: from now on the
+     * node holds them, so that a cancel arriving as soon as they are visible finds them.
+     */
+    default void storing(List<TaskId> reserved) {}
+
+    /** Storing them failed: the node no longer holds them. */
+    default void notStored(List<TaskId> reserved) {}
 }

@@ -27,6 +27,15 @@ public class TaskService implements SmartInitializingSingleton {
     /** Without a dispatcher (a context that only stores tasks), nothing is reserved on submit. */
     private static final SubmitReservations NO_RESERVATIONS = (runAt, alreadyReserved) -> Optional.empty();
 
+    /** Without a dispatcher, no task is held in memory, so there is nothing to settle before a cancel. */
+    private static final CancelGate NO_GATE = new CancelGate() {
+        @Override
+        public void beforeCancel(TaskId id) {}
+
+        @Override
+        public void afterCancel(TaskId id) {}
+    };
+
     private final TaskRepository tasks;
     private final TaskTransitions transitions;
     private final TaskCompletions completions;
@@ -36,6 +45,7 @@ public class TaskService implements SmartInitializingSingleton {
     private final TaskProperties properties;
     private final Durability durability;
     private final ObjectProvider<SubmitReservations> reservations;
+    private final ObjectProvider<CancelGate> cancelGates;
 
     /**
      * Looked up once all singletons exist, not at construction (the dispatcher depends on this
@@ -43,6 +53,8 @@ public class TaskService implements SmartInitializingSingleton {
      * submission took 4% of the request threads' CPU samples in the HTTP submit benchmark.
      */
     private volatile SubmitReservations reserver = NO_RESERVATIONS;
+
+    private volatile CancelGate cancelGate = NO_GATE;
 
     private final TaskInserts inserts;
     private final JdbcTransactions jdbcTransactions;
@@ -57,9 +69,11 @@ public class TaskService implements SmartInitializingSingleton {
             TaskProperties properties,
             Durability durability,
             ObjectProvider<SubmitReservations> reservations,
+            ObjectProvider<CancelGate> cancelGates,
             TaskInserts inserts,
             JdbcTransactions jdbcTransactions) {
         this.reservations = reservations;
+        this.cancelGates = cancelGates;
         this.inserts = inserts;
         this.jdbcTransactions = jdbcTransactions;
         this.tasks = tasks;
@@ -94,7 +108,19 @@ public class TaskService implements SmartInitializingSingleton {
             }
             created.add(Task.submit(TaskId.next(clock), withDefaults, runAt, now, reservedBy));
         }
-        jdbcTransactions.run(status -> inserts.insert(created));
+        var reservedHere = reserved == 0
+                ? List.<TaskId>of()
+                : created.stream()
+                        .filter(task -> task.owner() != null)
+                        .map(Task::id)
+                        .toList();
+        reserver.storing(reservedHere);
+        try {
+            jdbcTransactions.run(status -> inserts.insert(created));
+        } catch (RuntimeException notStored) {
+            reserver.notStored(reservedHere);
+            throw notStored;
+        }
         durability.flush();
         for (var task : created) {
             events.changed(new TaskChanged(task.id(), TaskState.SCHEDULED, task.handler(), now));
@@ -106,6 +132,7 @@ public class TaskService implements SmartInitializingSingleton {
     @Override
     public void afterSingletonsInstantiated() {
         reserver = reservations.getIfAvailable(() -> NO_RESERVATIONS);
+        cancelGate = cancelGates.getIfAvailable(() -> NO_GATE);
     }
 
     public Optional<Task> find(TaskId id) {
@@ -123,6 +150,20 @@ public class TaskService implements SmartInitializingSingleton {
      * @throws TaskConflictException when it is running (and may not be interrupted) or already ended
      */
     public Task cancel(TaskId id, boolean mayInterruptIfRunning) {
+        try {
+            cancelGate.beforeCancel(id);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted before cancelling task " + id, interrupted);
+        }
+        try {
+            return decideCancel(id, mayInterruptIfRunning);
+        } finally {
+            cancelGate.afterCancel(id);
+        }
+    }
+
+    private Task decideCancel(TaskId id, boolean mayInterruptIfRunning) {
         for (int attempt = 1; ; attempt++) {
             if (transitions.cancel(id, mayInterruptIfRunning, now())) {
                 durability.flush();

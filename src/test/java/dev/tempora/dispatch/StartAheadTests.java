@@ -1,0 +1,163 @@
+package dev.tempora.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tempora.Api;
+import dev.tempora.TestHandlers;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * An instance alone in the node list starts a task without waiting for its claim to commit, and
+ * records the outcome after it has; with another instance in the list it waits, since the other
+ * could cancel the task in the meantime. A claim is held back here by locking the task's row.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@Import(TestHandlers.class)
+class StartAheadTests {
+
+    /** Less than H2's lock timeout, after which the held-back claim would fail. */
+    private static final Duration HOLD = Duration.ofMillis(700);
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Autowired
+    Node node;
+
+    private Api api;
+    private final String other = "other-" + UUID.randomUUID();
+
+    @BeforeEach
+    void setUp() {
+        api = new Api(port);
+        TestHandlers.reset();
+    }
+
+    @AfterEach
+    void otherInstanceLeaves() {
+        jdbc.sql("delete from tempora_node where id = :id").param("id", other).update();
+    }
+
+    @Test
+    void aloneATaskStartsBeforeItsClaimCommitsAndEndsAfterIt() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(node::alone);
+        var id = api.submit(dueSoon("record", "ahead"));
+
+        try (var _ = lockRow(id)) {
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> TestHandlers.started().contains("ahead"));
+            assertThat(stateInDatabase(id)).as("not claimed yet").isEqualTo("SCHEDULED");
+        }
+
+        var task = api.await(id, Duration.ofSeconds(5));
+        assertThat(task.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(task.path("result").asString()).isEqualTo("ahead");
+        assertThat(task.path("attempts").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void withAnotherInstanceATaskStartsOnlyOnceItsClaimCommits() throws Exception {
+        jdbc.sql("insert into tempora_node (id, host, pid, started_at, heartbeat_at)"
+                        + " values (:id, 'elsewhere', 1, current_timestamp, current_timestamp)")
+                .param("id", other)
+                .update();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !node.alone());
+        var id = api.submit(dueSoon("record", "waits"));
+
+        try (var _ = lockRow(id)) {
+            TimeUnit.NANOSECONDS.sleep(HOLD.toNanos());
+            assertThat(TestHandlers.started()).as("waiting for its claim").doesNotContain("waits");
+        }
+
+        var task = api.await(id, Duration.ofSeconds(5));
+        assertThat(task.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(TestHandlers.started()).containsOnlyOnce("waits");
+    }
+
+    @Test
+    void aCancelOfATaskStartedAheadWaitsForItsClaimAndFindsItRunning() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(node::alone);
+        var id = api.submit(dueSoon("block", "ahead-cancel"));
+
+        CompletableFuture<Api.Response> cancel;
+        try (var _ = lockRow(id)) {
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> TestHandlers.started().contains("ahead-cancel"));
+            cancel = CompletableFuture.supplyAsync(() -> api.post("/api/v1/tasks/" + id + "/cancel"));
+            TimeUnit.NANOSECONDS.sleep(HOLD.toNanos() / 2);
+            assertThat(cancel).as("waits for the claim").isNotDone();
+        }
+
+        var refused = cancel.get(10, TimeUnit.SECONDS);
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.body().path("state").asString()).isEqualTo("RUNNING");
+        TestHandlers.open("ahead-cancel");
+        assertThat(api.await(id, Duration.ofSeconds(5)).path("state").asString())
+                .isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void anInstanceThatJoinsOthersWaitsOutTheirLeasesBeforeItCancels() throws Exception {
+        var joining = new Node();
+        joining.joined(1, System.nanoTime(), Duration.ofMillis(300));
+        long began = System.nanoTime();
+        joining.awaitOthersLeases();
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+
+        var first = new Node();
+        first.joined(0, System.nanoTime(), Duration.ofMinutes(1));
+        began = System.nanoTime();
+        first.awaitOthersLeases();
+        assertThat(Duration.ofNanos(System.nanoTime() - began))
+                .as("nobody else was there")
+                .isLessThan(Duration.ofSeconds(30));
+    }
+
+    /** A task due shortly: long enough to lock its row first. */
+    private static String dueSoon(String handler, String name) {
+        return """
+                {"handler": "%s", "args": {"name": "%s", "gate": "%s"}, "runAt": "%s"}""".formatted(handler, name, name, Instant.now().plusMillis(300));
+    }
+
+    private String stateInDatabase(String id) {
+        return jdbc.sql("select state from task where id = :id")
+                .param("id", UUID.fromString(id))
+                .query(String.class)
+                .single();
+    }
+
+    /** Locks the task's row in a transaction of its own until closed: its claim waits meanwhile. */
+    private AutoCloseable lockRow(String id) throws SQLException {
+        var connection = dataSource.getConnection();
+        connection.setAutoCommit(false);
+        try (var select = connection.prepareStatement("select id from task where id = ? for update")) {
+            select.setObject(1, UUID.fromString(id));
+            select.executeQuery().close();
+        }
+        return () -> {
+            connection.commit();
+            connection.close();
+        };
+    }
+}
