@@ -34,6 +34,10 @@ import org.springframework.stereotype.Component;
  * <em>reserves</em> what it loads (the task's owner becomes this node, skipping rows other nodes
  * are reserving), in batches, so instances sharing a database load disjoint work; a reservation
  * of a node that dies is released by the others ({@link NodeRegistry}).
+ *
+ * <p>Before a cancel is decided in the database, it is settled against the tasks held here
+ * ({@link #beforeCancel}), since an instance alone starts tasks without waiting for their claims
+ * ({@link TaskRunner}).
  */
 @Component
 class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, TaskListener {

@@ -22,9 +22,10 @@ import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * An instance alone in the node list starts a task without waiting for its claim to commit, and
- * records the outcome after it has; with another instance in the list it waits, since the other
- * could cancel the task in the meantime. A claim is held back here by locking the task's row.
+ * An instance alone in the node list starts a task without a callback without waiting for its
+ * claim to commit, and records the outcome after it has; with another instance in the list it
+ * waits, since the other could cancel the task in the meantime. A claim is held back here by
+ * locking the task's row.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @Import(TestHandlers.class)
@@ -93,6 +94,24 @@ class StartAheadTests {
         var task = api.await(id, Duration.ofSeconds(5));
         assertThat(task.path("state").asString()).isEqualTo("SUCCEEDED");
         assertThat(TestHandlers.started()).containsOnlyOnce("waits");
+    }
+
+    @Test
+    void aloneATaskWithACallbackStillWaitsForItsClaim() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(node::alone);
+        // Listens for failures only, so its success sends nothing.
+        var id = api.submit("""
+                {"handler": "record", "args": {"name": "called-back"}, "runAt": "%s",
+                 "callbackUrl": "http://127.0.0.1:9/never", "callbackEvents": ["task.failed"]}""".formatted(Instant.now().plusMillis(300)));
+
+        try (var _ = lockRow(id)) {
+            TimeUnit.NANOSECONDS.sleep(HOLD.toNanos());
+            assertThat(TestHandlers.started()).as("waiting for its claim").doesNotContain("called-back");
+        }
+
+        assertThat(api.await(id, Duration.ofSeconds(5)).path("state").asString())
+                .isEqualTo("SUCCEEDED");
+        assertThat(TestHandlers.started()).containsOnlyOnce("called-back");
     }
 
     @Test
