@@ -3,6 +3,7 @@ package dev.tempora.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.Api;
+import dev.tempora.OtherNode;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -28,13 +29,10 @@ class ReservationTests {
     void aReservationCountsOnlyWhileItsNodeIsInTheNodeList() throws InterruptedException {
         var api = new Api(port);
         var id = api.submit("{\"handler\": \"echo\", \"args\": \"ran\", \"delay\": 3600}");
-        var other = "other-" + UUID.randomUUID();
-        jdbc.sql("insert into tempora_node (id, host, pid, started_at, heartbeat_at)"
-                        + " values (:id, 'elsewhere', 1, current_timestamp, current_timestamp)")
-                .param("id", other)
-                .update();
+        var other = new OtherNode(jdbc);
+        other.join();
         jdbc.sql("update task set owner = :other, run_at = current_timestamp where id = :id")
-                .param("other", other)
+                .param("other", other.id())
                 .param("id", UUID.fromString(id))
                 .update();
 
@@ -43,7 +41,7 @@ class ReservationTests {
                 .as("left to the node that reserved it")
                 .isEqualTo("QUEUED");
 
-        jdbc.sql("delete from tempora_node where id = :id").param("id", other).update();
+        other.leave();
         var task = api.await(id, Duration.ofSeconds(5));
         assertThat(task.path("state").asString()).isEqualTo("SUCCEEDED");
         assertThat(task.path("result").asString()).isEqualTo("ran");

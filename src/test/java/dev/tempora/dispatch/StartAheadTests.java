@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tempora.Api;
+import dev.tempora.OtherNode;
 import dev.tempora.TestHandlers;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -47,17 +48,18 @@ class StartAheadTests {
     Node node;
 
     private Api api;
-    private final String other = "other-" + UUID.randomUUID();
+    private OtherNode other;
 
     @BeforeEach
     void setUp() {
         api = new Api(port);
+        other = new OtherNode(jdbc);
         TestHandlers.reset();
     }
 
     @AfterEach
     void otherInstanceLeaves() {
-        jdbc.sql("delete from tempora_node where id = :id").param("id", other).update();
+        other.leave();
     }
 
     @Test
@@ -79,10 +81,7 @@ class StartAheadTests {
 
     @Test
     void withAnotherInstanceATaskStartsOnlyOnceItsClaimCommits() throws Exception {
-        jdbc.sql("insert into tempora_node (id, host, pid, started_at, heartbeat_at)"
-                        + " values (:id, 'elsewhere', 1, current_timestamp, current_timestamp)")
-                .param("id", other)
-                .update();
+        other.join();
         await().atMost(Duration.ofSeconds(10)).until(() -> !node.alone());
         var id = api.submit(dueSoon("record", "waits"));
 

@@ -3,6 +3,7 @@ package dev.tempora.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tempora.OtherNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -10,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -41,11 +42,16 @@ class SubmitReservationTests {
     @Autowired
     JdbcClient jdbc;
 
-    private final String other = "other-" + UUID.randomUUID();
+    private OtherNode other;
+
+    @BeforeEach
+    void setUp() {
+        other = new OtherNode(jdbc);
+    }
 
     @AfterEach
     void otherInstanceLeavesAndTasksFinish() {
-        jdbc.sql("delete from tempora_node where id = :id").param("id", other).update();
+        other.leave();
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> jdbc.sql("select count(*) from task where state in ('SCHEDULED', 'RUNNING')")
                                 .query(Long.class)
@@ -66,10 +72,7 @@ class SubmitReservationTests {
 
     @Test
     void withAnotherInstanceALargeSubmissionReservesNoMoreThanClaimBatch() {
-        jdbc.sql("insert into tempora_node (id, host, pid, started_at, heartbeat_at)"
-                        + " values (:id, 'elsewhere', 1, current_timestamp, current_timestamp)")
-                .param("id", other)
-                .update();
+        other.join();
         // The next heartbeat finds it; then there is room for claim-batch only.
         await().atMost(Duration.ofSeconds(10)).until(() -> roomFor(0) && !roomFor(CLAIM_BATCH));
 

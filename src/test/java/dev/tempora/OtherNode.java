@@ -1,0 +1,36 @@
+package dev.tempora;
+
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * A row in the node list for an instance that does not run: while it is there, the instance under
+ * test is not alone (it shares bursts, waits for its claims), and tasks reserved for it count as
+ * reserved. Nothing heartbeats it, so a test that keeps it past the node timeout sees it removed.
+ */
+public final class OtherNode {
+
+    private final JdbcClient jdbc;
+    private final String id = "other-" + UUID.randomUUID();
+
+    public OtherNode(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** Enters the node list, as if it had just heartbeated. */
+    public void join() {
+        jdbc.sql("insert into tempora_node (id, host, pid, started_at, heartbeat_at)"
+                        + " values (:id, 'elsewhere', 1, current_timestamp, current_timestamp)")
+                .param("id", id)
+                .update();
+    }
+
+    /** Leaves the node list; nothing happens if it never joined. */
+    public void leave() {
+        jdbc.sql("delete from tempora_node where id = :id").param("id", id).update();
+    }
+}
