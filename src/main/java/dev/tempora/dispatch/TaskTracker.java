@@ -60,9 +60,14 @@ class TaskTracker {
         // Put first, then look: a cancel counts itself in first, then looks here (cancelBegins), so
         // one of the two sees the other.
         if (mark == UNSETTLED || cancelsBegun.get() != mark) {
-            held.computeIfPresent(id, (key, task) -> task.claim() == null ? CLAIM_FIRST : task);
+            claimFirstUnlessStarted(id);
         }
         return true;
+    }
+
+    /** A held task not yet started will start only after a committed claim; what is held now, if anything. */
+    private Held claimFirstUnlessStarted(TaskId id) {
+        return held.computeIfPresent(id, (key, task) -> task.claim() == null ? CLAIM_FIRST : task);
     }
 
     boolean holds(TaskId id) {
@@ -92,8 +97,7 @@ class TaskTracker {
      */
     Optional<CompletableFuture<Boolean>> cancelBegins(TaskId id) {
         cancelsBegun.incrementAndGet();
-        var now = held.computeIfPresent(id, (key, task) -> task.claim() == null ? CLAIM_FIRST : task);
-        return Optional.ofNullable(now).map(Held::claim);
+        return Optional.ofNullable(claimFirstUnlessStarted(id)).map(Held::claim);
     }
 
     void cancelEnds() {

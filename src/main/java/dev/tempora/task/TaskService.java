@@ -96,24 +96,20 @@ public class TaskService implements SmartInitializingSingleton {
         var now = now();
         var reserver = this.reserver;
         var created = new ArrayList<Task>(specs.size());
-        int reserved = 0;
+        var reservedHere = new ArrayList<TaskId>();
         for (var spec : specs) {
             var withDefaults = spec.timeout() != null || properties.defaultTimeout() == null
                     ? spec
                     : spec.withTimeout(properties.defaultTimeout());
             var runAt = withDefaults.dueAt(now).truncatedTo(ChronoUnit.MICROS);
-            var reservedBy = reserver.reserveOnSubmit(runAt, reserved).orElse(null);
+            var reservedBy =
+                    reserver.reserveOnSubmit(runAt, reservedHere.size()).orElse(null);
+            var task = Task.submit(TaskId.next(clock), withDefaults, runAt, now, reservedBy);
             if (reservedBy != null) {
-                reserved++;
+                reservedHere.add(task.id());
             }
-            created.add(Task.submit(TaskId.next(clock), withDefaults, runAt, now, reservedBy));
+            created.add(task);
         }
-        var reservedHere = reserved == 0
-                ? List.<TaskId>of()
-                : created.stream()
-                        .filter(task -> task.owner() != null)
-                        .map(Task::id)
-                        .toList();
         reserver.storing(reservedHere);
         try {
             jdbcTransactions.run(status -> inserts.insert(created));
