@@ -6,7 +6,11 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import javax.sql.DataSource;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** Reading deliveries and redelivering them. */
 @Service
@@ -17,11 +21,21 @@ public class Deliveries {
     private final TaskLookup tasks;
     private final Clock clock;
 
-    Deliveries(DeliveryStore store, WebhookSender sender, TaskLookup tasks, Clock clock) {
+    /**
+     * Deliveries and their attempts are read in one snapshot: an attempt commits with its
+     * delivery's new state, so what is read then always agrees (read one after the other, an
+     * attempt committed in between showed beside the state from before it).
+     */
+    private final TransactionTemplate snapshot;
+
+    Deliveries(DeliveryStore store, WebhookSender sender, TaskLookup tasks, Clock clock, DataSource dataSource) {
         this.store = store;
         this.sender = sender;
         this.tasks = tasks;
         this.clock = clock;
+        this.snapshot = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
+        snapshot.setReadOnly(true);
     }
 
     /** The task's deliveries with their attempts, oldest first; empty if there is no such task. */
@@ -29,13 +43,13 @@ public class Deliveries {
         if (!tasks.exists(id)) {
             return Optional.empty();
         }
-        // Deliveries first: an attempt commits with its delivery's new state, so every attempt behind
-        // a state read here is there when the attempts are read after it.
-        var deliveries = store.findByTask(id.value());
-        var attempts = store.attemptsOfTask(id.value());
-        return Optional.of(deliveries.stream()
-                .map(delivery -> DeliveryView.of(delivery, attempts.getOrDefault(delivery.id(), List.of())))
-                .toList());
+        return Optional.of(snapshot.execute(status -> {
+            var deliveries = store.findByTask(id.value());
+            var attempts = store.attemptsOfTask(id.value());
+            return deliveries.stream()
+                    .map(delivery -> DeliveryView.of(delivery, attempts.getOrDefault(delivery.id(), List.of())))
+                    .toList();
+        }));
     }
 
     /**
@@ -48,6 +62,7 @@ public class Deliveries {
             return Optional.empty();
         }
         sender.sendSoon(List.of(id), now);
-        return store.find(id).map(delivery -> DeliveryView.of(delivery, store.attempts(id)));
+        return snapshot.execute(
+                status -> store.find(id).map(delivery -> DeliveryView.of(delivery, store.attempts(id))));
     }
 }
