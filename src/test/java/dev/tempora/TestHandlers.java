@@ -2,6 +2,9 @@ package dev.tempora;
 
 import dev.tempora.handler.TaskContext;
 import dev.tempora.handler.TaskHandler;
+import dev.tempora.task.TaskChanged;
+import dev.tempora.task.TaskListener;
+import dev.tempora.task.TaskState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +24,9 @@ public class TestHandlers {
     /** Ids of tasks whose handler saw an interrupt. */
     public static final List<String> INTERRUPTED = new ArrayList<>();
 
+    /** Every state change this instance told its listeners of, in order. */
+    private static final List<TaskChanged> CHANGES = new ArrayList<>();
+
     private static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
 
     public static synchronized void reset() {
@@ -29,6 +35,9 @@ public class TestHandlers {
         }
         synchronized (INTERRUPTED) {
             INTERRUPTED.clear();
+        }
+        synchronized (CHANGES) {
+            CHANGES.clear();
         }
         GATES.values().forEach(CountDownLatch::countDown);
         GATES.clear();
@@ -44,6 +53,28 @@ public class TestHandlers {
         synchronized (INTERRUPTED) {
             return List.copyOf(INTERRUPTED);
         }
+    }
+
+    /** The states task {@code id} went through, as told to listeners. */
+    public static List<TaskState> changes(String id) {
+        synchronized (CHANGES) {
+            return CHANGES.stream()
+                    .filter(change -> change.id().toString().equals(id))
+                    .map(TaskChanged::state)
+                    .toList();
+        }
+    }
+
+    @Bean
+    TaskListener changeRecorder() {
+        return new TaskListener() {
+            @Override
+            public void changed(TaskChanged changed) {
+                synchronized (CHANGES) {
+                    CHANGES.add(changed);
+                }
+            }
+        };
     }
 
     /** Lets every {@code block} task waiting on {@code gate} finish. */

