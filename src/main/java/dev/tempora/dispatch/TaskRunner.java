@@ -131,9 +131,9 @@ class TaskRunner implements DisposableBean {
     }
 
     /**
-     * Whether and how this worker starts the task. Its claim is submitted first; alone, the worker
-     * starts a task without a callback at once unless a cancel may have come first; otherwise it
-     * waits for the claim to commit.
+     * Whether and how this worker starts the task. Alone, the worker starts a task without a
+     * callback at once unless a cancel may have come first, and its claim is written a little later
+     * ({@link TransitionWriter#queue}); otherwise the worker waits for the claim to commit.
      */
     private Start start(TaskRun run, Instant started) {
         var task = run.task();
@@ -142,7 +142,9 @@ class TaskRunner implements DisposableBean {
         // its file under one lock), one commit per batch of claims instead of one per task.
         var claim = writer.claim(transitions.starting(task.id(), started, owner).withCallback(task.hasCallback()));
         run.claimedBy(owner, claim);
-        if (!task.hasCallback() && node.alone() && tracker.startAhead(task.id(), claim.committed())) {
+        boolean ahead = !task.hasCallback() && node.alone() && tracker.startAhead(task.id(), claim.committed());
+        writer.queue(claim, ahead);
+        if (ahead) {
             return Start.AHEAD_OF_CLAIM;
         }
         try {
