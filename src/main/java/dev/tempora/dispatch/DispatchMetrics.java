@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 
 /**
@@ -24,6 +23,7 @@ public class DispatchMetrics {
 
     private final MeterRegistry registry;
     private final Timer lateness;
+    private final LatenessWindow recentLateness = new LatenessWindow();
     private final Map<Key, Counter> started = new ConcurrentHashMap<>();
     private final Map<Key, Counter> ended = new ConcurrentHashMap<>();
     private final Map<Key, Timer> durations = new ConcurrentHashMap<>();
@@ -33,12 +33,9 @@ public class DispatchMetrics {
 
     DispatchMetrics(MeterRegistry registry) {
         this.registry = registry;
+        // No client-side percentiles here: their histogram locks as it records (LatenessWindow).
         this.lateness = Timer.builder("tempora.dispatch.lateness")
                 .description("How long after its runAt a task started")
-                .publishPercentiles(0.5, 0.99)
-                .percentilePrecision(3)
-                .distributionStatisticExpiry(Duration.ofMinutes(1))
-                .distributionStatisticBufferLength(3)
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofHours(1))
@@ -48,6 +45,7 @@ public class DispatchMetrics {
     void started(DueTask task, Duration late) {
         // Clamped: a start after a long outage must not overflow the nanosecond arithmetic.
         lateness.record(late.isNegative() ? Duration.ZERO : late.compareTo(MAX) > 0 ? MAX : late);
+        recentLateness.record(late);
         started.computeIfAbsent(
                         new Key(task.handler(), task.pool(), null),
                         key -> Counter.builder("tempora.tasks.started")
@@ -91,17 +89,7 @@ public class DispatchMetrics {
 
     /** Lateness in milliseconds over roughly the last minute. */
     public Lateness lateness() {
-        var snapshot = lateness.takeSnapshot();
-        double p50 = 0;
-        double p99 = 0;
-        for (var percentile : snapshot.percentileValues()) {
-            if (percentile.percentile() == 0.5) {
-                p50 = percentile.value(TimeUnit.MILLISECONDS);
-            } else if (percentile.percentile() == 0.99) {
-                p99 = percentile.value(TimeUnit.MILLISECONDS);
-            }
-        }
-        return new Lateness(p50, p99, snapshot.max(TimeUnit.MILLISECONDS), snapshot.count());
+        return recentLateness.snapshot();
     }
 
     /** Lateness percentiles in milliseconds; {@code count} is the total number of starts recorded. */

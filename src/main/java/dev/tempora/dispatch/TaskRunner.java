@@ -43,8 +43,9 @@ import tools.jackson.databind.node.NullNode;
  * calls the handler: the claim is what a cancel races in the database. An instance alone in the
  * node list ({@link Node#alone}) decides cancels of the tasks it holds in memory ({@link
  * TaskTracker#startAhead}), so it calls the handler at once and records the outcome once the claim
- * has committed, or with the claim if that is still queued ({@link TransitionWriter#finish}). A crash in between leaves the task reserved, SCHEDULED, to run again, as a crash
- * during a run leaves it RUNNING, to run again. Tasks with a callback still wait for their claims:
+ * has committed, or with the claim if that is still queued ({@link TransitionWriter#finish}). A
+ * crash in between leaves the task reserved, SCHEDULED, to run again, as a crash during a run
+ * leaves it RUNNING, to run again. Tasks with a callback still wait for their claims:
  * started ahead, their webhooks took several times longer from task start to first attempt (a
  * steady 200 tasks/s on H2, 2026-12-03: 15–42 ms on average against 6–11 ms), for reasons not
  * isolated yet.
