@@ -123,7 +123,7 @@ class TransitionWriter {
     /** How long outcomes wait before they are tried again while the database is away. */
     private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
-    private final GroupCommit<Pending> claims = new GroupCommit<>("tempora-claims", MAX_BATCH, this::applyClaims);
+    private final GroupCommit<Claim> claims = new GroupCommit<>("tempora-claims", MAX_BATCH, this::applyClaims);
     /**
      * How long the claims of runs started ahead of them wait to be written: nobody waits for them,
      * so a burst of starts is not slowed by their writes, and short runs that end meanwhile are
@@ -131,7 +131,7 @@ class TransitionWriter {
      */
     static final Duration AHEAD_CLAIMS_LINGER = Duration.ofMillis(2);
 
-    private final GroupCommit<Pending> aheadClaims =
+    private final GroupCommit<Claim> aheadClaims =
             new GroupCommit<>("tempora-claims-ahead", MAX_BATCH, AHEAD_CLAIMS_LINGER, this::applyClaims);
     private final GroupCommit<Pending> outcomes = new GroupCommit<>("tempora-outcomes", MAX_BATCH, this::applyOutcomes);
     private volatile ScheduledExecutorService retries;
@@ -189,8 +189,8 @@ class TransitionWriter {
                 .thenCompose(claimed -> claimed ? submit(outcome) : CompletableFuture.completedFuture(false));
     }
 
-    /** Queues {@code transition}; the future tells whether it took effect, once committed. */
-    CompletableFuture<Boolean> submit(Transition transition) {
+    /** Queues the outcome {@code transition}; the future tells whether it took effect, once committed. */
+    private CompletableFuture<Boolean> submit(Transition transition) {
         var pending = new Pending(transition);
         outcomes.add(pending);
         return pending.applied;
@@ -200,8 +200,8 @@ class TransitionWriter {
      * Claims fail at once when the database is away: their workers must not wait, the loader
      * retries. A claim into which an outcome was folded meanwhile is written with it instead.
      */
-    private void applyClaims(List<Pending> batch) {
-        var taken = batch.stream().filter(claim -> ((Claim) claim).take()).toList();
+    private void applyClaims(List<Claim> batch) {
+        var taken = batch.stream().filter(Claim::take).toList();
         if (!taken.isEmpty()) {
             applyBatch(taken, false);
         }
@@ -215,7 +215,7 @@ class TransitionWriter {
         applyBatch(batch, true);
     }
 
-    private void applyBatch(List<Pending> batch, boolean keepWhileAway) {
+    private void applyBatch(List<? extends Pending> batch, boolean keepWhileAway) {
         boolean[] applied;
         try {
             var all = batch.stream().map(pending -> pending.transition).toList();
@@ -251,7 +251,7 @@ class TransitionWriter {
     }
 
     /** Queues {@code batch} again after a while; false when stopping. */
-    private boolean retryLater(List<Pending> batch, RuntimeException failed) {
+    private boolean retryLater(List<? extends Pending> batch, RuntimeException failed) {
         var executor = retries;
         if (executor == null) {
             return false;
