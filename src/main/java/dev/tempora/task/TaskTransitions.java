@@ -7,6 +7,7 @@ import static dev.tempora.task.TaskState.RUNNING;
 import static dev.tempora.task.TaskState.SCHEDULED;
 import static dev.tempora.task.TaskState.SUCCEEDED;
 
+import dev.tempora.support.JdbcTransactions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,18 +39,20 @@ public class TaskTransitions {
     /** One kind of transition: its target and its statement, written once, so a batch of them is one JDBC batch. */
     private record Guarded(TaskState to, String sql) {}
 
+    /** A claim applies to an unreserved task or to one this node reserved. */
+    private static final String CLAIM_GUARD = "(owner is null or owner = :owner)";
+
+    private static final String SUCCESS = "result = :result, finished_at = :now";
+    private static final String FAILURE =
+            "exception_type = :type, exception_message = :message, exception_trace = :trace, finished_at = :now";
+
     private static final Guarded STARTING = guarded(
             RUNNING,
             EnumSet.of(SCHEDULED),
             "attempts = attempts + 1, started_at = :now, finished_at = null, owner = :owner",
-            "(owner is null or owner = :owner)");
-    private static final Guarded SUCCEEDING =
-            guarded(SUCCEEDED, EnumSet.of(RUNNING), "result = :result, finished_at = :now", "owner = :owner");
-    private static final Guarded FAILING = guarded(
-            FAILED,
-            EnumSet.of(RUNNING),
-            "exception_type = :type, exception_message = :message, exception_trace = :trace, finished_at = :now",
-            "owner = :owner");
+            CLAIM_GUARD);
+    private static final Guarded SUCCEEDING = guarded(SUCCEEDED, EnumSet.of(RUNNING), SUCCESS, "owner = :owner");
+    private static final Guarded FAILING = guarded(FAILED, EnumSet.of(RUNNING), FAILURE, "owner = :owner");
     private static final Guarded CANCELLING_SCHEDULED =
             guarded(CANCELLED, EnumSet.of(SCHEDULED), "finished_at = :now", null);
     private static final Guarded CANCELLING_ANY =
@@ -61,22 +64,14 @@ public class TaskTransitions {
      * RUNNING: for a run that ended before its claim was written. Guarded as the claim is.
      */
     private static final String STARTED_AND = "attempts = attempts + 1, started_at = :started, owner = :owner, ";
-    private static final Guarded STARTED_AND_SUCCEEDED = guarded(
-            SUCCEEDED,
-            RUNNING,
-            STARTED_AND + "result = :result, finished_at = :now",
-            "(owner is null or owner = :owner)");
-    private static final Guarded STARTED_AND_FAILED = guarded(
-            FAILED,
-            RUNNING,
-            STARTED_AND
-                    + "exception_type = :type, exception_message = :message, exception_trace = :trace, finished_at = :now",
-            "(owner is null or owner = :owner)");
     /** The outcome statements, and their folded forms. */
-    private static final Map<String, Guarded> FOLDED =
-            Map.of(SUCCEEDING.sql(), STARTED_AND_SUCCEEDED, FAILING.sql(), STARTED_AND_FAILED);
+    private static final Map<String, Guarded> FOLDED = Map.of(
+            SUCCEEDING.sql(), guarded(SUCCEEDED, RUNNING, STARTED_AND + SUCCESS, CLAIM_GUARD),
+            FAILING.sql(), guarded(FAILED, RUNNING, STARTED_AND + FAILURE, CLAIM_GUARD));
 
-    private static final Set<String> THROUGH_RUNNING = Set.of(STARTED_AND_SUCCEEDED.sql(), STARTED_AND_FAILED.sql());
+    /** The folded statements: their transitions pass through RUNNING. */
+    private static final Set<String> THROUGH_RUNNING =
+            FOLDED.values().stream().map(Guarded::sql).collect(Collectors.toUnmodifiableSet());
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
