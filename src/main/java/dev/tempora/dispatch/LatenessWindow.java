@@ -1,7 +1,6 @@
 package dev.tempora.dispatch;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -24,7 +23,9 @@ final class LatenessWindow {
     static final int SLICES = 3;
 
     /** Recorded in microseconds, up to an hour; anything later counts as an hour. */
-    private static final long MAX_MICROS = TimeUnit.HOURS.toMicros(1);
+    private static final Duration MAX = Duration.ofHours(1);
+
+    private static final long MAX_MICROS = MAX.toNanos() / 1000;
 
     private final Recorder recorder = new Recorder(MAX_MICROS, 2);
     private final Histogram[] slices = new Histogram[SLICES];
@@ -59,8 +60,7 @@ final class LatenessWindow {
                 rotating.unlock();
             }
         }
-        recorder.recordValue(
-                late.isNegative() ? 0 : late.compareTo(Duration.ofHours(1)) > 0 ? MAX_MICROS : late.toNanos() / 1000);
+        recorder.recordValue(late.isNegative() ? 0 : late.compareTo(MAX) > 0 ? MAX_MICROS : late.toNanos() / 1000);
         count.increment();
     }
 
