@@ -1,28 +1,40 @@
-package dev.tempora.task;
+package dev.tempora.support;
 
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Plain JDBC transactions, for work done only through JDBC (inserting tasks, applying transitions
- * no hook reads): no JPA session is opened, and when the connection is lost the failure is reported
+ * no hook reads, reading deliveries with their attempts): no JPA session is opened, and when the connection is lost the failure is reported
  * as a JDBC one (see {@code DatabaseErrors}). Not a transaction manager bean: the application's own
  * stays the JPA one.
  */
 @Component
-class JdbcTransactions {
+public class JdbcTransactions {
 
     private final TransactionTemplate template;
+    private final TransactionTemplate snapshot;
 
     JdbcTransactions(DataSource dataSource) {
-        this.template = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        var manager = new DataSourceTransactionManager(dataSource);
+        this.template = new TransactionTemplate(manager);
+        this.snapshot = new TransactionTemplate(manager);
+        snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
+        snapshot.setReadOnly(true);
     }
 
-    void run(Consumer<TransactionStatus> work) {
+    public void run(Consumer<TransactionStatus> work) {
         template.executeWithoutResult(work);
+    }
+
+    /** What {@code read} reads, in one read-only REPEATABLE READ transaction: one snapshot. */
+    public <T> T readSnapshot(Supplier<T> read) {
+        return snapshot.execute(status -> read.get());
     }
 }

@@ -1,5 +1,6 @@
 package dev.tempora.task;
 
+import dev.tempora.support.JdbcTransactions;
 import dev.tempora.support.Timestamps;
 import jakarta.persistence.criteria.Predicate;
 import java.time.Clock;

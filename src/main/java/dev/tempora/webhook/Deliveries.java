@@ -1,16 +1,13 @@
 package dev.tempora.webhook;
 
+import dev.tempora.support.JdbcTransactions;
 import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskLookup;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import javax.sql.DataSource;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /** Reading deliveries and redelivering them. */
 @Service
@@ -26,16 +23,15 @@ public class Deliveries {
      * delivery's new state, so what is read then always agrees (read one after the other, an
      * attempt committed in between showed beside the state from before it).
      */
-    private final TransactionTemplate snapshot;
+    private final JdbcTransactions transactions;
 
-    Deliveries(DeliveryStore store, WebhookSender sender, TaskLookup tasks, Clock clock, DataSource dataSource) {
+    Deliveries(
+            DeliveryStore store, WebhookSender sender, TaskLookup tasks, Clock clock, JdbcTransactions transactions) {
         this.store = store;
         this.sender = sender;
         this.tasks = tasks;
         this.clock = clock;
-        this.snapshot = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-        snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
-        snapshot.setReadOnly(true);
+        this.transactions = transactions;
     }
 
     /** The task's deliveries with their attempts, oldest first; empty if there is no such task. */
@@ -43,7 +39,7 @@ public class Deliveries {
         if (!tasks.exists(id)) {
             return Optional.empty();
         }
-        return Optional.of(snapshot.execute(status -> {
+        return Optional.of(transactions.readSnapshot(() -> {
             var deliveries = store.findByTask(id.value());
             var attempts = store.attemptsOfTask(id.value());
             return deliveries.stream()
@@ -62,7 +58,7 @@ public class Deliveries {
             return Optional.empty();
         }
         sender.sendSoon(List.of(id), now);
-        return snapshot.execute(
-                status -> store.find(id).map(delivery -> DeliveryView.of(delivery, store.attempts(id))));
+        return transactions.readSnapshot(
+                () -> store.find(id).map(delivery -> DeliveryView.of(delivery, store.attempts(id))));
     }
 }
