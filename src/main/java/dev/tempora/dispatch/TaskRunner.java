@@ -58,6 +58,8 @@ class TaskRunner implements DisposableBean {
     /** The result column's size: a larger result FAILS the task instead of failing the write. */
     private static final int MAX_RESULT_CHARS = 1024 * 1024;
 
+    private static final Optional<String> NULL_RESULT = Optional.of("null");
+
     private final TaskTransitions transitions;
     private final HandlerRegistry handlers;
     private final ObjectMapper json;
@@ -295,6 +297,10 @@ class TaskRunner implements DisposableBean {
     }
 
     private Optional<String> toJson(Object result) {
+        if (result == null) {
+            // Most handlers return nothing: spares every such run a serialisation context.
+            return NULL_RESULT;
+        }
         try {
             var text = json.writeValueAsString(result);
             return text.length() > MAX_RESULT_CHARS ? Optional.empty() : Optional.of(text);

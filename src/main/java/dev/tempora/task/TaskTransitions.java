@@ -39,6 +39,9 @@ public class TaskTransitions {
     /** One kind of transition: its target and its statement, written once, so a batch of them is one JDBC batch. */
     private record Guarded(TaskState to, String sql) {}
 
+    /** Room for the most parameters a transition has (a folded failure: 8) without rehashing. */
+    private static final int PARAMS_CAPACITY = 16;
+
     /** A claim applies to an unreserved task or to one this node reserved. */
     private static final String CLAIM_GUARD = "(owner is null or owner = :owner)";
 
@@ -157,7 +160,8 @@ public class TaskTransitions {
         if (!starting.sql().equals(STARTING.sql()) || folded == null) {
             throw new IllegalArgumentException("not a claim and an outcome: " + starting.to() + ", " + outcome.to());
         }
-        var params = new HashMap<>(outcome.params());
+        var params = new HashMap<String, Object>(PARAMS_CAPACITY);
+        params.putAll(outcome.params());
         params.put("started", starting.params().get("now"));
         return new Transition(outcome.id(), folded.to(), folded.sql(), params, outcome.callback());
     }
@@ -278,7 +282,7 @@ public class TaskTransitions {
     }
 
     private static Transition transition(TaskId id, Guarded kind, Object... keysAndValues) {
-        var params = new HashMap<String, Object>(8);
+        var params = new HashMap<String, Object>(PARAMS_CAPACITY);
         params.put("id", id.value());
         for (int i = 0; i < keysAndValues.length; i += 2) {
             params.put((String) keysAndValues[i], keysAndValues[i + 1]);
