@@ -37,6 +37,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class PeerBenchmark {
 
+    /** How long the lateness workload's warm-up run lasts. */
+    private static final int LATENESS_WARM_UP_SECONDS = 1;
+
     /** How far ahead of submission the lateness workload's tasks are due. */
     static final Duration LEAD = Duration.ofMillis(250);
 
@@ -441,6 +444,13 @@ public final class PeerBenchmark {
      * (handler entered) minus due, per engine, repetitions interleaved across engines.
      */
     private Map<String, Object> lateness(BenchDatabase database, List<Engine> engines) throws Exception {
+        // A warm-up run each, not counted: the timer's paths and the engines' future-task queries
+        // are compiled during the first such run (a recording of the first measured run found the
+        // JIT compiler threads on the CPUs in most of its late groups).
+        for (var engine : engines) {
+            progress("{}: lateness warm-up on {}", database.name(), engine.name());
+            attempt(engine, () -> latenessOnce(engine, LATENESS_WARM_UP_SECONDS), new double[0]);
+        }
         boundedRuns.clear();
         var samples = new LinkedHashMap<String, List<double[]>>();
         for (int r = 0; r < config.repetitions(); r++) {
