@@ -30,7 +30,10 @@ import org.springframework.stereotype.Component;
  * burst of starts then does not share the CPU with its claims' writes. When such a run ends while
  * its claim is still queued (a short run, or a burst), the two are written as one update,
  * SCHEDULED to SUCCEEDED or FAILED, which spares the task's row and the indexes holding its state
- * one round of changes: on H2, 2026-12-03, ~27% more zero-work tasks per second.
+ * one round of changes: on H2, 2026-12-03, ~27% more zero-work tasks per second. Such an update
+ * waits as its claim would have, on a thread of its own: written at once, a burst's first outcomes
+ * took one core for about 0.7 ms (H2) while a worker with a task of the same burst waited on it
+ * (docs/benchmarks.md, item 14).
  *
  * <p>A claim is what a worker waits for between a task's due time and its start, so claims are
  * committed without waiting for the disk where the database allows it (PostgreSQL), unless the
@@ -134,6 +137,13 @@ class TransitionWriter {
     private final GroupCommit<Claim> aheadClaims =
             new GroupCommit<>("tempora-claims-ahead", MAX_BATCH, AHEAD_CLAIMS_LINGER, this::applyClaims);
     private final GroupCommit<Pending> outcomes = new GroupCommit<>("tempora-outcomes", MAX_BATCH, this::applyOutcomes);
+    /**
+     * Outcomes written with their claims ({@link #finish}) wait as those claims did: they come from
+     * a burst of starts, which their writes would otherwise share two cores with.
+     */
+    private final GroupCommit<Pending> foldedOutcomes =
+            new GroupCommit<>("tempora-outcomes-ahead", MAX_BATCH, AHEAD_CLAIMS_LINGER, this::applyOutcomes);
+
     private volatile ScheduledExecutorService retries;
 
     TransitionWriter(TaskTransitions transitions, TaskCompletions completions) {
@@ -147,6 +157,7 @@ class TransitionWriter {
         claims.start();
         aheadClaims.start();
         outcomes.start();
+        foldedOutcomes.start();
     }
 
     /**
@@ -156,6 +167,7 @@ class TransitionWriter {
     void stop() throws InterruptedException {
         claims.stop();
         aheadClaims.stop();
+        foldedOutcomes.stop();
         outcomes.stop();
         retries.shutdownNow();
     }
@@ -182,7 +194,7 @@ class TransitionWriter {
     CompletableFuture<Boolean> finish(Claim claim, Transition outcome) {
         if (!outcome.callback() && claim.take()) {
             var folded = new Folded(claim, outcome);
-            outcomes.add(folded);
+            foldedOutcomes.add(folded);
             return folded.outcome.applied;
         }
         return claim.committed()
