@@ -1,7 +1,6 @@
 package dev.tempora.dispatch;
 
 import dev.tempora.task.CancelGate;
-import dev.tempora.task.DueTask;
 import dev.tempora.task.DueTaskFinder;
 import dev.tempora.task.SubmitReservations;
 import dev.tempora.task.TaskCancelled;
@@ -149,7 +148,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         if (running
                 && node.id().equals(submitted.reservedBy())
                 && tracker.holds(submitted.task().id())) {
-            timer.add(submitted.task());
+            timer.add(runner.prepare(submitted.task()));
         }
     }
 
@@ -182,8 +181,8 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         }
     }
 
-    private void release(DueTask task) {
-        pools.forTask(task.pool()).execute(new TaskRun(task, runner));
+    private void release(TaskRun run) {
+        pools.forTask(run.task().pool()).execute(run);
     }
 
     /** Asks the loader for a pass now instead of at its next interval. */
@@ -245,7 +244,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         int loaded = 0;
         for (var task : reserved) {
             if (tracker.hold(task.id(), mark)) {
-                timer.add(task);
+                timer.add(runner.prepare(task));
                 loaded++;
             }
         }

@@ -2,6 +2,7 @@ package dev.tempora.dispatch;
 
 import dev.tempora.task.DueTask;
 import java.util.Comparator;
+import tools.jackson.databind.JsonNode;
 
 /**
  * One execution of a task on a pool's worker, from its claim to its recorded end. Also the
@@ -15,6 +16,9 @@ final class TaskRun implements Runnable {
     static final Comparator<Runnable> BACKLOG_ORDER =
             Comparator.comparing(runnable -> ((TaskRun) runnable).task, DueTask.BACKLOG_ORDER);
 
+    /** The timer's order: the sched rule. */
+    static final Comparator<TaskRun> SCHED_ORDER = Comparator.comparing(TaskRun::task, DueTask.SCHED_ORDER);
+
     enum Interruption {
         TIMEOUT,
         CANCEL,
@@ -23,6 +27,9 @@ final class TaskRun implements Runnable {
 
     private final DueTask task;
     private final TaskRunner runner;
+
+    /** The task's arguments, parsed before it was due; {@code null} to parse them as it starts. */
+    private final JsonNode args;
 
     /** The node incarnation that claimed it: the guard of its outcome. */
     private volatile String owner;
@@ -34,13 +41,19 @@ final class TaskRun implements Runnable {
     private Interruption interruption;
     private boolean handlerDone;
 
-    TaskRun(DueTask task, TaskRunner runner) {
+    TaskRun(DueTask task, TaskRunner runner, JsonNode args) {
         this.task = task;
         this.runner = runner;
+        this.args = args;
     }
 
     DueTask task() {
         return task;
+    }
+
+    /** The arguments parsed ahead, or {@code null}. */
+    JsonNode args() {
+        return args;
     }
 
     String owner() {

@@ -60,6 +60,13 @@ class TaskRunner implements DisposableBean {
 
     private static final Optional<String> NULL_RESULT = Optional.of("null");
 
+    /**
+     * Arguments up to this size are parsed when the task enters memory, before it is due, instead
+     * of between its due time and its handler; larger ones are parsed as it starts, so what is held
+     * in memory stays close to the stored text.
+     */
+    static final int PARSE_AHEAD_MAX_CHARS = 4096;
+
     private final TaskTransitions transitions;
     private final HandlerRegistry handlers;
     private final ObjectMapper json;
@@ -97,6 +104,24 @@ class TaskRunner implements DisposableBean {
             return thread;
         });
         timeouts.setRemoveOnCancelPolicy(true);
+    }
+
+    /**
+     * A run of {@code task}, to hold until it is due: its arguments parsed already if they are
+     * small ({@link #PARSE_AHEAD_MAX_CHARS}), so the parse is not part of its lateness.
+     */
+    TaskRun prepare(DueTask task) {
+        JsonNode args = null;
+        if (task.argsJson() == null) {
+            args = NullNode.getInstance();
+        } else if (task.argsJson().length() <= PARSE_AHEAD_MAX_CHARS) {
+            try {
+                args = json.readTree(task.argsJson());
+            } catch (JacksonException unreadable) {
+                // Parsed again as it starts: the failure is then the task's outcome.
+            }
+        }
+        return new TaskRun(task, this, args);
     }
 
     void run(TaskRun run) {
@@ -191,7 +216,7 @@ class TaskRunner implements DisposableBean {
         long began = System.nanoTime();
         if (run.enterHandler()) {
             try {
-                result = handle(task);
+                result = handle(run);
             } catch (Throwable thrown) { // a handler's failure, whatever it is, is the task's outcome
                 error = thrown;
             }
@@ -245,11 +270,12 @@ class TaskRunner implements DisposableBean {
         });
     }
 
-    private Object handle(DueTask task) throws Exception {
+    private Object handle(TaskRun run) throws Exception {
+        var task = run.task();
         TaskHandler handler = handlers.find(task.handler())
                 .orElseThrow(
                         () -> new IllegalStateException("No handler named '" + task.handler() + "' is registered"));
-        JsonNode args = task.argsJson() == null ? NullNode.getInstance() : json.readTree(task.argsJson());
+        JsonNode args = run.args() != null ? run.args() : json.readTree(task.argsJson());
         return handler.handle(new TaskContext(task.id().toString(), args, Optional.ofNullable(task.timeout())));
     }
 

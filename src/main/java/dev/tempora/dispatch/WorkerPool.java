@@ -1,9 +1,9 @@
 package dev.tempora.dispatch;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One named pool of workers: a {@link ThreadPoolExecutor} whose work queue orders waiting tasks by
- * the backlog rule (priority, then runAt, then submission), so an urgent task overtakes a backlog.
+ * One named pool of workers: a {@link ThreadPoolExecutor} whose work queue ({@link DueQueue}) holds
+ * each task until its runAt and orders due tasks by the backlog rule (priority, then runAt, then
+ * submission), so an urgent task overtakes a backlog.
  */
 public final class WorkerPool {
 
@@ -22,13 +23,15 @@ public final class WorkerPool {
     static final int MAX_SIZE = 1024;
 
     private final String name;
+    private final Clock clock;
     private final AtomicInteger threads = new AtomicInteger();
     private int size;
     private ThreadPoolExecutor executor;
 
-    WorkerPool(String name, int size) {
+    WorkerPool(String name, int size, Clock clock) {
         checkSize(size);
         this.name = name;
+        this.clock = clock;
         this.size = size;
         this.executor = newExecutor();
     }
@@ -40,7 +43,7 @@ public final class WorkerPool {
                 0,
                 TimeUnit.MILLISECONDS,
                 // Unbounded, but the dispatcher bounds what it holds in memory (maxInMemory).
-                new PriorityBlockingQueue<>(64, TaskRun.BACKLOG_ORDER),
+                new DueQueue(clock, TaskTimer.RELEASE_AHEAD),
                 runnable -> Thread.ofPlatform()
                         .name("tempora-" + name + "-" + threads.incrementAndGet())
                         .daemon(false)
@@ -61,6 +64,9 @@ public final class WorkerPool {
     }
 
     synchronized void execute(TaskRun run) {
+        // Every worker started first: an executor short of its core size hands a task straight to a
+        // new worker, which would run it without waiting in the queue for its runAt.
+        executor.prestartAllCoreThreads();
         executor.execute(run);
     }
 

@@ -1,5 +1,6 @@
 package dev.tempora.dispatch;
 
+import java.time.Clock;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
@@ -18,14 +19,14 @@ public class WorkerPools {
 
     private final Map<String, WorkerPool> byName = new TreeMap<>();
 
-    WorkerPools(PoolProperties properties) {
+    WorkerPools(PoolProperties properties, Clock clock) {
         int defaultSize = Math.min(32, Runtime.getRuntime().availableProcessors() + 4);
         var sizes = new TreeMap<String, Integer>();
         sizes.put(DEFAULT, defaultSize);
         properties.pools().forEach((name, pool) -> sizes.put(name, pool.size() == null ? defaultSize : pool.size()));
         sizes.forEach((name, size) -> {
             try {
-                byName.put(name, new WorkerPool(name, size));
+                byName.put(name, new WorkerPool(name, size, clock));
             } catch (IllegalArgumentException badSize) {
                 throw new IllegalStateException("tempora.pools." + name + ".size: " + badSize.getMessage());
             }

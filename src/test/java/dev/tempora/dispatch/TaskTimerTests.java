@@ -42,7 +42,7 @@ class TaskTimerTests {
 
     final SettableClock clock = new SettableClock();
     final List<String> released = new CopyOnWriteArrayList<>();
-    final TaskTimer timer = new TaskTimer(clock, task -> released.add(task.handler()));
+    final TaskTimer timer = new TaskTimer(clock, run -> released.add(run.task().handler()));
 
     @AfterEach
     void stop() throws InterruptedException {
@@ -74,14 +74,31 @@ class TaskTimerTests {
 
     @Test
     void anEarlierTaskAddedLaterWakesTheTimer() throws Exception {
-        var real = new TaskTimer(Clock.systemUTC(), task -> released.add(task.handler()));
+        var real =
+                new TaskTimer(Clock.systemUTC(), run -> released.add(run.task().handler()));
         real.start();
         try {
             var now = Instant.now();
-            real.add(new DueTask(
-                    TaskId.next(Clock.systemUTC()), "late", null, 0, now.plusSeconds(60), null, "default", now, false));
-            real.add(new DueTask(
-                    TaskId.next(Clock.systemUTC()), "soon", null, 0, now.plusMillis(100), null, "default", now, false));
+            real.add(run(new DueTask(
+                    TaskId.next(Clock.systemUTC()),
+                    "late",
+                    null,
+                    0,
+                    now.plusSeconds(60),
+                    null,
+                    "default",
+                    now,
+                    false)));
+            real.add(run(new DueTask(
+                    TaskId.next(Clock.systemUTC()),
+                    "soon",
+                    null,
+                    0,
+                    now.plusMillis(100),
+                    null,
+                    "default",
+                    now,
+                    false)));
             awaitReleased(1);
             assertThat(released).containsExactly("soon");
         } finally {
@@ -89,8 +106,12 @@ class TaskTimerTests {
         }
     }
 
-    private DueTask task(String name, long inMillis, int priority) {
-        return new DueTask(
+    private static TaskRun run(DueTask task) {
+        return new TaskRun(task, null, null);
+    }
+
+    private TaskRun task(String name, long inMillis, int priority) {
+        return run(new DueTask(
                 TaskId.next(Clock.systemUTC()),
                 name,
                 null,
@@ -99,7 +120,7 @@ class TaskTimerTests {
                 null,
                 "default",
                 clock.instant(),
-                false);
+                false));
     }
 
     private void awaitReleased(int count) throws InterruptedException {
