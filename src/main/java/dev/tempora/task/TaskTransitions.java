@@ -1,6 +1,5 @@
 package dev.tempora.task;
 
-import static dev.tempora.support.Timestamps.utc;
 import static dev.tempora.task.TaskState.CANCELLED;
 import static dev.tempora.task.TaskState.FAILED;
 import static dev.tempora.task.TaskState.RUNNING;
@@ -13,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,9 +36,6 @@ public class TaskTransitions {
 
     /** One kind of transition: its target and its statement, written once, so a batch of them is one JDBC batch. */
     private record Guarded(TaskState to, String sql) {}
-
-    /** Room for the most parameters a transition has (a folded failure: 8) without rehashing. */
-    private static final int PARAMS_CAPACITY = 16;
 
     /** A claim applies to an unreserved task or to one this node reserved. */
     private static final String CLAIM_GUARD = "(owner is null or owner = :owner)";
@@ -111,7 +106,7 @@ public class TaskTransitions {
      * reserved by another node's loader is that node's to start.
      */
     public Transition starting(TaskId id, Instant now, String owner) {
-        return transition(id, STARTING, "now", utc(now), "owner", owner);
+        return transition(id, STARTING, "now", now, "owner", owner);
     }
 
     /**
@@ -120,7 +115,7 @@ public class TaskTransitions {
      * outcome of the run that replaced its own.
      */
     public Transition succeeding(TaskId id, String resultJson, Instant now, String owner) {
-        return transition(id, SUCCEEDING, "now", utc(now), "result", resultJson, "owner", owner);
+        return transition(id, SUCCEEDING, "now", now, "result", resultJson, "owner", owner);
     }
 
     /** RUNNING to FAILED with what the handler threw, while {@code owner} still runs it. */
@@ -129,7 +124,7 @@ public class TaskTransitions {
                 id,
                 FAILING,
                 "now",
-                utc(now),
+                now,
                 "type",
                 exception.type(),
                 "message",
@@ -146,7 +141,7 @@ public class TaskTransitions {
      * tells which node's worker to interrupt.
      */
     public Transition cancelling(TaskId id, boolean evenIfRunning, Instant now) {
-        return transition(id, evenIfRunning ? CANCELLING_ANY : CANCELLING_SCHEDULED, "now", utc(now));
+        return transition(id, evenIfRunning ? CANCELLING_ANY : CANCELLING_SCHEDULED, "now", now);
     }
 
     /**
@@ -160,10 +155,12 @@ public class TaskTransitions {
         if (!starting.sql().equals(STARTING.sql()) || folded == null) {
             throw new IllegalArgumentException("not a claim and an outcome: " + starting.to() + ", " + outcome.to());
         }
-        var params = new HashMap<String, Object>(PARAMS_CAPACITY);
-        params.putAll(outcome.params());
-        params.put("started", starting.params().get("now"));
-        return new Transition(outcome.id(), folded.to(), folded.sql(), params, outcome.callback());
+        return new Transition(
+                outcome.id(),
+                folded.to(),
+                folded.sql(),
+                outcome.paramsWith("started", starting.param("now")),
+                outcome.callback());
     }
 
     /** RUNNING back to SCHEDULED, to run again: {@code owner}'s run was interrupted by a shutdown. */
@@ -282,12 +279,7 @@ public class TaskTransitions {
     }
 
     private static Transition transition(TaskId id, Guarded kind, Object... keysAndValues) {
-        var params = new HashMap<String, Object>(PARAMS_CAPACITY);
-        params.put("id", id.value());
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            params.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return new Transition(id, kind.to(), kind.sql(), params, true);
+        return new Transition(id, kind.to(), kind.sql(), keysAndValues, true);
     }
 
     /** The update that moves a task to {@code to} only while it is in one of {@code from}. */
