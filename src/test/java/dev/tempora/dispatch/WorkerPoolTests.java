@@ -1,0 +1,49 @@
+package dev.tempora.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.task.DueTask;
+import dev.tempora.task.TaskId;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A pool given a task ahead of its runAt starts it at its runAt, even with no worker started yet. */
+class WorkerPoolTests {
+
+    final Clock clock = Clock.systemUTC();
+    final CompletableFuture<Instant> started = new CompletableFuture<>();
+
+    /** Only says when a worker started the run. */
+    final TaskRunner runner = new TaskRunner(null, null, null, clock, null, null, null, null, null) {
+        @Override
+        void run(TaskRun run) {
+            started.complete(clock.instant());
+        }
+    };
+
+    final WorkerPool pool = new WorkerPool("early", 2, clock);
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        pool.interruptAll();
+        pool.awaitIdle(Duration.ofSeconds(5));
+        runner.destroy();
+    }
+
+    @Test
+    void aFreshPoolDoesNotHandAnEarlyTaskStraightToANewWorker() throws Exception {
+        var runAt = clock.instant().plusMillis(40);
+
+        pool.execute(new TaskRun(
+                new DueTask(TaskId.next(clock), "early", null, 0, runAt, null, "early", clock.instant(), false),
+                runner,
+                null));
+
+        assertThat(started.get(5, TimeUnit.SECONDS)).isAfterOrEqualTo(runAt);
+    }
+}
