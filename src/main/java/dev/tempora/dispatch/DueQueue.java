@@ -32,7 +32,7 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
      * The longest a worker waits before it reads the clock again: the clock may be moved by hand
      * (tests) or be stepped by the system.
      */
-    private final long maxWaitNanos;
+    private final Duration maxWait;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -41,7 +41,7 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
 
     DueQueue(Clock clock, Duration maxWait) {
         this.clock = clock;
-        this.maxWaitNanos = maxWait.toNanos();
+        this.maxWait = maxWait;
     }
 
     @Override
@@ -101,8 +101,8 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
                     long waited = Math.min(
                             left,
                             soonest == null
-                                    ? maxWaitNanos
-                                    : nanosUntil(now, soonest.task().runAt()));
+                                    ? maxWait.toNanos()
+                                    : TaskTimer.nanosUntil(now, soonest.task().runAt(), maxWait));
                     long remaining = changed.awaitNanos(waited);
                     if (left != Long.MAX_VALUE) {
                         left -= waited - remaining;
@@ -201,11 +201,5 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
         while ((soonest = notYetDue.peek()) != null && !soonest.task().runAt().isAfter(now)) {
             due.add(notYetDue.poll());
         }
-    }
-
-    /** At most {@link #maxWaitNanos}, without overflowing for a runAt far away. */
-    private long nanosUntil(Instant now, Instant then) {
-        var until = Duration.between(now, then);
-        return until.compareTo(Duration.ofNanos(maxWaitNanos)) > 0 ? maxWaitNanos : Math.max(1, until.toNanos());
     }
 }

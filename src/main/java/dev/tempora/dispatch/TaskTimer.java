@@ -105,7 +105,7 @@ final class TaskTimer {
                 }
                 var horizon = clock.instant().plus(RELEASE_AHEAD);
                 if (head.task().runAt().isAfter(horizon)) {
-                    changed.awaitNanos(nanosUntil(horizon, head.task().runAt()));
+                    changed.awaitNanos(nanosUntil(horizon, head.task().runAt(), MAX_WAIT));
                     continue;
                 }
                 while (head != null && !head.task().runAt().isAfter(horizon)) {
@@ -127,10 +127,13 @@ final class TaskTimer {
         }
     }
 
-    /** Saturates instead of overflowing: a runAt centuries away must not break the timer. */
-    private static long nanosUntil(Instant now, Instant then) {
+    /**
+     * Nanoseconds from {@code now} to {@code then}, at least 1 and at most {@code atMost}: saturates
+     * instead of overflowing, since a runAt centuries away must not break a wait.
+     */
+    static long nanosUntil(Instant now, Instant then, Duration atMost) {
         var wait = Duration.between(now, then);
-        return wait.compareTo(MAX_WAIT) > 0 ? MAX_WAIT.toNanos() : wait.toNanos();
+        return wait.compareTo(atMost) > 0 ? atMost.toNanos() : Math.max(1, wait.toNanos());
     }
 
     private void releaseAll(ArrayList<TaskRun> due) {

@@ -52,11 +52,16 @@ public final class WorkerPool {
                 (runnable, executor) -> log.debug("Pool {} is shut down; {} will run after restart", name, runnable));
     }
 
-    /** Makes the pool take tasks again after {@link #stopAccepting()}: a stopped executor cannot restart. */
+    /**
+     * Readies the pool to take tasks, again after {@link #stopAccepting()} (a stopped executor
+     * cannot restart), with every worker started: an executor short of its core size hands a task
+     * straight to a new worker, which would run it without waiting in the queue for its runAt.
+     */
     synchronized void restart() {
         if (executor.isShutdown()) {
             executor = newExecutor();
         }
+        executor.prestartAllCoreThreads();
     }
 
     public String name() {
@@ -64,9 +69,6 @@ public final class WorkerPool {
     }
 
     synchronized void execute(TaskRun run) {
-        // Every worker started first: an executor short of its core size hands a task straight to a
-        // new worker, which would run it without waiting in the queue for its runAt.
-        executor.prestartAllCoreThreads();
         executor.execute(run);
     }
 
@@ -81,6 +83,8 @@ public final class WorkerPool {
             executor.setCorePoolSize(size);
             executor.setMaximumPoolSize(size);
         }
+        // As at the start: an executor adds only as many workers as tasks are waiting.
+        executor.prestartAllCoreThreads();
         log.info("Pool {} resized to {} workers", name, size);
     }
 

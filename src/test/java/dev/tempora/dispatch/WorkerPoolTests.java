@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** A pool given a task ahead of its runAt starts it at its runAt, even with no worker started yet. */
+/**
+ * A pool given a task ahead of its runAt starts it at its runAt: an executor short of its core
+ * size would hand the task straight to a new worker, past the queue that holds it.
+ */
 class WorkerPoolTests {
 
     final Clock clock = Clock.systemUTC();
@@ -36,7 +39,21 @@ class WorkerPoolTests {
     }
 
     @Test
-    void aFreshPoolDoesNotHandAnEarlyTaskStraightToANewWorker() throws Exception {
+    void aStartedPoolDoesNotHandAnEarlyTaskStraightToANewWorker() throws Exception {
+        pool.restart(); // as the dispatcher does when it starts
+
+        assertStartsAtItsRunAt();
+    }
+
+    @Test
+    void aGrownPoolDoesNotHandAnEarlyTaskStraightToANewWorker() throws Exception {
+        pool.restart();
+        pool.resize(4);
+
+        assertStartsAtItsRunAt();
+    }
+
+    private void assertStartsAtItsRunAt() throws Exception {
         var runAt = clock.instant().plusMillis(40);
 
         pool.execute(new TaskRun(
