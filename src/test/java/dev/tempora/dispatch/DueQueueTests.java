@@ -3,8 +3,6 @@ package dev.tempora.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.dispatch.TaskTimerTests.SettableClock;
-import dev.tempora.task.DueTask;
-import dev.tempora.task.TaskId;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,8 +66,7 @@ class DueQueueTests {
     void aRunOnTheRealClockIsTakenAtItsRunAtAndNotBefore() throws Exception {
         var real = new DueQueue(Clock.systemUTC(), Duration.ofMillis(1));
         var runAt = Clock.systemUTC().instant().plusMillis(30);
-        real.offer(new TaskRun(
-                new DueTask(TaskId.next(clock), "real", null, 0, runAt, null, "default", runAt, false), null, null));
+        real.offer(TaskTimerTests.run("real", runAt, 0, runAt));
 
         var taken = real.take();
 
@@ -90,11 +87,7 @@ class DueQueueTests {
     }
 
     private TaskRun run(String name, long inMillis, int priority) {
-        var runAt = clock.instant().plusMillis(inMillis);
-        return new TaskRun(
-                new DueTask(TaskId.next(clock), name, null, priority, runAt, null, "default", clock.instant(), false),
-                null,
-                null);
+        return TaskTimerTests.run(name, clock.instant().plusMillis(inMillis), priority, clock.instant());
     }
 
     private static String handler(Runnable run) {

@@ -79,26 +79,8 @@ class TaskTimerTests {
         real.start();
         try {
             var now = Instant.now();
-            real.add(run(new DueTask(
-                    TaskId.next(Clock.systemUTC()),
-                    "late",
-                    null,
-                    0,
-                    now.plusSeconds(60),
-                    null,
-                    "default",
-                    now,
-                    false)));
-            real.add(run(new DueTask(
-                    TaskId.next(Clock.systemUTC()),
-                    "soon",
-                    null,
-                    0,
-                    now.plusMillis(100),
-                    null,
-                    "default",
-                    now,
-                    false)));
+            real.add(run("late", now.plusSeconds(60), 0, now));
+            real.add(run("soon", now.plusMillis(100), 0, now));
             awaitReleased(1);
             assertThat(released).containsExactly("soon");
         } finally {
@@ -106,21 +88,25 @@ class TaskTimerTests {
         }
     }
 
-    private static TaskRun run(DueTask task) {
-        return new TaskRun(task, null, null);
+    /** A run of a task with no arguments, callback or runner, for timers and queues alone. */
+    static TaskRun run(String handler, Instant runAt, int priority, Instant createdAt) {
+        return new TaskRun(
+                new DueTask(
+                        TaskId.next(Clock.systemUTC()),
+                        handler,
+                        null,
+                        priority,
+                        runAt,
+                        null,
+                        "default",
+                        createdAt,
+                        false),
+                null,
+                null);
     }
 
     private TaskRun task(String name, long inMillis, int priority) {
-        return run(new DueTask(
-                TaskId.next(Clock.systemUTC()),
-                name,
-                null,
-                priority,
-                clock.instant().plusMillis(inMillis),
-                null,
-                "default",
-                clock.instant(),
-                false));
+        return run(name, clock.instant().plusMillis(inMillis), priority, clock.instant());
     }
 
     private void awaitReleased(int count) throws InterruptedException {
