@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,9 @@ class EventStreamTests {
     Api api;
     final HttpClient http = HttpClient.newHttpClient();
     final List<CompletableFuture<?>> open = new ArrayList<>();
+
+    static final Executor OWN_THREAD =
+            reader -> Thread.ofVirtual().name("event-stream-reader").start(reader);
 
     @BeforeEach
     void setUp() {
@@ -57,37 +62,41 @@ class EventStreamTests {
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }
-        var lines = new ArrayList<String>();
+        // On a thread of its own: a plain thenAccept reads on this thread, forever, when the
+        // response has arrived before it is called.
         var stream = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines())
-                .thenAccept(response -> {
-                    assertThat(response.headers().firstValue("Content-Type").orElse(""))
-                            .startsWith("text/event-stream");
-                    response.body().forEach(line -> {
-                        if (!line.isEmpty()) {
-                            lines.add(line);
-                            return;
-                        }
-                        String id = null, name = "message", data = null;
-                        for (var field : lines) {
-                            if (field.startsWith(":")) {
-                                name = "comment";
-                                data = field.substring(1);
-                            } else if (field.startsWith("id:")) {
-                                id = field.substring(3);
-                            } else if (field.startsWith("event:")) {
-                                name = field.substring(6);
-                            } else if (field.startsWith("data:")) {
-                                data = field.substring(5);
-                            }
-                        }
-                        lines.clear();
-                        events.add(new Event(id, name, data));
-                    });
-                });
+                .thenAcceptAsync(response -> read(response, events), OWN_THREAD);
         open.add(stream);
         // Connected once the greeting comment has arrived.
         await().atMost(Duration.ofSeconds(10)).until(() -> !events.isEmpty());
         return events;
+    }
+
+    /** Adds the events of {@code response} to {@code events} as they arrive, until the stream ends. */
+    static void read(HttpResponse<Stream<String>> response, List<Event> events) {
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        var lines = new ArrayList<String>();
+        response.body().forEach(line -> {
+            if (!line.isEmpty()) {
+                lines.add(line);
+                return;
+            }
+            String id = null, name = "message", data = null;
+            for (var field : lines) {
+                if (field.startsWith(":")) {
+                    name = "comment";
+                    data = field.substring(1);
+                } else if (field.startsWith("id:")) {
+                    id = field.substring(3);
+                } else if (field.startsWith("event:")) {
+                    name = field.substring(6);
+                } else if (field.startsWith("data:")) {
+                    data = field.substring(5);
+                }
+            }
+            lines.clear();
+            events.add(new Event(id, name, data));
+        });
     }
 
     static List<Event> changes(List<Event> events) {
