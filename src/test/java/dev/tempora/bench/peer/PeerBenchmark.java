@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import dev.tempora.bench.Stats;
 import dev.tempora.bench.Stats.Summary;
 import dev.tempora.bench.SubmitWorkload;
+import dev.tempora.bench.ThreadCpu;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,6 +177,8 @@ public final class PeerBenchmark {
     private final Map<String, String> failedRuns = new LinkedHashMap<>();
     /** JVM CPU microseconds per task of each measured throughput run, by engine. */
     private final Map<String, List<Double>> cpuPerTask = new LinkedHashMap<>();
+    /** The same by group of threads ({@link ThreadCpu}), by engine. */
+    private final Map<String, Map<String, List<Double>>> cpuByThread = new LinkedHashMap<>();
 
     private final PeerReport report;
 
@@ -299,6 +302,7 @@ public final class PeerBenchmark {
         }
         boundedRuns.clear();
         cpuPerTask.clear();
+        cpuByThread.clear();
         var runs = new LinkedHashMap<String, List<Double>>();
         for (int r = 0; r < config.repetitions(); r++) {
             for (var engine : engines) {
@@ -315,6 +319,9 @@ public final class PeerBenchmark {
         out.put("tempora_over_peer", ratios(runs, false));
         out.put("jvm_cpu_us_per_task", summaries(cpuPerTask));
         out.put("jvm_cpu_runs", new LinkedHashMap<>(cpuPerTask));
+        var byThread = new LinkedHashMap<String, Map<String, Summary>>();
+        cpuByThread.forEach((engine, groups) -> byThread.put(engine, summaries(groups)));
+        out.put("jvm_cpu_by_thread_us_per_task", byThread);
         out.put("runs_cut_at_bound", new LinkedHashMap<>(boundedRuns));
         out.put("failed_runs", new LinkedHashMap<>(failedRuns));
         failedRuns.clear();
@@ -367,10 +374,16 @@ public final class PeerBenchmark {
     private double measuredThroughput(Engine engine, int n) throws Exception {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpuBefore = os.getProcessCpuTime();
+        var threadsBefore = ThreadCpu.now();
         double rate = throughputOnce(engine, n);
         cpuPerTask
                 .computeIfAbsent(engine.name(), k -> new ArrayList<>())
                 .add((os.getProcessCpuTime() - cpuBefore) / 1e3 / n);
+        ThreadCpu.perTask(threadsBefore, ThreadCpu.now(), n)
+                .forEach((group, micros) -> cpuByThread
+                        .computeIfAbsent(engine.name(), k -> new LinkedHashMap<>())
+                        .computeIfAbsent(group, k -> new ArrayList<>())
+                        .add(micros));
         return rate;
     }
 

@@ -34,6 +34,13 @@ class PeerBenchmarkTests {
         assertThat((Map<String, Integer>) throughput.get("tasks"))
                 .containsOnlyKeys(PeerReport.ENGINES)
                 .allSatisfy((engine, n) -> assertThat(n).isBetween(50, 60));
+        // Where each engine's CPU went, by group of threads (on Linux, where /proc tells).
+        if (Files.isDirectory(Path.of("/proc/self/task"))) {
+            assertThat((Map<String, Map<String, Object>>) throughput.get("jvm_cpu_by_thread_us_per_task"))
+                    .containsOnlyKeys(PeerReport.ENGINES)
+                    .allSatisfy((engine, groups) ->
+                            assertThat(groups).containsOnlyKeys("application", "h2", "gc", "jit", "jvm"));
+        }
         assertThat(((Map<String, Object>) h2.get("future")).keySet())
                 .containsExactly("tempora", "db-scheduler", "quartz", "jobrunr", "raw-sql");
         assertThat(Files.readString(output)).contains("tempora_over_peer");

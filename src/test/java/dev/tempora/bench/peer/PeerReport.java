@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** The Markdown table: one section per database, one column per engine, ratios next to the figures. */
 final class PeerReport {
@@ -57,6 +58,17 @@ final class PeerReport {
                 (Map<String, Summary>) figures.get("jvm_cpu_us_per_task"),
                 null,
                 cut);
+        var byThread = (Map<String, Map<String, Summary>>) figures.get("jvm_cpu_by_thread_us_per_task");
+        var groups = ENGINES.stream()
+                .map(engine -> byThread.containsKey(engine)
+                        ? byThread.get(engine).values().stream()
+                                .map(summary -> fmt(summary.median()))
+                                .collect(Collectors.joining(" / "))
+                        : "n/a")
+                .toList();
+        rows(database)
+                .add("| 1. Of which, by thread (µs, medians): engine and benchmark / H2 background writer /"
+                        + " collector / JIT compiler / other JVM | %s |".formatted(String.join(" | ", groups)));
         failures(database, "1.", (Map<String, String>) figures.get("failed_runs"));
     }
 
