@@ -677,7 +677,7 @@ public final class PeerBenchmark {
     }
 
     /** Quartz and JobRunr log at INFO/DEBUG before Spring configures logging: the table is the output. */
-    private static void quietLogs() {
+    static void quietLogs() {
         var root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.WARN);
     }
