@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,8 +17,10 @@ import java.util.Map;
  */
 public final class ThreadCpu {
 
-    /** The groups, in report order. */
     public static final String APPLICATION = "application", H2 = "h2", GC = "gc", JIT = "jit", JVM = "jvm";
+
+    /** The groups, in report order. */
+    public static final List<String> GROUPS = List.of(APPLICATION, H2, GC, JIT, JVM);
 
     /** Linux's USER_HZ: the unit of the times in {@code /proc/<pid>/task/<tid>/stat}. */
     private static final double NANOS_PER_TICK = 1e9 / 100;
@@ -62,20 +65,16 @@ public final class ThreadCpu {
      * between are lost (the engines here keep theirs). Empty when the samples are.
      */
     public static Map<String, Double> perTask(Map<String, Sample> before, Map<String, Sample> after, long tasks) {
-        var nanos = new LinkedHashMap<String, Long>();
         if (after.isEmpty()) {
             return Map.of();
         }
-        for (var group : new String[] {APPLICATION, H2, GC, JIT, JVM}) {
-            nanos.put(group, 0L);
-        }
+        var out = new LinkedHashMap<String, Double>();
+        GROUPS.forEach(group -> out.put(group, 0.0));
         after.forEach((thread, sample) -> {
             var earlier = before.get(thread);
             long spent = sample.nanos() - (earlier == null ? 0 : earlier.nanos());
-            nanos.merge(sample.group(), spent, Long::sum);
+            out.merge(sample.group(), spent / 1e3 / tasks, Double::sum);
         });
-        var out = new LinkedHashMap<String, Double>();
-        nanos.forEach((group, spent) -> out.put(group, spent / 1e3 / tasks));
         return out;
     }
 
