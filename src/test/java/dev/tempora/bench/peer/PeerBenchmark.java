@@ -64,6 +64,8 @@ public final class PeerBenchmark {
      *     rate times this, between {@code throughputTasks} and {@code throughputMaxTasks}, so that a
      *     fast engine is measured past its first second (issue 5: "N large enough to last several
      *     seconds") while a slow one still fits the time bound; zero for the same N for all
+     * @param latenessGroup how many of the lateness workload's tasks share a due instant: groups come
+     *     {@code latenessGroup / latenessPerSecond} seconds apart
      */
     public record Config(
             int repetitions,
@@ -73,6 +75,7 @@ public final class PeerBenchmark {
             int throughputMaxTasks,
             int latenessSeconds,
             int latenessPerSecond,
+            int latenessGroup,
             int httpTasks,
             int httpClients,
             int futureTasks,
@@ -90,6 +93,9 @@ public final class PeerBenchmark {
                 "throughput-tasks",
                 "throughput-seconds",
                 "throughput-max-tasks",
+                "lateness-seconds",
+                "lateness-per-second",
+                "lateness-group",
                 "future-tasks",
                 "databases",
                 "engines",
@@ -104,6 +110,7 @@ public final class PeerBenchmark {
                     60_000,
                     2,
                     200,
+                    20,
                     1_000,
                     16,
                     1_000_000,
@@ -126,6 +133,7 @@ public final class PeerBenchmark {
                     60,
                     1,
                     20,
+                    2,
                     50,
                     2,
                     500,
@@ -156,8 +164,9 @@ public final class PeerBenchmark {
                             ? Duration.ofMillis(Math.round(Double.parseDouble(value) * 1000))
                             : throughputTarget,
                     option.equals("throughput-max-tasks") ? Integer.parseInt(value) : throughputMaxTasks,
-                    latenessSeconds,
-                    latenessPerSecond,
+                    option.equals("lateness-seconds") ? Integer.parseInt(value) : latenessSeconds,
+                    option.equals("lateness-per-second") ? Integer.parseInt(value) : latenessPerSecond,
+                    option.equals("lateness-group") ? Integer.parseInt(value) : latenessGroup,
                     httpTasks,
                     httpClients,
                     option.equals("future-tasks") ? Integer.parseInt(value) : futureTasks,
@@ -458,7 +467,7 @@ public final class PeerBenchmark {
     }
 
     /**
-     * Workload 2: every 100 ms a group of tasks due {@link #LEAD} later, for a few seconds; start
+     * Workload 2: groups of tasks due {@link #LEAD} after their submission, evenly spread, for a few seconds; start
      * (handler entered) minus due, per engine, repetitions interleaved across engines.
      */
     private Map<String, Object> lateness(BenchDatabase database, List<Engine> engines) throws Exception {
@@ -482,17 +491,19 @@ public final class PeerBenchmark {
         out.put("runs_cut_at_bound", new LinkedHashMap<>(boundedRuns));
         out.put("failed_runs", new LinkedHashMap<>(failedRuns));
         failedRuns.clear();
-        report.lateness(database.name(), config.latenessPerSecond(), config.latenessSeconds(), out);
+        report.lateness(
+                database.name(), config.latenessPerSecond(), config.latenessGroup(), config.latenessSeconds(), out);
         return out;
     }
 
     private double[] latenessOnce(Engine engine, int seconds) throws Exception {
-        int perGroup = Math.max(1, config.latenessPerSecond() / 10);
-        int groups = seconds * 10;
+        int perGroup = Math.max(1, config.latenessGroup());
+        int groups = Math.max(1, seconds * config.latenessPerSecond() / perGroup);
+        long everyNanos = 1_000_000_000L * perGroup / Math.max(1, config.latenessPerSecond());
         var firstGroupAt = Instant.now().plusMillis(50);
         var due = new Instant[groups * perGroup];
         for (int g = 0; g < groups; g++) {
-            var at = firstGroupAt.plusMillis(100L * g).plus(LEAD);
+            var at = firstGroupAt.plusNanos(everyNanos * g).plus(LEAD);
             Arrays.fill(due, g * perGroup, (g + 1) * perGroup, at);
         }
         int first = probe.begin(due.length, due);
@@ -501,7 +512,7 @@ public final class PeerBenchmark {
             var submits = new ArrayList<java.util.concurrent.Future<?>>();
             for (int g = 0; g < groups; g++) {
                 int group = g;
-                var submitAt = firstGroupAt.plusMillis(100L * g);
+                var submitAt = firstGroupAt.plusNanos(everyNanos * g);
                 submits.add(ticker.schedule(
                         () -> {
                             engine.submitAt(

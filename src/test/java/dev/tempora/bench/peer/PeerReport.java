@@ -73,9 +73,9 @@ final class PeerReport {
     }
 
     @SuppressWarnings("unchecked")
-    void lateness(String database, int perSecond, int seconds, Map<String, Object> figures) {
-        var load = "%d tasks/s for %d s, due %d ms after submit"
-                .formatted(perSecond, seconds, PeerBenchmark.LEAD.toMillis());
+    void lateness(String database, int perSecond, int group, int seconds, Map<String, Object> figures) {
+        var load = "%d tasks/s in groups of %d for %d s, due %d ms after submit"
+                .formatted(perSecond, group, seconds, PeerBenchmark.LEAD.toMillis());
         var cut = (Map<String, Integer>) figures.get("runs_cut_at_bound");
         row(database, "2. Lateness p50 (ms), " + load, (Map<String, Summary>) figures.get("p50_ms"), null, cut);
         row(database, "2. Lateness p99 (ms)", (Map<String, Summary>) figures.get("p99_ms"), null, cut);
