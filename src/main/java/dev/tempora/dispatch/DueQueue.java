@@ -39,14 +39,6 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
     private final PriorityQueue<Runnable> due = new PriorityQueue<>(64, TaskRun.BACKLOG_ORDER);
     private final PriorityQueue<TaskRun> notYetDue = new PriorityQueue<>(TaskRun.SCHED_ORDER);
 
-    /**
-     * The idle worker that waits for the soonest run not yet due; the others wait until woken
-     * (leader and followers, as in a {@code ScheduledThreadPoolExecutor}), so a run falling due
-     * wakes one worker, not every idle one: on two cores that crowd kept the worker that got the
-     * run from starting it.
-     */
-    private Thread leader;
-
     DueQueue(Clock clock, Duration maxWait) {
         this.clock = clock;
         this.maxWait = maxWait;
@@ -57,18 +49,12 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
         boolean early = runnable instanceof TaskRun run && run.task().runAt().isAfter(clock.instant());
         lock.lock();
         try {
-            if (!early) {
-                due.add(runnable);
-                changed.signal();
+            if (early) {
+                notYetDue.add((TaskRun) runnable);
             } else {
-                var run = (TaskRun) runnable;
-                notYetDue.add(run);
-                if (notYetDue.peek() == run) {
-                    // Due sooner than what the leader waits for: a worker (maybe the leader) leads anew.
-                    leader = null;
-                    changed.signal();
-                }
+                due.add(runnable);
             }
+            changed.signal();
         } finally {
             lock.unlock();
         }
@@ -100,48 +86,32 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
                 promote(now);
                 var next = due.poll();
                 if (next != null) {
+                    if (!due.isEmpty()) {
+                        changed.signal();
+                    }
                     return next;
                 }
                 if (left <= 0) {
                     return null;
                 }
                 var soonest = notYetDue.peek();
-                if (soonest == null || leader != null) {
-                    // Nothing to wait for, or the leader waits for it: until woken (or timed out).
-                    left = await(left, left);
-                    continue;
-                }
-                var me = Thread.currentThread();
-                leader = me;
-                try {
-                    left = await(left, TaskTimer.nanosUntil(now, soonest.task().runAt(), maxWait));
-                } finally {
-                    if (leader == me) {
-                        leader = null;
+                if (soonest == null && left == Long.MAX_VALUE) {
+                    changed.await();
+                } else {
+                    long waited = Math.min(
+                            left,
+                            soonest == null
+                                    ? maxWait.toNanos()
+                                    : TaskTimer.nanosUntil(now, soonest.task().runAt(), maxWait));
+                    long remaining = changed.awaitNanos(waited);
+                    if (left != Long.MAX_VALUE) {
+                        left -= waited - remaining;
                     }
                 }
             }
         } finally {
-            // One worker for each due run, and a leader for the rest if none waits for it.
-            for (int i = due.size() + (leader == null && !notYetDue.isEmpty() ? 1 : 0); i > 0; i--) {
-                changed.signal();
-            }
             lock.unlock();
         }
-    }
-
-    /**
-     * Waits on {@link #changed} for at most {@code wait} nanoseconds of the {@code left} a poll has,
-     * forever if both are unbounded; returns what the poll has left.
-     */
-    private long await(long left, long wait) throws InterruptedException {
-        if (left == Long.MAX_VALUE && wait == Long.MAX_VALUE) {
-            changed.await();
-            return left;
-        }
-        long waited = Math.min(left, wait);
-        long remaining = changed.awaitNanos(waited);
-        return left == Long.MAX_VALUE ? left : left - (waited - remaining);
     }
 
     @Override

@@ -6,13 +6,8 @@ import dev.tempora.dispatch.TaskTimerTests.SettableClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** A pool's queue: what the timer hands it ahead of time is given to workers at its runAt, never before. */
@@ -80,54 +75,6 @@ class DueQueueTests {
     }
 
     @Test
-    void whileARunIsNotYetDueOneIdleWorkerWaitsForItAndTheOthersSleep() throws Exception {
-        // A long maxWait, so that the thread waiting for the run stays parked, as do the others.
-        var patient = new DueQueue(clock, Duration.ofHours(1));
-        var workers = startWorkers(patient, 4);
-        patient.offer(run("in a minute", 60_000, 0));
-
-        // As a ScheduledThreadPoolExecutor's workers do: one waits for the runAt, the rest until
-        // woken, so one run falling due wakes one worker and not every idle one at once.
-        awaitStates(workers, Map.of(Thread.State.TIMED_WAITING, 1L, Thread.State.WAITING, 3L));
-
-        workers.forEach(Thread::interrupt);
-    }
-
-    @Test
-    void asManyWaitingWorkersWakeAsRunsFallDue() throws Exception {
-        var taken = new LinkedBlockingQueue<String>();
-        var workers = startWorkers(queue, 4, taken);
-        for (int i = 0; i < 4; i++) {
-            queue.offer(run("run " + i, 50, 0));
-        }
-        awaitStates(workers, Map.of(Thread.State.TIMED_WAITING, 1L, Thread.State.WAITING, 3L));
-
-        clock.advanceMillis(50);
-
-        var names = new ArrayList<String>();
-        for (int i = 0; i < 4; i++) {
-            names.add(taken.poll(5, TimeUnit.SECONDS));
-        }
-        assertThat(names).containsExactlyInAnyOrder("run 0", "run 1", "run 2", "run 3");
-        workers.forEach(Thread::interrupt);
-    }
-
-    @Test
-    void aRunDueSoonerThanTheAwaitedOneIsTakenAtItsOwnRunAt() throws Exception {
-        var real = new DueQueue(Clock.systemUTC(), Duration.ofHours(1));
-        var taken = new LinkedBlockingQueue<String>();
-        var workers = startWorkers(real, 2, taken);
-        var now = Clock.systemUTC().instant();
-        real.offer(TaskTimerTests.run("in a minute", now.plusSeconds(60), 0, now));
-        awaitStates(workers, Map.of(Thread.State.TIMED_WAITING, 1L, Thread.State.WAITING, 1L));
-
-        real.offer(TaskTimerTests.run("soon", Clock.systemUTC().instant().plusMillis(30), 0, now));
-
-        assertThat(taken.poll(5, TimeUnit.SECONDS)).isEqualTo("soon");
-        workers.forEach(Thread::interrupt);
-    }
-
-    @Test
     void drainingGivesBackEverythingDueOrNot() {
         queue.offer(run("due", 0, 0));
         queue.offer(run("soon", 10, 0));
@@ -137,41 +84,6 @@ class DueQueueTests {
 
         assertThat(drained).extracting(DueQueueTests::handler).containsExactly("due", "soon");
         assertThat(queue).isEmpty();
-    }
-
-    private static List<Thread> startWorkers(DueQueue queue, int count) {
-        return startWorkers(queue, count, new LinkedBlockingQueue<>());
-    }
-
-    /** Threads that each take runs from {@code queue} and put their handlers' names in {@code taken}. */
-    private static List<Thread> startWorkers(DueQueue queue, int count, BlockingQueue<String> taken) {
-        var workers = new ArrayList<Thread>();
-        for (int i = 0; i < count; i++) {
-            workers.add(Thread.ofPlatform().daemon().name("worker-" + i).start(() -> {
-                try {
-                    while (true) {
-                        taken.add(handler(queue.take()));
-                    }
-                } catch (InterruptedException stopped) {
-                    // The test is over.
-                }
-            }));
-        }
-        return workers;
-    }
-
-    /** Waits until the workers are in these states, so many in each, for up to 5 s. */
-    private static void awaitStates(List<Thread> workers, Map<Thread.State, Long> expected)
-            throws InterruptedException {
-        Map<Thread.State, Long> states = Map.of();
-        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); System.nanoTime() < end; ) {
-            states = workers.stream().collect(Collectors.groupingBy(Thread::getState, Collectors.counting()));
-            if (states.equals(expected)) {
-                return;
-            }
-            Thread.sleep(5);
-        }
-        assertThat(states).as("the workers' states").isEqualTo(expected);
     }
 
     private TaskRun run(String name, long inMillis, int priority) {
