@@ -78,6 +78,11 @@ public final class ThreadCpu {
         return out;
     }
 
+    /** CPU milliseconds by group between two {@link #now} samples, as {@link #perTask} counts them. */
+    public static Map<String, Double> millis(Map<String, Sample> before, Map<String, Sample> after) {
+        return perTask(before, after, 1_000);
+    }
+
     /** The group of a thread by its kernel name (the first 15 characters of its Java name). */
     static String group(String name) {
         if (name.startsWith("Z") || name.startsWith("GC Thread") || name.startsWith("G1 ")) {

@@ -396,12 +396,16 @@ public final class PeerBenchmark {
         cpuPerTask
                 .computeIfAbsent(engine.name(), k -> new ArrayList<>())
                 .add((os.getProcessCpuTime() - cpuBefore) / 1e3 / n);
-        ThreadCpu.perTask(threadsBefore, ThreadCpu.now(), n)
-                .forEach((group, micros) -> cpuByThread
-                        .computeIfAbsent(engine.name(), k -> new LinkedHashMap<>())
-                        .computeIfAbsent(group, k -> new ArrayList<>())
-                        .add(micros));
+        addByGroup(cpuByThread, engine, ThreadCpu.perTask(threadsBefore, ThreadCpu.now(), n));
         return rate;
+    }
+
+    /** Adds one run's figures by group of threads to an engine's lists. */
+    private static void addByGroup(
+            Map<String, Map<String, List<Double>>> runs, Engine engine, Map<String, Double> byGroup) {
+        byGroup.forEach((group, figure) -> runs.computeIfAbsent(engine.name(), k -> new LinkedHashMap<>())
+                .computeIfAbsent(group, k -> new ArrayList<>())
+                .add(figure));
     }
 
     private double throughputOnce(Engine engine, int n) throws Exception {
@@ -482,9 +486,9 @@ public final class PeerBenchmark {
         // Warm-up, not counted. A burst of submissions of one task each, then a short run of the
         // workload: a submission call's path (a transaction, a commit, a checkpoint) runs only a
         // few hundred times a second here, too few to be compiled within a run, and the timer's
-        // paths and the engines' future-task queries are used by this workload alone. Measured
-        // runs after a one-second warm-up still had the JIT compiler on a core for 10-40% of each
-        // run on Tempora, and in most of their late tasks (items 14 and 18).
+        // paths and the engines' future-task queries are used by this workload alone. After a
+        // one-second warm-up alone, the JIT compiler was on a core for 10-40% of each measured run
+        // on Tempora (item 18).
         for (var engine : engines) {
             progress("{}: lateness warm-up on {}", database.name(), engine.name());
             attempt(engine, () -> submitBurst(engine), 0);
@@ -492,14 +496,21 @@ public final class PeerBenchmark {
         }
         boundedRuns.clear();
         var samples = new LinkedHashMap<String, List<double[]>>();
+        // What else was on the two cores during a run: the tail is there.
+        var cpu = new LinkedHashMap<String, Map<String, List<Double>>>();
         for (int r = 0; r < config.repetitions(); r++) {
             for (var engine : engines) {
                 progress("{}: lateness run {} on {}", database.name(), r + 1, engine.name());
+                var threadsBefore = ThreadCpu.now();
                 samples.computeIfAbsent(engine.name(), k -> new ArrayList<>())
                         .add(attempt(engine, () -> latenessOnce(engine, config.latenessSeconds()), new double[0]));
+                addByGroup(cpu, engine, ThreadCpu.millis(threadsBefore, ThreadCpu.now()));
             }
         }
         var out = latenessFigures(samples);
+        var cpuSummaries = new LinkedHashMap<String, Map<String, Summary>>();
+        cpu.forEach((engine, groups) -> cpuSummaries.put(engine, summaries(groups)));
+        out.put("jvm_cpu_by_thread_ms_per_run", cpuSummaries);
         out.put("runs_cut_at_bound", new LinkedHashMap<>(boundedRuns));
         out.put("failed_runs", new LinkedHashMap<>(failedRuns));
         failedRuns.clear();

@@ -34,12 +34,18 @@ class PeerBenchmarkTests {
         assertThat((Map<String, Integer>) throughput.get("tasks"))
                 .containsOnlyKeys(PeerReport.ENGINES)
                 .allSatisfy((engine, n) -> assertThat(n).isBetween(50, 60));
-        // Where each engine's CPU went, by group of threads (on Linux, where /proc tells).
+        // Where each engine's CPU went, by group of threads (on Linux, where /proc tells), during
+        // the throughput and the lateness runs.
         if (Files.isDirectory(Path.of("/proc/self/task"))) {
-            assertThat((Map<String, Map<String, Object>>) throughput.get("jvm_cpu_by_thread_us_per_task"))
-                    .containsOnlyKeys(PeerReport.ENGINES)
-                    .allSatisfy((engine, groups) ->
-                            assertThat(groups).containsOnlyKeys("application", "h2", "gc", "jit", "jvm"));
+            var lateness = (Map<String, Object>) h2.get("lateness");
+            for (var byThread : List.of(
+                    throughput.get("jvm_cpu_by_thread_us_per_task"), lateness.get("jvm_cpu_by_thread_ms_per_run"))) {
+                assertThat((Map<String, Map<String, Object>>) byThread)
+                        .containsOnlyKeys(PeerReport.ENGINES)
+                        .allSatisfy((engine, groups) ->
+                                assertThat(groups).containsOnlyKeys("application", "h2", "gc", "jit", "jvm"));
+            }
+            assertThat((String) results.get("markdown")).contains("| 2. JVM CPU during a run, by thread");
         }
         assertThat(((Map<String, Object>) h2.get("future")).keySet())
                 .containsExactly("tempora", "db-scheduler", "quartz", "jobrunr", "raw-sql");

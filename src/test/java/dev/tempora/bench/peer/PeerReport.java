@@ -16,6 +16,23 @@ final class PeerReport {
     /** Column order; engines a row has no figure for show "n/a". */
     static final List<String> ENGINES = List.of("tempora", "db-scheduler", "quartz", "jobrunr", "raw-sql", "bare-stpe");
 
+    /** The groups of {@link dev.tempora.bench.ThreadCpu}, as the table names them. */
+    private static final String THREAD_GROUPS =
+            "engine and benchmark / H2 background writer / collector / JIT compiler / other JVM";
+
+    /** One cell per engine: the medians of its figures by group of threads, or n/a. */
+    @SuppressWarnings("unchecked")
+    private static String byGroupCells(Object figures) {
+        var byThread = (Map<String, Map<String, Summary>>) figures;
+        return ENGINES.stream()
+                .map(engine -> byThread.containsKey(engine)
+                        ? byThread.get(engine).values().stream()
+                                .map(summary -> fmt(summary.median()))
+                                .collect(Collectors.joining(" / "))
+                        : "n/a")
+                .collect(Collectors.joining(" | "));
+    }
+
     /** Marks a figure from runs cut off at their time bound (see the footnote). */
     static final String CUT = "† ";
 
@@ -58,17 +75,9 @@ final class PeerReport {
                 (Map<String, Summary>) figures.get("jvm_cpu_us_per_task"),
                 null,
                 cut);
-        var byThread = (Map<String, Map<String, Summary>>) figures.get("jvm_cpu_by_thread_us_per_task");
-        var groups = ENGINES.stream()
-                .map(engine -> byThread.containsKey(engine)
-                        ? byThread.get(engine).values().stream()
-                                .map(summary -> fmt(summary.median()))
-                                .collect(Collectors.joining(" / "))
-                        : "n/a")
-                .toList();
         rows(database)
-                .add("| 1. Of which, by thread (µs, medians): engine and benchmark / H2 background writer /"
-                        + " collector / JIT compiler / other JVM | %s |".formatted(String.join(" | ", groups)));
+                .add("| 1. Of which, by thread (µs, medians): " + THREAD_GROUPS
+                        + " | %s |".formatted(byGroupCells(figures.get("jvm_cpu_by_thread_us_per_task"))));
         failures(database, "1.", (Map<String, String>) figures.get("failed_runs"));
     }
 
@@ -80,6 +89,9 @@ final class PeerReport {
         row(database, "2. Lateness p50 (ms), " + load, (Map<String, Summary>) figures.get("p50_ms"), null, cut);
         row(database, "2. Lateness p99 (ms)", (Map<String, Summary>) figures.get("p99_ms"), null, cut);
         row(database, "2. Lateness max (ms)", (Map<String, Summary>) figures.get("max_ms"), null, cut);
+        rows(database)
+                .add("| 2. JVM CPU during a run, by thread (ms, medians): " + THREAD_GROUPS
+                        + " | %s |".formatted(byGroupCells(figures.get("jvm_cpu_by_thread_ms_per_run"))));
         row(
                 database,
                 "2. p99: Tempora ÷ engine (below 1: Tempora less late)",
