@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The CPU time of this JVM's threads, in groups: where a run's CPU went, beside how much. Read from
@@ -44,7 +45,8 @@ public final class ThreadCpu {
                     var name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                     var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                     long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-                    out.put(thread.getFileName().toString(), new Sample(group(name), (long) (ticks * NANOS_PER_TICK)));
+                    long nanos = schedstatNanos(thread).orElse((long) (ticks * NANOS_PER_TICK));
+                    out.put(thread.getFileName().toString(), new Sample(group(name), nanos));
                 } catch (NoSuchFileException ended) {
                     // The thread ended between the listing and the read.
                 } catch (IOException unreadable) {
@@ -55,6 +57,19 @@ public final class ThreadCpu {
             throw new UncheckedIOException(unreadable);
         }
         return out;
+    }
+
+    /**
+     * The thread's time on a CPU in nanoseconds, from {@code schedstat} (first field), where the
+     * kernel keeps it: exact, where {@code stat} counts in clock ticks of 10 ms.
+     */
+    private static Optional<Long> schedstatNanos(Path thread) throws IOException {
+        try {
+            return Optional.of(
+                    Long.parseLong(Files.readString(thread.resolve("schedstat")).split(" ")[0]));
+        } catch (NoSuchFileException | NumberFormatException notKept) {
+            return Optional.empty();
+        }
     }
 
     /** A thread's group and its CPU time so far. */

@@ -41,7 +41,8 @@ class ThreadCpuTests {
         var perTask = ThreadCpu.perTask(before, after, 1);
 
         assertThat(perTask).containsOnlyKeys("application", "h2", "gc", "jit", "jvm");
-        // 200 ms of CPU by the JVM's own count, less what the kernel's clock ticks (10 ms) round off.
+        // 200 ms of CPU by the JVM's own count, less what clock ticks (10 ms) round off where the
+        // kernel keeps no schedstat.
         assertThat(perTask.get(ThreadCpu.APPLICATION)).isGreaterThan(150_000);
     }
 

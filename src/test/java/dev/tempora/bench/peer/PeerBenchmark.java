@@ -487,8 +487,8 @@ public final class PeerBenchmark {
         // workload: a submission call's path (a transaction, a commit, a checkpoint) runs only a
         // few hundred times a second here, too few to be compiled within a run, and the timer's
         // paths and the engines' future-task queries are used by this workload alone. After a
-        // one-second warm-up alone, the JIT compiler was on a core for 10-40% of each measured run
-        // on Tempora (item 18).
+        // one-second warm-up alone, with one task per due instant, the JIT compiler was on a core
+        // for 10-40% of each measured run on Tempora (item 18).
         for (var engine : engines) {
             progress("{}: lateness warm-up on {}", database.name(), engine.name());
             attempt(engine, () -> submitBurst(engine), 0);
