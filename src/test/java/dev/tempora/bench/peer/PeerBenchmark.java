@@ -484,8 +484,8 @@ public final class PeerBenchmark {
      */
     private Map<String, Object> lateness(BenchDatabase database, List<Engine> engines) throws Exception {
         // Warm-up, not counted. A burst of submissions of one task each, then a short run of the
-        // workload: a submission call's path (a transaction, a commit, a checkpoint) runs only a
-        // few hundred times a second here, too few to be compiled within a run, and the timer's
+        // workload: a submission call's path (a transaction, a commit, a checkpoint) runs only 10
+        // to 200 times a second here, too few to be compiled within a run, and the timer's
         // paths and the engines' future-task queries are used by this workload alone. After a
         // one-second warm-up alone, with one task per due instant, the JIT compiler was on a core
         // for 10-40% of each measured run on Tempora (item 18).

@@ -20,19 +20,6 @@ final class PeerReport {
     private static final String THREAD_GROUPS =
             "engine and benchmark / H2 background writer / collector / JIT compiler / other JVM";
 
-    /** One cell per engine: the medians of its figures by group of threads, or n/a. */
-    @SuppressWarnings("unchecked")
-    private static String byGroupCells(Object figures) {
-        var byThread = (Map<String, Map<String, Summary>>) figures;
-        return ENGINES.stream()
-                .map(engine -> byThread.containsKey(engine)
-                        ? byThread.get(engine).values().stream()
-                                .map(summary -> fmt(summary.median()))
-                                .collect(Collectors.joining(" / "))
-                        : "n/a")
-                .collect(Collectors.joining(" | "));
-    }
-
     /** Marks a figure from runs cut off at their time bound (see the footnote). */
     static final String CUT = "† ";
 
@@ -170,6 +157,19 @@ final class PeerReport {
             cells.add(figure == null ? (missing == null ? "n/a" : missing) : mark + figure);
         }
         rows(database).add("| " + label + " | " + String.join(" | ", cells) + " |");
+    }
+
+    /** One cell per engine: the medians of its figures by group of threads, or n/a. */
+    @SuppressWarnings("unchecked")
+    private static String byGroupCells(Object figures) {
+        var byThread = (Map<String, Map<String, Summary>>) figures;
+        return ENGINES.stream()
+                .map(engine -> byThread.containsKey(engine)
+                        ? byThread.get(engine).values().stream()
+                                .map(summary -> fmt(summary.median()))
+                                .collect(Collectors.joining(" / "))
+                        : "n/a")
+                .collect(Collectors.joining(" | "));
     }
 
     private List<String> rows(String database) {
