@@ -1,6 +1,8 @@
 package dev.tempora.support;
 
+import dev.tempora.task.NotDurableException;
 import dev.tempora.task.TaskConflictException;
+import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskNotFoundException;
 import java.net.URI;
 import java.util.List;
@@ -53,6 +55,23 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 HttpStatus.CONFLICT, "task-state-conflict", "Not allowed in the task's state", conflict.getMessage());
         response.getBody().setProperty("state", conflict.task().state().name());
         return response;
+    }
+
+    /** Committed, but not confirmed on disk: unlike {@code database-unavailable}, something changed. */
+    @ExceptionHandler(NotDurableException.class)
+    ResponseEntity<ProblemDetail> notDurable(NotDurableException notDurable) {
+        log.error("Not confirmed on disk: {}", notDurable.getMessage(), notDurable.getCause());
+        var response = Problems.response(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                "not-durable",
+                "Stored, but not confirmed on disk",
+                notDurable.getMessage());
+        var problem = response.getBody();
+        problem.setProperty(
+                "taskIds", notDurable.taskIds().stream().map(TaskId::toString).toList());
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
     }
 
     @ExceptionHandler(PayloadTooLargeException.class)

@@ -118,12 +118,32 @@ public class TaskService implements SmartInitializingSingleton {
             reserver.notStored(reservedHere);
             throw notStored;
         }
-        durability.flush();
+        var unconfirmed = flush();
+        // Committed either way: dispatched as stored. (Skipping this on a failed checkpoint left
+        // the tasks reserved for this instance, and never timed, until a restart.)
         for (var task : created) {
             events.changed(new TaskChanged(task.id(), TaskState.SCHEDULED, task.handler(), now));
             events.submitted(new TaskSubmitted(task.toDueTask(), task.owner()));
         }
+        if (unconfirmed.isPresent()) {
+            var ids = created.stream().map(Task::id).toList();
+            throw new NotDurableException(
+                    created.size() == 1 ? "The task" : "The " + created.size() + " tasks", ids, unconfirmed.get());
+        }
         return created;
+    }
+
+    /**
+     * Makes what was just committed durable ({@link Durability#flush}); returns how that failed, if
+     * it did, for the caller to finish what the commit started before it reports the failure.
+     */
+    private Optional<RuntimeException> flush() {
+        try {
+            durability.flush();
+            return Optional.empty();
+        } catch (RuntimeException checkpointFailed) {
+            return Optional.of(checkpointFailed);
+        }
     }
 
     @Override
@@ -163,9 +183,13 @@ public class TaskService implements SmartInitializingSingleton {
     private Task decideCancel(TaskId id, boolean mayInterruptIfRunning) {
         for (int attempt = 1; ; attempt++) {
             if (transitions.cancel(id, mayInterruptIfRunning, now())) {
-                durability.flush();
+                var unconfirmed = flush();
+                // Committed either way: waiters are woken, and a running handler interrupted.
                 completions.signal(id);
                 events.cancelled(new TaskCancelled(id, mayInterruptIfRunning));
+                if (unconfirmed.isPresent()) {
+                    throw new NotDurableException("The cancel", List.of(id), unconfirmed.get());
+                }
                 return get(id);
             }
             var current = get(id);
