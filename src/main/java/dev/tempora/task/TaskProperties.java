@@ -1,12 +1,20 @@
 package dev.tempora.task;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * {@code tempora.tasks.*}.
  *
  * @param defaultTimeout the timeout of tasks submitted without one; none when unset
+ * @param keepFinished how long a task is kept after it ended (SUCCEEDED, FAILED or CANCELLED),
+ *     then deleted with its labels and deliveries; forever when unset
+ * @param cleanupInterval how often ended tasks older than {@code keepFinished} are looked for
  */
 @ConfigurationProperties("tempora.tasks")
-public record TaskProperties(Duration defaultTimeout) {}
+public record TaskProperties(
+        @Nullable Duration defaultTimeout,
+        @Nullable Duration keepFinished,
+        @DefaultValue("PT1M") Duration cleanupInterval) {}

@@ -1,0 +1,145 @@
+package dev.tempora.task;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * Deletes tasks that ended (SUCCEEDED, FAILED, CANCELLED) longer than {@code
+ * tempora.tasks.keep-finished} ago, with their labels and deliveries, every {@code
+ * cleanup-interval}; off when {@code keep-finished} is unset. A task whose outcome still waits to
+ * be delivered to its callback ({@code PENDING}) is kept until it has been.
+ *
+ * <p>A pass reads each ended state's tasks in id order, a page at a time, along the index on
+ * {@code (state, id)}. Ids are time-ordered from creation, and a task ends after it is created,
+ * so the pass stops at the first task created after the cutoff: it never reads the history it
+ * keeps. Every instance may run it; two deleting the same rows only find them gone.
+ */
+@Component
+class TaskCleanup implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskCleanup.class);
+
+    /** Tasks read, and at most deleted, per statement. */
+    static final int PAGE = 500;
+
+    private static final List<TaskState> ENDED = List.of(TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED);
+
+    private final JdbcClient jdbc;
+    private final TaskProperties properties;
+    private final Clock clock;
+    private ScheduledExecutorService cleaner;
+
+    TaskCleanup(JdbcClient jdbc, TaskProperties properties, Clock clock) {
+        this.jdbc = jdbc;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    @Override
+    public synchronized void start() {
+        var keep = properties.keepFinished();
+        if (keep == null) {
+            return;
+        }
+        cleaner = Executors.newSingleThreadScheduledExecutor(runnable ->
+                Thread.ofPlatform().name("tempora-cleanup").daemon(true).unstarted(runnable));
+        long interval = properties.cleanupInterval().toMillis();
+        cleaner.scheduleWithFixedDelay(this::pass, interval, interval, TimeUnit.MILLISECONDS);
+        log.info("Tasks that ended more than {} ago are deleted every {}", keep, properties.cleanupInterval());
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (cleaner != null) {
+            cleaner.shutdownNow();
+            cleaner = null;
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return cleaner != null;
+    }
+
+    private void pass() {
+        try {
+            var keep = properties.keepFinished();
+            if (keep != null) {
+                var cutoff = clock.instant().minus(keep);
+                int deleted = deleteEndedBefore(cutoff);
+                if (deleted > 0) {
+                    log.info("Deleted {} tasks that ended before {}", deleted, cutoff);
+                }
+            }
+        } catch (RuntimeException databaseTrouble) {
+            // The next pass tries again; an unreachable database is reported elsewhere.
+            log.warn("Deleting ended tasks failed, will retry: {}", databaseTrouble.toString());
+        }
+    }
+
+    /** Deletes the tasks that ended before {@code cutoff} and owe no delivery; returns how many. */
+    int deleteEndedBefore(Instant cutoff) {
+        var at = OffsetDateTime.ofInstant(cutoff, ZoneOffset.UTC);
+        int deleted = 0;
+        for (var state : ENDED) {
+            UUID after = null;
+            while (true) {
+                var page = page(state, after);
+                if (page.isEmpty()) {
+                    break;
+                }
+                var old = page.stream()
+                        .filter(row ->
+                                row.finishedAt() != null && row.finishedAt().isBefore(at))
+                        .map(Row::id)
+                        .toList();
+                if (!old.isEmpty()) {
+                    deleted += delete(state, old);
+                }
+                var last = page.getLast();
+                if (page.size() < PAGE || !last.createdAt().isBefore(at)) {
+                    break; // what follows was created, and so ended, after the cutoff
+                }
+                after = last.id();
+            }
+        }
+        return deleted;
+    }
+
+    private record Row(UUID id, OffsetDateTime createdAt, OffsetDateTime finishedAt) {}
+
+    private List<Row> page(TaskState state, UUID after) {
+        var sql = "select id, created_at, finished_at from task where state = :state"
+                + (after == null ? "" : " and id > :after")
+                + " order by id fetch first " + PAGE + " rows only";
+        var query = jdbc.sql(sql).param("state", state.name());
+        if (after != null) {
+            query = query.param("after", after);
+        }
+        return query.query((rs, n) -> new Row(
+                        rs.getObject("id", UUID.class),
+                        rs.getObject("created_at", OffsetDateTime.class),
+                        rs.getObject("finished_at", OffsetDateTime.class)))
+                .list();
+    }
+
+    private int delete(TaskState state, List<UUID> ids) {
+        return jdbc.sql("delete from task where state = :state and id in (:ids) and not exists"
+                        + " (select 1 from webhook_delivery d where d.task_id = task.id and d.state = 'PENDING')")
+                .param("state", state.name())
+                .param("ids", ids)
+                .update();
+    }
+}
