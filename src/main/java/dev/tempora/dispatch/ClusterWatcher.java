@@ -1,13 +1,11 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.support.RepeatingJob;
 import dev.tempora.task.TaskCompletions;
 import dev.tempora.task.TaskId;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -30,7 +28,7 @@ class ClusterWatcher implements SmartLifecycle {
     private final TaskRunner runner;
     private final TaskCompletions completions;
     private final ClusterProperties properties;
-    private ScheduledExecutorService watcher;
+    private final RepeatingJob watcher = new RepeatingJob("tempora-watcher");
 
     ClusterWatcher(JdbcClient jdbc, TaskRunner runner, TaskCompletions completions, ClusterProperties properties) {
         this.jdbc = jdbc;
@@ -40,24 +38,18 @@ class ClusterWatcher implements SmartLifecycle {
     }
 
     @Override
-    public synchronized void start() {
-        watcher = Executors.newSingleThreadScheduledExecutor(runnable ->
-                Thread.ofPlatform().name("tempora-watcher").daemon(true).unstarted(runnable));
-        long interval = properties.watchInterval().toMillis();
-        watcher.scheduleWithFixedDelay(this::watch, interval, interval, TimeUnit.MILLISECONDS);
+    public void start() {
+        watcher.start(properties.watchInterval(), this::watch);
     }
 
     @Override
-    public synchronized void stop() {
-        if (watcher != null) {
-            watcher.shutdownNow();
-            watcher = null;
-        }
+    public void stop() {
+        watcher.stop();
     }
 
     @Override
     public boolean isRunning() {
-        return watcher != null;
+        return watcher.isRunning();
     }
 
     private void watch() {

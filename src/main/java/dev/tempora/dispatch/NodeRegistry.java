@@ -1,12 +1,10 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.support.RepeatingJob;
 import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -33,7 +31,7 @@ class NodeRegistry implements SmartLifecycle {
     private final TaskTransitions transitions;
     private final Dispatcher dispatcher;
     private final Clock clock;
-    private ScheduledExecutorService heartbeat;
+    private final RepeatingJob heartbeat = new RepeatingJob("tempora-heartbeat");
     private int beats;
 
     NodeRegistry(
@@ -60,18 +58,12 @@ class NodeRegistry implements SmartLifecycle {
         int others = others();
         node.joined(others, joinedAt, lease());
         node.foundAlone(others == 0, lookedAt, lease());
-        heartbeat = Executors.newSingleThreadScheduledExecutor(runnable ->
-                Thread.ofPlatform().name("tempora-heartbeat").daemon(true).unstarted(runnable));
-        long interval = properties.heartbeatInterval().toMillis();
-        heartbeat.scheduleWithFixedDelay(this::beat, interval, interval, TimeUnit.MILLISECONDS);
+        heartbeat.start(properties.heartbeatInterval(), this::beat);
     }
 
     @Override
     public synchronized void stop() {
-        if (heartbeat != null) {
-            heartbeat.shutdownNow();
-            heartbeat = null;
-        }
+        heartbeat.stop();
         try {
             // The dispatcher has stopped (it stops first): nothing of ours runs any more.
             jdbc.sql("delete from tempora_node where id = :id")
@@ -84,7 +76,7 @@ class NodeRegistry implements SmartLifecycle {
 
     @Override
     public boolean isRunning() {
-        return heartbeat != null;
+        return heartbeat.isRunning();
     }
 
     /** Before the dispatcher starts and after it stops. */

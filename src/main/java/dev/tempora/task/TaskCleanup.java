@@ -1,14 +1,13 @@
 package dev.tempora.task;
 
+import dev.tempora.support.RepeatingJob;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -39,7 +38,7 @@ class TaskCleanup implements SmartLifecycle {
     private final JdbcClient jdbc;
     private final TaskProperties properties;
     private final Clock clock;
-    private ScheduledExecutorService cleaner;
+    private final RepeatingJob cleaner = new RepeatingJob("tempora-cleanup");
 
     TaskCleanup(JdbcClient jdbc, TaskProperties properties, Clock clock) {
         this.jdbc = jdbc;
@@ -48,40 +47,31 @@ class TaskCleanup implements SmartLifecycle {
     }
 
     @Override
-    public synchronized void start() {
+    public void start() {
         var keep = properties.keepFinished();
         if (keep == null) {
             return;
         }
-        cleaner = Executors.newSingleThreadScheduledExecutor(runnable ->
-                Thread.ofPlatform().name("tempora-cleanup").daemon(true).unstarted(runnable));
-        long interval = properties.cleanupInterval().toMillis();
-        cleaner.scheduleWithFixedDelay(this::pass, interval, interval, TimeUnit.MILLISECONDS);
+        cleaner.start(properties.cleanupInterval(), () -> pass(keep));
         log.info("Tasks that ended more than {} ago are deleted every {}", keep, properties.cleanupInterval());
     }
 
     @Override
-    public synchronized void stop() {
-        if (cleaner != null) {
-            cleaner.shutdownNow();
-            cleaner = null;
-        }
+    public void stop() {
+        cleaner.stop();
     }
 
     @Override
-    public synchronized boolean isRunning() {
-        return cleaner != null;
+    public boolean isRunning() {
+        return cleaner.isRunning();
     }
 
-    private void pass() {
+    private void pass(Duration keep) {
         try {
-            var keep = properties.keepFinished();
-            if (keep != null) {
-                var cutoff = clock.instant().minus(keep);
-                int deleted = deleteEndedBefore(cutoff);
-                if (deleted > 0) {
-                    log.info("Deleted {} tasks that ended before {}", deleted, cutoff);
-                }
+            var cutoff = clock.instant().minus(keep);
+            int deleted = deleteEndedBefore(cutoff);
+            if (deleted > 0) {
+                log.info("Deleted {} tasks that ended before {}", deleted, cutoff);
             }
         } catch (RuntimeException databaseTrouble) {
             // The next pass tries again; an unreachable database is reported elsewhere.
