@@ -336,9 +336,7 @@ public final class PeerBenchmark {
         out.put("tempora_over_peer", ratios(runs, false));
         out.put("jvm_cpu_us_per_task", summaries(cpuPerTask));
         out.put("jvm_cpu_runs", new LinkedHashMap<>(cpuPerTask));
-        var byThread = new LinkedHashMap<String, Map<String, Summary>>();
-        cpuByThread.forEach((engine, groups) -> byThread.put(engine, summaries(groups)));
-        out.put("jvm_cpu_by_thread_us_per_task", byThread);
+        out.put("jvm_cpu_by_thread_us_per_task", summariesByGroup(cpuByThread));
         out.put("runs_cut_at_bound", new LinkedHashMap<>(boundedRuns));
         out.put("failed_runs", new LinkedHashMap<>(failedRuns));
         failedRuns.clear();
@@ -400,6 +398,13 @@ public final class PeerBenchmark {
         return rate;
     }
 
+    /** Each engine's figures by group of threads, summarised. */
+    private static Map<String, Map<String, Summary>> summariesByGroup(Map<String, Map<String, List<Double>>> runs) {
+        var out = new LinkedHashMap<String, Map<String, Summary>>();
+        runs.forEach((engine, groups) -> out.put(engine, summaries(groups)));
+        return out;
+    }
+
     /** Adds one run's figures by group of threads to an engine's lists. */
     private static void addByGroup(
             Map<String, Map<String, List<Double>>> runs, Engine engine, Map<String, Double> byGroup) {
@@ -445,9 +450,15 @@ public final class PeerBenchmark {
      * (a {@link System#nanoTime()}) comes first.
      */
     private boolean awaitDone(Engine engine, long deadline) throws InterruptedException {
-        if (!probe.awaitAll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-            return false;
-        }
+        return probe.awaitAll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))
+                && storeDone(engine, deadline);
+    }
+
+    /**
+     * Waits until the engine's store records no task before the {@link #horizon} as unfinished;
+     * false if {@code deadline} (a {@link System#nanoTime()}) comes first.
+     */
+    private static boolean storeDone(Engine engine, long deadline) throws InterruptedException {
         while (engine.unfinishedDueBefore(horizon()) > 0) {
             if (System.nanoTime() > deadline) {
                 return false;
@@ -463,13 +474,8 @@ public final class PeerBenchmark {
         boundedRuns.merge(engine.name(), 1, Integer::sum);
         engine.cancelPending(horizon());
         // Only the store now: the cancelled tasks will never reach the probe.
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (engine.unfinishedDueBefore(horizon()) > 0) {
-            if (System.nanoTime() > deadline) {
-                progress("{} still has unfinished tasks 10 s after the cancel; going on", engine.name());
-                return;
-            }
-            Thread.sleep(10);
+        if (!storeDone(engine, System.nanoTime() + Duration.ofSeconds(10).toNanos())) {
+            progress("{} still has unfinished tasks 10 s after the cancel; going on", engine.name());
         }
     }
 
@@ -508,9 +514,7 @@ public final class PeerBenchmark {
             }
         }
         var out = latenessFigures(samples);
-        var cpuSummaries = new LinkedHashMap<String, Map<String, Summary>>();
-        cpu.forEach((engine, groups) -> cpuSummaries.put(engine, summaries(groups)));
-        out.put("jvm_cpu_by_thread_ms_per_run", cpuSummaries);
+        out.put("jvm_cpu_by_thread_ms_per_run", summariesByGroup(cpu));
         out.put("runs_cut_at_bound", new LinkedHashMap<>(boundedRuns));
         out.put("failed_runs", new LinkedHashMap<>(failedRuns));
         failedRuns.clear();
@@ -535,13 +539,8 @@ public final class PeerBenchmark {
         }
         progress("{}: {} single-task submissions as a warm-up", engine.name(), submitted);
         Thread.sleep(LEAD.toMillis());
-        long deadline = System.nanoTime() + config.runBound().toNanos();
-        while (engine.unfinishedDueBefore(horizon()) > 0) {
-            if (System.nanoTime() > deadline) {
-                bounded(engine); // not counted: the warm-ups' bounds are forgotten
-                break;
-            }
-            Thread.sleep(5);
+        if (!storeDone(engine, System.nanoTime() + config.runBound().toNanos())) {
+            bounded(engine); // not counted: the warm-ups' bounds are forgotten
         }
         return submitted;
     }

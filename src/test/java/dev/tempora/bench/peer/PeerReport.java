@@ -62,9 +62,7 @@ final class PeerReport {
                 (Map<String, Summary>) figures.get("jvm_cpu_us_per_task"),
                 null,
                 cut);
-        rows(database)
-                .add("| 1. Of which, by thread (µs, medians): " + THREAD_GROUPS
-                        + " | %s |".formatted(byGroupCells(figures.get("jvm_cpu_by_thread_us_per_task"))));
+        byGroupRow(database, "1. Of which, by thread (µs, medians)", figures.get("jvm_cpu_by_thread_us_per_task"));
         failures(database, "1.", (Map<String, String>) figures.get("failed_runs"));
     }
 
@@ -76,9 +74,10 @@ final class PeerReport {
         row(database, "2. Lateness p50 (ms), " + load, (Map<String, Summary>) figures.get("p50_ms"), null, cut);
         row(database, "2. Lateness p99 (ms)", (Map<String, Summary>) figures.get("p99_ms"), null, cut);
         row(database, "2. Lateness max (ms)", (Map<String, Summary>) figures.get("max_ms"), null, cut);
-        rows(database)
-                .add("| 2. JVM CPU during a run, by thread (ms, medians): " + THREAD_GROUPS
-                        + " | %s |".formatted(byGroupCells(figures.get("jvm_cpu_by_thread_ms_per_run"))));
+        byGroupRow(
+                database,
+                "2. JVM CPU during a run, by thread (ms, medians)",
+                figures.get("jvm_cpu_by_thread_ms_per_run"));
         row(
                 database,
                 "2. p99: Tempora ÷ engine (below 1: Tempora less late)",
@@ -159,17 +158,18 @@ final class PeerReport {
         rows(database).add("| " + label + " | " + String.join(" | ", cells) + " |");
     }
 
-    /** One cell per engine: the medians of its figures by group of threads, or n/a. */
+    /** A row of figures by group of threads: per engine, the medians of its groups, or n/a. */
     @SuppressWarnings("unchecked")
-    private static String byGroupCells(Object figures) {
+    private void byGroupRow(String database, String label, Object figures) {
         var byThread = (Map<String, Map<String, Summary>>) figures;
-        return ENGINES.stream()
+        var cells = ENGINES.stream()
                 .map(engine -> byThread.containsKey(engine)
                         ? byThread.get(engine).values().stream()
                                 .map(summary -> fmt(summary.median()))
                                 .collect(Collectors.joining(" / "))
                         : "n/a")
                 .collect(Collectors.joining(" | "));
+        rows(database).add("| " + label + ": " + THREAD_GROUPS + " | " + cells + " |");
     }
 
     private List<String> rows(String database) {
