@@ -1,12 +1,16 @@
 package dev.tempora.task;
 
 import dev.tempora.support.RepeatingJob;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +28,8 @@ import org.springframework.stereotype.Component;
  * {@code (state, id)}. Ids are time-ordered from creation, and a task ends after it is created,
  * so the pass stops at the first task created after the cutoff: it never reads the history it
  * keeps. Every instance may run it; two deleting the same rows only find them gone.
+ *
+ * <p>Counts what it deletes in {@code tempora.tasks.deleted}, by the state the task ended in.
  */
 @Component
 class TaskCleanup implements SmartLifecycle {
@@ -39,11 +45,20 @@ class TaskCleanup implements SmartLifecycle {
     private final TaskProperties properties;
     private final Clock clock;
     private final RepeatingJob cleaner = new RepeatingJob("tempora-cleanup");
+    private final Map<TaskState, Counter> deletedCounters = new EnumMap<>(TaskState.class);
 
-    TaskCleanup(JdbcClient jdbc, TaskProperties properties, Clock clock) {
+    TaskCleanup(JdbcClient jdbc, TaskProperties properties, Clock clock, MeterRegistry registry) {
         this.jdbc = jdbc;
         this.properties = properties;
         this.clock = clock;
+        for (var state : ENDED) {
+            deletedCounters.put(
+                    state,
+                    Counter.builder("tempora.tasks.deleted")
+                            .description("Ended tasks deleted after tempora.tasks.keep-finished, by state")
+                            .tag("state", state.name())
+                            .register(registry));
+        }
     }
 
     @Override
@@ -96,7 +111,9 @@ class TaskCleanup implements SmartLifecycle {
                         .map(Row::id)
                         .toList();
                 if (!old.isEmpty()) {
-                    deleted += delete(state, old);
+                    int count = delete(state, old);
+                    deletedCounters.get(state).increment(count);
+                    deleted += count;
                 }
                 var last = page.getLast();
                 if (page.size() < PAGE || !last.createdAt().isBefore(at)) {

@@ -7,6 +7,7 @@ import dev.tempora.Api;
 import dev.tempora.TestHandlers;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -18,7 +19,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /**
  * {@code tempora.tasks.keep-finished}: a task that ended longer ago than that is deleted, with its
  * labels and deliveries; a task that has not ended, or whose outcome still waits to be delivered
- * to its callback, is kept.
+ * to its callback, is kept. What is deleted is counted in {@code tempora_tasks_deleted_total}.
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -59,6 +60,9 @@ class TaskCleanupTests {
                         .query(Long.class)
                         .single())
                 .isZero();
+        for (var state : new String[] {"SUCCEEDED", "FAILED", "CANCELLED"}) {
+            assertThat(deletedCount(state)).as(state).isGreaterThanOrEqualTo(1);
+        }
     }
 
     @Test
@@ -88,6 +92,17 @@ class TaskCleanupTests {
 
         assertThat(state(id)).isEqualTo("SUCCEEDED");
         assertThat(api.get("/api/v1/tasks/" + id + "/deliveries").status()).isEqualTo(200);
+    }
+
+    /** {@code tempora_tasks_deleted_total} for one state, as Prometheus scrapes it. */
+    private double deletedCount(String state) {
+        var line = Pattern.compile(
+                        "^tempora_tasks_deleted_total\\{[^}]*state=\"" + state + "\"[^}]*} (\\S+)$", Pattern.MULTILINE)
+                .matcher(api.get("/actuator/prometheus").text());
+        assertThat(line.find())
+                .as("tempora_tasks_deleted_total{state=%s}", state)
+                .isTrue();
+        return Double.parseDouble(line.group(1));
     }
 
     private String state(String id) {
