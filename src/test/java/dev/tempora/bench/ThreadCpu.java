@@ -47,10 +47,9 @@ public final class ThreadCpu {
                     long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
                     long nanos = schedstatNanos(thread).orElse((long) (ticks * NANOS_PER_TICK));
                     out.put(thread.getFileName().toString(), new Sample(group(name), nanos));
-                } catch (NoSuchFileException ended) {
-                    // The thread ended between the listing and the read.
-                } catch (IOException unreadable) {
-                    throw new UncheckedIOException(unreadable);
+                } catch (IOException ended) {
+                    // The thread ended between the listing and the read: the file is gone
+                    // (NoSuchFileException), or its read fails with ESRCH ("No such process").
                 }
             });
         } catch (IOException unreadable) {

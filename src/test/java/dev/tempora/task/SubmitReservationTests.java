@@ -27,7 +27,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
         properties = {
             "tempora.dispatch.claim-batch=10",
             "tempora.dispatch.max-in-memory=100",
-            "tempora.cluster.heartbeat-interval=PT0.1S"
+            // Heartbeats find the other instance within a second; the lease on being alone (two
+            // beats) outlasts a slow machine's delayed beat between the wait and the submission.
+            "tempora.cluster.heartbeat-interval=PT1S"
         })
 class SubmitReservationTests {
 
