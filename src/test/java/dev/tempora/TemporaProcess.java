@@ -1,19 +1,22 @@
 package dev.tempora;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Tempora as a separate OS process (the test classpath, so the test handlers are there too), for
  * tests that kill it: {@code kill -9} is {@link #kill()}, SIGTERM is {@link #terminate()}.
  */
 public final class TemporaProcess implements AutoCloseable {
+
+    /** Spring Boot's line once Tomcat listens: "Tomcat started on port 41235 (http) with ...". */
+    private static final Pattern LISTENING = Pattern.compile("Tomcat started on ports? (\\d+)");
 
     private final Process process;
     private final Path log;
@@ -25,9 +28,12 @@ public final class TemporaProcess implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts Tempora with {@code args} ({@code --name=value}) and waits until it is healthy. */
+    /**
+     * Starts Tempora with {@code args} ({@code --name=value}) and waits until it is healthy. It
+     * listens on a port of the kernel's choice, read from its log: a port found free here and
+     * handed over could be taken in between (three instances start at once in the cluster tests).
+     */
     public static TemporaProcess start(Path workDir, String name, String... args) throws IOException {
-        int port = freePort();
         var command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m",
@@ -35,7 +41,7 @@ public final class TemporaProcess implements AutoCloseable {
                 "-cp",
                 System.getProperty("java.class.path"),
                 TemporaApplication.class.getName(),
-                "--server.port=" + port,
+                "--server.port=0",
                 "--spring.main.banner-mode=off"));
         command.addAll(List.of(args));
         var log = workDir.resolve(name + ".log");
@@ -44,8 +50,9 @@ public final class TemporaProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        var started = new TemporaProcess(process, log, port);
-        started.awaitHealthy(Duration.ofSeconds(90));
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        var started = new TemporaProcess(process, log, awaitPort(process, log, deadline));
+        started.awaitHealthy(deadline);
         return started;
     }
 
@@ -85,6 +92,10 @@ public final class TemporaProcess implements AutoCloseable {
     }
 
     public String logTail() {
+        return tail(log);
+    }
+
+    private static String tail(Path log) {
         try {
             var lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
@@ -97,34 +108,45 @@ public final class TemporaProcess implements AutoCloseable {
         return Files.readString(log);
     }
 
-    private void awaitHealthy(Duration timeout) {
-        var api = new Api(port);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("Tempora exited during start-up:\n" + logTail());
+    /** The port the web server reports in the log once it listens. */
+    private static int awaitPort(Process process, Path log, long deadline) throws IOException {
+        while (true) {
+            var listening = LISTENING.matcher(Files.readString(log));
+            if (listening.find()) {
+                return Integer.parseInt(listening.group(1));
             }
+            pauseDuringStartUp(process, log, deadline, "did not listen");
+        }
+    }
+
+    private void awaitHealthy(long deadline) {
+        var api = new Api(port);
+        while (true) {
             try {
                 if (api.get("/actuator/health").status() == 200) {
                     return;
                 }
             } catch (IllegalStateException notYet) {
-                // not listening yet
+                // not answering yet
             }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
+            pauseDuringStartUp(process, log, deadline, "did not become healthy");
         }
-        process.destroyForcibly();
-        throw new AssertionError("Tempora did not become healthy within " + timeout + ":\n" + logTail());
     }
 
-    private static int freePort() throws IOException {
-        try (var socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+    /** Waits a little for start-up to go on; fails if the process exited or the deadline passed. */
+    private static void pauseDuringStartUp(Process process, Path log, long deadline, String failure) {
+        if (!process.isAlive()) {
+            throw new AssertionError("Tempora exited during start-up:\n" + tail(log));
+        }
+        if (System.nanoTime() - deadline > 0) {
+            process.destroyForcibly();
+            throw new AssertionError("Tempora " + failure + " within 90 s:\n" + tail(log));
+        }
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 
