@@ -12,54 +12,56 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A loopback TCP forwarder whose link can be cut and restored: a database outage on demand. Cut,
- * it drops every connection and stops listening, so new connections are refused as by a host
- * that is down; restored, it listens on the same port again.
+ * it drops every connection and closes each new one as soon as it is accepted, so the database is
+ * unreachable; restored, it forwards again. It keeps listening throughout: a port given up for the
+ * outage could be taken by another socket before it is bound again.
  */
 final class TcpProxy implements AutoCloseable {
 
     private final int port;
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private volatile ServerSocket server;
+    private final ServerSocket server;
+    private volatile boolean cut;
 
     TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
-        this.server = listen(0);
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.port = server.getLocalPort();
+        Thread.ofVirtual().start(this::accept);
     }
 
     int port() {
         return port;
     }
 
-    synchronized void cut() throws IOException {
-        server.close();
+    void cut() {
+        cut = true;
         open.forEach(TcpProxy::closeQuietly);
         open.clear();
     }
 
-    synchronized void restore() throws IOException {
-        if (server.isClosed()) {
-            server = listen(port);
-        }
+    void restore() {
+        cut = false;
     }
 
-    private ServerSocket listen(int on) throws IOException {
-        var socket = new ServerSocket();
-        socket.setReuseAddress(true);
-        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), on));
-        Thread.ofVirtual().start(() -> accept(socket));
-        return socket;
-    }
-
-    private void accept(ServerSocket listening) {
-        while (!listening.isClosed()) {
+    private void accept() {
+        while (!server.isClosed()) {
             try {
-                var client = listening.accept();
+                var client = server.accept();
+                if (cut) {
+                    closeQuietly(client);
+                    continue;
+                }
                 var upstream = new Socket();
                 upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
                 open.add(client);
                 open.add(upstream);
+                if (cut) { // cut while this one connected: dropped with the others
+                    closeQuietly(client);
+                    closeQuietly(upstream);
+                    continue;
+                }
                 Thread.ofVirtual().start(() -> pipe(client, upstream));
                 Thread.ofVirtual().start(() -> pipe(upstream, client));
             } catch (IOException closed) {
@@ -93,5 +95,6 @@ final class TcpProxy implements AutoCloseable {
     @Override
     public void close() throws IOException {
         cut();
+        server.close();
     }
 }
