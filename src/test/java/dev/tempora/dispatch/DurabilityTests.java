@@ -27,6 +27,16 @@ class DurabilityTests {
     @TempDir
     Path dir;
 
+    /**
+     * How long the tasks that must still be running at a kill or a shutdown sleep: long enough that
+     * on a loaded machine they are, after the submits and reads that come first. Each also runs
+     * again in full after the restart.
+     */
+    private static final int LONG_TASK_SECONDS = 10;
+
+    /** Waits for a task that runs again after a restart, behind or as a long task. */
+    private static final Duration RERUN_WAIT = Duration.ofSeconds(30);
+
     private String[] args(String... more) {
         var all = new ArrayList<>(List.of(
                 "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE",
@@ -56,7 +66,8 @@ class DurabilityTests {
             cancelled = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
             api.post("/api/v1/tasks/" + cancelled + "/cancel");
             far = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
-            running = api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 1, \"result\": \"again\"}}");
+            running = api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": %d, \"result\": \"again\"}}"
+                    .formatted(LONG_TASK_SECONDS));
             awaitState(api, running, "RUNNING");
             // Due while the process is down: they run at once after restart, in sched order.
             var dueAt = Instant.now().plusMillis(1500);
@@ -67,7 +78,10 @@ class DurabilityTests {
                 overduePriority.add(priority);
             }
             soonAt = Instant.now().plusSeconds(12);
-            soon = api.submit("{\"handler\": \"echo\", \"runAt\": \"%s\"}".formatted(Timestamps.format(soonAt)));
+            // First in the backlog: were it wrongly due at the restart, it would start at once, not
+            // behind the long rerun of the task that was running.
+            soon = api.submit("{\"handler\": \"echo\", \"runAt\": \"%s\", \"priority\": -5}"
+                    .formatted(Timestamps.format(soonAt)));
             first.kill();
         }
         try (var second = TemporaProcess.start(dir, "second", args())) {
@@ -78,7 +92,7 @@ class DurabilityTests {
             assertThat(state(api.get("/api/v1/tasks/" + cancelled).body())).isEqualTo("CANCELLED");
             assertThat(state(api.get("/api/v1/tasks/" + far).body())).isEqualTo("SCHEDULED");
 
-            var rerun = api.await(running, Duration.ofSeconds(20));
+            var rerun = api.await(running, RERUN_WAIT);
             assertThat(state(rerun)).isEqualTo("SUCCEEDED");
             assertThat(rerun.path("attempts").asInt())
                     .as("ran again after the crash")
@@ -87,7 +101,7 @@ class DurabilityTests {
 
             var starts = new ArrayList<Instant>();
             for (var id : overdue) {
-                var task = api.await(id, Duration.ofSeconds(20));
+                var task = api.await(id, RERUN_WAIT);
                 assertThat(state(task)).isEqualTo("SUCCEEDED");
                 assertThat(task.path("attempts").asInt()).isEqualTo(1);
                 starts.add(Instant.parse(task.path("startedAt").asString()));
@@ -114,7 +128,8 @@ class DurabilityTests {
         String waiting;
         try (var first = TemporaProcess.start(dir, "first", args())) {
             var api = first.api();
-            longTask = api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 2, \"result\": \"done\"}}");
+            longTask = api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": %d, \"result\": \"done\"}}"
+                    .formatted(LONG_TASK_SECONDS));
             awaitState(api, longTask, "RUNNING");
             waiting = api.submit("{\"handler\": \"echo\", \"args\": \"waited\"}");
             assertThat(state(api.get("/api/v1/tasks/" + waiting).body())).isEqualTo("QUEUED");
@@ -123,7 +138,7 @@ class DurabilityTests {
         }
         try (var second = TemporaProcess.start(dir, "second", args())) {
             var api = second.api();
-            var again = api.await(longTask, Duration.ofSeconds(20));
+            var again = api.await(longTask, RERUN_WAIT);
             assertThat(state(again)).isEqualTo("SUCCEEDED");
             assertThat(again.path("attempts").asInt()).isEqualTo(2);
             var waited = api.await(waiting, Duration.ofSeconds(20));
