@@ -66,12 +66,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 "not-durable",
                 "Stored, but not confirmed on disk",
                 notDurable.getMessage());
-        var problem = response.getBody();
-        problem.setProperty(
-                "taskIds", notDurable.taskIds().stream().map(TaskId::toString).toList());
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(problem);
+        response.getBody()
+                .setProperty(
+                        "taskIds",
+                        notDurable.taskIds().stream().map(TaskId::toString).toList());
+        return response;
     }
 
     @ExceptionHandler(PayloadTooLargeException.class)
