@@ -16,6 +16,7 @@ import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -129,7 +130,8 @@ class TaskRunner implements DisposableBean {
         MDC.put("taskId", task.id().toString());
         var start = Start.REFUSED;
         try {
-            var started = clock.instant();
+            // As the database stores it: a read before the claim commits shows the same start.
+            var started = clock.instant().truncatedTo(ChronoUnit.MICROS);
             start = start(run, started);
             if (start == Start.REFUSED) {
                 return;
@@ -170,7 +172,8 @@ class TaskRunner implements DisposableBean {
         // its file under one lock), one commit per batch of claims instead of one per task.
         var claim = writer.claim(transitions.starting(task.id(), started, owner).withCallback(task.hasCallback()));
         run.claimedBy(owner, claim);
-        boolean ahead = !task.hasCallback() && node.alone() && tracker.startAhead(task.id(), claim.committed());
+        boolean ahead =
+                !task.hasCallback() && node.alone() && tracker.startAhead(task.id(), claim.committed(), started);
         writer.queue(claim, ahead);
         if (ahead) {
             return Start.AHEAD_OF_CLAIM;

@@ -1,6 +1,8 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.task.StartsAhead;
 import dev.tempora.task.TaskId;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,16 +24,17 @@ import org.springframework.stereotype.Component;
  * begun since.
  */
 @Component
-class TaskTracker {
+class TaskTracker implements StartsAhead {
 
     /**
-     * A held task: {@code claim} once a worker started it ahead of its claim's commit;
-     * {@code claimFirst} if a cancel may have come first, so it may start only after a committed claim.
+     * A held task: {@code claim} and {@code startedAt} once a worker started it ahead of its claim's
+     * commit; {@code claimFirst} if a cancel may have come first, so it may start only after a
+     * committed claim.
      */
-    private record Held(CompletableFuture<Boolean> claim, boolean claimFirst) {}
+    private record Held(CompletableFuture<Boolean> claim, Instant startedAt, boolean claimFirst) {}
 
-    private static final Held WAITING = new Held(null, false);
-    private static final Held CLAIM_FIRST = new Held(null, true);
+    private static final Held WAITING = new Held(null, null, false);
+    private static final Held CLAIM_FIRST = new Held(null, null, true);
 
     /** A mark taken while a cancel was under way. */
     private static final long UNSETTLED = -1;
@@ -81,12 +84,22 @@ class TaskTracker {
     }
 
     /**
-     * Whether the worker may start {@code id} now, before {@code claim} commits: only if no cancel
-     * may have come for it first. Afterwards a cancel waits for {@code claim} instead.
+     * Whether the worker may start {@code id} now ({@code startedAt}), before {@code claim} commits:
+     * only if no cancel may have come for it first. Afterwards a cancel waits for {@code claim}
+     * instead, and reads of the task see it RUNNING ({@link #startedAhead}) until the claim commits.
      */
-    boolean startAhead(TaskId id, CompletableFuture<Boolean> claim) {
-        var now = held.computeIfPresent(id, (key, task) -> task.claimFirst() ? task : new Held(claim, false));
+    boolean startAhead(TaskId id, CompletableFuture<Boolean> claim, Instant startedAt) {
+        var now =
+                held.computeIfPresent(id, (key, task) -> task.claimFirst() ? task : new Held(claim, startedAt, false));
         return now != null && now.claim() == claim;
+    }
+
+    @Override
+    public Optional<Instant> startedAhead(TaskId id) {
+        var task = held.get(id);
+        return task == null || task.claim() == null || task.claim().isDone()
+                ? Optional.empty()
+                : Optional.of(task.startedAt());
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.tempora.task;
 /**
  * Lets the dispatcher settle, before a cancel is decided in the database, whether a task this
  * instance holds has started. An instance alone in the node list starts tasks without waiting for
- * their claims to commit, so for a moment a running task may still read SCHEDULED there.
+ * their claims to commit, so for a moment a running task is still SCHEDULED in the database.
  */
 public interface CancelGate {
 

@@ -105,6 +105,30 @@ public class Task implements Persistable<UUID> {
         return task;
     }
 
+    /**
+     * This stored task as read while a worker here runs it ahead of its claim ({@link StartsAhead}):
+     * RUNNING since {@code startedAt}, as the claim will store it. A copy, never stored.
+     */
+    Task runningAhead(Instant startedAt) {
+        var running = new Task();
+        running.id = id;
+        running.handler = handler;
+        running.args = args;
+        running.priority = priority;
+        running.runAt = runAt;
+        running.createdAt = createdAt;
+        running.state = TaskState.RUNNING;
+        running.attempts = attempts + 1;
+        running.startedAt = startedAt;
+        running.timeoutMs = timeoutMs;
+        running.callbackUrl = callbackUrl;
+        running.callbackEvents = callbackEvents;
+        running.pool = pool;
+        running.owner = owner;
+        running.labels = new LinkedHashMap<>(labels);
+        return running;
+    }
+
     @PostLoad
     @PostPersist
     void markStored() {

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -25,10 +26,21 @@ public class TaskReads {
 
     private final JdbcClient jdbc;
     private final Clock clock;
+    private final StartsAhead starts;
 
-    TaskReads(JdbcClient jdbc, Clock clock) {
+    TaskReads(JdbcClient jdbc, Clock clock, ObjectProvider<StartsAhead> starts) {
         this.jdbc = jdbc;
         this.clock = clock;
+        this.starts = starts.getIfAvailable(() -> StartsAhead.NONE);
+    }
+
+    /**
+     * When a worker here started {@code id} ahead of its claim, which has not committed yet: the task
+     * is RUNNING though the database holds it SCHEDULED. To be asked before reading the task, so that
+     * a claim committing in between is read as one with the start.
+     */
+    Optional<Instant> startedAhead(TaskId id) {
+        return starts.startedAhead(id);
     }
 
     /**
@@ -41,15 +53,22 @@ public class TaskReads {
     public record Tags(String handler, String pool, Map<String, String> labels, Instant runAt) {}
 
     public Optional<Version> version(TaskId id) {
+        var startedAhead = startedAhead(id);
         var now = clock.instant();
         return jdbc.sql("select state, run_at, attempts, started_at, finished_at from task where id = :id")
                 .param("id", id.value())
-                .query((row, number) -> new Version(
-                        TaskState.valueOf(row.getString("state"))
-                                .observedAt(instant(row.getObject("run_at", OffsetDateTime.class)), now),
-                        row.getInt("attempts"),
-                        instant(row.getObject("started_at", OffsetDateTime.class)),
-                        instant(row.getObject("finished_at", OffsetDateTime.class))))
+                .query((row, number) -> {
+                    var stored = TaskState.valueOf(row.getString("state"));
+                    int attempts = row.getInt("attempts");
+                    if (stored == TaskState.SCHEDULED && startedAhead.isPresent()) {
+                        return new Version(TaskState.RUNNING, attempts + 1, startedAhead.get(), null);
+                    }
+                    return new Version(
+                            stored.observedAt(instant(row.getObject("run_at", OffsetDateTime.class)), now),
+                            attempts,
+                            instant(row.getObject("started_at", OffsetDateTime.class)),
+                            instant(row.getObject("finished_at", OffsetDateTime.class)));
+                })
                 .optional();
     }
 

@@ -59,6 +59,7 @@ public class TaskService implements SmartInitializingSingleton {
 
     private final TaskInserts inserts;
     private final JdbcTransactions jdbcTransactions;
+    private final TaskReads reads;
 
     TaskService(
             TaskRepository tasks,
@@ -72,7 +73,9 @@ public class TaskService implements SmartInitializingSingleton {
             ObjectProvider<SubmitReservations> reservations,
             ObjectProvider<CancelGate> cancelGates,
             TaskInserts inserts,
-            JdbcTransactions jdbcTransactions) {
+            JdbcTransactions jdbcTransactions,
+            TaskReads reads) {
+        this.reads = reads;
         this.reservations = reservations;
         this.cancelGates = cancelGates;
         this.inserts = inserts;
@@ -152,8 +155,17 @@ public class TaskService implements SmartInitializingSingleton {
         cancelGate = cancelGates.getIfAvailable(() -> NO_GATE);
     }
 
+    /**
+     * The task as clients see it: as stored, or RUNNING if a worker here started it ahead of its
+     * claim ({@link StartsAhead}).
+     */
     public Optional<Task> find(TaskId id) {
-        return tasks.findById(id.value());
+        var startedAhead = reads.startedAhead(id);
+        var stored = tasks.findById(id.value());
+        if (startedAhead.isEmpty()) {
+            return stored;
+        }
+        return stored.map(task -> task.state() == TaskState.SCHEDULED ? task.runningAhead(startedAhead.get()) : task);
     }
 
     public Task get(TaskId id) {

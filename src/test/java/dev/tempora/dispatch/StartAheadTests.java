@@ -7,6 +7,7 @@ import dev.tempora.Api;
 import dev.tempora.OtherNode;
 import dev.tempora.TestHandlers;
 import dev.tempora.task.TaskState;
+import java.net.http.HttpRequest;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,6 +85,48 @@ class StartAheadTests {
         var task = api.await(id, Duration.ofSeconds(5));
         assertThat(task.path("state").asString()).isEqualTo("SUCCEEDED");
         assertThat(task.path("result").asString()).isEqualTo("ahead");
+        assertThat(task.path("attempts").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aloneATaskStartedAheadOfItsClaimReadsRunningFromItsStart() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(node::alone);
+        var id = api.submit(dueSoon("block", "reads-running"));
+        var path = "/api/v1/tasks/" + id;
+
+        String startedAt;
+        String tagWhileAhead;
+        try (var _ = lockRow(id)) {
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> TestHandlers.started().contains("reads-running"));
+            assertThat(stateInDatabase(id)).as("not claimed yet").isEqualTo("SCHEDULED");
+
+            var read = api.get(path);
+            var task = read.body();
+            assertThat(task.path("state").asString()).isEqualTo("RUNNING");
+            assertThat(task.path("running").asBoolean()).isTrue();
+            assertThat(task.path("done").asBoolean()).isFalse();
+            assertThat(task.path("attempts").asInt()).isEqualTo(1);
+            startedAt = task.path("startedAt").asString();
+            assertThat(Instant.parse(startedAt))
+                    .isAfterOrEqualTo(Instant.parse(task.path("runAt").asString()));
+            tagWhileAhead = read.header("ETag");
+
+            var result = api.get(path + "/result");
+            assertThat(result.status()).isEqualTo(202);
+            assertThat(result.body().path("state").asString()).isEqualTo("RUNNING");
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> stateInDatabase(id).equals("RUNNING"));
+        var unchanged = api.send(HttpRequest.newBuilder(api.uri(path)).header("If-None-Match", tagWhileAhead));
+        assertThat(unchanged.status())
+                .as("the claim stored what was read before it: the same representation, the same tag")
+                .isEqualTo(304);
+
+        TestHandlers.open("reads-running");
+        var task = api.await(id, Duration.ofSeconds(5));
+        assertThat(task.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(task.path("startedAt").asString()).isEqualTo(startedAt);
         assertThat(task.path("attempts").asInt()).isEqualTo(1);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.task.TaskId;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -21,8 +22,30 @@ class TaskTrackerTests {
     void aTaskNoCancelCameForStartsAheadAndACancelThenWaitsForItsClaim() {
         assertThat(tracker.hold(id, tracker.cancelMark())).isTrue();
 
-        assertThat(tracker.startAhead(id, claim)).isTrue();
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH)).isTrue();
         assertThat(tracker.cancelBegins(id)).contains(claim);
+    }
+
+    @Test
+    void aTaskStartedAheadReadsAsStartedUntilItsClaimCommits() {
+        tracker.hold(id, tracker.cancelMark());
+        assertThat(tracker.startedAhead(id)).as("held, not started").isEmpty();
+        var startedAt = Instant.parse("2026-12-04T22:00:00.123456Z");
+
+        tracker.startAhead(id, claim, startedAt);
+        assertThat(tracker.startedAhead(id)).contains(startedAt);
+
+        claim.complete(true);
+        assertThat(tracker.startedAhead(id)).as("the database says so now").isEmpty();
+    }
+
+    @Test
+    void aTaskThatMustBeClaimedFirstNeverReadsAsStartedAhead() {
+        tracker.hold(id, tracker.cancelMark());
+        tracker.cancelBegins(id);
+
+        tracker.startAhead(id, claim, Instant.EPOCH);
+        assertThat(tracker.startedAhead(id)).isEmpty();
     }
 
     @Test
@@ -32,7 +55,7 @@ class TaskTrackerTests {
         assertThat(tracker.cancelBegins(id)).as("nothing to wait for").isEmpty();
         tracker.cancelEnds();
 
-        assertThat(tracker.startAhead(id, claim)).isFalse();
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH)).isFalse();
     }
 
     @Test
@@ -43,7 +66,7 @@ class TaskTrackerTests {
 
         tracker.hold(id, mark);
 
-        assertThat(tracker.startAhead(id, claim)).isFalse();
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH)).isFalse();
     }
 
     @Test
@@ -54,7 +77,7 @@ class TaskTrackerTests {
 
         tracker.hold(id, mark);
 
-        assertThat(tracker.startAhead(id, claim)).isFalse();
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH)).isFalse();
     }
 
     @Test
@@ -64,7 +87,7 @@ class TaskTrackerTests {
 
         tracker.hold(id, tracker.cancelMark());
 
-        assertThat(tracker.startAhead(id, claim)).isTrue();
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH)).isTrue();
     }
 
     @Test
@@ -72,6 +95,6 @@ class TaskTrackerTests {
         tracker.hold(id, tracker.cancelMark());
         tracker.forget(id);
 
-        assertThat(tracker.startAhead(id, claim)).isFalse();
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH)).isFalse();
     }
 }
