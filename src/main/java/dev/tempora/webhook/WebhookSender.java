@@ -4,6 +4,7 @@ import dev.tempora.dispatch.Node;
 import dev.tempora.outbound.OutboundHttp;
 import dev.tempora.outbound.OutboundRequest;
 import dev.tempora.outbound.OutboundResponse;
+import dev.tempora.support.StorableText;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -312,7 +313,8 @@ class WebhookSender implements SmartLifecycle {
         return abbreviate(cause.getClass().getSimpleName() + (message == null ? "" : ": " + message));
     }
 
+    /** What a receiver answered, or why it did not, as the attempt's columns can hold it. */
     private static String abbreviate(String text) {
-        return text == null || text.length() <= 1000 ? text : text.substring(0, 1000);
+        return StorableText.of(text == null || text.length() <= 1000 ? text : text.substring(0, 1000));
     }
 }

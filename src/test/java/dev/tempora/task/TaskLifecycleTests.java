@@ -122,6 +122,17 @@ class TaskLifecycleTests {
     }
 
     @Test
+    void aFailureWhoseMessageHoldsANulCharacterIsStoredWithAReplacementCharacter() {
+        // PostgreSQL's text cannot hold U+0000: the outcome failed to be written, and the task
+        // stayed RUNNING for good.
+        var id = api.submit("""
+                {"handler": "fail", "args": {"message": "bad\\u0000byte"}}""");
+        var failed = api.await(id, Duration.ofSeconds(5));
+        assertThat(failed.path("state").asString()).isEqualTo("FAILED");
+        assertThat(failed.path("exception").path("message").asString()).isEqualTo("bad\uFFFDbyte");
+    }
+
+    @Test
     void timeoutInterruptsTheHandlerAndFailsWithTimeoutException() {
         var id = api.submit("""
                 {"handler": "block", "args": {"gate": "never"}, "timeout": "PT0.3S"}""");

@@ -228,6 +228,19 @@ class WebhookTests {
     }
 
     @Test
+    void anAnswerHoldingANulCharacterIsRecordedWithAReplacementCharacter() throws Exception {
+        // PostgreSQL's text cannot hold U+0000: the attempt failed to be recorded, and the delivery
+        // stayed PENDING though the receiver had taken it.
+        receiver.enqueue(
+                new MockResponse.Builder().code(200).body("ok\u0000fine").build());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        take();
+        var attempts = awaitDelivery(id, "SUCCEEDED").get(0).path("attempts");
+        assertThat(attempts.size()).isEqualTo(1);
+        assertThat(attempts.get(0).path("responseBody").asString()).isEqualTo("ok\uFFFDfine");
+    }
+
+    @Test
     void redirectIsNotFollowedAndCountsAsAFailure() throws Exception {
         receiver.enqueue(new MockResponse.Builder()
                 .code(302)

@@ -7,6 +7,7 @@ import dev.tempora.outbound.OutboundPolicy;
 import dev.tempora.support.Durations;
 import dev.tempora.support.FieldProblem;
 import dev.tempora.support.InvalidRequestException;
+import dev.tempora.support.StorableText;
 import dev.tempora.support.Timestamps;
 import dev.tempora.task.NewTask;
 import dev.tempora.task.TaskEvent;
@@ -252,11 +253,13 @@ class SubmitRequestParser {
             var field = "labels." + label.getKey();
             if (label.getKey().isEmpty()
                     || label.getKey().length() > 200
-                    || label.getKey().contains(":")) {
-                problems.add(new FieldProblem(field, "names must be 1 to 200 characters, without ':'"));
+                    || label.getKey().contains(":")
+                    || StorableText.holdsNul(label.getKey())) {
+                problems.add(new FieldProblem(field, "names must be 1 to 200 characters, without ':' or U+0000"));
             } else if (!label.getValue().isString()
-                    || label.getValue().asString().length() > 1000) {
-                problems.add(new FieldProblem(field, "must be a string of at most 1000 characters"));
+                    || label.getValue().asString().length() > 1000
+                    || StorableText.holdsNul(label.getValue().asString())) {
+                problems.add(new FieldProblem(field, "must be a string of at most 1000 characters, without U+0000"));
             } else {
                 labels.put(label.getKey(), label.getValue().asString());
             }

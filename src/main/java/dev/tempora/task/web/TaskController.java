@@ -3,6 +3,7 @@ package dev.tempora.task.web;
 import dev.tempora.support.FieldProblem;
 import dev.tempora.support.InvalidRequestException;
 import dev.tempora.support.Problems;
+import dev.tempora.support.StorableText;
 import dev.tempora.task.Task;
 import dev.tempora.task.TaskCompletions;
 import dev.tempora.task.TaskId;
@@ -161,6 +162,9 @@ class TaskController implements DisposableBean {
                     List<String> label,
             @Parameter(description = "1 to 500, default 50") @RequestParam(required = false) Integer limit,
             @Parameter(description = "nextCursor of the previous page") @RequestParam(required = false) String cursor) {
+        if (StorableText.holdsNul(handler)) {
+            throw new InvalidRequestException("handler", "must not contain U+0000");
+        }
         var query = new TaskQuery(
                 states(state), handler, labels(label), Cursors.decode(cursor), limit(limit, DEFAULT_LIMIT, MAX_LIMIT));
         var found = tasks.list(query);
@@ -261,6 +265,9 @@ class TaskController implements DisposableBean {
             int colon = pair.indexOf(':');
             if (colon <= 0) {
                 throw new InvalidRequestException("label", "must be key:value, got '%s'".formatted(pair));
+            }
+            if (StorableText.holdsNul(pair)) {
+                throw new InvalidRequestException("label", "must not contain U+0000");
             }
             labels.put(pair.substring(0, colon), pair.substring(colon + 1));
         }
