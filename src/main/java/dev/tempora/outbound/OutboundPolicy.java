@@ -26,6 +26,13 @@ public class OutboundPolicy {
         if (!scheme.equals("http") && !scheme.equals("https")) {
             return Optional.of("must use http or https");
         }
+        // Both would fail every attempt: the client refuses user info, and no port is outside these.
+        if (url.getRawUserInfo() != null) {
+            return Optional.of("must not carry credentials (user:password@); send them in a header");
+        }
+        if (url.getPort() == 0 || url.getPort() > 65_535) {
+            return Optional.of("must have a port from 1 to 65535");
+        }
         // An address written in the URL can be judged now; names are judged at connect time.
         return literalAddress(url.getHost()).flatMap(this::refuseAddress);
     }

@@ -45,6 +45,16 @@ class HttpHandlerTests {
     }
 
     @Test
+    void anAnswerNamingAFieldTwiceIsStillParsedTheLastOneCounting() {
+        // Only clients' request bodies are refused for it: a remote answer is taken as sent.
+        var id = api.submit("""
+                {"handler": "http", "args": {"url": "%s"}}""".formatted(server.url("/twice")));
+        var task = api.await(id, Duration.ofSeconds(10));
+        assertThat(task.path("state").asString()).as(task.toString()).isEqualTo("SUCCEEDED");
+        assertThat(task.path("result").path("body").path("n").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void postSendsJsonBodyAndReturnsTextBody() {
         var id = api.submit("""
                 {"handler": "http", "args": {"method": "post", "url": "%s", "body": {"hello": "world"},

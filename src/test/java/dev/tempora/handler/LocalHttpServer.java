@@ -22,6 +22,7 @@ final class LocalHttpServer implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/json", exchange -> answer(exchange, 200, "application/json", "{\"ok\":true,\"n\":1}"));
+        server.createContext("/twice", exchange -> answer(exchange, 200, "application/json", "{\"n\":1,\"n\":2}"));
         server.createContext(
                 "/echo",
                 exchange -> answer(

@@ -18,8 +18,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -32,6 +34,13 @@ class HttpHandler implements TaskHandler {
 
     private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+    /** A header name: an RFC 9110 token. */
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+
+    /** A header value: visible characters, spaces and tabs, and obs-text (RFC 9110, field-value). */
+    private static final Pattern FIELD_VALUE = Pattern.compile("[\\t\\x20-\\x7E\\x80-\\xFF]*");
+
     private static final int MAX_RESPONSE_BYTES = 1024 * 1024;
 
     private final OutboundHttp http;
@@ -109,7 +118,11 @@ class HttpHandler implements TaskHandler {
     private Object parseBody(String text, String contentType) {
         if (contentType != null && contentType.toLowerCase(Locale.ROOT).contains("json")) {
             try {
-                return json.readTree(text);
+                // Not a client's request: a field named twice in a remote answer is taken as sent (the
+                // last wins), rather than turning the whole answer into a string.
+                return json.readerFor(JsonNode.class)
+                        .without(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                        .readValue(text);
             } catch (JacksonException notJson) {
                 return text;
             }
@@ -175,8 +188,18 @@ class HttpHandler implements TaskHandler {
             throw new InvalidArgumentsException("args.headers", "must be an object of strings");
         }
         for (var entry : node.properties()) {
+            var field = "args.headers." + entry.getKey();
+            if (!TOKEN.matcher(entry.getKey()).matches()) {
+                throw new InvalidArgumentsException(
+                        field, "names must be HTTP tokens (letters, digits, !#$%&'*+-.^_`|~)");
+            }
             if (!entry.getValue().isString()) {
-                throw new InvalidArgumentsException("args.headers." + entry.getKey(), "must be a string");
+                throw new InvalidArgumentsException(field, "must be a string");
+            }
+            if (!FIELD_VALUE.matcher(entry.getValue().asString()).matches()) {
+                // The client would send CR and LF as spaces: the request would differ from the task's.
+                throw new InvalidArgumentsException(
+                        field, "must be visible characters, spaces and tabs (no CR, LF or other controls)");
             }
             headers.put(entry.getKey(), entry.getValue().asString());
         }

@@ -91,6 +91,10 @@ class TaskApiValidationTests {
                 Arguments.of("unknown field", "{\"handler\": \"echo\", \"runat\": \"2030-01-01T00:00:00Z\"}", "runat"),
                 Arguments.of("body not an object", "[1, 2]", "body"),
                 Arguments.of("malformed JSON", "{\"handler\": ", "body"),
+                // Which of the two would count is up to the parser: neither does.
+                Arguments.of("a field twice", "{\"handler\": \"echo\", \"handler\": \"fail\"}", "body"),
+                Arguments.of(
+                        "a field twice in args", "{\"handler\": \"echo\", \"args\": {\"a\": 1, \"a\": 2}}", "body"),
                 Arguments.of("empty body", "", "body"),
                 Arguments.of(
                         "sleep seconds not a number",
@@ -101,6 +105,30 @@ class TaskApiValidationTests {
                         "http bad method",
                         "{\"handler\": \"http\", \"args\": {\"url\": \"http://127.0.0.1/\", \"method\": \"BREW\"}}",
                         "args.method"),
+                Arguments.of(
+                        "http url port out of range",
+                        "{\"handler\": \"http\", \"args\": {\"url\": \"http://127.0.0.1:99999/\"}}",
+                        "args.url"),
+                Arguments.of(
+                        "http url with credentials",
+                        "{\"handler\": \"http\", \"args\": {\"url\": \"http://user:secret@127.0.0.1/\"}}",
+                        "args.url"),
+                Arguments.of(
+                        "callback with credentials",
+                        "{\"handler\": \"echo\", \"callbackUrl\": \"https://user:secret@example.org/\"}",
+                        "callbackUrl"),
+                Arguments.of(
+                        "callback to port 0",
+                        "{\"handler\": \"echo\", \"callbackUrl\": \"http://example.org:0/\"}",
+                        "callbackUrl"),
+                Arguments.of(
+                        "http header name not a token",
+                        "{\"handler\": \"http\", \"args\": {\"url\": \"http://127.0.0.1/\", \"headers\": {\"X Y\": \"a\"}}}",
+                        "args.headers.X Y"),
+                Arguments.of(
+                        "http header value with a line break",
+                        "{\"handler\": \"http\", \"args\": {\"url\": \"http://127.0.0.1/\", \"headers\": {\"X\": \"a\\r\\nB: c\"}}}",
+                        "args.headers.X"),
                 Arguments.of(
                         "http non-http url",
                         "{\"handler\": \"http\", \"args\": {\"url\": \"file:///etc/passwd\"}}",
