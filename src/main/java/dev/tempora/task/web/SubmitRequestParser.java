@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -155,13 +156,17 @@ class SubmitRequestParser {
         return delay;
     }
 
+    /** Rounded up to the millisecond, as it is stored: a timeout is never shorter than asked. */
     private static Duration timeout(JsonNode node, List<FieldProblem> problems) {
         var timeout = duration("timeout", node, problems);
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             problems.add(new FieldProblem("timeout", "must be > 0"));
             return null;
         }
-        return timeout;
+        if (timeout == null || timeout.getNano() % 1_000_000 == 0) {
+            return timeout;
+        }
+        return timeout.truncatedTo(ChronoUnit.MILLIS).plusMillis(1);
     }
 
     private static Duration duration(String field, JsonNode node, List<FieldProblem> problems) {

@@ -188,6 +188,19 @@ class TaskApiValidationTests {
     }
 
     @Test
+    void aTimeoutFinerThanAMillisecondIsRoundedUpToOne() {
+        // Stored in milliseconds: 0.1 ms read back as PT0S, and failed the task at once.
+        var task = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"timeout\": 0.0001, \"delay\": 3600}")
+                .body();
+        assertThat(task.path("timeout").asString()).isEqualTo("PT0.001S");
+        var finer = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"timeout\": \"PT1.0005S\", \"delay\": 3600}")
+                .body();
+        assertThat(finer.path("timeout").asString()).isEqualTo("PT1.001S");
+        api.post("/api/v1/tasks/" + task.path("id").asString() + "/cancel");
+        api.post("/api/v1/tasks/" + finer.path("id").asString() + "/cancel");
+    }
+
+    @Test
     void unknownOrMalformedIdIsA404Problem() {
         for (var id : new String[] {"0193a5b4-0000-7000-8000-000000000000", "not-an-id", "%20"}) {
             for (var path : new String[] {"", "/result"}) {
