@@ -111,7 +111,7 @@ class TaskCleanup implements SmartLifecycle {
                         .map(Row::id)
                         .toList();
                 if (!old.isEmpty()) {
-                    int count = delete(state, old);
+                    int count = delete(old);
                     deletedCounters.get(state).increment(count);
                     deleted += count;
                 }
@@ -142,11 +142,15 @@ class TaskCleanup implements SmartLifecycle {
                 .list();
     }
 
-    private int delete(TaskState state, List<UUID> ids) {
-        return jdbc.sql("delete from task where state = :state and id in (:ids) and not exists"
-                        + " (select 1 from webhook_delivery d where d.task_id = task.id and d.state = 'PENDING')")
-                .param("state", state.name())
-                .param("ids", ids)
-                .update();
+    /**
+     * By id alone: an ended task never changes state again, and with {@code state = ?} beside the
+     * ids H2 read the whole state through its index for each page (450 tasks/s against
+     * PostgreSQL's 80,000, 2026-12-04).
+     */
+    static final String DELETE = "delete from task where id in (:ids) and not exists"
+            + " (select 1 from webhook_delivery d where d.task_id = task.id and d.state = 'PENDING')";
+
+    private int delete(List<UUID> ids) {
+        return jdbc.sql(DELETE).param("ids", ids).update();
     }
 }

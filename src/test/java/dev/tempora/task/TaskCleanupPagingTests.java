@@ -2,11 +2,14 @@ package dev.tempora.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -42,6 +45,22 @@ class TaskCleanupPagingTests {
         assertThat(deleted).isGreaterThanOrEqualTo(ended);
         assertThat(count("state in ('SUCCEEDED', 'FAILED', 'CANCELLED')")).isZero();
         assertThat(count("state = 'SCHEDULED'")).isPositive();
+    }
+
+    @Test
+    void aPageIsDeletedByItsIdsNotByReadingItsStateThroughAnIndex() {
+        var product = jdbc.sql("select 1")
+                .query((rs, n) ->
+                        rs.getStatement().getConnection().getMetaData().getDatabaseProductName())
+                .single();
+        assumeTrue(product.equals("H2"), "H2's plan; PostgreSQL's depends on its statistics");
+
+        var plan = jdbc.sql("explain " + TaskCleanup.DELETE)
+                .param("ids", List.of(UUID.randomUUID(), UUID.randomUUID()))
+                .query(String.class)
+                .single();
+
+        assertThat(plan).contains("PRIMARY_KEY").doesNotContain("TASK_STATE_ID").doesNotContain("TASK_DUE");
     }
 
     private long count(String where) {
