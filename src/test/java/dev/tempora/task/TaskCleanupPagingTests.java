@@ -2,7 +2,7 @@ package dev.tempora.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +31,9 @@ class TaskCleanupPagingTests {
     @Autowired
     JdbcClient jdbc;
 
+    @Autowired
+    DatabaseProduct database;
+
     @Test
     void aPassDeletesEveryEndedTaskPageAfterPageAndKeepsTheRest() {
         int ended = TaskCleanup.PAGE * 2 + 100;
@@ -49,11 +52,7 @@ class TaskCleanupPagingTests {
 
     @Test
     void aPageIsDeletedByItsIdsNotByReadingItsStateThroughAnIndex() {
-        var product = jdbc.sql("select 1")
-                .query((rs, n) ->
-                        rs.getStatement().getConnection().getMetaData().getDatabaseProductName())
-                .single();
-        assumeTrue(product.equals("H2"), "H2's plan; PostgreSQL's depends on its statistics");
+        assumeFalse(database.isPostgres(), "H2's plan; PostgreSQL's depends on its statistics");
 
         var plan = jdbc.sql("explain " + TaskCleanup.DELETE)
                 .param("ids", List.of(UUID.randomUUID(), UUID.randomUUID()))
