@@ -2,6 +2,7 @@ package dev.tempora.dispatch.web;
 
 import dev.tempora.dispatch.PoolStatus;
 import dev.tempora.dispatch.WorkerPools;
+import dev.tempora.support.FieldProblem;
 import dev.tempora.support.InvalidRequestException;
 import dev.tempora.support.NotFoundException;
 import io.swagger.v3.oas.annotations.Operation;
@@ -9,6 +10,7 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -59,15 +61,32 @@ class PoolController {
             content = @Content(mediaType = "application/problem+json"))
     PoolStatus resize(@PathVariable String name, @RequestBody JsonNode body) {
         var pool = pools.find(name).orElseThrow(() -> new NotFoundException("No pool is named " + name));
-        var size = body == null ? null : body.get("size");
+        pool.resize(size(body));
+        return pool.status();
+    }
+
+    /** The new size, or every problem with the body: as for submissions, unknown fields are refused. */
+    private static int size(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw new InvalidRequestException("body", "must be a JSON object");
+        }
+        var problems = new ArrayList<FieldProblem>();
+        for (var field : body.propertyNames()) {
+            if (!field.equals("size")) {
+                problems.add(new FieldProblem(field, "is not a known field; known are [size]"));
+            }
+        }
+        var size = body.get("size");
         if (size == null
                 || !size.isIntegralNumber()
                 || !size.canConvertToInt()
                 || size.intValue() < 1
                 || size.intValue() > 1024) {
-            throw new InvalidRequestException("size", "must be an integer from 1 to 1024");
+            problems.add(new FieldProblem("size", "must be an integer from 1 to 1024"));
         }
-        pool.resize(size.intValue());
-        return pool.status();
+        if (!problems.isEmpty()) {
+            throw new InvalidRequestException(problems);
+        }
+        return size.intValue();
     }
 }

@@ -48,6 +48,9 @@ class SubmitRequestParser {
             "pool",
             "labels");
 
+    /** Each label is a row of its own, and a filter's worth of index: labels tag, they do not store. */
+    static final int MAX_LABELS = 64;
+
     private final HandlerRegistry handlers;
     private final WorkerPools pools;
     private final OutboundPolicy outbound;
@@ -252,6 +255,10 @@ class SubmitRequestParser {
         }
         if (!node.isObject()) {
             problems.add(new FieldProblem("labels", "must be an object of string values"));
+            return labels;
+        }
+        if (node.size() > MAX_LABELS) {
+            problems.add(new FieldProblem("labels", "at most " + MAX_LABELS + " labels"));
             return labels;
         }
         for (var label : node.properties()) {

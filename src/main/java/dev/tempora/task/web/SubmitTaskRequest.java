@@ -50,4 +50,8 @@ record SubmitTaskRequest(
         @Schema(description = "A configured pool; default \"default\"", example = "default")
         String pool,
 
-        @Schema(example = "{\"team\": \"billing\"}") Map<String, String> labels) {}
+        @Schema(
+                description = "At most 64; names 1-200 characters without ':', values at most 1000",
+                maxProperties = SubmitRequestParser.MAX_LABELS,
+                example = "{\"team\": \"billing\"}")
+        Map<String, String> labels) {}

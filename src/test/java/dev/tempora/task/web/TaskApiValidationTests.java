@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.Api;
 import java.net.http.HttpRequest;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,6 +80,7 @@ class TaskApiValidationTests {
                         "{\"handler\": \"echo\", \"callbackUrl\": \"ftp://example.org/x\"}",
                         "callbackUrl"),
                 Arguments.of("labels not an object", "{\"handler\": \"echo\", \"labels\": [\"a\"]}", "labels"),
+                Arguments.of("65 labels", "{\"handler\": \"echo\", \"labels\": %s}".formatted(labels(65)), "labels"),
                 Arguments.of("label not a string", "{\"handler\": \"echo\", \"labels\": {\"team\": 1}}", "labels.team"),
                 // PostgreSQL's text holds no NUL character; H2's does, and so would then differ.
                 Arguments.of(
@@ -149,6 +152,20 @@ class TaskApiValidationTests {
         assertThat(response.errorFields()).contains(field);
         assertThat(response.text()).doesNotContain("Exception", "dev.tempora", "org.springframework", "tools.jackson");
         assertThat(storedTasks()).isEqualTo(before);
+    }
+
+    @Test
+    void sixtyFourLabelsAreAccepted() {
+        var response = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"labels\": %s}".formatted(labels(64)));
+        assertThat(response.status()).as(response.text()).isEqualTo(201);
+        assertThat(response.body().path("labels").size()).isEqualTo(64);
+    }
+
+    /** A labels object with this many entries, {@code "l1": "v"} and on. */
+    private static String labels(int count) {
+        return IntStream.rangeClosed(1, count)
+                .mapToObj(i -> "\"l%d\": \"v\"".formatted(i))
+                .collect(Collectors.joining(", ", "{", "}"));
     }
 
     @Test
@@ -255,7 +272,23 @@ class TaskApiValidationTests {
                 .containsExactly("size");
         assertThat(api.patch("/api/v1/pools/default", "{}").errorFields()).containsExactly("size");
         assertThat(api.patch("/api/v1/pools/default", "{oops").errorFields()).containsExactly("body");
+        assertThat(api.patch("/api/v1/pools/default", "[4]").errorFields()).containsExactly("body");
+        // A misspelt field is refused, not ignored, and nothing is resized.
+        var before = defaultPoolSize();
+        assertThat(api.patch("/api/v1/pools/default", "{\"size\": %d, \"sise\": 3}".formatted(before + 1))
+                        .errorFields())
+                .containsExactly("sise");
+        assertThat(defaultPoolSize()).isEqualTo(before);
         assertThat(api.patch("/api/v1/pools/nope", "{\"size\": 2}").status()).isEqualTo(404);
+    }
+
+    private int defaultPoolSize() {
+        for (var pool : api.get("/api/v1/pools").body()) {
+            if (pool.path("name").asString().equals("default")) {
+                return pool.path("size").asInt();
+            }
+        }
+        throw new AssertionError("no default pool");
     }
 
     private long storedTasks() {
