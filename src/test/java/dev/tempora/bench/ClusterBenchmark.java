@@ -2,6 +2,7 @@ package dev.tempora.bench;
 
 import dev.tempora.TemporaProcess;
 import dev.tempora.postgres.PostgresDatabase;
+import dev.tempora.support.Durations;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -11,6 +12,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import tools.jackson.databind.json.JsonMapper;
@@ -19,64 +22,136 @@ import tools.jackson.databind.json.JsonMapper;
  * End-to-end throughput of 1, 2 and 3 instances (separate processes) on one PostgreSQL with
  * default durability, and failover time after {@code kill -9} with default settings. Tasks are
  * written straight into the table (due a moment later) so that the figure is the dispatch path:
- * reserve, claim, run, record. Needs PostgreSQL (TEMPORA_TEST_POSTGRES_URL or Docker).
+ * reserve, claim, run, record. By default they do no work, so the figure is what the instances
+ * and the database can dispatch; with {@code --work=SECONDS} each sleeps that long, so it is
+ * what their workers can run, the capacity a further instance adds. Needs PostgreSQL
+ * (TEMPORA_TEST_POSTGRES_URL or Docker).
  *
- * <p>Run: {@code ./mvnw -B -q -Pbench verify -Dbench.main=dev.tempora.bench.ClusterBenchmark}.
+ * <p>Run: {@code ./mvnw -B -q -Pbench verify -Dbench.main=dev.tempora.bench.ClusterBenchmark}
+ * [{@code -Dbench.args="--work=0.02 --tasks=3000 --repetitions=3 --instances=3"}].
  */
 public final class ClusterBenchmark {
 
     private ClusterBenchmark() {}
 
-    public static void main(String[] args) throws Exception {
-        int tasks = 50_000;
-        int repetitions = 3;
-        for (var arg : args) {
-            if (arg.startsWith("--tasks=")) {
-                tasks = Integer.parseInt(arg.substring(8));
-            } else if (arg.startsWith("--repetitions=")) {
-                repetitions = Integer.parseInt(arg.substring(14));
-            }
+    /**
+     * What to run. {@code properties} ({@code --name=value}) are given to every instance: none by
+     * default, so the failover figure is the shipped settings'; the smoke test shortens it.
+     */
+    public record Config(
+            int tasks, int repetitions, int instances, Duration work, boolean failover, List<String> properties) {
+
+        static Config defaults() {
+            return new Config(50_000, 3, 3, Duration.ZERO, true, List.of());
         }
+
+        /** Every part once, at a tiny size, and failover in about 2 s. */
+        static Config smoke() {
+            return new Config(
+                    60,
+                    1,
+                    2,
+                    Duration.ofMillis(10),
+                    true,
+                    List.of("--tempora.cluster.heartbeat-interval=PT0.5S", "--tempora.cluster.node-timeout=PT1.5S"));
+        }
+
+        static Config parse(String... args) {
+            var config = defaults();
+            for (var arg : args) {
+                var option = arg.replaceFirst("^--", "").split("=", 2);
+                var value = option.length == 2 ? option[1] : "";
+                config = switch (option[0]) {
+                    case "tasks" -> config.with(Integer.parseInt(value), config.instances, config.work);
+                    case "repetitions" ->
+                        new Config(
+                                config.tasks,
+                                Integer.parseInt(value),
+                                config.instances,
+                                config.work,
+                                config.failover,
+                                config.properties);
+                    case "instances" -> config.with(config.tasks, Integer.parseInt(value), config.work);
+                    case "work" -> config.with(config.tasks, config.instances, Durations.parse(value));
+                    default ->
+                        throw new IllegalArgumentException(
+                                "unknown option " + arg + "; known: --tasks, --repetitions, --instances, --work");
+                };
+            }
+            return config;
+        }
+
+        private Config with(int tasks, int instances, Duration work) {
+            return new Config(tasks, repetitions, instances, work, failover, properties);
+        }
+    }
+
+    /** Tasks per second by number of instances, and the failover time (when measured). */
+    public record Result(Map<Integer, Stats.Summary> tasksPerSecond, Optional<Duration> failover) {}
+
+    public static void main(String[] args) throws Exception {
         var unavailable = PostgresDatabase.unavailable();
         if (unavailable.isPresent()) {
             System.out.println(unavailable.get());
             System.exit(0);
         }
-        var results = new LinkedHashMap<String, Object>();
-        var table = new ArrayList<String>();
-        double single = 0;
-        for (int instances = 1; instances <= 3; instances++) {
-            var runs = throughput(instances, tasks, repetitions);
-            var summary = Stats.Summary.of(runs);
-            if (instances == 1) {
-                single = summary.median();
-            }
-            results.put("instances_" + instances + "_tasks_per_s", summary);
-            table.add("| %d | %s | %.2f |".formatted(instances, summary, summary.median() / single));
-        }
-        var failover = failover();
-        results.put("failover_ms", failover.toMillis());
-        System.out.printf(
-                "%n## Cluster benchmark, %s, PostgreSQL, %,d zero-work tasks, median (min..max) of %d runs%n%n"
-                        + "| Instances | Tasks/s | vs 1 |%n|---|---|---|%n%s%n%nFailover after kill -9 (defaults): %,d ms%n",
-                Instant.now(), tasks, repetitions, String.join("\n", table), failover.toMillis());
+        var config = Config.parse(args);
+        var result = run(config);
+        System.out.print(markdown(config, result));
         var out = Path.of("target/bench/cluster.json");
         Files.createDirectories(out.getParent());
+        var figures = new LinkedHashMap<String, Object>();
+        figures.put("work_ms", config.work().toMillis());
+        result.tasksPerSecond()
+                .forEach((instances, summary) -> figures.put("instances_" + instances + "_tasks_per_s", summary));
+        result.failover().ifPresent(failover -> figures.put("failover_ms", failover.toMillis()));
         Files.writeString(
                 out,
-                JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(results));
+                JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(figures));
+        // Tomcat's and Hikari's threads of the processes' clients are gone; this ends Maven's exec too.
         System.exit(0);
     }
 
-    private static List<Double> throughput(int instances, int tasks, int repetitions) throws Exception {
+    public static Result run(Config config) throws Exception {
+        var tasksPerSecond = new LinkedHashMap<Integer, Stats.Summary>();
+        for (int instances = 1; instances <= config.instances(); instances++) {
+            tasksPerSecond.put(instances, Stats.Summary.of(throughput(config, instances)));
+        }
+        return new Result(tasksPerSecond, config.failover() ? Optional.of(failover(config)) : Optional.empty());
+    }
+
+    static String markdown(Config config, Result result) {
+        var out = new StringBuilder();
+        out.append("%n## Cluster benchmark, %s, PostgreSQL, %,d tasks %s, median (min..max) of %d runs%n%n"
+                .formatted(
+                        Instant.now(),
+                        config.tasks(),
+                        config.work().isZero()
+                                ? "doing no work"
+                                : "of %s ms each".formatted(config.work().toMillis()),
+                        config.repetitions()));
+        out.append("| Instances | Tasks/s | vs 1 |\n|---|---|---|\n");
+        double single = result.tasksPerSecond().get(1).median();
+        result.tasksPerSecond()
+                .forEach((instances, summary) ->
+                        out.append("| %d | %s | %.2f |%n".formatted(instances, summary, summary.median() / single)));
+        result.failover()
+                .ifPresent(failover -> out.append("%nFailover after kill -9 (%s): %,d ms%n"
+                        .formatted(
+                                config.properties().isEmpty() ? "defaults" : String.join(" ", config.properties()),
+                                failover.toMillis())));
+        return out.toString();
+    }
+
+    private static List<Double> throughput(Config config, int instances) throws Exception {
         var database = PostgresDatabase.newSchema();
         var dir = Files.createTempDirectory("tempora-cluster");
-        var nodes = start(dir, database, instances);
+        var nodes = start(config, dir, database, instances);
         try {
-            drain(database, Math.max(1000, tasks / 10)); // warm-up
+            drain(database, Math.max(Math.min(1000, config.tasks()), config.tasks() / 10), config.work()); // warm-up
             var runs = new ArrayList<Double>();
-            for (int r = 0; r < repetitions; r++) {
-                runs.add(drain(database, tasks));
+            for (int r = 0; r < config.repetitions(); r++) {
+                runs.add(drain(database, config.tasks(), config.work()));
             }
             return runs;
         } finally {
@@ -84,14 +159,19 @@ public final class ClusterBenchmark {
         }
     }
 
-    /** Inserts {@code tasks} due in a second, waits for all to succeed; tasks/s from first start to last end. */
-    private static double drain(String database, int tasks) throws Exception {
+    /**
+     * Inserts {@code tasks} due in a second, each sleeping {@code work} (none: the {@code echo}
+     * handler), waits for all to succeed; tasks/s from first start to last end.
+     */
+    private static double drain(String database, int tasks, Duration work) throws Exception {
         execute(database, "delete from task");
+        var handler =
+                work.isZero() ? "'echo', null" : "'sleep', '{\"seconds\": %s}'".formatted(work.toMillis() / 1000.0);
         execute(
                 database,
-                "insert into task (id, handler, priority, run_at, created_at, state, attempts, pool)"
-                        + " select gen_random_uuid(), 'echo', 0, now() + interval '1 second', now(), 'SCHEDULED', 0,"
-                        + " 'default' from generate_series(1, " + tasks + ")");
+                "insert into task (id, handler, args, priority, run_at, created_at, state, attempts, pool)"
+                        + " select gen_random_uuid(), " + handler + ", 0, now() + interval '1 second', now(),"
+                        + " 'SCHEDULED', 0, 'default' from generate_series(1, " + tasks + ")");
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (count(database, "select count(*) from task where state = 'SUCCEEDED'") < tasks) {
             if (System.nanoTime() > deadline) {
@@ -104,11 +184,11 @@ public final class ClusterBenchmark {
         return tasks / Math.max(millis / 1000.0, 0.001);
     }
 
-    /** Two instances, defaults; kill -9 the one running tasks: time until the first runs again. */
-    private static Duration failover() throws Exception {
+    /** Two instances; kill -9 the one running tasks: time until the first runs again. */
+    private static Duration failover(Config config) throws Exception {
         var database = PostgresDatabase.newSchema();
         var dir = Files.createTempDirectory("tempora-failover");
-        var nodes = start(dir, database, 2);
+        var nodes = start(config, dir, database, 2);
         try {
             execute(
                     database,
@@ -141,13 +221,16 @@ public final class ClusterBenchmark {
         }
     }
 
-    private static List<TemporaProcess> start(Path dir, String database, int count) throws Exception {
+    private static List<TemporaProcess> start(Config config, Path dir, String database, int count) throws Exception {
         try (var starting = Executors.newFixedThreadPool(count)) {
             var futures = new ArrayList<java.util.concurrent.Future<TemporaProcess>>();
             for (int i = 0; i < count; i++) {
                 var name = "node" + i;
-                futures.add(starting.submit((Callable<TemporaProcess>) () -> TemporaProcess.start(
-                        dir, name, "--spring.datasource.url=" + database, "--logging.level.dev.tempora=WARN")));
+                var args = new ArrayList<>(
+                        List.of("--spring.datasource.url=" + database, "--logging.level.dev.tempora=WARN"));
+                args.addAll(config.properties());
+                futures.add(starting.submit(
+                        (Callable<TemporaProcess>) () -> TemporaProcess.start(dir, name, args.toArray(String[]::new))));
             }
             var nodes = new ArrayList<TemporaProcess>();
             for (var future : futures) {
