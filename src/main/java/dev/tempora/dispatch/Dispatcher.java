@@ -68,6 +68,15 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     /** Whether the last pass found more due tasks than it took: then drained pools ask for more. */
     private volatile boolean backlog;
 
+    /**
+     * While other instances share the database, the most tasks this node holds: its workers plus
+     * what they start within a load interval ({@link #shareWork}); no limit alone.
+     */
+    private volatile int holdLimit = Integer.MAX_VALUE;
+
+    /** With a {@link #holdLimit}, the least room worth a loader pass: half the tasks held to wait. */
+    private volatile int refillAt = 1;
+
     private volatile boolean running;
 
     Dispatcher(
@@ -121,7 +130,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         if (!running || !runAt.isBefore(horizon)) {
             return Optional.empty();
         }
-        int limit = node.alone() ? properties.maxInMemory() : properties.claimBatch();
+        int limit = node.alone() ? properties.maxInMemory() : Math.min(properties.claimBatch(), holdLimit);
         if (tracker.size() + alreadyReserved >= limit) {
             backlog = true;
             return Optional.empty();
@@ -198,10 +207,42 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
 
     /** A task left memory: while a backlog waits in the database, keep the pools fed. */
     private void taskLeft() {
-        if (backlog && pools.queued() < properties.claimBatch() / 2) {
+        if (backlog && pools.queued() < properties.claimBatch() / 2 && roomToHold() >= refillAt) {
             backlog = false;
             requestLoad();
         }
+    }
+
+    private int roomToHold() {
+        return holdLimit == Integer.MAX_VALUE ? Integer.MAX_VALUE : holdLimit - tracker.size();
+    }
+
+    /**
+     * Alone, a node holds whatever is due: nobody else could run it. With others, it holds what its
+     * workers start within a load interval (at their recent time per task) and hands the rest of
+     * its due backlog back, the least urgent first, for any instance to load: otherwise a burst
+     * reserved by one instance (on submit, or by a loader pass) waits for its workers while the
+     * others' idle. Tasks that take no time leave the limit far above any batch.
+     */
+    private void shareWork() {
+        if (node.alone()) {
+            holdLimit = Integer.MAX_VALUE;
+            return;
+        }
+        long limit = 0;
+        long waiting = 0;
+        for (var pool : pools.all()) {
+            int share = pool.waitingShare(properties.loadInterval());
+            var shed = pool.shed(share);
+            if (!shed.isEmpty()) {
+                shed.forEach(run -> tracker.drop(run.task().id()));
+                log.debug("Handed {} due tasks of pool {} back for other instances", shed.size(), pool.name());
+            }
+            limit += pool.size() + (long) share;
+            waiting += share;
+        }
+        holdLimit = (int) Math.min(Integer.MAX_VALUE, limit);
+        refillAt = Math.clamp(waiting / 2, 1, Integer.MAX_VALUE);
     }
 
     private void loadLoop() {
@@ -219,6 +260,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
 
     /** One loader pass: reserves and loads up to a batch of SCHEDULED tasks due within the window. */
     private void loadOnce() {
+        shareWork();
         var dropped = tracker.takeDropped();
         if (!dropped.isEmpty()) {
             try {
@@ -229,6 +271,11 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             }
         }
         int room = Math.min(properties.maxInMemory() - tracker.size(), properties.claimBatch());
+        if (roomToHold() < refillAt) {
+            backlog = true; // unknown: asked again once the pools have room
+            return;
+        }
+        room = Math.min(room, roomToHold());
         if (room <= 0) {
             return;
         }

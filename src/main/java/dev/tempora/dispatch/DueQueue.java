@@ -7,6 +7,7 @@ import java.util.AbstractQueue;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -177,6 +178,29 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
                 drained++;
             }
             return drained;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes and returns the due tasks beyond the {@code keep} most urgent ones (backlog order):
+     * what a node hands back for others to run.
+     */
+    List<TaskRun> shed(int keep) {
+        lock.lock();
+        try {
+            promote(clock.instant());
+            if (due.size() <= keep) {
+                return List.of();
+            }
+            var byUrgency = new ArrayList<>(due);
+            byUrgency.sort(TaskRun.BACKLOG_ORDER);
+            due.clear();
+            due.addAll(byUrgency.subList(0, keep));
+            return byUrgency.subList(keep, byUrgency.size()).stream()
+                    .map(TaskRun.class::cast)
+                    .toList();
         } finally {
             lock.unlock();
         }

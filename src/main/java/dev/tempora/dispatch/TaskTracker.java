@@ -118,10 +118,11 @@ class TaskTracker implements StartsAhead {
     }
 
     /**
-     * Forgets a task that could not be dispatched (its claim failed: the database was away, or the
-     * answer to its commit was lost). It is still this node's in the database (reserved, or RUNNING
-     * if the claim did commit), where no loader would take it again; the loader gives such tasks
-     * back ({@link #takeDropped}) at its next pass.
+     * Forgets a task this node will not run: one that could not be dispatched (its claim failed:
+     * the database was away, or the answer to its commit was lost), or one handed back for other
+     * instances to run. It is still this node's in the database (reserved, or RUNNING if the claim
+     * did commit), where no loader would take it again; the loader gives such tasks back ({@link
+     * #takeDropped}) at its next pass.
      */
     void drop(TaskId id) {
         dropped.add(id);

@@ -4,9 +4,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionHandler;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +31,14 @@ public final class WorkerPool {
     private int size;
     private ThreadPoolExecutor executor;
 
+    /** Workers' time on tasks, and how many tasks, since the last {@link #waitingShare}. */
+    private final LongAdder busyNanos = new LongAdder();
+
+    private final LongAdder ran = new LongAdder();
+
+    /** The mean time a worker spent on a task, as of the last {@link #waitingShare}; 0 until one ran. */
+    private long meanRunNanos;
+
     WorkerPool(String name, int size, Clock clock) {
         checkSize(size);
         this.name = name;
@@ -37,7 +48,7 @@ public final class WorkerPool {
     }
 
     private ThreadPoolExecutor newExecutor() {
-        return new ThreadPoolExecutor(
+        return new TimedExecutor(
                 size,
                 size,
                 0,
@@ -98,8 +109,33 @@ public final class WorkerPool {
                 executor.getLargestPoolSize());
     }
 
+    synchronized int size() {
+        return size;
+    }
+
     synchronized int queued() {
         return executor.getQueue().size();
+    }
+
+    /**
+     * How many due tasks this pool should keep waiting for its workers while other instances share
+     * the work: what its workers start within {@code span}, at the mean time they took per task
+     * lately (since the last call, or before if none ran since); no limit until a task has run.
+     */
+    synchronized int waitingShare(Duration span) {
+        long count = ran.sumThenReset();
+        long busy = busyNanos.sumThenReset();
+        if (count > 0) {
+            meanRunNanos = Math.max(1, busy / count);
+        }
+        return meanRunNanos == 0
+                ? Integer.MAX_VALUE
+                : (int) Math.min(Integer.MAX_VALUE, size * (span.toNanos() / meanRunNanos));
+    }
+
+    /** Takes back the due tasks waiting beyond the {@code keep} most urgent: they never start here. */
+    synchronized List<TaskRun> shed(int keep) {
+        return ((DueQueue) executor.getQueue()).shed(keep);
     }
 
     /** Stops taking tasks: returns the runs that were waiting, which never start here. */
@@ -121,6 +157,34 @@ public final class WorkerPool {
 
     synchronized void interruptAll() {
         executor.shutdownNow();
+    }
+
+    /** An executor that counts the time its workers spend on tasks, for {@link #waitingShare}. */
+    private final class TimedExecutor extends ThreadPoolExecutor {
+
+        private final ThreadLocal<long[]> began = ThreadLocal.withInitial(() -> new long[1]);
+
+        TimedExecutor(
+                int size,
+                int maxSize,
+                long keepAlive,
+                TimeUnit unit,
+                DueQueue queue,
+                ThreadFactory threads,
+                RejectedExecutionHandler rejected) {
+            super(size, maxSize, keepAlive, unit, queue, threads, rejected);
+        }
+
+        @Override
+        protected void beforeExecute(Thread worker, Runnable task) {
+            began.get()[0] = System.nanoTime();
+        }
+
+        @Override
+        protected void afterExecute(Runnable task, Throwable failure) {
+            busyNanos.add(System.nanoTime() - began.get()[0]);
+            ran.increment();
+        }
     }
 
     static void checkSize(int size) {

@@ -86,6 +86,23 @@ class DueQueueTests {
         assertThat(queue).isEmpty();
     }
 
+    @Test
+    void sheddingKeepsTheMostUrgentDueRunsAndLeavesTheRestAlone() {
+        queue.offer(run("due, low", 0, 5));
+        queue.offer(run("due, high", 0, -1));
+        queue.offer(run("due, normal", 0, 0));
+        queue.offer(run("soon", 10, -5));
+
+        var shed = queue.shed(1);
+
+        assertThat(shed).extracting(DueQueueTests::handler).containsExactlyInAnyOrder("due, normal", "due, low");
+        assertThat(queue.shed(1)).isEmpty();
+        assertThat(handler(queue.poll())).isEqualTo("due, high");
+        assertThat(queue.poll()).isNull();
+        clock.advanceMillis(10);
+        assertThat(handler(queue.poll())).as("not due when shedding: kept").isEqualTo("soon");
+    }
+
     private TaskRun run(String name, long inMillis, int priority) {
         return TaskTimerTests.run(name, clock.instant().plusMillis(inMillis), priority, clock.instant());
     }

@@ -53,14 +53,51 @@ class WorkerPoolTests {
         assertStartsAtItsRunAt();
     }
 
+    @Test
+    void theShareOfWaitingTasksIsWhatTheWorkersStartWithinTheSpanAtTheirTimePerTask() throws Exception {
+        pool.restart();
+        assertThat(pool.waitingShare(Duration.ofSeconds(1)))
+                .as("nothing ran yet")
+                .isEqualTo(Integer.MAX_VALUE);
+
+        var slow = new TaskRunner(null, null, null, clock, null, null, null, null, null) {
+            @Override
+            void run(TaskRun run) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                started.complete(clock.instant());
+            }
+        };
+        try {
+            pool.execute(run(clock.instant(), slow));
+            started.get(5, TimeUnit.SECONDS);
+            Thread.sleep(20); // the worker's time is counted once the run has returned
+
+            // 2 workers, ~50 ms (or a little more) a task: about 40 in 1 s.
+            assertThat(pool.waitingShare(Duration.ofSeconds(1))).isBetween(20, 40);
+            assertThat(pool.waitingShare(Duration.ofMillis(10)))
+                    .as("nothing ran since: the same mean")
+                    .isZero();
+        } finally {
+            slow.destroy();
+        }
+    }
+
     private void assertStartsAtItsRunAt() throws Exception {
         var runAt = clock.instant().plusMillis(40);
 
-        pool.execute(new TaskRun(
-                new DueTask(TaskId.next(clock), "early", null, 0, runAt, null, "early", clock.instant(), false),
-                runner,
-                null));
+        pool.execute(run(runAt, runner));
 
         assertThat(started.get(5, TimeUnit.SECONDS)).isAfterOrEqualTo(runAt);
+    }
+
+    private TaskRun run(Instant runAt, TaskRunner runner) {
+        return new TaskRun(
+                new DueTask(TaskId.next(clock), "early", null, 0, runAt, null, "early", clock.instant(), false),
+                runner,
+                null);
     }
 }

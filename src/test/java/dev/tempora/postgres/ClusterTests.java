@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -146,6 +147,37 @@ class ClusterTests {
             owners.add(row.get("owner"));
         }
         assertThat(owners).as("every instance took part").hasSize(3);
+    }
+
+    @Test
+    void dueTasksAnInstanceCannotStartSoonAreHandedToTheOthers() throws Exception {
+        // Well under claim-batch: every task is reserved on submit by the instance submitted to,
+        // whose 4 workers would take 2.5 s for them while the other's idle. Once its first tasks
+        // have run, it keeps what its workers start within a load interval (here 250 ms: 20
+        // tasks) and hands the rest back; before, the other instance ran none of them.
+        var cluster = start(2, "--tempora.dispatch.load-interval=PT0.25S");
+        var api = cluster.getFirst().api();
+        int total = 200;
+        var next = new AtomicInteger();
+        try (var clients = Executors.newFixedThreadPool(4)) {
+            for (int c = 0; c < 4; c++) {
+                clients.submit(() -> {
+                    while (next.getAndIncrement() < total) {
+                        api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 0.05}}");
+                    }
+                    return null;
+                });
+            }
+        }
+        awaitCount("select count(*) from task where state = 'SUCCEEDED'", total, Duration.ofMinutes(1));
+
+        var ranBy = new HashMap<String, Integer>();
+        for (var row : query("select owner, attempts from task")) {
+            assertThat(row.get("attempts")).as("started exactly once").isEqualTo("1");
+            ranBy.merge(row.get("owner"), 1, Integer::sum);
+        }
+        assertThat(ranBy).as("tasks run by each instance").hasSize(2);
+        assertThat(ranBy.values()).allSatisfy(ran -> assertThat(ran).isGreaterThanOrEqualTo(total / 5));
     }
 
     @Test
