@@ -27,6 +27,7 @@ public class DispatchMetrics {
     private final Map<Key, Counter> started = new ConcurrentHashMap<>();
     private final Map<Key, Counter> ended = new ConcurrentHashMap<>();
     private final Map<Key, Timer> durations = new ConcurrentHashMap<>();
+    private final Map<String, Counter> handedBack = new ConcurrentHashMap<>();
 
     /** A meter's tags: handler, pool and (for ends) outcome; a few of them, so meters are cached. */
     private record Key(String handler, String pool, String outcome) {}
@@ -53,6 +54,19 @@ public class DispatchMetrics {
                                 .tags("handler", key.handler(), "pool", key.pool())
                                 .register(registry))
                 .increment();
+    }
+
+    /** {@code count} due tasks of {@code pool} were handed back for other instances to run. */
+    void handedBack(String pool, int count) {
+        handedBack
+                .computeIfAbsent(
+                        pool,
+                        name -> Counter.builder("tempora.dispatch.handed.back")
+                                .description(
+                                        "Due tasks handed back for other instances, beyond what the workers start soon")
+                                .tag("pool", name)
+                                .register(registry))
+                .increment(count);
     }
 
     /** A run ended with {@code outcome} (SUCCEEDED or FAILED) after running {@code ran}. */

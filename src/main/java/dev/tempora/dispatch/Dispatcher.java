@@ -1,6 +1,7 @@
 package dev.tempora.dispatch;
 
 import dev.tempora.task.CancelGate;
+import dev.tempora.task.DueTask;
 import dev.tempora.task.DueTaskFinder;
 import dev.tempora.task.SubmitReservations;
 import dev.tempora.task.TaskCancelled;
@@ -11,6 +12,7 @@ import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -54,6 +56,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     private final DueTaskFinder finder;
     private final TransitionWriter writer;
     private final Node node;
+    private final DispatchMetrics metrics;
     private final Clock clock;
     private volatile TaskTimer timer;
 
@@ -88,6 +91,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             DueTaskFinder finder,
             TransitionWriter writer,
             Node node,
+            DispatchMetrics metrics,
             Clock clock) {
         this.properties = properties;
         this.pools = pools;
@@ -97,6 +101,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         this.finder = finder;
         this.writer = writer;
         this.node = node;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -217,18 +222,25 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         return holdLimit == Integer.MAX_VALUE ? Integer.MAX_VALUE : holdLimit - tracker.size();
     }
 
+    /** How many more of a pool's tasks this node may hold, and the least worth a reservation. */
+    private record PoolRoom(String pool, int room, int refillAt) {}
+
     /**
-     * Alone, a node holds whatever is due: nobody else could run it. With others, it holds what its
-     * workers start within a load interval (at their recent time per task) and hands the rest of
-     * its due backlog back, the least urgent first, for any instance to load: otherwise a burst
-     * reserved by one instance (on submit, or by a loader pass) waits for its workers while the
-     * others' idle. Tasks that take no time leave the limit far above any batch.
+     * Alone, a node holds whatever is due: nobody else could run it. With others, each pool holds
+     * what its workers start within a load interval (at their recent time per task) besides what
+     * they run, and hands the rest of its due backlog back, the least urgent first, for any
+     * instance to load: otherwise a burst reserved by one instance (on submit, or by a loader pass)
+     * waits for its workers while the others' idle. Tasks that take no time leave the limit far
+     * above any batch. Returns the room of each pool with such a limit; until a task has run on a
+     * pool, it has none.
      */
-    private void shareWork() {
+    private List<PoolRoom> shareWork() {
         if (node.alone()) {
             holdLimit = Integer.MAX_VALUE;
-            return;
+            return List.of();
         }
+        var inTimer = timer.heldByPool();
+        var rooms = new ArrayList<PoolRoom>();
         long limit = 0;
         long waiting = 0;
         for (var pool : pools.all()) {
@@ -236,13 +248,23 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             var shed = pool.shed(share);
             if (!shed.isEmpty()) {
                 shed.forEach(run -> tracker.drop(run.task().id()));
+                metrics.handedBack(pool.name(), shed.size());
                 log.debug("Handed {} due tasks of pool {} back for other instances", shed.size(), pool.name());
             }
+            if (share == Integer.MAX_VALUE) {
+                limit = Integer.MAX_VALUE;
+                continue;
+            }
+            long held = (long) pool.active() + pool.queued() + inTimer.getOrDefault(pool.name(), 0);
+            long room = Math.max(0, pool.size() + (long) share - held);
+            rooms.add(new PoolRoom(
+                    pool.name(), (int) Math.min(Integer.MAX_VALUE, room), Math.clamp(share / 2, 1, Integer.MAX_VALUE)));
             limit += pool.size() + (long) share;
             waiting += share;
         }
         holdLimit = (int) Math.min(Integer.MAX_VALUE, limit);
         refillAt = Math.clamp(waiting / 2, 1, Integer.MAX_VALUE);
+        return rooms;
     }
 
     private void loadLoop() {
@@ -260,7 +282,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
 
     /** One loader pass: reserves and loads up to a batch of SCHEDULED tasks due within the window. */
     private void loadOnce() {
-        shareWork();
+        var rooms = shareWork();
         var dropped = tracker.takeDropped();
         if (!dropped.isEmpty()) {
             try {
@@ -271,11 +293,6 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             }
         }
         int room = Math.min(properties.maxInMemory() - tracker.size(), properties.claimBatch());
-        if (roomToHold() < refillAt) {
-            backlog = true; // unknown: asked again once the pools have room
-            return;
-        }
-        room = Math.min(room, roomToHold());
         if (room <= 0) {
             return;
         }
@@ -287,7 +304,19 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             horizon = windowEnd;
         }
         long mark = tracker.cancelMark();
-        var reserved = finder.reserveDue(windowEnd, room, node.id());
+        var reserved = new ArrayList<DueTask>();
+        if (rooms.size() < pools.all().size()) {
+            var limited = rooms.stream().map(PoolRoom::pool).toList();
+            reserve(windowEnd, room, DueTaskFinder.Pools.except(limited), reserved);
+        }
+        for (var pool : rooms) {
+            int take = Math.min(room - reserved.size(), pool.room());
+            if (take < pool.refillAt()) {
+                backlog = true; // unknown: asked again once the pools have room
+                continue;
+            }
+            reserve(windowEnd, take, DueTaskFinder.Pools.only(pool.pool()), reserved);
+        }
         int loaded = 0;
         for (var task : reserved) {
             if (tracker.hold(task.id(), mark)) {
@@ -295,14 +324,23 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 loaded++;
             }
         }
-        if (reserved.size() == room) {
-            // More may be due than fit: the rest waits in the database, and the next pass comes as
-            // soon as the pools run low (taskLeft) instead of at the next interval.
-            horizon = reserved.getLast().runAt();
-            backlog = true;
-        }
         if (loaded > 0) {
             log.debug("Loaded {} due tasks ({} in memory)", loaded, tracker.size());
+        }
+    }
+
+    /** Reserves up to {@code limit} of {@code pools}' due tasks into {@code reserved}. */
+    private void reserve(Instant windowEnd, int limit, DueTaskFinder.Pools pools, List<DueTask> reserved) {
+        var found = finder.reserveDue(windowEnd, limit, node.id(), pools);
+        reserved.addAll(found);
+        if (found.size() == limit) {
+            // More may be due than fit: the rest waits in the database, and the next pass comes as
+            // soon as the pools run low (taskLeft) instead of at the next interval.
+            var last = found.getLast().runAt();
+            if (last.isBefore(horizon)) {
+                horizon = last;
+            }
+            backlog = true;
         }
     }
 

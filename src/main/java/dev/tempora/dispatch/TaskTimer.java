@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -65,6 +67,18 @@ final class TaskTimer {
         lock.lock();
         try {
             return pending.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many runs wait here, by pool. */
+    Map<String, Integer> heldByPool() {
+        lock.lock();
+        try {
+            var held = new HashMap<String, Integer>();
+            pending.forEach(run -> held.merge(run.task().pool(), 1, Integer::sum));
+            return held;
         } finally {
             lock.unlock();
         }

@@ -113,6 +113,10 @@ public final class WorkerPool {
         return size;
     }
 
+    synchronized int active() {
+        return executor.getActiveCount();
+    }
+
     synchronized int queued() {
         return executor.getQueue().size();
     }

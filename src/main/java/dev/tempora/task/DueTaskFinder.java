@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -44,27 +46,51 @@ public class DueTaskFinder {
      * {@code horizon}, the earliest first, and returns them in sched order.
      */
     public List<DueTask> reserveDue(Instant horizon, int limit, String owner) {
-        return database.isPostgres() ? reserveSkippingLocked(horizon, limit, owner) : reserve(horizon, limit, owner);
+        return reserveDue(horizon, limit, owner, Pools.ALL);
     }
 
-    private List<DueTask> reserveSkippingLocked(Instant horizon, int limit, String owner) {
+    /** Which pools' tasks a reservation takes: all, one, or all but some. */
+    public record Pools(String condition, Map<String, Object> params) {
+
+        static final Pools ALL = new Pools("", Map.of());
+
+        public static Pools only(String pool) {
+            return new Pools(" and pool = :pool", Map.of("pool", pool));
+        }
+
+        public static Pools except(Collection<String> pools) {
+            return pools.isEmpty() ? ALL : new Pools(" and pool not in (:pools)", Map.of("pools", List.copyOf(pools)));
+        }
+    }
+
+    /** As {@link #reserveDue(Instant, int, String)}, of {@code pools}' tasks only. */
+    public List<DueTask> reserveDue(Instant horizon, int limit, String owner, Pools pools) {
+        return database.isPostgres()
+                ? reserveSkippingLocked(horizon, limit, owner, pools)
+                : reserve(horizon, limit, owner, pools);
+    }
+
+    private List<DueTask> reserveSkippingLocked(Instant horizon, int limit, String owner, Pools pools) {
         var reserved = new ArrayList<>(jdbc.sql("update task set owner = :owner where id in (select id from task"
-                        + " where state = 'SCHEDULED' and run_at < :horizon and " + UNRESERVED
+                        + " where state = 'SCHEDULED' and run_at < :horizon and " + UNRESERVED + pools.condition()
                         + " order by run_at, priority, id limit :limit for update skip locked) returning " + COLUMNS)
                 .param("owner", owner)
                 .param("horizon", Timestamps.utc(horizon))
                 .param("limit", limit)
+                .params(pools.params())
                 .query(DueTaskFinder::dueTask)
                 .list());
         reserved.sort(DueTask.SCHED_ORDER);
         return reserved;
     }
 
-    private List<DueTask> reserve(Instant horizon, int limit, String owner) {
+    private List<DueTask> reserve(Instant horizon, int limit, String owner, Pools pools) {
         var found = jdbc.sql("select " + COLUMNS + " from task where state = 'SCHEDULED' and run_at < :horizon"
-                        + " and " + UNRESERVED + " order by run_at, priority, id fetch first :limit rows only")
+                        + " and " + UNRESERVED + pools.condition()
+                        + " order by run_at, priority, id fetch first :limit rows only")
                 .param("horizon", Timestamps.utc(horizon))
                 .param("limit", limit)
+                .params(pools.params())
                 .query(DueTaskFinder::dueTask)
                 .list();
         if (!found.isEmpty()) {

@@ -1,0 +1,88 @@
+package dev.tempora.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import dev.tempora.OtherNode;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * With another instance in the node list (one that never runs anything), a pool holds what its
+ * workers start within a load interval and hands the rest of its due backlog back, once; a pool
+ * whose tasks have not run yet takes any number meanwhile.
+ */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "tempora.pools.slow.size=1",
+            "tempora.cluster.heartbeat-interval=PT0.2S",
+            "tempora.dispatch.load-interval=PT0.25S"
+        })
+class SharingTests {
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Autowired
+    MeterRegistry registry;
+
+    Api api;
+    OtherNode other;
+
+    @BeforeEach
+    void setUp() throws InterruptedException {
+        api = new Api(port);
+        other = new OtherNode(jdbc);
+        other.join();
+        Thread.sleep(1000); // a few heartbeats: this instance no longer holds the lease on being alone
+    }
+
+    @AfterEach
+    void tearDown() {
+        other.leave();
+    }
+
+    @Test
+    void aPoolKeepsWhatItsWorkersStartSoonAndHandsTheRestBackOnce() {
+        // One worker, 100 ms a task: it keeps 2 waiting (250 ms of work) besides the one it runs.
+        var slow = new ArrayList<String>();
+        for (int i = 0; i < 30; i++) {
+            slow.add(api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 0.1}, \"pool\": \"slow\"}"));
+        }
+        // Nothing has run on the default pool yet: its tasks are reserved without a limit meanwhile.
+        var quick = api.submit("{\"handler\": \"echo\", \"delay\": 0.5}");
+
+        assertThat(api.await(quick, Duration.ofSeconds(5)).path("state").asString())
+                .isEqualTo("SUCCEEDED");
+        for (var id : slow) {
+            assertThat(api.await(id, Duration.ofSeconds(15)).path("state").asString())
+                    .isEqualTo("SUCCEEDED");
+        }
+
+        double handedBack = registry.get("tempora.dispatch.handed.back")
+                .tag("pool", "slow")
+                .counter()
+                .count();
+        // Handed back: the 30 less the one running and the two waiting, and a few more while the
+        // first runs' time settled. Each pass re-reserving what the last handed back (a limit
+        // shared across pools, not each pool's own) would have handed back hundreds.
+        assertThat(handedBack).isBetween(10.0, 30.0);
+        assertThat(jdbc.sql("select count(*) from task where pool = 'slow' and attempts <> 1")
+                        .query(Long.class)
+                        .single())
+                .as("each started once")
+                .isZero();
+    }
+}
