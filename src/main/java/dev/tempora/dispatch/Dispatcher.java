@@ -257,14 +257,22 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             }
             long held = (long) pool.active() + pool.queued() + inTimer.getOrDefault(pool.name(), 0);
             long room = Math.max(0, pool.size() + (long) share - held);
-            rooms.add(new PoolRoom(
-                    pool.name(), (int) Math.min(Integer.MAX_VALUE, room), Math.clamp(share / 2, 1, Integer.MAX_VALUE)));
+            rooms.add(new PoolRoom(pool.name(), (int) Math.min(Integer.MAX_VALUE, room), refillAt(share)));
             limit += pool.size() + (long) share;
             waiting += share;
         }
         holdLimit = (int) Math.min(Integer.MAX_VALUE, limit);
-        refillAt = Math.clamp(waiting / 2, 1, Integer.MAX_VALUE);
+        refillAt = refillAt(waiting);
         return rooms;
+    }
+
+    /**
+     * The least room worth a reservation for a share of {@code waiting} tasks: half of it, but
+     * never more than half of what one pass may take, or a pool with a large share (tasks that take
+     * no time) would never be worth one.
+     */
+    private int refillAt(long waiting) {
+        return Math.clamp(Math.min(waiting, properties.claimBatch()) / 2, 1, Integer.MAX_VALUE);
     }
 
     private void loadLoop() {

@@ -6,7 +6,10 @@ import dev.tempora.Api;
 import dev.tempora.OtherNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +28,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
         properties = {
             "tempora.pools.slow.size=1",
             "tempora.cluster.heartbeat-interval=PT0.2S",
-            "tempora.dispatch.load-interval=PT0.25S"
+            "tempora.dispatch.load-interval=PT0.25S",
+            "tempora.dispatch.claim-batch=20"
         })
 class SharingTests {
 
@@ -52,6 +56,37 @@ class SharingTests {
     @AfterEach
     void tearDown() {
         other.leave();
+    }
+
+    @Test
+    void tasksThatTakeNoTimeAreStillLoaded() throws InterruptedException {
+        // Their share of waiting tasks (6 workers x 250 ms at a few milliseconds a task at most)
+        // is above what one loader pass takes (claim-batch, 20 here): a pass must still be worth
+        // making. Once it was not, and the loader took no task of such a pool again (the other
+        // test here then stalled too).
+        for (int i = 0; i < 20; i++) {
+            api.await(api.submit("{\"handler\": \"echo\"}"), Duration.ofSeconds(5));
+        }
+        Thread.sleep(600); // a few loader passes: the pool's time per task is known
+
+        // Written straight into the table, as another instance's submissions would be: for the loader.
+        var ids = new ArrayList<UUID>();
+        var now = OffsetDateTime.now(ZoneOffset.UTC);
+        for (int i = 0; i < 50; i++) {
+            var id = UUID.randomUUID();
+            ids.add(id);
+            jdbc.sql("insert into task (id, handler, priority, run_at, created_at, state, attempts, pool)"
+                            + " values (:id, 'echo', 0, :now, :now, 'SCHEDULED', 0, 'default')")
+                    .param("id", id)
+                    .param("now", now)
+                    .update();
+        }
+        for (var id : ids) {
+            assertThat(api.await(id.toString(), Duration.ofSeconds(10))
+                            .path("state")
+                            .asString())
+                    .isEqualTo("SUCCEEDED");
+        }
     }
 
     @Test
