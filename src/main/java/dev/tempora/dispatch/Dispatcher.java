@@ -323,7 +323,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 backlog = true; // unknown: asked again once the pools have room
                 continue;
             }
-            reserve(windowEnd, take, DueTaskFinder.Pools.only(pool.pool()), reserved);
+            reserve(windowEnd, take, ofPool(pool.pool()), reserved);
         }
         int loaded = 0;
         for (var task : reserved) {
@@ -335,6 +335,17 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         if (loaded > 0) {
             log.debug("Loaded {} due tasks ({} in memory)", loaded, tracker.size());
         }
+    }
+
+    /** A pool's tasks, and for the default pool also those of pools not configured here, which it runs. */
+    private DueTaskFinder.Pools ofPool(String name) {
+        if (!name.equals(WorkerPools.DEFAULT)) {
+            return DueTaskFinder.Pools.only(name);
+        }
+        return DueTaskFinder.Pools.except(pools.all().stream()
+                .map(WorkerPool::name)
+                .filter(other -> !other.equals(WorkerPools.DEFAULT))
+                .toList());
     }
 
     /** Reserves up to {@code limit} of {@code pools}' due tasks into {@code reserved}. */

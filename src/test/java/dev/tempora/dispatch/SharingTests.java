@@ -28,6 +28,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
         properties = {
             "tempora.pools.slow.size=1",
             "tempora.cluster.heartbeat-interval=PT0.2S",
+            // The other node never heartbeats: it must outlive every wait here, or this instance
+            // would find itself alone again and load everything.
+            "tempora.cluster.node-timeout=PT60S",
             "tempora.dispatch.load-interval=PT0.25S",
             "tempora.dispatch.claim-batch=20"
         })
@@ -67,6 +70,10 @@ class SharingTests {
         for (int i = 0; i < 20; i++) {
             api.await(api.submit("{\"handler\": \"echo\"}"), Duration.ofSeconds(5));
         }
+        // The slow pool's time per task known too: every pool here is then limited.
+        api.await(
+                api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 0.01}, \"pool\": \"slow\"}"),
+                Duration.ofSeconds(5));
         Thread.sleep(600); // a few loader passes: the pool's time per task is known
 
         // Written straight into the table, as another instance's submissions would be: for the loader.
@@ -76,9 +83,11 @@ class SharingTests {
             var id = UUID.randomUUID();
             ids.add(id);
             jdbc.sql("insert into task (id, handler, priority, run_at, created_at, state, attempts, pool)"
-                            + " values (:id, 'echo', 0, :now, :now, 'SCHEDULED', 0, 'default')")
+                            + " values (:id, 'echo', 0, :now, :now, 'SCHEDULED', 0, :pool)")
                     .param("id", id)
                     .param("now", now)
+                    // A pool no longer configured: its tasks run on the default pool, and load with it.
+                    .param("pool", i == 0 ? "retired" : "default")
                     .update();
         }
         for (var id : ids) {
