@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -45,6 +46,12 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
+    /**
+     * With other instances, each pool keeps waiting what its workers start within this many load
+     * intervals: a pass then comes before they run out, once they are down to half of it.
+     */
+    private static final int SHARE_INTERVALS = 2;
+
     /** The longest a cancel waits for the claim of a task started ahead of it; claims take milliseconds. */
     private static final Duration CLAIM_WAIT = Duration.ofSeconds(10);
 
@@ -73,7 +80,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
 
     /**
      * While other instances share the database, the most tasks this node holds: its workers plus
-     * what they start within a load interval ({@link #shareWork}); no limit alone.
+     * what they start within two load intervals ({@link #shareWork}); no limit alone.
      */
     private volatile int holdLimit = Integer.MAX_VALUE;
 
@@ -227,8 +234,8 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
 
     /**
      * Alone, a node holds whatever is due: nobody else could run it. With others, each pool holds
-     * what its workers start within a load interval (at their recent time per task) besides what
-     * they run, and hands the rest of its due backlog back, the least urgent first, for any
+     * what its workers start within two load intervals (at their recent time per task) besides
+     * what they run, and hands the rest of its due backlog back, the least urgent first, for any
      * instance to load: otherwise a burst reserved by one instance (on submit, or by a loader pass)
      * waits for its workers while the others' idle. Tasks that take no time leave the limit far
      * above any batch. Returns the room of each pool with such a limit; until a task has run on a
@@ -239,12 +246,16 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             holdLimit = Integer.MAX_VALUE;
             return List.of();
         }
-        var inTimer = timer.heldByPool();
+        var inTimer = new HashMap<String, Integer>();
+        // Tasks of pools not configured here run on the default pool: counted with it.
+        timer.heldByPool()
+                .forEach((name, count) ->
+                        inTimer.merge(pools.exists(name) ? name : WorkerPools.DEFAULT, count, Integer::sum));
         var rooms = new ArrayList<PoolRoom>();
         long limit = 0;
         long waiting = 0;
         for (var pool : pools.all()) {
-            int share = pool.waitingShare(properties.loadInterval());
+            int share = pool.waitingShare(properties.loadInterval().multipliedBy(SHARE_INTERVALS));
             var shed = pool.shed(share);
             if (!shed.isEmpty()) {
                 shed.forEach(run -> tracker.drop(run.task().id()));
@@ -300,7 +311,8 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 throw stillAway;
             }
         }
-        int room = Math.min(properties.maxInMemory() - tracker.size(), properties.claimBatch());
+        int memoryRoom = properties.maxInMemory() - tracker.size();
+        int room = Math.min(memoryRoom, properties.claimBatch());
         if (room <= 0) {
             return;
         }
@@ -318,9 +330,11 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             reserve(windowEnd, room, DueTaskFinder.Pools.except(limited), reserved);
         }
         for (var pool : rooms) {
-            int take = Math.min(room - reserved.size(), pool.room());
+            // Each pool up to a batch: a pool with a deep backlog must not take every pass's room.
+            int take = Math.min(Math.min(memoryRoom - reserved.size(), properties.claimBatch()), pool.room());
             if (take < pool.refillAt()) {
-                backlog = true; // unknown: asked again once the pools have room
+                // It holds over half its share, over a load interval of work: the next pass comes
+                // before its workers run out. Asking at each task's end would cost a pass a task.
                 continue;
             }
             reserve(windowEnd, take, ofPool(pool.pool()), reserved);

@@ -134,12 +134,16 @@ public final class WorkerPool {
         }
         return meanRunNanos == 0
                 ? Integer.MAX_VALUE
-                : (int) Math.min(Integer.MAX_VALUE, size * (span.toNanos() / meanRunNanos));
+                : (int) Math.min(Integer.MAX_VALUE, size * span.toNanos() / meanRunNanos);
     }
 
-    /** Takes back the due tasks waiting beyond the {@code keep} most urgent: they never start here. */
+    /**
+     * Takes back the due tasks waiting beyond the {@code keep} most urgent, and beyond one for
+     * each idle worker (which may be about to take it): they never start here.
+     */
     synchronized List<TaskRun> shed(int keep) {
-        return ((DueQueue) executor.getQueue()).shed(keep);
+        long idle = Math.max(0, size - executor.getActiveCount());
+        return ((DueQueue) executor.getQueue()).shed((int) Math.min(Integer.MAX_VALUE, keep + idle));
     }
 
     /** Stops taking tasks: returns the runs that were waiting, which never start here. */
