@@ -219,7 +219,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
 
     /** A task left memory: while a backlog waits in the database, keep the pools fed. */
     private void taskLeft() {
-        if (backlog && pools.queued() < properties.claimBatch() / 2 && roomToHold() >= refillAt) {
+        if (backlog && pools.queued() < Math.max(1, properties.claimBatch() / 2) && roomToHold() >= refillAt) {
             backlog = false;
             requestLoad();
         }
