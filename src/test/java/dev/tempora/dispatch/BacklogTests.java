@@ -3,6 +3,7 @@ package dev.tempora.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.Api;
+import dev.tempora.TaskRows;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -37,13 +38,7 @@ class BacklogTests {
         var ids = new ArrayList<UUID>();
         var runAt = OffsetDateTime.now(ZoneOffset.UTC);
         for (int i = 0; i < 20; i++) {
-            var id = UUID.randomUUID();
-            ids.add(id);
-            jdbc.sql("insert into task (id, handler, priority, run_at, created_at, state, attempts, pool)"
-                            + " values (:id, 'echo', 0, :runAt, :runAt, 'SCHEDULED', 0, 'default')")
-                    .param("id", id)
-                    .param("runAt", runAt)
-                    .update();
+            ids.add(TaskRows.insertEcho(jdbc, "default", runAt));
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         for (var id : ids) {

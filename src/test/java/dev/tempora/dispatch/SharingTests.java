@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.Api;
 import dev.tempora.OtherNode;
+import dev.tempora.TaskRows;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -80,15 +81,8 @@ class SharingTests {
         var ids = new ArrayList<UUID>();
         var now = OffsetDateTime.now(ZoneOffset.UTC);
         for (int i = 0; i < 50; i++) {
-            var id = UUID.randomUUID();
-            ids.add(id);
-            jdbc.sql("insert into task (id, handler, priority, run_at, created_at, state, attempts, pool)"
-                            + " values (:id, 'echo', 0, :now, :now, 'SCHEDULED', 0, :pool)")
-                    .param("id", id)
-                    .param("now", now)
-                    // A pool no longer configured: its tasks run on the default pool, and load with it.
-                    .param("pool", i == 0 ? "retired" : "default")
-                    .update();
+            // One of a pool no longer configured: its tasks run on the default pool, and load with it.
+            ids.add(TaskRows.insertEcho(jdbc, i == 0 ? "retired" : "default", now));
         }
         for (var id : ids) {
             assertThat(api.await(id.toString(), Duration.ofSeconds(10))

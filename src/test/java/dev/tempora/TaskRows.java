@@ -1,0 +1,23 @@
+package dev.tempora;
+
+import java.time.OffsetDateTime;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/** Task rows written straight into the table, as another instance's submissions would be: for the loader. */
+public final class TaskRows {
+
+    private TaskRows() {}
+
+    /** A SCHEDULED {@code echo} task of {@code pool}, reserved by nobody, due at {@code runAt}. */
+    public static UUID insertEcho(JdbcClient jdbc, String pool, OffsetDateTime runAt) {
+        var id = UUID.randomUUID();
+        jdbc.sql("insert into task (id, handler, priority, run_at, created_at, state, attempts, pool)"
+                        + " values (:id, 'echo', 0, :runAt, :runAt, 'SCHEDULED', 0, :pool)")
+                .param("id", id)
+                .param("runAt", runAt)
+                .param("pool", pool)
+                .update();
+        return id;
+    }
+}
