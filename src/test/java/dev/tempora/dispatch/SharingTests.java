@@ -21,8 +21,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * With another instance in the node list (one that never runs anything), a pool holds what its
- * workers start within a load interval and hands the rest of its due backlog back, once; a pool
- * whose tasks have not run yet takes any number meanwhile.
+ * workers start within two load intervals and hands the rest of its due backlog back, once; a
+ * pool whose tasks have not run yet takes any number meanwhile.
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -64,7 +64,7 @@ class SharingTests {
 
     @Test
     void tasksThatTakeNoTimeAreStillLoaded() throws InterruptedException {
-        // Their share of waiting tasks (6 workers x 250 ms at a few milliseconds a task at most)
+        // Their share of waiting tasks (6 workers x 500 ms at a few milliseconds a task at most)
         // is above what one loader pass takes (claim-batch, 20 here): a pass must still be worth
         // making. Once it was not, and the loader took no task of such a pool again (the other
         // test here then stalled too).
