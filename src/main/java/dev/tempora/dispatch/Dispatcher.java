@@ -247,10 +247,8 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             return List.of();
         }
         var inTimer = new HashMap<String, Integer>();
-        // Tasks of pools not configured here run on the default pool: counted with it.
-        timer.heldByPool()
-                .forEach((name, count) ->
-                        inTimer.merge(pools.exists(name) ? name : WorkerPools.DEFAULT, count, Integer::sum));
+        // Counted with the pool that runs them: tasks of pools not configured here run on the default.
+        timer.heldByPool().forEach((name, count) -> inTimer.merge(pools.runsOn(name), count, Integer::sum));
         var rooms = new ArrayList<PoolRoom>();
         long limit = 0;
         long waiting = 0;

@@ -44,12 +44,16 @@ public class WorkerPools {
 
     /** The pool a task runs on: its own, or {@code default} if its pool is no longer configured. */
     WorkerPool forTask(String name) {
-        var pool = byName.get(name);
-        if (pool == null) {
+        var runsOn = runsOn(name);
+        if (!runsOn.equals(name)) {
             log.warn("Pool '{}' is not configured (any more); its tasks run on the default pool", name);
-            return byName.get(DEFAULT);
         }
-        return pool;
+        return byName.get(runsOn);
+    }
+
+    /** The name of the pool that runs the tasks of pool {@code name} ({@link #forTask}). */
+    String runsOn(String name) {
+        return byName.containsKey(name) ? name : DEFAULT;
     }
 
     /** Tasks waiting in every pool's queue. */

@@ -18,6 +18,11 @@ public final class StorableText {
         return holdsNul(text) ? text.replace(NUL, REPLACEMENT) : text;
     }
 
+    /** {@code text} cut to its first {@code max} characters (its column's size), then {@link #of}. */
+    public static String of(String text, int max) {
+        return of(text == null || text.length() <= max ? text : text.substring(0, max));
+    }
+
     public static boolean holdsNul(String text) {
         return text != null && text.indexOf(NUL) >= 0;
     }

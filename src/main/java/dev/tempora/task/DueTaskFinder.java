@@ -41,14 +41,6 @@ public class DueTaskFinder {
         this.database = database;
     }
 
-    /**
-     * Reserves for {@code owner} at most {@code limit} unreserved SCHEDULED tasks due before
-     * {@code horizon}, the earliest first, and returns them in sched order.
-     */
-    public List<DueTask> reserveDue(Instant horizon, int limit, String owner) {
-        return reserveDue(horizon, limit, owner, Pools.ALL);
-    }
-
     /** Which pools' tasks a reservation takes: all, one, or all but some. */
     public record Pools(String condition, Map<String, Object> params) {
 
@@ -63,7 +55,10 @@ public class DueTaskFinder {
         }
     }
 
-    /** As {@link #reserveDue(Instant, int, String)}, of {@code pools}' tasks only. */
+    /**
+     * Reserves for {@code owner} at most {@code limit} unreserved SCHEDULED tasks of {@code pools}
+     * due before {@code horizon}, the earliest first, and returns them in sched order.
+     */
     public List<DueTask> reserveDue(Instant horizon, int limit, String owner, Pools pools) {
         return database.isPostgres()
                 ? reserveSkippingLocked(horizon, limit, owner, pools)

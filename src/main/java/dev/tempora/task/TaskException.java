@@ -16,12 +16,8 @@ public record TaskException(String type, String message, String stackTrace) {
     static final int MAX_MESSAGE = 10_000;
 
     public TaskException {
-        type = storable(type, MAX_TYPE);
-        message = storable(message, MAX_MESSAGE);
-        stackTrace = storable(stackTrace, MAX_TRACE);
-    }
-
-    private static String storable(String text, int max) {
-        return StorableText.of(text == null || text.length() <= max ? text : text.substring(0, max));
+        type = StorableText.of(type, MAX_TYPE);
+        message = StorableText.of(message, MAX_MESSAGE);
+        stackTrace = StorableText.of(stackTrace, MAX_TRACE);
     }
 }

@@ -315,6 +315,6 @@ class WebhookSender implements SmartLifecycle {
 
     /** What a receiver answered, or why it did not, as the attempt's columns can hold it. */
     private static String abbreviate(String text) {
-        return StorableText.of(text == null || text.length() <= 1000 ? text : text.substring(0, 1000));
+        return StorableText.of(text, 1000);
     }
 }

@@ -5,13 +5,14 @@ import dev.tempora.dispatch.WorkerPools;
 import dev.tempora.support.FieldProblem;
 import dev.tempora.support.InvalidRequestException;
 import dev.tempora.support.NotFoundException;
+import dev.tempora.support.RequestBodies;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -67,15 +68,7 @@ class PoolController {
 
     /** The new size, or every problem with the body: as for submissions, unknown fields are refused. */
     private static int size(JsonNode body) {
-        if (body == null || !body.isObject()) {
-            throw new InvalidRequestException("body", "must be a JSON object");
-        }
-        var problems = new ArrayList<FieldProblem>();
-        for (var field : body.propertyNames()) {
-            if (!field.equals("size")) {
-                problems.add(new FieldProblem(field, "is not a known field; known are [size]"));
-            }
-        }
+        var problems = RequestBodies.unknownFields(body, Set.of("size"));
         var size = body.get("size");
         if (size == null
                 || !size.isIntegralNumber()

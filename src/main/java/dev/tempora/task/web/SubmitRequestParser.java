@@ -7,6 +7,7 @@ import dev.tempora.outbound.OutboundPolicy;
 import dev.tempora.support.Durations;
 import dev.tempora.support.FieldProblem;
 import dev.tempora.support.InvalidRequestException;
+import dev.tempora.support.RequestBodies;
 import dev.tempora.support.StorableText;
 import dev.tempora.support.Timestamps;
 import dev.tempora.task.NewTask;
@@ -16,7 +17,6 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -64,15 +64,7 @@ class SubmitRequestParser {
     }
 
     NewTask parse(JsonNode body) {
-        if (body == null || !body.isObject()) {
-            throw new InvalidRequestException("body", "must be a JSON object");
-        }
-        var problems = new ArrayList<FieldProblem>();
-        for (var name : body.propertyNames()) {
-            if (!FIELDS.contains(name)) {
-                problems.add(new FieldProblem(name, "is not a known field; known are " + FIELDS));
-            }
-        }
+        var problems = RequestBodies.unknownFields(body, FIELDS);
         var args = body.get("args") == null ? NullNode.getInstance() : body.get("args");
         var handler = handler(body.get("handler"), args, problems);
         var delay = delay(body.get("delay"), problems);

@@ -1,0 +1,30 @@
+package dev.tempora.support;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+
+/** What every JSON request body must be before its fields are read. */
+public final class RequestBodies {
+
+    private RequestBodies() {}
+
+    /**
+     * Checks that {@code body} is a JSON object (else a {@code 400} on {@code body}) and returns a
+     * problem for each field of it not among {@code fields}, in a list the caller adds its own to.
+     * Unknown fields are refused, never ignored: a misspelt one must not silently mean its default.
+     */
+    public static List<FieldProblem> unknownFields(JsonNode body, Set<String> fields) {
+        if (body == null || !body.isObject()) {
+            throw new InvalidRequestException("body", "must be a JSON object");
+        }
+        var problems = new ArrayList<FieldProblem>();
+        for (var name : body.propertyNames()) {
+            if (!fields.contains(name)) {
+                problems.add(new FieldProblem(name, "is not a known field; known are " + fields));
+            }
+        }
+        return problems;
+    }
+}
