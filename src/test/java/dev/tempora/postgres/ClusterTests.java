@@ -44,6 +44,8 @@ class ClusterTests {
     private static final String NODE_TIMEOUT = "--tempora.cluster.node-timeout=PT10S";
 
     /** For the failover tests, which wait out the timeout: failover in about 3.5 s. */
+    private static final String FIFTY_MS = "{\"handler\": \"sleep\", \"args\": {\"seconds\": 0.05}}";
+
     private static final String SHORT_NODE_TIMEOUT = "--tempora.cluster.node-timeout=PT3S";
 
     String database;
@@ -126,56 +128,25 @@ class ClusterTests {
         // Past claim-batch tasks in memory, the instance submitted to reserves no more on submit:
         // the rest wait unreserved in the database for every instance's loader.
         var cluster = start(3, "--tempora.dispatch.claim-batch=50");
-        var api = cluster.getFirst().api();
         int total = 600;
-        var next = new AtomicInteger();
-        try (var clients = Executors.newFixedThreadPool(6)) {
-            for (int c = 0; c < 6; c++) {
-                clients.submit(() -> {
-                    while (next.getAndIncrement() < total) {
-                        api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 0.05}}");
-                    }
-                    return null;
-                });
-            }
-        }
+        submitConcurrently(cluster.getFirst().api(), total, 6, FIFTY_MS);
         awaitCount("select count(*) from task where state = 'SUCCEEDED'", total, Duration.ofMinutes(2));
 
-        var owners = new HashSet<String>();
-        for (var row : query("select owner, attempts from task")) {
-            assertThat(row.get("attempts")).as("started exactly once").isEqualTo("1");
-            owners.add(row.get("owner"));
-        }
-        assertThat(owners).as("every instance took part").hasSize(3);
+        assertThat(ranByInstance()).as("every instance took part").hasSize(3);
     }
 
     @Test
     void dueTasksAnInstanceCannotStartSoonAreHandedToTheOthers() throws Exception {
         // Well under claim-batch: every task is reserved on submit by the instance submitted to,
         // whose 4 workers would take 2.5 s for them while the other's idle. Once its first tasks
-        // have run, it keeps what its workers start within a load interval (here 250 ms: 20
+        // have run, it keeps what its workers start within two load intervals (here 500 ms: 40
         // tasks) and hands the rest back; before, the other instance ran none of them.
         var cluster = start(2, "--tempora.dispatch.load-interval=PT0.25S");
-        var api = cluster.getFirst().api();
         int total = 200;
-        var next = new AtomicInteger();
-        try (var clients = Executors.newFixedThreadPool(4)) {
-            for (int c = 0; c < 4; c++) {
-                clients.submit(() -> {
-                    while (next.getAndIncrement() < total) {
-                        api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 0.05}}");
-                    }
-                    return null;
-                });
-            }
-        }
+        submitConcurrently(cluster.getFirst().api(), total, 4, FIFTY_MS);
         awaitCount("select count(*) from task where state = 'SUCCEEDED'", total, Duration.ofMinutes(1));
 
-        var ranBy = new HashMap<String, Integer>();
-        for (var row : query("select owner, attempts from task")) {
-            assertThat(row.get("attempts")).as("started exactly once").isEqualTo("1");
-            ranBy.merge(row.get("owner"), 1, Integer::sum);
-        }
+        var ranBy = ranByInstance();
         assertThat(ranBy).as("tasks run by each instance").hasSize(2);
         assertThat(ranBy.values()).allSatisfy(ran -> assertThat(ran).isGreaterThanOrEqualTo(total / 5));
     }
@@ -308,6 +279,31 @@ class ClusterTests {
             }
         }
         throw new AssertionError("no node says it is itself");
+    }
+
+    /** Submits {@code total} tasks of {@code body} to {@code api} from {@code clients} threads at once. */
+    private static void submitConcurrently(Api api, int total, int clients, String body) {
+        var next = new AtomicInteger();
+        try (var threads = Executors.newFixedThreadPool(clients)) {
+            for (int c = 0; c < clients; c++) {
+                threads.submit(() -> {
+                    while (next.getAndIncrement() < total) {
+                        api.submit(body);
+                    }
+                    return null;
+                });
+            }
+        }
+    }
+
+    /** How many tasks each instance ran, by its id; every task must have started exactly once. */
+    private Map<String, Integer> ranByInstance() throws Exception {
+        var ranBy = new HashMap<String, Integer>();
+        for (var row : query("select owner, attempts from task")) {
+            assertThat(row.get("attempts")).as("started exactly once").isEqualTo("1");
+            ranBy.merge(row.get("owner"), 1, Integer::sum);
+        }
+        return ranBy;
     }
 
     private void awaitCount(String sql, long atLeast, Duration timeout) throws Exception {
