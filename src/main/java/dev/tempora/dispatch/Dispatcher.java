@@ -63,6 +63,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     private final DueTaskFinder finder;
     private final TransitionWriter writer;
     private final Node node;
+    private final NodeRegistry registry;
     private final DispatchMetrics metrics;
     private final Clock clock;
     private volatile TaskTimer timer;
@@ -98,6 +99,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             DueTaskFinder finder,
             TransitionWriter writer,
             Node node,
+            NodeRegistry registry,
             DispatchMetrics metrics,
             Clock clock) {
         this.properties = properties;
@@ -108,6 +110,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         this.finder = finder;
         this.writer = writer;
         this.node = node;
+        this.registry = registry;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -117,6 +120,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         running = true;
         horizon = Instant.MIN;
         tracker.whenForgotten(this::taskLeft);
+        registry.whenTasksFreed(this::requestLoad);
         writer.start();
         pools.restart();
         timer = new TaskTimer(clock, this::release);

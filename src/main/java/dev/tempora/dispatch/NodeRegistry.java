@@ -15,7 +15,10 @@ import org.springframework.stereotype.Component;
  * Membership: this instance's row in {@code tempora_node}, renewed every heartbeat; and failover:
  * every heartbeat, rows older than the node timeout (by the database's clock, so clock skew
  * between instances cannot cause a false takeover) are removed and their tasks taken over.
- * Starts before the dispatcher and stops after it.
+ * Starts before the dispatcher and stops after it: the dispatcher depends on it, never the other
+ * way round, since Spring stops a bean's dependents before the bean. (When this depended on the
+ * dispatcher, a graceful stop left the node list at once, and another instance ran the tasks still
+ * finishing here a second time.)
  */
 @Component
 class NodeRegistry implements SmartLifecycle {
@@ -29,23 +32,18 @@ class NodeRegistry implements SmartLifecycle {
     private final Node node;
     private final ClusterProperties properties;
     private final TaskTransitions transitions;
-    private final Dispatcher dispatcher;
     private final Clock clock;
     private final RepeatingJob heartbeat = new RepeatingJob("tempora-heartbeat");
     private int beats;
 
-    NodeRegistry(
-            JdbcClient jdbc,
-            Node node,
-            ClusterProperties properties,
-            TaskTransitions transitions,
-            Dispatcher dispatcher,
-            Clock clock) {
+    /** Told when tasks were freed for any instance to load: the dispatcher's loader. */
+    private volatile Runnable whenTasksFreed = () -> {};
+
+    NodeRegistry(JdbcClient jdbc, Node node, ClusterProperties properties, TaskTransitions transitions, Clock clock) {
         this.jdbc = jdbc;
         this.node = node;
         this.properties = properties;
         this.transitions = transitions;
-        this.dispatcher = dispatcher;
         this.clock = clock;
     }
 
@@ -59,6 +57,10 @@ class NodeRegistry implements SmartLifecycle {
         node.joined(others, joinedAt, lease());
         node.foundAlone(others == 0, lookedAt, lease());
         heartbeat.start(properties.heartbeatInterval(), this::beat);
+    }
+
+    void whenTasksFreed(Runnable action) {
+        whenTasksFreed = action;
     }
 
     @Override
@@ -137,7 +139,7 @@ class NodeRegistry implements SmartLifecycle {
         int taken = transitions.recoverOrphans();
         if (dead > 0 || taken > 0) {
             log.warn("{} dead nodes removed; {} tasks they were running will run again (attempts tells)", dead, taken);
-            dispatcher.requestLoad();
+            whenTasksFreed.run();
         }
     }
 

@@ -69,13 +69,15 @@ class ClusterTests {
                 var args = new ArrayList<>(List.of(
                         "--spring.datasource.url=" + database,
                         "--tempora.cluster.heartbeat-interval=PT0.5S",
-                        "--tempora.dispatch.shutdown-grace=PT1S",
                         "--tempora.pools.default.size=4",
                         "--spring.datasource.hikari.maximum-pool-size=6"));
                 args.addAll(List.of(extra));
                 // Given once: a property given twice on the command line binds as "a,b".
                 if (args.stream().noneMatch(arg -> arg.startsWith("--tempora.cluster.node-timeout="))) {
                     args.add(NODE_TIMEOUT);
+                }
+                if (args.stream().noneMatch(arg -> arg.startsWith("--tempora.dispatch.shutdown-grace="))) {
+                    args.add("--tempora.dispatch.shutdown-grace=PT1S");
                 }
                 futures.add(starting.submit(
                         (Callable<TemporaProcess>) () -> TemporaProcess.start(dir, name, args.toArray(String[]::new))));
@@ -188,6 +190,39 @@ class ClusterTests {
         var survivors = cluster.get(1).api().get("/api/v1/nodes").body();
         assertThat(survivors.size()).as("the dead instance left the node list").isEqualTo(2);
         survivors.forEach(node -> assertThat(node.path("id").asString()).isNotEqualTo(victimId));
+    }
+
+    /**
+     * A graceful stop lets running tasks finish within the shutdown grace, so the instance must stay
+     * in the node list until they have: it left at once (Spring stops a bean that depends on the
+     * dispatcher before the dispatcher), and another instance then ran its tasks a second time,
+     * alongside the first run, and the first run's outcome was thrown away.
+     */
+    @Test
+    void aGracefulStopStaysInTheNodeListUntilItsRunningTasksHaveEnded() throws Exception {
+        var cluster = start(2, "--tempora.dispatch.shutdown-grace=PT30S");
+        var id = cluster.get(0)
+                .api()
+                .submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 4, \"result\": \"once\"}}");
+        awaitCount("select count(*) from task where state = 'RUNNING'", 1, Duration.ofSeconds(20));
+        var owner = query("select owner from task").getFirst().get("owner");
+        var stopping = selfId(cluster.get(0).api()).equals(owner) ? cluster.get(0) : cluster.get(1);
+        var other = stopping == cluster.get(0) ? cluster.get(1) : cluster.get(0);
+
+        try (var background = Executors.newSingleThreadExecutor()) {
+            var stopped = background.submit(() -> stopping.terminate(Duration.ofSeconds(60)));
+            Thread.sleep(1500);
+            assertThat(ids("select id from tempora_node"))
+                    .as("still in the node list while its task runs")
+                    .contains(owner);
+            assertThat(stopped.get()).as("exit code after SIGTERM").isIn(0, 143);
+        }
+
+        var task = other.api().get("/api/v1/tasks/" + id).body();
+        assertThat(task.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(task.path("attempts").asInt()).as("ran once").isEqualTo(1);
+        assertThat(task.path("result").asString()).isEqualTo("once");
+        assertThat(ids("select id from tempora_node")).as("left the node list").doesNotContain(owner);
     }
 
     @Test
