@@ -169,6 +169,14 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     }
 
     @Override
+    public void mayBeStored(List<TaskId> reserved) {
+        // Given back (owner cleared where the row exists) at the loader's next pass, retried there
+        // while the database is away.
+        reserved.forEach(tracker::drop);
+        requestLoad();
+    }
+
+    @Override
     public void submitted(TaskSubmitted submitted) {
         if (running
                 && node.id().equals(submitted.reservedBy())

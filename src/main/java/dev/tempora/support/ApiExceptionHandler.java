@@ -1,6 +1,7 @@
 package dev.tempora.support;
 
 import dev.tempora.task.NotDurableException;
+import dev.tempora.task.SubmitOutcomeUnknownException;
 import dev.tempora.task.TaskConflictException;
 import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskNotFoundException;
@@ -73,6 +74,44 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return response;
     }
 
+    /**
+     * The connection was lost at the commit: unlike {@code database-unavailable}, the change may have
+     * been made. The submission's answer names its tasks, to read before submitting again.
+     */
+    @ExceptionHandler(SubmitOutcomeUnknownException.class)
+    ResponseEntity<ProblemDetail> submitOutcomeUnknown(SubmitOutcomeUnknownException unknown) {
+        var response = outcomeUnknown(unknown, unknown.getMessage());
+        response.getBody()
+                .setProperty(
+                        "taskIds",
+                        unknown.taskIds().stream().map(TaskId::toString).toList());
+        return response;
+    }
+
+    @ExceptionHandler(CommitOutcomeUnknownException.class)
+    ResponseEntity<ProblemDetail> outcomeUnknown(CommitOutcomeUnknownException unknown) {
+        return outcomeUnknown(
+                unknown,
+                "The connection to the database was lost while committing: the change may or may not have"
+                        + " been made. Read before repeating it.");
+    }
+
+    private ResponseEntity<ProblemDetail> outcomeUnknown(Exception unknown, String detail) {
+        log.warn(
+                "Outcome unknown: {}",
+                unknown.getCause() == null ? unknown : unknown.getCause().toString());
+        return tryAgainShortly(Problems.response(
+                HttpStatus.SERVICE_UNAVAILABLE, "outcome-unknown", "Outcome unknown: the database went away", detail));
+    }
+
+    /** A 503 with {@code Retry-After: 5}: the database is expected back soon. */
+    private static ResponseEntity<ProblemDetail> tryAgainShortly(ResponseEntity<ProblemDetail> response) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header(HttpHeaders.RETRY_AFTER, "5")
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(response.getBody());
+    }
+
     @ExceptionHandler(PayloadTooLargeException.class)
     ResponseEntity<ProblemDetail> tooLarge(PayloadTooLargeException tooLarge) {
         return Problems.response(
@@ -82,15 +121,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     /** The database is out of reach ({@link DatabaseErrors}): a temporary condition, not a fault of the request. */
     private ResponseEntity<ProblemDetail> databaseUnavailable(Exception error) {
         log.warn("Database unavailable: {}", error.toString());
-        var response = Problems.response(
+        return tryAgainShortly(Problems.response(
                 HttpStatus.SERVICE_UNAVAILABLE,
                 "database-unavailable",
                 "Database unavailable",
-                "The database cannot be reached right now; nothing was changed. Try again shortly.");
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                .header(HttpHeaders.RETRY_AFTER, "5")
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(response.getBody());
+                "The database cannot be reached right now; nothing was changed. Try again shortly."));
     }
 
     @ExceptionHandler(Exception.class)

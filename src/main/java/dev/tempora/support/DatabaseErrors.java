@@ -16,7 +16,7 @@ public final class DatabaseErrors {
 
     /**
      * Whether {@code error}, or anything that caused it, says the database is out of reach: a lost or
-     * refused connection (SQLState class 08), a pool that cannot hand one out, or Spring's
+     * refused connection (SQLState class 08, or a session the server ended), a pool that cannot hand one out, or Spring's
      * translations of these. Looking past the error itself matters: a statement that fails on a
      * broken connection is reported as the failure of the rollback that follows it, whose
      * connection the pool has closed by then.
@@ -30,9 +30,7 @@ public final class DatabaseErrors {
                     || cause instanceof RecoverableDataAccessException
                     || cause instanceof SQLTransientConnectionException
                     || cause instanceof SQLNonTransientConnectionException
-                    || (cause instanceof SQLException sql
-                            && sql.getSQLState() != null
-                            && sql.getSQLState().startsWith("08"))) {
+                    || (cause instanceof SQLException sql && lostConnection(sql.getSQLState()))) {
                 return true;
             }
             // A rollback that failed (its connection already closed) hides what failed first.
@@ -43,5 +41,14 @@ public final class DatabaseErrors {
             }
         }
         return false;
+    }
+
+    /**
+     * SQLState class 08 (connection exception), and PostgreSQL's 57P01–57P03: the server ended the
+     * session (an administrator's {@code pg_terminate_backend}, a shutdown, a restart), which a
+     * client sees as the connection going away, mid-statement or mid-commit.
+     */
+    private static boolean lostConnection(String state) {
+        return state != null && (state.startsWith("08") || state.startsWith("57P0"));
     }
 }

@@ -1,11 +1,13 @@
 package dev.tempora.support;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -29,8 +31,25 @@ public class JdbcTransactions {
         snapshot.setReadOnly(true);
     }
 
+    /**
+     * Runs {@code work} in a transaction and commits it.
+     *
+     * @throws CommitOutcomeUnknownException when the work was done and the connection was lost at
+     *     the commit, which may have taken effect or not
+     */
     public void run(Consumer<TransactionStatus> work) {
-        template.executeWithoutResult(work);
+        var workDone = new AtomicBoolean();
+        try {
+            template.executeWithoutResult(status -> {
+                work.accept(status);
+                workDone.set(true);
+            });
+        } catch (TransactionException failed) {
+            if (workDone.get() && DatabaseErrors.unreachable(failed)) {
+                throw new CommitOutcomeUnknownException(failed);
+            }
+            throw failed;
+        }
     }
 
     /** What {@code read} reads, in one read-only REPEATABLE READ transaction: one snapshot. */

@@ -28,4 +28,13 @@ public interface SubmitReservations {
 
     /** Storing them failed: the node no longer holds them. */
     default void notStored(List<TaskId> reserved) {}
+
+    /**
+     * The connection was lost at the commit that stored them: they may be stored, reserved for this
+     * node, or not at all. The node no longer holds them, and gives any that exist back to the
+     * loaders.
+     */
+    default void mayBeStored(List<TaskId> reserved) {
+        notStored(reserved);
+    }
 }

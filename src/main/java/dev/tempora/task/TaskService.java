@@ -1,5 +1,6 @@
 package dev.tempora.task;
 
+import dev.tempora.support.CommitOutcomeUnknownException;
 import dev.tempora.support.JdbcTransactions;
 import dev.tempora.support.Timestamps;
 import jakarta.persistence.criteria.Predicate;
@@ -117,6 +118,12 @@ public class TaskService implements SmartInitializingSingleton {
         reserver.storing(reservedHere);
         try {
             jdbcTransactions.run(status -> inserts.insert(created));
+        } catch (CommitOutcomeUnknownException mayBeStored) {
+            // Rows reserved here may exist: they go back to any loader instead, or they would wait,
+            // reserved, for a node that does not hold them (until it restarts).
+            reserver.mayBeStored(reservedHere);
+            throw new SubmitOutcomeUnknownException(
+                    created.stream().map(Task::id).toList(), mayBeStored);
         } catch (RuntimeException notStored) {
             reserver.notStored(reservedHere);
             throw notStored;

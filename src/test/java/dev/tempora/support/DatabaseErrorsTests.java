@@ -29,6 +29,14 @@ class DatabaseErrorsTests {
     }
 
     @Test
+    void aSessionThePostgresServerEndedIsUnreachable() {
+        var commit = new TransactionSystemException("Could not commit JDBC transaction");
+        commit.initCause(new SQLException("FATAL: terminating connection due to administrator command", "57P01"));
+
+        assertThat(DatabaseErrors.unreachable(commit)).isTrue();
+    }
+
+    @Test
     void aFaultOfTheStatementOrABugIsNot() {
         var constraint = new DataIntegrityViolationException(
                 "duplicate key", new SQLException("duplicate key value violates unique constraint", "23505"));
