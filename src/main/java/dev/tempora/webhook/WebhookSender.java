@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -134,7 +135,7 @@ class WebhookSender implements SmartLifecycle {
         if (at.isAfter(clock.instant())) {
             ids.forEach(id -> schedule(id, at));
         } else {
-            workers.execute(() -> attempt(ids));
+            workers.execute(() -> attempt(ids, at));
         }
     }
 
@@ -143,15 +144,16 @@ class WebhookSender implements SmartLifecycle {
         if (executor == null) {
             return; // stopped: the loader finds it after the next start
         }
-        long delay = Math.max(0, Duration.between(clock.instant(), at).toMillis());
+        long delay = Math.max(0, Duration.between(clock.instant(), at).toNanos());
         scheduled.compute(id, (key, existing) -> {
-            if (existing != null && !existing.isDone() && existing.getDelay(TimeUnit.MILLISECONDS) <= delay) {
+            if (existing != null && !existing.isDone() && existing.getDelay(TimeUnit.NANOSECONDS) <= delay) {
                 return existing;
             }
             if (existing != null) {
                 existing.cancel(false);
             }
-            return executor.schedule(() -> workers.execute(() -> attempt(List.of(id))), delay, TimeUnit.MILLISECONDS);
+            return executor.schedule(
+                    () -> workers.execute(() -> attempt(List.of(id), at)), delay, TimeUnit.NANOSECONDS);
         });
     }
 
@@ -170,15 +172,20 @@ class WebhookSender implements SmartLifecycle {
                 }
             });
             if (!dueNow.isEmpty()) {
-                workers.execute(() -> attempt(dueNow));
+                workers.execute(() -> attempt(dueNow, now));
             }
         } catch (RuntimeException databaseTrouble) {
             log.warn("Could not look for due webhook deliveries: {}", databaseTrouble.toString());
         }
     }
 
-    /** Leases the deliveries that are still due (all in one statement) and sends each. */
-    private void attempt(List<UUID> ids) {
+    /**
+     * Leases the deliveries that are still due (all in one statement) and sends each. {@code due} is
+     * when the caller found them due: the lease counts from then at the earliest, since a timer may
+     * fire a little before its time (by the clock the database compares with). A retry timed a
+     * moment early used to lease nothing and wait for the loader's next pass, up to 5 s late.
+     */
+    private void attempt(List<UUID> ids, Instant due) {
         ids.forEach(scheduled::remove);
         var permitted = new ArrayList<UUID>();
         for (var id : ids) {
@@ -192,7 +199,7 @@ class WebhookSender implements SmartLifecycle {
             return;
         }
         List<Delivery> leased;
-        var now = clock.instant();
+        var now = later(clock.instant(), due);
         try {
             leased = store.lease(
                     permitted,
@@ -214,6 +221,10 @@ class WebhookSender implements SmartLifecycle {
                 log.warn("Webhook delivery {} could not be sent: {}", delivery.id(), trouble.toString());
             }
         }
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 
     private void send(Delivery delivery, Instant now) {
@@ -267,7 +278,8 @@ class WebhookSender implements SmartLifecycle {
         } else {
             var wait = retries.nextWait(delivery.attempts(), response);
             state = wait.isPresent() ? Delivery.PENDING : Delivery.FAILED;
-            next = wait.map(now::plus).orElse(null);
+            // Stored as timestamp(6): timed exactly as stored, not a fraction of a microsecond before.
+            next = wait.map(w -> now.plus(w).truncatedTo(ChronoUnit.MICROS)).orElse(null);
         }
         var outcome = new AttemptRecorder.Outcome(delivery, lease, attempt, state, next);
         recorder.add(outcome).thenRun(() -> afterRecorded(outcome, now));
