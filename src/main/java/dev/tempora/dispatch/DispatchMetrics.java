@@ -14,7 +14,7 @@ import org.springframework.stereotype.Component;
 /**
  * What the workers measure: dispatch lateness (start minus runAt) over a recent window, for stats,
  * and as meters (see docs/observability.md) the starts, the ends of runs by outcome and how long
- * runs took, by handler and pool.
+ * runs took, by handler and pool, and the due tasks each pool handed back for other instances.
  */
 @Component
 public class DispatchMetrics {
@@ -32,7 +32,7 @@ public class DispatchMetrics {
     /** A meter's tags: handler, pool and (for ends) outcome; a few of them, so meters are cached. */
     private record Key(String handler, String pool, String outcome) {}
 
-    DispatchMetrics(MeterRegistry registry) {
+    DispatchMetrics(MeterRegistry registry, WorkerPools pools) {
         this.registry = registry;
         // No client-side percentiles here: their histogram locks as it records (LatenessWindow).
         this.lateness = Timer.builder("tempora.dispatch.lateness")
@@ -41,6 +41,8 @@ public class DispatchMetrics {
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofHours(1))
                 .register(registry);
+        // Registered at once, so that the series reads 0 rather than missing until a first hand-back.
+        pools.all().forEach(pool -> handedBack.computeIfAbsent(pool.name(), this::handedBackCounter));
     }
 
     void started(DueTask task, Duration late) {
@@ -58,15 +60,14 @@ public class DispatchMetrics {
 
     /** {@code count} due tasks of {@code pool} were handed back for other instances to run. */
     void handedBack(String pool, int count) {
-        handedBack
-                .computeIfAbsent(
-                        pool,
-                        name -> Counter.builder("tempora.dispatch.handed.back")
-                                .description(
-                                        "Due tasks handed back for other instances, beyond what the workers start soon")
-                                .tag("pool", name)
-                                .register(registry))
-                .increment(count);
+        handedBack.computeIfAbsent(pool, this::handedBackCounter).increment(count);
+    }
+
+    private Counter handedBackCounter(String pool) {
+        return Counter.builder("tempora.dispatch.handed.back")
+                .description("Due tasks handed back for other instances, beyond what the workers start soon")
+                .tag("pool", pool)
+                .register(registry);
     }
 
     /** A run ended with {@code outcome} (SUCCEEDED or FAILED) after running {@code ran}. */

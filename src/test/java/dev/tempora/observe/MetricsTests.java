@@ -68,6 +68,8 @@ class MetricsTests {
                         .containsPattern("executor_pool_size_threads\\{application=\"tempora\",name=\"default\"} [1-9]")
                         .contains("executor_active_threads{application=\"tempora\",name=\"default\"}")
                         .contains("executor_queued_tasks{application=\"tempora\",name=\"default\"}")
+                        // Registered at startup: 0 for an instance alone, rather than missing.
+                        .contains("tempora_dispatch_handed_back_total{application=\"tempora\",pool=\"default\"} 0.0")
                         .containsPattern(
                                 "executor_completed_tasks_total\\{application=\"tempora\",name=\"default\"} [1-9]"));
     }
