@@ -2,6 +2,7 @@ package dev.tempora.dispatch;
 
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -25,9 +26,9 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("tempora.dispatch")
 public record DispatchProperties(
-        @DefaultValue("PT10S") Duration lookAhead,
-        @DefaultValue("PT1S") Duration loadInterval,
+        @DefaultValue("PT10S") @DurationMin(millis = 1) Duration lookAhead,
+        @DefaultValue("PT1S") @DurationMin(millis = 1) Duration loadInterval,
 
         @DefaultValue("20000") @Min(100) int maxInMemory,
         @DefaultValue("1000") @Min(1) int claimBatch,
-        @DefaultValue("PT30S") Duration shutdownGrace) {}
+        @DefaultValue("PT30S") @DurationMin(nanos = 0) Duration shutdownGrace) {}

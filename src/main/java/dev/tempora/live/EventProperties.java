@@ -2,6 +2,7 @@ package dev.tempora.live;
 
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -23,7 +24,7 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("tempora.events")
 public record EventProperties(
         @DefaultValue("10000") @Min(100) int buffer,
-        @DefaultValue("PT15S") Duration heartbeat,
-        @DefaultValue("PT10M") Duration timeout,
+        @DefaultValue("PT15S") @DurationMin(millis = 1) Duration heartbeat,
+        @DefaultValue("PT10M") @DurationMin(millis = 1) Duration timeout,
         @DefaultValue("1000") @Min(1) int maxSubscribers,
         @DefaultValue("5000") @Min(10) int maxPending) {}

@@ -3,11 +3,27 @@ package dev.tempora.support;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 
 /**
  * {@code tempora.api.*}.
  *
- * @param maxBodySize requests with a larger body are refused with 413
+ * @param maxBodySize requests with a larger body are refused with 413; at least a byte
  */
 @ConfigurationProperties("tempora.api")
-public record ApiProperties(@DefaultValue("1MB") DataSize maxBodySize) {}
+public record ApiProperties(@DefaultValue("1MB") DataSize maxBodySize) implements Validator {
+
+    /** Spring Boot applies this when binding: Bean Validation has no constraint for a {@link DataSize}. */
+    @Override
+    public boolean supports(Class<?> type) {
+        return type == ApiProperties.class;
+    }
+
+    @Override
+    public void validate(Object target, Errors errors) {
+        if (((ApiProperties) target).maxBodySize().toBytes() < 1) {
+            errors.rejectValue("maxBodySize", "tooSmall", "must be at least 1 byte");
+        }
+    }
+}

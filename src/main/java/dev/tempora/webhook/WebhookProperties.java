@@ -1,9 +1,14 @@
 package dev.tempora.webhook;
 
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Min;
 import java.time.Duration;
 import java.util.List;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
 
 /**
  * {@code tempora.webhooks.*}.
@@ -14,31 +19,33 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param timeout how long one attempt may take, connect to last byte; a 2xx within it is success
  * @param retrySchedule the waits before each retry after a failed attempt; after the last, the
  *     delivery is FAILED
- * @param jitter each wait is varied at random by up to this fraction, so retries of many
- *     deliveries to one receiver spread out
- * @param maxRetryAfter the longest wait a receiver's {@code Retry-After} (on 429 or 503) can ask for
+ * @param jitter each wait is varied at random by up to this fraction (at least 0, less than 1), so
+ *     retries of many deliveries to one receiver spread out
+ * @param maxRetryAfter the longest wait a receiver's {@code Retry-After} (on 429 or 503) can ask
+ *     for; at least a second, the shortest it is honoured with
  * @param maxInFlight attempts in flight at once, over all receivers
  * @param loadInterval how often pending deliveries are looked for in the database (after a
  *     restart, or scheduled by another instance)
  */
+@Validated
 @ConfigurationProperties("tempora.webhooks")
 public record WebhookProperties(
         String secret,
         String previousSecret,
-        @DefaultValue("PT10S") Duration timeout,
+        @DefaultValue("PT10S") @DurationMin(millis = 1) Duration timeout,
 
         @DefaultValue({"PT5S", "PT5M", "PT30M", "PT2H", "PT5H", "PT10H", "PT10H"})
-        List<Duration> retrySchedule,
+        List<@DurationMin(millis = 1) Duration> retrySchedule,
 
-        @DefaultValue("0.1") double jitter,
-        @DefaultValue("PT1H") Duration maxRetryAfter,
-        @DefaultValue("256") int maxInFlight,
-        @DefaultValue("PT5S") Duration loadInterval) {
+        @DefaultValue("0.1") @DecimalMin("0") @DecimalMax(value = "1", inclusive = false)
+        double jitter,
+
+        @DefaultValue("PT1H") @DurationMin(seconds = 1) Duration maxRetryAfter,
+
+        @DefaultValue("256") @Min(1) int maxInFlight,
+        @DefaultValue("PT5S") @DurationMin(millis = 1) Duration loadInterval) {
 
     public WebhookProperties {
         retrySchedule = List.copyOf(retrySchedule);
-        if (jitter < 0 || jitter >= 1) {
-            throw new IllegalArgumentException("tempora.webhooks.jitter must be in [0, 1)");
-        }
     }
 }
