@@ -105,6 +105,21 @@ class OpenApiDocument implements OpenApiCustomizer {
         if (operation.getResponses() == null) {
             return;
         }
+        // What every such operation can answer, whether or not its controller declares it.
+        if (operation.getParameters() != null
+                && operation.getParameters().stream().anyMatch(parameter -> "query".equals(parameter.getIn()))) {
+            operation
+                    .getResponses()
+                    .computeIfAbsent(
+                            "400",
+                            code -> new ApiResponse().description("A query parameter is invalid (named in errors)"));
+        }
+        if (operation.getRequestBody() != null) {
+            operation
+                    .getResponses()
+                    .computeIfAbsent(
+                            "415", code -> new ApiResponse().description("The body is not sent as application/json"));
+        }
         operation.getResponses().forEach((code, response) -> {
             if (code.length() == 3 && (code.startsWith("4") || code.startsWith("5"))) {
                 problem(response);

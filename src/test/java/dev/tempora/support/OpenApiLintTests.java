@@ -61,6 +61,17 @@ class OpenApiLintTests {
                     });
                 }));
         assertThat(doc.path("paths").has("/api/v1/events")).isTrue();
+        // Answers the framework gives without the controller declaring them.
+        assertThat(doc.at("/paths/~1api~1v1~1queue/get/responses").has("400"))
+                .as("a bad limit")
+                .isTrue();
+        assertThat(doc.at("/paths/~1api~1v1~1tasks~1{id}~1cancel/post/responses")
+                        .has("400"))
+                .as("a bad mayInterruptIfRunning")
+                .isTrue();
+        assertThat(doc.at("/paths/~1api~1v1~1tasks/post/responses").has("415"))
+                .as("a body not sent as JSON")
+                .isTrue();
     }
 
     @Test
