@@ -1,13 +1,19 @@
 package dev.tempora;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.MissingNode;
@@ -66,6 +72,34 @@ public final class Api {
         return send(HttpRequest.newBuilder(uri(path))
                 .header("Content-Type", "application/json")
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /**
+     * Sends {@code method target} exactly as written, which {@link URI} would refuse when it holds a
+     * malformed escape such as {@code %ZZ}: HTTP/1.0 over a plain socket, read until the server closes.
+     */
+    public Response raw(String method, String target) {
+        var address = uri("/");
+        try (var socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address.getHost(), address.getPort()), 5_000);
+            socket.setSoTimeout(90_000);
+            var request = "%s %s HTTP/1.0\r\nHost: %s:%d\r\nContent-Length: 0\r\n\r\n"
+                    .formatted(method, target, address.getHost(), address.getPort());
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            var answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int end = answer.indexOf("\r\n\r\n");
+            var head = answer.substring(0, end).split("\r\n");
+            var text = answer.substring(end + 4);
+            var headers = new TreeMap<String, List<String>>(String.CASE_INSENSITIVE_ORDER);
+            for (int i = 1; i < head.length; i++) {
+                int colon = head[i].indexOf(':');
+                headers.computeIfAbsent(head[i].substring(0, colon).toLowerCase(Locale.ROOT), name -> new ArrayList<>())
+                        .add(head[i].substring(colon + 1).strip());
+            }
+            return new Response(Integer.parseInt(head[0].split(" ")[1]), headers, text, parse(text));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public Response send(HttpRequest.Builder request) {

@@ -5,8 +5,13 @@ import dev.tempora.task.SubmitOutcomeUnknownException;
 import dev.tempora.task.TaskConflictException;
 import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskNotFoundException;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,6 +121,63 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> tooLarge(PayloadTooLargeException tooLarge) {
         return Problems.response(
                 HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Request body too large", tooLarge.getMessage());
+    }
+
+    /**
+     * A query Tomcat cannot decode ({@code ?limit=%ZZ}): it then refuses to read any parameter, so
+     * this comes from wherever the first one is read. The request itself is malformed, as an
+     * encoded {@code /} in its path is ({@link ContainerErrors}); the parameter is named as sent.
+     */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<ProblemDetail> malformedQuery(InvalidParameterException malformed, HttpServletRequest request) {
+        var field = malformedParameter(request.getQueryString());
+        var problem = Problems.problem(
+                HttpStatus.BAD_REQUEST,
+                "malformed-request",
+                "Malformed request",
+                field.isPresent()
+                        ? "Query parameter " + field.get() + " is not valid percent-encoding"
+                        : "The query parameters could not be read");
+        problem.setProperty(
+                "errors",
+                List.of(new FieldProblem(
+                        field.orElse("query"),
+                        field.isPresent()
+                                ? "is not valid percent-encoding: each % must be followed by two hexadecimal digits"
+                                : "could not be read")));
+        return ResponseEntity.badRequest()
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
+    }
+
+    /** The first parameter of {@code query} whose name or value holds a malformed escape, by its name. */
+    static Optional<String> malformedParameter(@Nullable String query) {
+        if (query == null) {
+            return Optional.empty();
+        }
+        for (var pair : query.split("&")) {
+            int equals = pair.indexOf('=');
+            var name = equals < 0 ? pair : pair.substring(0, equals);
+            var value = equals < 0 ? "" : pair.substring(equals + 1);
+            if (!wellEscaped(name)) {
+                return Optional.of(name);
+            }
+            if (!wellEscaped(value)) {
+                return Optional.of(URLDecoder.decode(name, StandardCharsets.UTF_8));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean wellEscaped(String text) {
+        for (int i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
+            if (i + 2 >= text.length()
+                    || Character.digit(text.charAt(i + 1), 16) < 0
+                    || Character.digit(text.charAt(i + 2), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The database is out of reach ({@link DatabaseErrors}): a temporary condition, not a fault of the request. */

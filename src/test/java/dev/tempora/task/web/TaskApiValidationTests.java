@@ -253,6 +253,40 @@ class TaskApiValidationTests {
     }
 
     @Test
+    void aMalformedPercentEscapeInTheQueryIsA400NamingTheParameter() {
+        // Tomcat refuses to decode any parameter of such a query; that was a 500 internal-error.
+        var id = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
+        long before = storedTasks();
+        var requests = new String[][] {
+            {"GET", "/api/v1/tasks?limit=%ZZ", "limit"},
+            {"GET", "/api/v1/tasks?foo=%ZZ", "foo"},
+            {"GET", "/api/v1/tasks?limit=10&label=a:%4", "label"},
+            {"GET", "/api/v1/queue?limit=%ZZ", "limit"},
+            {"GET", "/api/v1/tasks/" + id + "?wait=%ZZ", "wait"},
+            {"GET", "/api/v1/tasks/" + id + "/result?wait=%ZZ", "wait"},
+            {"POST", "/api/v1/tasks/" + id + "/cancel?mayInterruptIfRunning=%ZZ", "mayInterruptIfRunning"},
+            {"GET", "/api/v1/events?handler=%ZZ", "handler"},
+        };
+        for (var request : requests) {
+            var response = api.raw(request[0], request[1]);
+            var where = request[0] + " " + request[1];
+            assertThat(response.status()).as(where + ": " + response.text()).isEqualTo(400);
+            assertThat(response.contentType()).as(where).startsWith("application/problem+json");
+            assertThat(response.body().path("type").asString())
+                    .as(where)
+                    .isEqualTo("urn:tempora:problem:malformed-request");
+            assertThat(response.body().path("status").asInt()).as(where).isEqualTo(400);
+            assertThat(response.errorFields()).as(where).containsExactly(request[2]);
+            assertThat(response.text()).as(where).doesNotContain("Exception", "org.apache", "dev.tempora");
+        }
+        // Nothing was cancelled.
+        assertThat(api.get("/api/v1/tasks/" + id).body().path("state").asString())
+                .isEqualTo("SCHEDULED");
+        assertThat(storedTasks()).isEqualTo(before);
+        api.post("/api/v1/tasks/" + id + "/cancel");
+    }
+
+    @Test
     void unknownPathAndMethodAreProblems() {
         var missing = api.get("/api/v1/nothing-here");
         assertThat(missing.status()).isEqualTo(404);
