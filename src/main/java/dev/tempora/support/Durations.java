@@ -26,6 +26,11 @@ public final class Durations {
      */
     public static Duration fromJson(JsonNode node) {
         if (node.isNumber()) {
+            // A number beyond double range (1e400) may be read as an infinite double, which has no
+            // BigDecimal value: it is too long either way.
+            if ((node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
+                throw new IllegalArgumentException("is too long");
+            }
             return ofSeconds(node.decimalValue());
         }
         if (node.isString()) {

@@ -27,6 +27,13 @@ class DurationsTests {
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.fromJson(Api.json("true")));
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.fromJson(Api.json("\"soon\"")));
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.fromJson(Api.json("1e30")));
+        // Beyond double range: parsed as Infinity, which has no BigDecimal value.
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Durations.fromJson(Api.json("1e400")))
+                .withMessage("is too long");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Durations.fromJson(Api.json("-1e400")))
+                .withMessage("is too long");
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("1x"));
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("PT9999999999999H"));
     }

@@ -46,6 +46,15 @@ class TaskApiValidationTests {
                 Arguments.of("delay not a duration", "{\"handler\": \"echo\", \"delay\": \"soon\"}", "delay"),
                 Arguments.of("delay wrong type", "{\"handler\": \"echo\", \"delay\": true}", "delay"),
                 Arguments.of("huge delay", "{\"handler\": \"echo\", \"delay\": 1e300}", "delay"),
+                // Beyond double range: read as Infinity, which was a 500.
+                Arguments.of("delay beyond double range", "{\"handler\": \"echo\", \"delay\": 1e400}", "delay"),
+                Arguments.of(
+                        "negative delay beyond double range", "{\"handler\": \"echo\", \"delay\": -1e400}", "delay"),
+                Arguments.of("timeout beyond double range", "{\"handler\": \"echo\", \"timeout\": 1e400}", "timeout"),
+                Arguments.of(
+                        "http timeout beyond double range",
+                        "{\"handler\": \"http\", \"args\": {\"url\": \"http://127.0.0.1/\", \"timeout\": 1e400}}",
+                        "args.timeout"),
                 Arguments.of("runAt not a timestamp", "{\"handler\": \"echo\", \"runAt\": \"tomorrow\"}", "runAt"),
                 Arguments.of(
                         "runAt without offset", "{\"handler\": \"echo\", \"runAt\": \"2030-01-01T00:00:00\"}", "runAt"),
