@@ -244,7 +244,10 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> createResponseEntity(
             @Nullable Object body, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        if (body instanceof ProblemDetail problem && URI.create("about:blank").equals(problem.getType())) {
+        // Spring's own problems (405, 406, 415, an unknown path's 404) come without a type, or
+        // with about:blank: each gets a stable one from its status, e.g. method-not-allowed.
+        if (body instanceof ProblemDetail problem
+                && (problem.getType() == null || URI.create("about:blank").equals(problem.getType()))) {
             problem.setType(Problems.type(slug(status)));
         }
         return super.createResponseEntity(body, headers, status, request);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.Api;
 import java.net.http.HttpRequest;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -303,6 +305,42 @@ class TaskApiValidationTests {
         var method = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks")).DELETE());
         assertThat(method.status()).isEqualTo(405);
         assertThat(method.contentType()).startsWith("application/problem+json");
+    }
+
+    @Test
+    void errorsTheFrameworkAnswersHaveAStableType() {
+        // Spring's own problems (an unknown path, method or media type) came without a type.
+        var answers = List.of(
+                Map.entry("not-found", api.get("/api/v1/nope")),
+                Map.entry(
+                        "method-not-allowed",
+                        api.send(
+                                HttpRequest.newBuilder(api.uri("/api/v1/tasks")).DELETE())),
+                Map.entry(
+                        "unsupported-media-type",
+                        api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks"))
+                                .header("Content-Type", "text/plain")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"handler\": \"echo\"}")))),
+                Map.entry(
+                        "unsupported-media-type",
+                        api.send(HttpRequest.newBuilder(api.uri("/api/v1/pools/default"))
+                                .header("Content-Type", "application/merge-patch+json")
+                                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"size\": 2}")))),
+                Map.entry(
+                        "not-acceptable",
+                        api.send(HttpRequest.newBuilder(api.uri("/api/v1/handlers"))
+                                .header("Accept", "application/xml")
+                                .GET())));
+        for (var answer : answers) {
+            var slug = answer.getKey();
+            var response = answer.getValue();
+            assertThat(response.status()).as(slug).isBetween(400, 499);
+            assertThat(response.contentType()).as(slug).startsWith("application/problem+json");
+            assertThat(response.body().path("type").asString())
+                    .as(slug + ": " + response.text())
+                    .isEqualTo("urn:tempora:problem:" + slug);
+            assertThat(response.body().path("status").asInt()).as(slug).isEqualTo(response.status());
+        }
     }
 
     @Test
