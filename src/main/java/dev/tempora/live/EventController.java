@@ -3,6 +3,7 @@ package dev.tempora.live;
 import dev.tempora.support.FieldProblem;
 import dev.tempora.support.InvalidRequestException;
 import dev.tempora.support.Problems;
+import dev.tempora.task.LabelFilter;
 import dev.tempora.task.TaskId;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -12,7 +13,6 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -66,7 +66,7 @@ class EventController {
             @Parameter(description = "Resume after this event id, for clients that cannot set headers")
                     @RequestParam(name = "lastEventId", required = false)
                     String lastEventIdParameter) {
-        var filter = new EventFilter(tasks(task), blankToNull(handler), labels(label));
+        var filter = new EventFilter(tasks(task), blankToNull(handler), LabelFilter.parse(label));
         return events.subscribe(filter, lastEventId != null ? lastEventId : lastEventIdParameter);
     }
 
@@ -89,18 +89,6 @@ class EventController {
             throw new InvalidRequestException(problems);
         }
         return tasks;
-    }
-
-    private static LinkedHashMap<String, String> labels(List<String> pairs) {
-        var labels = new LinkedHashMap<String, String>();
-        for (var pair : pairs == null ? List.<String>of() : pairs) {
-            int colon = pair.indexOf(':');
-            if (colon <= 0) {
-                throw new InvalidRequestException("label", "must be key:value, got '%s'".formatted(pair));
-            }
-            labels.put(pair.substring(0, colon), pair.substring(colon + 1));
-        }
-        return labels;
     }
 
     private static String blankToNull(String text) {

@@ -1,5 +1,6 @@
 package dev.tempora.live;
 
+import dev.tempora.task.LabelFilter;
 import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskReads;
 import java.util.Map;
@@ -7,15 +8,15 @@ import java.util.Set;
 
 /**
  * Which task changes a stream wants: all of them, or only those of some tasks, of one handler,
- * or carrying every one of some labels.
+ * or carrying every one of some labels ({@link LabelFilter}).
  */
-record EventFilter(Set<TaskId> tasks, String handler, Map<String, String> labels) {
+record EventFilter(Set<TaskId> tasks, String handler, Set<Map.Entry<String, String>> labels) {
 
-    static final EventFilter ALL = new EventFilter(Set.of(), null, Map.of());
+    static final EventFilter ALL = new EventFilter(Set.of(), null, Set.of());
 
     EventFilter {
         tasks = Set.copyOf(tasks);
-        labels = Map.copyOf(labels);
+        labels = Set.copyOf(labels);
     }
 
     /** Whether the change of {@code task}, whose tags are {@code tags} (null if unknown), is wanted. */
@@ -29,7 +30,6 @@ record EventFilter(Set<TaskId> tasks, String handler, Map<String, String> labels
         if (tags == null) {
             return false;
         }
-        return (handler == null || handler.equals(tags.handler()))
-                && tags.labels().entrySet().containsAll(labels.entrySet());
+        return (handler == null || handler.equals(tags.handler())) && LabelFilter.matches(labels, tags.labels());
     }
 }

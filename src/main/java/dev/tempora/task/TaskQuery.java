@@ -8,14 +8,15 @@ import java.util.Set;
  *
  * @param states any of these states (all when empty); SCHEDULED and QUEUED as clients see them
  * @param handler only this handler, or {@code null}
- * @param labels every one of these labels
+ * @param labels every one of these labels, as key-value pairs: two values of one key match nothing
  * @param before only tasks older than this id (the keyset cursor), or {@code null}
  * @param limit at most this many
  */
-public record TaskQuery(Set<TaskState> states, String handler, Map<String, String> labels, TaskId before, int limit) {
+public record TaskQuery(
+        Set<TaskState> states, String handler, Set<Map.Entry<String, String>> labels, TaskId before, int limit) {
 
     public TaskQuery {
         states = Set.copyOf(states);
-        labels = Map.copyOf(labels);
+        labels = Set.copyOf(labels);
     }
 }

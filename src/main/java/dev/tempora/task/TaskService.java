@@ -252,10 +252,12 @@ public class TaskService implements SmartInitializingSingleton {
             if (query.handler() != null) {
                 where.add(builder.equal(root.get("handler"), query.handler()));
             }
-            query.labels().forEach((name, value) -> {
+            // One join per pair: two values of one key match nothing.
+            for (var pair : query.labels()) {
                 var label = root.<Task, String, String>joinMap("labels");
-                where.add(builder.and(builder.equal(label.key(), name), builder.equal(label.value(), value)));
-            });
+                where.add(builder.and(
+                        builder.equal(label.key(), pair.getKey()), builder.equal(label.value(), pair.getValue())));
+            }
             if (query.before() != null) {
                 where.add(builder.lessThan(root.get("id"), query.before().value()));
             }

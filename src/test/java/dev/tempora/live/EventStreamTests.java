@@ -148,6 +148,32 @@ class EventStreamTests {
     }
 
     @Test
+    void twoValuesOfOneLabelKeyMatchNothing() {
+        // Repeated labels must all match, as in the task list; the last one alone counted.
+        var key = "k" + System.nanoTime();
+        var both = listen("?label=%s:1&label=%s:2".formatted(key, key), null);
+        var reversed = listen("?label=%s:2&label=%s:1".formatted(key, key), null);
+        var one = listen("?label=%s:1".formatted(key), null);
+        var two = listen("?label=%s:2".formatted(key), null);
+        var first = api.submit("{\"handler\": \"echo\", \"labels\": {\"%s\": \"1\"}}".formatted(key));
+        var second = api.submit("{\"handler\": \"echo\", \"labels\": {\"%s\": \"2\"}}".formatted(key));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> states(one, first).contains("SUCCEEDED")
+                        && states(two, second).contains("SUCCEEDED"));
+        // Two heartbeats later, what those streams were sent has arrived.
+        long beatsBoth = comments(both);
+        long beatsReversed = comments(reversed);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> comments(both) >= beatsBoth + 2 && comments(reversed) >= beatsReversed + 2);
+        assertThat(changes(both)).isEmpty();
+        assertThat(changes(reversed)).isEmpty();
+    }
+
+    static long comments(List<Event> events) {
+        return events.stream().filter(event -> event.name().equals("comment")).count();
+    }
+
+    @Test
     void resumesAfterLastEventIdWithoutGapsOrRepeats() {
         var tag = "resume-" + System.nanoTime();
         var first = listen("?label=run:" + tag, null);

@@ -4,6 +4,7 @@ import dev.tempora.support.FieldProblem;
 import dev.tempora.support.InvalidRequestException;
 import dev.tempora.support.Problems;
 import dev.tempora.support.StorableText;
+import dev.tempora.task.LabelFilter;
 import dev.tempora.task.Task;
 import dev.tempora.task.TaskCompletions;
 import dev.tempora.task.TaskId;
@@ -24,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -166,7 +166,11 @@ class TaskController implements DisposableBean {
             throw new InvalidRequestException("handler", "must not contain U+0000");
         }
         var query = new TaskQuery(
-                states(state), handler, labels(label), Cursors.decode(cursor), limit(limit, DEFAULT_LIMIT, MAX_LIMIT));
+                states(state),
+                handler,
+                LabelFilter.parse(label),
+                Cursors.decode(cursor),
+                limit(limit, DEFAULT_LIMIT, MAX_LIMIT));
         var found = tasks.list(query);
         var page = found.size() > query.limit() ? found.subList(0, query.limit()) : found;
         var next = found.size() > query.limit() ? Cursors.encode(page.getLast().id()) : null;
@@ -254,24 +258,6 @@ class TaskController implements DisposableBean {
             throw new InvalidRequestException(problems);
         }
         return states;
-    }
-
-    private static LinkedHashMap<String, String> labels(List<String> pairs) {
-        var labels = new LinkedHashMap<String, String>();
-        if (pairs == null) {
-            return labels;
-        }
-        for (var pair : pairs) {
-            int colon = pair.indexOf(':');
-            if (colon <= 0) {
-                throw new InvalidRequestException("label", "must be key:value, got '%s'".formatted(pair));
-            }
-            if (StorableText.holdsNul(pair)) {
-                throw new InvalidRequestException("label", "must not contain U+0000");
-            }
-            labels.put(pair.substring(0, colon), pair.substring(colon + 1));
-        }
-        return labels;
     }
 
     static int limit(Integer limit, int defaultLimit, int max) {

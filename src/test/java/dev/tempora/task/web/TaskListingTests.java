@@ -78,6 +78,21 @@ class TaskListingTests {
     }
 
     @Test
+    void twoValuesOfOneLabelKeyMatchNothing() {
+        // Repeated labels must all match; a task has one value per key. The last one alone counted.
+        var key = "k" + System.nanoTime();
+        var three = api.submit("{\"handler\": \"echo\", \"delay\": 3600, \"labels\": {\"%s\": \"3\"}}".formatted(key));
+        var four = api.submit("{\"handler\": \"echo\", \"delay\": 3600, \"labels\": {\"%s\": \"4\"}}".formatted(key));
+
+        assertThat(ids("label=%s:3&label=%s:4".formatted(key, key))).isEmpty();
+        assertThat(ids("label=%s:4&label=%s:3".formatted(key, key))).isEmpty();
+        assertThat(ids("label=%s:3&label=%s:3".formatted(key, key))).containsExactly(three);
+        assertThat(ids("label=%s:4".formatted(key))).containsExactly(four);
+        api.post("/api/v1/tasks/" + three + "/cancel");
+        api.post("/api/v1/tasks/" + four + "/cancel");
+    }
+
+    @Test
     void listsHandlers() {
         var names = new HashSet<String>();
         api.get("/api/v1/handlers").body().forEach(handler -> {

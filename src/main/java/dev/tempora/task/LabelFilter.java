@@ -1,0 +1,43 @@
+package dev.tempora.task;
+
+import dev.tempora.support.InvalidRequestException;
+import dev.tempora.support.StorableText;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@code label=key:value} filter of the task list and the event stream. It is repeatable and
+ * every label given must match: a set of pairs, not a map by key, so two values of one key match
+ * nothing (a task has one value per key) instead of the last one alone counting.
+ */
+public final class LabelFilter {
+
+    private LabelFilter() {}
+
+    /**
+     * The pairs of {@code label} parameters, in order, without repeats.
+     *
+     * @throws InvalidRequestException on {@code label} when one is not {@code key:value} or holds U+0000
+     */
+    public static Set<Map.Entry<String, String>> parse(List<String> pairs) {
+        var labels = new LinkedHashSet<Map.Entry<String, String>>();
+        for (var pair : pairs == null ? List.<String>of() : pairs) {
+            int colon = pair.indexOf(':');
+            if (colon <= 0) {
+                throw new InvalidRequestException("label", "must be key:value, got '%s'".formatted(pair));
+            }
+            if (StorableText.holdsNul(pair)) {
+                throw new InvalidRequestException("label", "must not contain U+0000");
+            }
+            labels.add(Map.entry(pair.substring(0, colon), pair.substring(colon + 1)));
+        }
+        return labels;
+    }
+
+    /** Whether {@code labels}, a task's, hold every one of {@code filter}. */
+    public static boolean matches(Set<Map.Entry<String, String>> filter, Map<String, String> labels) {
+        return labels.entrySet().containsAll(filter);
+    }
+}
