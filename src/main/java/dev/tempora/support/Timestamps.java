@@ -37,11 +37,14 @@ public final class Timestamps {
      */
     public static Instant parse(String text) {
         try {
-            var time = OffsetDateTime.parse(text);
-            if (time.getYear() < 1 || time.getYear() > 9999) {
-                throw new IllegalArgumentException("must be between the years 0001 and 9999");
+            // The years are those of the UTC time, as it is written back: 9999-12-31T23:59:59-01:00
+            // is in the year 10000, which RFC 3339 cannot write.
+            var time = OffsetDateTime.parse(text).toInstant();
+            int year = utc(time).getYear();
+            if (year < 1 || year > 9999) {
+                throw new IllegalArgumentException("must be between the years 0001 and 9999 (in UTC)");
             }
-            return time.toInstant();
+            return time;
         } catch (DateTimeParseException notRfc3339) {
             throw new IllegalArgumentException(
                     "must be an RFC 3339 timestamp with an offset, e.g. \"2026-11-22T10:00:00.250Z\"");

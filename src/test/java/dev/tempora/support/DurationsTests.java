@@ -45,5 +45,10 @@ class DurationsTests {
         assertThat(Timestamps.format(Instant.parse("2026-11-22T10:00:00.123456Z")))
                 .isEqualTo("2026-11-22T10:00:00.123456Z");
         assertThat(Timestamps.parse("2026-11-22T11:00:00+01:00")).isEqualTo(Instant.parse("2026-11-22T10:00:00Z"));
+        // The years 0001 to 9999 are checked in UTC, as the timestamp is written back.
+        assertThat(Timestamps.parse("9999-12-31T23:59:59+01:00")).isEqualTo(Instant.parse("9999-12-31T22:59:59Z"));
+        assertThat(Timestamps.parse("0001-01-01T00:00:00-01:00")).isEqualTo(Instant.parse("0001-01-01T01:00:00Z"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("9999-12-31T23:59:59-01:00"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("0001-01-01T00:00:00+01:00"));
     }
 }

@@ -64,6 +64,15 @@ class TaskApiValidationTests {
                         "runAt past year 9999",
                         "{\"handler\": \"echo\", \"runAt\": \"+99999-01-01T00:00:00Z\"}",
                         "runAt"),
+                // In range as written, not in UTC: read back as +10000-01-01T00:59:59.000Z.
+                Arguments.of(
+                        "runAt past year 9999 in UTC",
+                        "{\"handler\": \"echo\", \"runAt\": \"9999-12-31T23:59:59-01:00\"}",
+                        "runAt"),
+                Arguments.of(
+                        "runAt before year 0001 in UTC",
+                        "{\"handler\": \"echo\", \"runAt\": \"0001-01-01T00:00:00+01:00\"}",
+                        "runAt"),
                 Arguments.of(
                         "link-local callback",
                         "{\"handler\": \"echo\", \"callbackUrl\": \"http://169.254.169.254/x\"}",
