@@ -7,10 +7,13 @@ import dev.tempora.task.LabelFilter;
 import dev.tempora.task.TaskId;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -50,23 +53,26 @@ class EventController {
             content = @Content(mediaType = "text/event-stream", schema = @Schema(type = "string")))
     @ApiResponse(responseCode = "400", description = "Invalid filter")
     @ApiResponse(responseCode = "503", description = "Too many streams open on this instance")
+    @Parameter(
+            name = "label",
+            in = ParameterIn.QUERY,
+            description = "key:value; only tasks with every one of these labels (repeatable)",
+            example = "team:billing",
+            array = @ArraySchema(schema = @Schema(type = "string")))
     SseEmitter events(
+            HttpServletRequest request,
             @Parameter(description = "Only this task's changes (repeatable)") @RequestParam(required = false)
                     List<String> task,
             @Parameter(description = "Only tasks of this handler", example = "sleep") @RequestParam(required = false)
                     String handler,
-            @Parameter(
-                            description = "key:value; only tasks with every one of these labels (repeatable)",
-                            example = "team:billing")
-                    @RequestParam(required = false)
-                    List<String> label,
             @Parameter(description = "Resume after this event id (sent by EventSource on reconnect)")
                     @RequestHeader(name = "Last-Event-ID", required = false)
                     String lastEventId,
             @Parameter(description = "Resume after this event id, for clients that cannot set headers")
                     @RequestParam(name = "lastEventId", required = false)
                     String lastEventIdParameter) {
-        var filter = new EventFilter(tasks(task), blankToNull(handler), LabelFilter.parse(label));
+        var filter = new EventFilter(
+                tasks(task), blankToNull(handler), LabelFilter.parse(request.getParameterValues("label")));
         return events.subscribe(filter, lastEventId != null ? lastEventId : lastEventIdParameter);
     }
 

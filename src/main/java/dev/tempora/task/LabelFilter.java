@@ -3,9 +3,9 @@ package dev.tempora.task;
 import dev.tempora.support.InvalidRequestException;
 import dev.tempora.support.StorableText;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code label=key:value} filter of the task list and the event stream. It is repeatable and
@@ -17,13 +17,15 @@ public final class LabelFilter {
     private LabelFilter() {}
 
     /**
-     * The pairs of {@code label} parameters, in order, without repeats.
+     * The pairs of {@code label} parameters, in order, without repeats. Give each value as sent
+     * ({@code getParameterValues}): Spring's conversion of one parameter to a list splits it at
+     * commas, which a label may hold, and trims it, even of U+0000.
      *
      * @throws InvalidRequestException on {@code label} when one is not {@code key:value} or holds U+0000
      */
-    public static Set<Map.Entry<String, String>> parse(List<String> pairs) {
+    public static Set<Map.Entry<String, String>> parse(String @Nullable [] pairs) {
         var labels = new LinkedHashSet<Map.Entry<String, String>>();
-        for (var pair : pairs == null ? List.<String>of() : pairs) {
+        for (var pair : pairs == null ? new String[0] : pairs) {
             int colon = pair.indexOf(':');
             if (colon <= 0) {
                 throw new InvalidRequestException("label", "must be key:value, got '%s'".formatted(pair));

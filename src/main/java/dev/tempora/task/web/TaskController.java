@@ -14,10 +14,13 @@ import dev.tempora.task.TaskService;
 import dev.tempora.task.TaskState;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -153,13 +156,17 @@ class TaskController implements DisposableBean {
             responseCode = "400",
             description = "Invalid filter",
             content = @Content(mediaType = "application/problem+json"))
+    @Parameter(
+            name = "label",
+            in = ParameterIn.QUERY,
+            description = "key:value (repeatable; all must match)",
+            example = "team:billing",
+            array = @ArraySchema(schema = @Schema(type = "string")))
     TaskPage list(
+            HttpServletRequest request,
             @Parameter(description = "Any of these states (repeatable)") @RequestParam(required = false)
                     List<String> state,
             @RequestParam(required = false) String handler,
-            @Parameter(description = "key:value (repeatable; all must match)", example = "team:billing")
-                    @RequestParam(required = false)
-                    List<String> label,
             @Parameter(description = "1 to 500, default 50") @RequestParam(required = false) Integer limit,
             @Parameter(description = "nextCursor of the previous page") @RequestParam(required = false) String cursor) {
         if (StorableText.holdsNul(handler)) {
@@ -168,7 +175,7 @@ class TaskController implements DisposableBean {
         var query = new TaskQuery(
                 states(state),
                 handler,
-                LabelFilter.parse(label),
+                LabelFilter.parse(request.getParameterValues("label")),
                 Cursors.decode(cursor),
                 limit(limit, DEFAULT_LIMIT, MAX_LIMIT));
         var found = tasks.list(query);

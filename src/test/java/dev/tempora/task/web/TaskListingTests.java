@@ -93,6 +93,17 @@ class TaskListingTests {
     }
 
     @Test
+    void aLabelFilterIsTakenAsSentWithItsCommasAndSpaces() {
+        // One label parameter was split at commas and trimmed, as a list of several.
+        var key = "c" + System.nanoTime();
+        var commas =
+                api.submit("{\"handler\": \"echo\", \"delay\": 3600, \"labels\": {\"%s\": \"a,b \"}}".formatted(key));
+        assertThat(ids("label=%s:a,b%%20".formatted(key))).containsExactly(commas);
+        assertThat(ids("label=%s:a".formatted(key))).isEmpty();
+        api.post("/api/v1/tasks/" + commas + "/cancel");
+    }
+
+    @Test
     void listsHandlers() {
         var names = new HashSet<String>();
         api.get("/api/v1/handlers").body().forEach(handler -> {
