@@ -3,6 +3,8 @@ package dev.tempora.handler.builtin;
 import dev.tempora.handler.InvalidArgumentsException;
 import dev.tempora.handler.TaskContext;
 import dev.tempora.handler.TaskHandler;
+import dev.tempora.support.Durations;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
@@ -25,15 +27,29 @@ class SleepHandler implements TaskHandler {
     public void validate(JsonNode args) throws InvalidArgumentsException {
         Args.optionalObject(args);
         var seconds = args.get("seconds");
-        if (seconds != null && !seconds.isNull() && (!seconds.isNumber() || seconds.asDouble() < 0)) {
+        if (seconds == null || seconds.isNull()) {
+            return;
+        }
+        if (!seconds.isNumber()) {
+            throw new InvalidArgumentsException("args.seconds", "must be a number of seconds >= 0");
+        }
+        Duration duration;
+        try {
+            // Bounded as a delay is: 1e400 seconds is not a sleep of 0.
+            duration = Durations.fromJson(seconds);
+        } catch (IllegalArgumentException invalid) {
+            throw new InvalidArgumentsException("args.seconds", invalid.getMessage());
+        }
+        if (duration.isNegative()) {
             throw new InvalidArgumentsException("args.seconds", "must be a number of seconds >= 0");
         }
     }
 
     @Override
     public Object handle(TaskContext context) throws InterruptedException {
-        long nanos = (long) (context.args().path("seconds").asDouble(0) * 1e9);
-        TimeUnit.NANOSECONDS.sleep(nanos);
+        var seconds = context.args().path("seconds");
+        var duration = seconds.isNumber() ? Durations.fromJson(seconds) : Duration.ZERO;
+        TimeUnit.NANOSECONDS.sleep(duration.toNanos());
         return context.args().get("result");
     }
 }

@@ -3,6 +3,7 @@ package dev.tempora.task.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.Api;
+import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Bad input gets a 4xx problem naming the field, stores nothing, and never a 5xx. */
 @SpringBootTest(
@@ -123,6 +127,15 @@ class TaskApiValidationTests {
                         "sleep seconds not a number",
                         "{\"handler\": \"sleep\", \"args\": {\"seconds\": \"x\"}}",
                         "args.seconds"),
+                // Beyond double range: was accepted, and slept 0 s.
+                Arguments.of(
+                        "sleep seconds beyond double range",
+                        "{\"handler\": \"sleep\", \"args\": {\"seconds\": 1e400}}",
+                        "args.seconds"),
+                Arguments.of(
+                        "sleep seconds beyond negative double range",
+                        "{\"handler\": \"sleep\", \"args\": {\"seconds\": -1e400}}",
+                        "args.seconds"),
                 Arguments.of("http without url", "{\"handler\": \"http\", \"args\": {}}", "args.url"),
                 Arguments.of(
                         "http bad method",
@@ -172,6 +185,32 @@ class TaskApiValidationTests {
         assertThat(response.errorFields()).contains(field);
         assertThat(response.text()).doesNotContain("Exception", "dev.tempora", "org.springframework", "tools.jackson");
         assertThat(storedTasks()).isEqualTo(before);
+    }
+
+    @Test
+    void numbersInArgsAreKeptAsSent() {
+        // Beyond double range, 1e400 was stored and echoed as the string "Infinity".
+        var id = api.submit("{\"handler\": \"echo\", \"args\": {\"x\": 1e400, \"y\": -1e400, \"z\": 1.50,"
+                + " \"w\": 0.1000000000000000055511151231257827}}");
+        var result = api.get("/api/v1/tasks/" + id + "/result?wait=PT10S");
+        assertThat(result.status()).as(result.text()).isEqualTo(200);
+        for (var args : List.of(
+                exactly(result.text()),
+                exactly(api.get("/api/v1/tasks/" + id).text()).path("args"))) {
+            assertThat(args.path("x").isNumber()).as(args.toString()).isTrue();
+            assertThat(args.path("x").decimalValue()).isEqualByComparingTo("1e400");
+            assertThat(args.path("y").decimalValue()).isEqualByComparingTo("-1e400");
+            assertThat(args.path("z").decimalValue()).isEqualTo(new BigDecimal("1.50"));
+            assertThat(args.path("w").decimalValue()).isEqualTo(new BigDecimal("0.1000000000000000055511151231257827"));
+        }
+    }
+
+    /** JSON read with every number as sent, which the test client's doubles would round. */
+    private static JsonNode exactly(String json) {
+        return JsonMapper.builder()
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .build()
+                .readTree(json);
     }
 
     @Test
