@@ -19,7 +19,7 @@ import org.springframework.stereotype.Component;
  * cleanly at the version its file header names, plus the chunks it can reach from there; a chunk
  * written since into space the store reused is not reachable that way, and is dropped. Tasks whose
  * submission had been answered {@code 201} after a {@code CHECKPOINT} were gone after {@code kill
- * -9} in a third of restarts on a 2-core machine, though their chunk was whole in the file. H2's
+ * -9} in 11 of 55 restarts on a 2-core machine, though their chunk was whole in the file. H2's
  * recovery mode scans the whole file and opens the newest complete version instead. So before the
  * pool opens an H2 file whose header does not say it was closed cleanly, this opens it once in
  * recovery mode and closes it, which writes a header naming that version.
