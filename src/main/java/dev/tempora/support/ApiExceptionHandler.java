@@ -105,16 +105,15 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         log.warn(
                 "Outcome unknown: {}",
                 unknown.getCause() == null ? unknown : unknown.getCause().toString());
-        return tryAgainShortly(Problems.response(
-                HttpStatus.SERVICE_UNAVAILABLE, "outcome-unknown", "Outcome unknown: the database went away", detail));
+        return tryAgainShortly("outcome-unknown", "Outcome unknown: the database went away", detail);
     }
 
-    /** A 503 with {@code Retry-After: 5}: the database is expected back soon. */
-    private static ResponseEntity<ProblemDetail> tryAgainShortly(ResponseEntity<ProblemDetail> response) {
+    /** A 503 problem with {@code Retry-After: 5}: the database is expected back soon. */
+    private static ResponseEntity<ProblemDetail> tryAgainShortly(String slug, String title, String detail) {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .header(HttpHeaders.RETRY_AFTER, "5")
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(response.getBody());
+                .body(Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, slug, title, detail));
     }
 
     @ExceptionHandler(PayloadTooLargeException.class)
@@ -131,23 +130,22 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(InvalidParameterException.class)
     ResponseEntity<ProblemDetail> malformedQuery(InvalidParameterException malformed, HttpServletRequest request) {
         var field = malformedParameter(request.getQueryString());
-        var problem = Problems.problem(
+        var response = Problems.response(
                 HttpStatus.BAD_REQUEST,
                 "malformed-request",
                 "Malformed request",
                 field.isPresent()
                         ? "Query parameter " + field.get() + " is not valid percent-encoding"
                         : "The query parameters could not be read");
-        problem.setProperty(
-                "errors",
-                List.of(new FieldProblem(
-                        field.orElse("query"),
-                        field.isPresent()
-                                ? "is not valid percent-encoding: each % must be followed by two hexadecimal digits"
-                                : "could not be read")));
-        return ResponseEntity.badRequest()
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(problem);
+        response.getBody()
+                .setProperty(
+                        "errors",
+                        List.of(new FieldProblem(
+                                field.orElse("query"),
+                                field.isPresent()
+                                        ? "is not valid percent-encoding: each % must be followed by two hexadecimal digits"
+                                        : "could not be read")));
+        return response;
     }
 
     /** The first parameter of {@code query} whose name or value holds a malformed escape, by its name. */
@@ -183,11 +181,10 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     /** The database is out of reach ({@link DatabaseErrors}): a temporary condition, not a fault of the request. */
     private ResponseEntity<ProblemDetail> databaseUnavailable(Exception error) {
         log.warn("Database unavailable: {}", error.toString());
-        return tryAgainShortly(Problems.response(
-                HttpStatus.SERVICE_UNAVAILABLE,
+        return tryAgainShortly(
                 "database-unavailable",
                 "Database unavailable",
-                "The database cannot be reached right now; nothing was changed. Try again shortly."));
+                "The database cannot be reached right now; nothing was changed. Try again shortly.");
     }
 
     @ExceptionHandler(Exception.class)
