@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.h2.mvstore.MVStore;
@@ -68,7 +70,12 @@ final class H2CrashRecovery implements BeanPostProcessor {
 
     static void recoverIfUnclean(Path file) {
         try {
-            if (!Files.isRegularFile(file) || !isStore(file) || closedCleanly(file)) {
+            if (!Files.isRegularFile(file)) {
+                return;
+            }
+            var headers = headers(file);
+            // Anything that does not start as an H2 store does is left for H2 to judge.
+            if (!headers.getFirst().startsWith("H:2,") || cleanClose(headers)) {
                 return;
             }
             long began = System.nanoTime();
@@ -91,22 +98,23 @@ final class H2CrashRecovery implements BeanPostProcessor {
 
     /** Whether both copies of the file header carry H2's mark of a clean close. */
     static boolean closedCleanly(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return header(in).contains(",clean:1") && header(in).contains(",clean:1");
-        }
+        return cleanClose(headers(file));
     }
 
-    /** Whether the file starts as an H2 store does; anything else is left for H2 to judge. */
-    private static boolean isStore(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return header(in).startsWith("H:2,");
-        }
+    private static boolean cleanClose(List<String> headers) {
+        return headers.stream().allMatch(header -> header.contains(",clean:1"));
     }
 
-    /** The next header block's first line. */
-    private static String header(InputStream in) throws IOException {
-        var block = new String(in.readNBytes(HEADER_BLOCK), StandardCharsets.ISO_8859_1);
-        int end = block.indexOf('\n');
-        return end < 0 ? block : block.substring(0, end);
+    /** The first lines of the file's two header blocks. */
+    private static List<String> headers(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            var headers = new ArrayList<String>(2);
+            for (int copy = 0; copy < 2; copy++) {
+                var block = new String(in.readNBytes(HEADER_BLOCK), StandardCharsets.ISO_8859_1);
+                int end = block.indexOf('\n');
+                headers.add(end < 0 ? block : block.substring(0, end));
+            }
+            return headers;
+        }
     }
 }
