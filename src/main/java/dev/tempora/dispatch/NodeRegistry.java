@@ -35,6 +35,7 @@ class NodeRegistry implements SmartLifecycle {
     private final Clock clock;
     private final RepeatingJob heartbeat = new RepeatingJob("tempora-heartbeat");
     private int beats;
+    private boolean startedBefore;
 
     /** Told when tasks were freed for any instance to load: the dispatcher's loader. */
     private volatile Runnable whenTasksFreed = () -> {};
@@ -49,6 +50,13 @@ class NodeRegistry implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
+        if (startedBefore) {
+            // Started again in this process (a context stopped and started, a checkpoint restored):
+            // a new incarnation. Under the old id, the tasks it had reserved but not started when it
+            // stopped would count as its own again, held by nobody; under a new one they are free.
+            node.renew();
+        }
+        startedBefore = true;
         long lookedAt = System.nanoTime();
         register();
         long joinedAt = System.nanoTime();

@@ -1,0 +1,88 @@
+package dev.tempora.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
+
+/**
+ * The application stopped and started again in one process ({@code Lifecycle} stop and start, as
+ * for a checkpoint and restore): the tasks this instance had reserved but not started when it
+ * stopped are run after the start. Stopping leaves them SCHEDULED and reserved for the node id,
+ * which counts as no reservation once the node has left the node list; if the instance came back
+ * under the same id, they would count as its own again, held by nobody, until the process ended.
+ */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"tempora.pools.default.size=1", "tempora.dispatch.shutdown-grace=PT10S"})
+@DirtiesContext
+class RestartInPlaceTests {
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    ConfigurableApplicationContext context;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Autowired
+    Node node;
+
+    @Test
+    void tasksWaitingWhenTheInstanceStoppedRunOnceItHasStartedAgain() throws InterruptedException {
+        var api = new Api(port);
+        var sleeping = api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 2}}");
+        var waiting = new ArrayList<String>();
+        for (int i = 0; i < 3; i++) {
+            waiting.add(api.submit("{\"handler\": \"echo\", \"args\": " + i + "}"));
+        }
+        // As clients see it: an instance alone starts a task before its claim is stored.
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!"RUNNING"
+                        .equals(api.get("/api/v1/tasks/" + sleeping)
+                                .body()
+                                .path("state")
+                                .asString())
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        var before = node.id();
+
+        context.stop();
+        assertThat(waiting)
+                .as("left waiting, reserved")
+                .allSatisfy(id -> assertThat(state(id)).isEqualTo("SCHEDULED"));
+        context.start();
+
+        awaitState(waiting, "SUCCEEDED", Duration.ofSeconds(10));
+        assertThat(state(sleeping)).isEqualTo("SUCCEEDED");
+        assertThat(node.id()).as("a new incarnation").isNotEqualTo(before);
+    }
+
+    private void awaitState(List<String> ids, String expected, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!ids.stream().allMatch(id -> expected.equals(state(id))) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(ids).allSatisfy(id -> assertThat(state(id)).isEqualTo(expected));
+    }
+
+    private String state(String id) {
+        return jdbc.sql("select state from task where id = :id")
+                .param("id", UUID.fromString(id))
+                .query(String.class)
+                .single();
+    }
+}
