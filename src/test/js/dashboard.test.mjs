@@ -92,6 +92,20 @@ try {
     await page.locator('#task-trace', { hasText: 'boom' }).waitFor();
   });
 
+  await step('back from a task page on an idle service, the overview shows counts, pools and queue', async () => {
+    const waiting = (await call('POST', '/api/v1/tasks', { handler: 'sleep', args: { seconds: 1 }, delay: 3600, labels: { run: label } })).id;
+    await page.goto(base + '/#/');
+    await page.locator(`#queue a[href="#/tasks/${waiting}"]`).waitFor();
+    await page.click(`#task-rows a[href="#/tasks/${waiting}"]`);
+    await page.locator('#task-state', { hasText: 'SCHEDULED' }).waitFor();
+    await page.click('a[href="#/"] >> text=Overview');
+    // Nothing changed meanwhile, so every poll revalidates to the tags seen before the visit.
+    await page.locator('#count-SCHEDULED').waitFor({ timeout: 5000 });
+    await page.locator('#pools tr[data-pool="default"]').waitFor({ timeout: 5000 });
+    await page.locator(`#queue a[href="#/tasks/${waiting}"]`).waitFor({ timeout: 5000 });
+    await call('POST', `/api/v1/tasks/${waiting}/cancel`);
+  });
+
   await step('the pool control resizes the pool', async () => {
     const before = (await call('GET', '/api/v1/pools')).find((p) => p.name === 'default').size;
     const wanted = before === 3 ? 4 : 3;

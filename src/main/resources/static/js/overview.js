@@ -163,6 +163,10 @@ export function mount(view) {
       h('td', {}, task.pool), h('td', {}, labels(task.labels)));
   }
 
+  // The ETags seen are remembered across mounts (api.js), so a poll may say "unchanged" about a
+  // resource this mount has not drawn yet (back from a task page on an idle service): draw it anyway.
+  let statsShown = false;
+  let queueShown = false;
   async function poll() {
     try {
       const [stats, queue] = await Promise.all([api.stats(), api.queue(QUEUE)]);
@@ -176,11 +180,13 @@ export function mount(view) {
       while (memory.points.length && memory.points[0].t < now - 5 * 60 * 1000) memory.points.shift();
       throughputChart.add(point);
       latenessChart.add(point);
-      if (stats.changed) {
+      if (stats.changed || !statsShown) {
         renderCounts(tasks);
         renderPools(stats.body.pools);
+        statsShown = true;
       }
-      if (queue.changed) {
+      if (queue.changed || !queueShown) {
+        queueShown = true;
         queueRows.replaceChildren(...(queue.body.items.length ? queue.body.items.map(queueRow)
           : [h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'Nothing waiting'))]));
       }
