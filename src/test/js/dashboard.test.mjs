@@ -71,6 +71,50 @@ try {
     }, id);
   });
 
+  await step('an answer to an older filter arriving late does not replace the newer filter\'s rows', async () => {
+    // The load of the current filter (label only) answers slowly; the state filter chosen meanwhile fast.
+    await page.route('**/api/v1/tasks?*', async (route) => {
+      if (!route.request().url().includes('state=')) await new Promise((resolve) => setTimeout(resolve, 2500));
+      await route.continue().catch(() => {});
+    });
+    await page.click('#filter-apply');
+    await page.selectOption('#filter-state', 'FAILED');
+    await page.locator('#task-rows td.empty', { hasText: 'No tasks match' }).waitFor();
+    await page.waitForTimeout(3500);
+    await page.unroute('**/api/v1/tasks?*');
+    const rows = await page.locator('#task-rows tr[data-id]').count();
+    if (rows) throw new Error(`${rows} rows of the label-only filter shown under state FAILED`);
+    await page.selectOption('#filter-state', '');
+    await page.locator(`#task-rows tr[data-id="${id}"]`).waitFor();
+  });
+
+  await step('a double click on "Older" moves one page, and "Newer" back', async () => {
+    const pageLabel = `paged-${Date.now()}`;
+    for (let i = 0; i < 120; i++) {
+      await call('POST', '/api/v1/tasks', { handler: 'echo', args: { i }, delay: 7200, labels: { page: pageLabel } });
+    }
+    const first = await call('GET', `/api/v1/tasks?label=page:${pageLabel}&limit=50`);
+    const second = await call('GET', `/api/v1/tasks?label=page:${pageLabel}&limit=50&cursor=${first.nextCursor}`);
+    const shown = () => page.$$eval('#task-rows tr[data-id]', (rows) => rows.map((row) => row.dataset.id).join());
+    await page.fill('#filter-label', `page:${pageLabel}`);
+    await page.click('#filter-apply');
+    await page.waitForFunction((want) => [...document.querySelectorAll('#task-rows tr[data-id]')]
+      .map((row) => row.dataset.id).join() === want, first.items.map((t) => t.id).join());
+    await page.dblclick('#page-next');
+    await page.waitForFunction((want) => [...document.querySelectorAll('#task-rows tr[data-id]')]
+      .map((row) => row.dataset.id).join() === want, second.items.map((t) => t.id).join());
+    await page.waitForTimeout(1000);
+    if ((await shown()) !== second.items.map((t) => t.id).join()) throw new Error('not the second page');
+    const info = await page.locator('.pager span').textContent();
+    if (info !== 'page 2') throw new Error(`pager says "${info}" on the second page`);
+    await page.click('#page-prev');
+    await page.waitForFunction((want) => [...document.querySelectorAll('#task-rows tr[data-id]')]
+      .map((row) => row.dataset.id).join() === want, first.items.map((t) => t.id).join(), { timeout: 5000 });
+    await page.fill('#filter-label', `run:${label}`);
+    await page.click('#filter-apply');
+    await page.locator(`#task-rows tr[data-id="${id}"]`).waitFor();
+  });
+
   await step("the task's page cancels it and shows CANCELLED", async () => {
     await page.click(`#task-rows a[href="#/tasks/${id}"]`);
     await page.locator('#task-state', { hasText: 'SCHEDULED' }).waitFor();

@@ -18,14 +18,17 @@ async function parse(response) {
   return body;
 }
 
-/** GET; resolves to {body, changed}: changed is false when the ETag is the one seen last time. */
+/**
+ * GET; resolves to {body, changed, tag}: changed is false when the ETag is the one seen last time
+ * (by any caller: a view that has not drawn that answer yet must not rely on it alone).
+ */
 export async function get(path, { signal } = {}) {
   const response = await fetch(path, { cache: 'no-cache', signal, headers: { Accept: 'application/json' } });
   const body = await parse(response);
   const tag = response.headers.get('ETag');
   const changed = !tag || lastTags.get(path) !== tag;
   if (tag) lastTags.set(path, tag);
-  return { body, changed };
+  return { body, changed, tag };
 }
 
 export async function send(method, path, body) {

@@ -87,25 +87,53 @@ export function mount(view) {
   }
 
   function page(direction) {
-    if (direction > 0 && nextCursor) memory.history.push(nextCursor);
-    if (direction < 0) memory.history.pop();
+    if (clickedLoad) return;
+    if (direction > 0) {
+      if (!nextCursor) return;
+      memory.history.push(nextCursor);
+    } else {
+      if (!memory.history.length) return;
+      memory.history.pop();
+    }
     refreshTasks(true);
   }
 
+  // Only the latest load of the table may draw it: an answer to an older filter or page (a poll's,
+  // or one overtaken by a click) arriving late would otherwise replace the rows, the page number
+  // and the cursor "Older" continues from. While a load asked for by a click is pending, the
+  // pager is disabled (a double click is one page) and polls leave the table alone.
   let nextCursor = null;
+  let latestLoad = 0;
+  let clickedLoad = 0;
+  let drawn = null;
   async function refreshTasks(force) {
+    if (!force && clickedLoad) return;
+    const load = ++latestLoad;
+    const wanted = query();
+    if (force) {
+      clickedLoad = load;
+      prev.disabled = next.disabled = true;
+    }
     try {
-      const { body, changed } = await api.tasks(query());
+      const { body, tag } = await api.tasks(wanted);
+      if (load !== latestLoad) return;
       tableError.textContent = '';
-      if (!changed && !force) return;
+      const key = `${wanted} ${tag}`;
+      if (!force && tag && key === drawn) return;
+      drawn = key;
       nextCursor = body.nextCursor;
       taskRows.replaceChildren(...(body.items.length ? body.items.map(taskRow)
         : [h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'No tasks match'))]));
-      prev.disabled = memory.history.length === 0;
-      next.disabled = !nextCursor;
       pageInfo.textContent = `page ${memory.history.length + 1}`;
     } catch (error) {
+      if (load !== latestLoad) return;
       tableError.textContent = error.message;
+    } finally {
+      if (load === latestLoad) {
+        clickedLoad = 0;
+        prev.disabled = memory.history.length === 0;
+        next.disabled = !nextCursor;
+      }
     }
   }
 
@@ -167,7 +195,10 @@ export function mount(view) {
   // resource this mount has not drawn yet (back from a task page on an idle service): draw it anyway.
   let statsShown = false;
   let queueShown = false;
+  let polling = false;
   async function poll() {
+    if (polling) return; // a slow answer: no pile-up of polls
+    polling = true;
     try {
       const [stats, queue] = await Promise.all([api.stats(), api.queue(QUEUE)]);
       const now = Date.now();
@@ -195,6 +226,8 @@ export function mount(view) {
       setStatus('live', `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`);
     } catch (error) {
       setStatus('error', `cannot reach Tempora: ${error.message}`);
+    } finally {
+      polling = false;
     }
   }
 
