@@ -128,6 +128,34 @@ try {
     await page.screenshot({ path: join(shots, 'task-cancelled.png'), fullPage: true });
   });
 
+  await step("the task's page says when Tempora answers 503, and recovers", async () => {
+    await page.route(`**/api/v1/tasks/${id}`, (route) => route.fulfill({
+      status: 503,
+      contentType: 'application/problem+json',
+      headers: { 'Retry-After': '5' },
+      body: JSON.stringify({ type: 'urn:tempora:problem:database-unavailable', title: 'Database unavailable', status: 503,
+        detail: 'The database cannot be reached right now; nothing was changed. Try again shortly.' }),
+    }));
+    await page.locator('#status[data-state="error"]', { hasText: 'Database unavailable' }).waitFor({ timeout: 15000 });
+    await page.screenshot({ path: join(shots, 'task-database-unavailable.png') });
+    await page.unroute(`**/api/v1/tasks/${id}`);
+    await page.locator('#status[data-state="live"]').waitFor({ timeout: 15000 });
+    const message = await page.locator('#task-message').textContent();
+    if (message) throw new Error(`message "${message}" left after recovery`);
+  });
+
+  await step('the overview says when Tempora answers 503 rather than that it cannot be reached', async () => {
+    await page.goto(base + '/#/');
+    await page.route('**/api/v1/stats', (route) => route.fulfill({
+      status: 503,
+      contentType: 'application/problem+json',
+      body: JSON.stringify({ title: 'Database unavailable', status: 503, detail: 'The database cannot be reached right now' }),
+    }));
+    await page.locator('#status[data-state="error"]', { hasText: 'Tempora answered 503: Database unavailable' }).waitFor({ timeout: 5000 });
+    await page.unroute('**/api/v1/stats');
+    await page.locator('#status[data-state="live"]').waitFor({ timeout: 5000 });
+  });
+
   await step('a failed task shows its exception and stack trace', async () => {
     const failedId = (await call('POST', '/api/v1/tasks', { handler: 'fail', args: { message: 'boom' } })).id;
     await call('GET', `/api/v1/tasks/${failedId}?wait=PT10S`);

@@ -13,9 +13,23 @@ export class ApiError extends Error {
 
 async function parse(response) {
   const text = await response.text();
-  const body = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new ApiError(response.status, body);
-  return body;
+  if (!response.ok) {
+    let problem = null;
+    try { problem = text ? JSON.parse(text) : null; } catch { /* a proxy's HTML page: no problem */ }
+    throw new ApiError(response.status, problem);
+  }
+  return text ? JSON.parse(text) : null;
+}
+
+/**
+ * What went wrong, for the status line: Tempora unreachable (restarting, network) is not the
+ * same as Tempora answering an error (503: its database is away).
+ */
+export function describe(error) {
+  if (!(error instanceof ApiError)) return `cannot reach Tempora: ${error.message}`;
+  const title = error.problem?.title;
+  const detail = error.problem?.detail;
+  return `Tempora answered ${error.status}` + (title ? `: ${title}` : '') + (detail && detail !== title ? ` (${detail})` : '');
 }
 
 /**
@@ -62,8 +76,11 @@ export const api = {
   redeliver: (deliveryId) => send('POST', `api/v1/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
 };
 
+/** The status line; on an error, what is shown is dimmed as possibly out of date. */
 export function setStatus(state, text) {
   const el = document.getElementById('status');
   el.dataset.state = state;
   el.textContent = text;
+  el.title = text;
+  document.body.classList.toggle('stale', state === 'error');
 }

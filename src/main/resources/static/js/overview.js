@@ -1,5 +1,5 @@
 // The overview: counts, pools, charts, the queue and the task table, refreshed by cheap polls.
-import { api, setStatus } from './api.js';
+import { api, describe, setStatus } from './api.js';
 import { LineChart } from './chart.js';
 import { badge, h, labels, relative, time } from './dom.js';
 
@@ -225,7 +225,7 @@ export function mount(view) {
       if (memory.history.length === 0) await refreshTasks(false);
       setStatus('live', `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`);
     } catch (error) {
-      setStatus('error', `cannot reach Tempora: ${error.message}`);
+      setStatus('error', describe(error));
     } finally {
       polling = false;
     }

@@ -1,5 +1,5 @@
 // One task: what it was given, what came of it, when, its webhook deliveries, and its buttons.
-import { api, setStatus } from './api.js';
+import { api, describe, setStatus } from './api.js';
 import { badge, h, json, labels, time } from './dom.js';
 
 export function mount(view, id) {
@@ -29,13 +29,22 @@ export function mount(view, id) {
     try {
       const { body, changed } = await api.task(id);
       if (changed || !task) render(body);
+      if (message.dataset.from === 'load') {
+        message.textContent = '';
+        delete message.dataset.from;
+      }
       setStatus('live', `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`);
     } catch (error) {
       if (error.status === 404) {
         header.replaceChildren(h('h1', {}, 'No such task'));
         cancel.disabled = interrupt.disabled = true;
+        setStatus('live', `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`);
+      } else {
+        // Unreachable, or a 503: say so up top, as the overview does, instead of staying "live".
+        setStatus('error', describe(error));
       }
       message.textContent = error.message;
+      message.dataset.from = 'load';
     }
   }
 
@@ -98,6 +107,7 @@ export function mount(view, id) {
 
   async function doCancel(mayInterrupt) {
     message.textContent = '';
+    delete message.dataset.from;
     try {
       render(await api.cancel(id, mayInterrupt));
     } catch (error) {
@@ -110,6 +120,8 @@ export function mount(view, id) {
   const events = new EventSource(`api/v1/events?task=${encodeURIComponent(id)}`);
   events.addEventListener('task', () => load());
   events.addEventListener('reset', () => load());
+  // The stream broke (a restart, the network): read now, so the status line tells at once.
+  events.addEventListener('error', () => load());
   load();
   const timer = setInterval(load, 10000);
   return () => { events.close(); clearInterval(timer); };
