@@ -62,6 +62,16 @@ try {
     await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
   });
 
+  await step('times in the table name their time zone and match the API', async () => {
+    const cell = page.locator(`#task-rows tr[data-id="${id}"] td`).nth(3);
+    const shown = await cell.textContent();
+    const match = shown.match(/^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) UTC([+-]\d\d:\d\d)?$/);
+    if (!match) throw new Error(`"${shown}" does not say its time zone`);
+    const task = await call('GET', `/api/v1/tasks/${id}`);
+    const instant = Date.parse(`${match[1]}T${match[2]}${match[3] ?? 'Z'}`);
+    if (instant !== Math.floor(Date.parse(task.runAt))) throw new Error(`"${shown}" is not runAt ${task.runAt}`);
+  });
+
   await step('the label filter narrows the table to that task', async () => {
     await page.fill('#filter-label', `run:${label}`);
     await page.click('#filter-apply');

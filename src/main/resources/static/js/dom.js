@@ -20,10 +20,19 @@ export function badge(state) {
   return h('span', { class: `badge s-${state}` }, state);
 }
 
+/**
+ * An instant in the browser's time zone, saying which: "2026-11-22 11:00:00.250 UTC+01:00".
+ * (The locale's format named no zone, and with a month/day order operators elsewhere misread.)
+ */
 export function time(iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  return d.toLocaleString(undefined, { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+  const pad = (n, width = 2) => String(n).padStart(width, '0');
+  const offset = -d.getTimezoneOffset();
+  const zone = offset === 0 ? 'UTC'
+    : `UTC${offset > 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} `
+    + `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)} ${zone}`;
 }
 
 export function relative(iso) {
