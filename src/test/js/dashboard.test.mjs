@@ -72,6 +72,14 @@ try {
     if (instant !== Math.floor(Date.parse(task.runAt))) throw new Error(`"${shown}" is not runAt ${task.runAt}`);
   });
 
+  await step('a count is reached and pressed with the keyboard, and filters the table', async () => {
+    await page.focus('#count-CANCELLED');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#filter-state').value === 'CANCELLED');
+    if ((await page.locator('#count-CANCELLED').getAttribute('aria-pressed')) !== 'true') throw new Error('not shown as pressed');
+    await page.selectOption('#filter-state', '');
+  });
+
   await step('the label filter narrows the table to that task', async () => {
     await page.fill('#filter-label', `run:${label}`);
     await page.click('#filter-apply');

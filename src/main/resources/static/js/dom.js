@@ -46,7 +46,7 @@ export function relative(iso) {
 }
 
 export function labels(map) {
-  return Object.entries(map || {}).map(([k, v]) => h('span', { class: 'tag' }, `${k}:${v}`));
+  return Object.entries(map || {}).map(([k, v]) => h('span', { class: 'tag', title: `${k}:${v}` }, `${k}:${v}`));
 }
 
 export function json(value) {

@@ -82,6 +82,7 @@ export function mount(view) {
 
   function applyFilters() {
     memory.filters = { state: stateSelect.value, handler: handlerSelect.value, label: labelInput.value.trim() };
+    counts.querySelectorAll('.count').forEach((c) => c.setAttribute('aria-pressed', String(c.id === `count-${memory.filters.state}`)));
     memory.history = [];
     refreshTasks(true);
   }
@@ -138,10 +139,12 @@ export function mount(view) {
   }
 
   function renderCounts(tasks) {
-    counts.replaceChildren(...STATES.map((state) => h('div', {
-      class: `count s-${state}`, id: `count-${state}`, title: `Show ${state} tasks`,
+    // Buttons, so that a keyboard reaches and presses them as a mouse clicks them.
+    counts.replaceChildren(...STATES.map((state) => h('button', {
+      type: 'button', class: `count s-${state}`, id: `count-${state}`, title: `Show ${state} tasks`,
+      'aria-pressed': String(memory.filters.state === state),
       onclick: () => { stateSelect.value = state; applyFilters(); },
-    }, h('div', { class: 'n' }, (tasks[state] ?? 0).toLocaleString()), h('div', { class: 'label' }, state))));
+    }, h('span', { class: 'n' }, (tasks[state] ?? 0).toLocaleString()), h('span', { class: 'label' }, state))));
   }
 
   function renderPools(pools) {
@@ -153,7 +156,7 @@ export function mount(view) {
         const input = h('input', { type: 'number', min: 1, max: 1024, value: pool.size, 'aria-label': `New size of ${pool.name}` });
         const button = h('button', { onclick: () => resize(pool.name, input) }, 'Set');
         input.addEventListener('keydown', (e) => { if (e.key === 'Enter') resize(pool.name, input); });
-        row = h('tr', { dataset: { pool: pool.name } }, h('td', {}, pool.name), h('td', { class: 'size' }), h('td', { class: 'active' }),
+        row = h('tr', { dataset: { pool: pool.name } }, h('td', { class: 'name', title: pool.name }, pool.name), h('td', { class: 'size' }), h('td', { class: 'active' }),
           h('td', { class: 'queued' }), h('td', { class: 'completed' }), h('td', {}, input, ' ', button));
         poolRows.append(row);
       }
