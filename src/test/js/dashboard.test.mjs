@@ -174,6 +174,16 @@ try {
     await page.locator('#status[data-state="live"]').waitFor({ timeout: 5000 });
   });
 
+  await step('the handler filter fills in once Tempora answers, without a reload', async () => {
+    await page.route('**/api/v1/handlers', (route) => route.fulfill({ status: 503, body: '' }));
+    await page.goto(base + '/#/');
+    await page.reload();
+    await page.locator('#status[data-state="live"]').waitFor({ timeout: 5000 });
+    if (await page.locator('#filter-handler option[value="echo"]').count()) throw new Error('handlers shown though unanswered');
+    await page.unroute('**/api/v1/handlers');
+    await page.locator('#filter-handler option[value="echo"]').waitFor({ state: 'attached', timeout: 5000 });
+  });
+
   await step('a failed task shows its exception and stack trace', async () => {
     const failedId = (await call('POST', '/api/v1/tasks', { handler: 'fail', args: { message: 'boom' } })).id;
     await call('GET', `/api/v1/tasks/${failedId}?wait=PT10S`);

@@ -64,10 +64,14 @@ export function mount(view) {
   }
   memory.points ??= [];
 
-  api.handlers().then(({ body }) => {
+  // Read once; tried again at each poll until it succeeds (Tempora may be away when the page loads).
+  let handlersShown = false;
+  async function loadHandlers() {
+    const { body } = await api.handlers();
     for (const handler of body) handlerSelect.append(h('option', { value: handler.name }, handler.name));
     handlerSelect.value = memory.filters.handler;
-  }).catch(() => {});
+    handlersShown = true;
+  }
 
   function query() {
     const params = new URLSearchParams({ limit: PAGE });
@@ -197,7 +201,6 @@ export function mount(view) {
   // The ETags seen are remembered across mounts (api.js), so a poll may say "unchanged" about a
   // resource this mount has not drawn yet (back from a task page on an idle service): draw it anyway.
   let statsShown = false;
-  let queueShown = false;
   let polling = false;
   async function poll() {
     if (polling) return; // a slow answer: no pile-up of polls
@@ -219,13 +222,12 @@ export function mount(view) {
         renderPools(stats.body.pools);
         statsShown = true;
       }
-      if (queue.changed || !queueShown) {
-        queueShown = true;
-        queueRows.replaceChildren(...(queue.body.items.length ? queue.body.items.map(queueRow)
-          : [h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'Nothing waiting'))]));
-      }
+      // Drawn at every poll even when unchanged: its times are relative ("in 3 min") and age.
+      queueRows.replaceChildren(...(queue.body.items.length ? queue.body.items.map(queueRow)
+        : [h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'Nothing waiting'))]));
       // Only the first page follows new tasks: older pages stay put while you read them.
       if (memory.history.length === 0) await refreshTasks(false);
+      if (!handlersShown) await loadHandlers().catch(() => {}); // the filter only: again at the next poll
       setStatus('live', `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`);
     } catch (error) {
       setStatus('error', describe(error));
