@@ -212,6 +212,21 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         if (cancelled.interrupt()) {
             runner.interruptCancelled(cancelled.id());
         }
+        withdraw(cancelled.id());
+    }
+
+    /**
+     * A cancelled task held here that has not started leaves the timer or its pool's queue now,
+     * and memory with it. Left there, it would count as {@code queued} in its pool (and in
+     * {@code completedTasks} once a worker took it, only to be refused by its claim) for as long
+     * as the pool's workers stay busy. One on its way from the timer to its pool is missed, and
+     * refused by its claim as before.
+     */
+    private void withdraw(TaskId id) {
+        var timer = this.timer;
+        if (running && timer != null && tracker.holds(id) && (timer.remove(id) || pools.withdraw(id))) {
+            tracker.forget(id);
+        }
     }
 
     private void release(TaskRun run) {

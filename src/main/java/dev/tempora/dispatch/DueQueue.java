@@ -1,5 +1,6 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.task.TaskId;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -143,6 +144,21 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
         lock.lock();
         try {
             return due.remove(o) || notYetDue.remove(o);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes the run of task {@code id} if it waits here (a cancelled task, which would only be
+     * refused by its claim); whether it did.
+     */
+    boolean removeTask(TaskId id) {
+        lock.lock();
+        try {
+            return due.removeIf(runnable ->
+                            runnable instanceof TaskRun run && run.task().id().equals(id))
+                    || notYetDue.removeIf(run -> run.task().id().equals(id));
         } finally {
             lock.unlock();
         }

@@ -1,5 +1,6 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.task.TaskId;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,6 +59,16 @@ final class TaskTimer {
             if (pending.peek() == run) {
                 changed.signal();
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes the run of task {@code id} if it waits here; whether it did. */
+    boolean remove(TaskId id) {
+        lock.lock();
+        try {
+            return pending.removeIf(run -> run.task().id().equals(id));
         } finally {
             lock.unlock();
         }

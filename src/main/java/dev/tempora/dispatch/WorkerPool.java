@@ -1,5 +1,6 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.task.TaskId;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -144,6 +145,15 @@ public final class WorkerPool {
     synchronized List<TaskRun> shed(int keep) {
         long idle = Math.max(0, size - executor.getActiveCount());
         return ((DueQueue) executor.getQueue()).shed((int) Math.min(Integer.MAX_VALUE, keep + idle));
+    }
+
+    /**
+     * Takes back the waiting run of task {@code id}, which was cancelled: it leaves the queue (and
+     * {@code queued}) at once instead of when a worker would have taken it only to find it
+     * cancelled. Whether it waited here.
+     */
+    synchronized boolean withdraw(TaskId id) {
+        return ((DueQueue) executor.getQueue()).removeTask(id);
     }
 
     /** Stops taking tasks: returns the runs that were waiting, which never start here. */

@@ -1,5 +1,6 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.task.TaskId;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.Map;
@@ -63,6 +64,16 @@ public class WorkerPools {
             queued += pool.queued();
         }
         return queued;
+    }
+
+    /** Takes back the waiting run of task {@code id} from whichever pool holds it; whether one did. */
+    boolean withdraw(TaskId id) {
+        for (var pool : byName.values()) {
+            if (pool.withdraw(id)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void restart() {

@@ -6,6 +6,7 @@ import dev.tempora.Api;
 import dev.tempora.TestHandlers;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -206,6 +207,54 @@ class TaskLifecycleTests {
         } finally {
             api.patch("/api/v1/pools/default", "{\"size\": %d}".formatted(size));
         }
+    }
+
+    @Test
+    void cancelledTasksLeaveTheirPoolsQueueAtOnce() {
+        int size = api.get("/api/v1/pools").body().get(0).path("size").asInt();
+        try {
+            api.patch("/api/v1/pools/default", "{\"size\": 1}");
+            api.submit("""
+                    {"handler": "block", "args": {"gate": "withdrawn"}}""");
+            awaitCondition(() -> TestHandlers.started().size() == 1);
+            var waiting = new ArrayList<String>();
+            for (int i = 0; i < 3; i++) {
+                waiting.add(api.submit("""
+                        {"handler": "record", "args": {"name": "withdrawn-%d"}}""".formatted(i)));
+            }
+            awaitCondition(() -> defaultPool().path("queued").asInt() == 3);
+            // Due later: cancelled while the timer holds it, it must not reach the queue at its runAt.
+            var later = api.submit("""
+                    {"handler": "record", "args": {"name": "withdrawn-later"}, "delay": 0.3}""");
+            for (var id : waiting) {
+                assertThat(api.post("/api/v1/tasks/" + id + "/cancel").status()).isEqualTo(200);
+            }
+            assertThat(api.post("/api/v1/tasks/" + later + "/cancel").status()).isEqualTo(200);
+            // Before, they stayed in the executor's queue (queued 3, then 4) until the worker was free.
+            assertThat(defaultPool().path("queued").asInt()).isZero();
+            sleep(800);
+            assertThat(defaultPool().path("queued").asInt()).isZero();
+            assertThat(api.get("/api/v1/stats")
+                            .body()
+                            .path("pools")
+                            .get(0)
+                            .path("queued")
+                            .asInt())
+                    .isZero();
+        } finally {
+            TestHandlers.open("withdrawn");
+            api.patch("/api/v1/pools/default", "{\"size\": %d}".formatted(size));
+        }
+        assertThat(TestHandlers.started()).noneMatch(name -> name.startsWith("withdrawn-"));
+    }
+
+    private JsonNode defaultPool() {
+        for (var pool : api.get("/api/v1/pools").body()) {
+            if (pool.path("name").asString().equals("default")) {
+                return pool;
+            }
+        }
+        throw new AssertionError("no default pool");
     }
 
     @Test
