@@ -47,6 +47,8 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
     private static final Logger log = LoggerFactory.getLogger(TaskEventLog.class);
     private static final int TAG_CACHE = 10_000;
     private static final Duration RECONNECT = Duration.ofSeconds(2);
+    /** How soon changes whose tags could not be read (the database was away) are tried again. */
+    private static final Duration RETRY = Duration.ofMillis(250);
 
     private final EventProperties properties;
     private final TaskReads reads;
@@ -168,14 +170,17 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
         }
         long heartbeat = properties.heartbeat().toNanos();
         long lastBeat = System.nanoTime();
+        boolean failing = false;
         while (running) {
-            LockSupport.parkNanos(this, Math.max(1, lastBeat + heartbeat - System.nanoTime()));
+            long untilBeat = Math.max(1, lastBeat + heartbeat - System.nanoTime());
+            LockSupport.parkNanos(this, failing ? Math.min(untilBeat, RETRY.toNanos()) : untilBeat);
             try {
                 List<Numbered> batch;
                 boolean lost;
+                long from;
                 lock.lock();
                 try {
-                    long from = Math.max(fed, next - ring.length);
+                    from = Math.max(fed, next - ring.length);
                     lost = from > fed;
                     batch = subscribers.isEmpty() ? List.of() : copy(from, next);
                     fed = next;
@@ -183,7 +188,20 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
                     lock.unlock();
                 }
                 if (!subscribers.isEmpty()) {
-                    deliver(batch, lost);
+                    try {
+                        deliver(batch, lost);
+                        failing = false;
+                    } catch (RuntimeException tagsUnread) {
+                        // The tags are read before anything of the batch is queued: nothing went out,
+                        // so the batch is delivered again on the next pass (or, if the ring has moved on
+                        // past it meanwhile, a reset is). Dropped here, its changes were lost to every
+                        // stream without a reset, and a later Last-Event-ID skipped them.
+                        fed = from;
+                        if (!failing) {
+                            log.warn("Delivering task events failed, will retry: {}", tagsUnread.toString());
+                        }
+                        failing = true;
+                    }
                 }
                 if (System.nanoTime() - lastBeat >= heartbeat) {
                     lastBeat = System.nanoTime();
@@ -192,8 +210,8 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
                         subscriber.flush();
                     }
                 }
-            } catch (RuntimeException trouble) { // a failed tag lookup must not stop the stream
-                log.warn("Delivering task events failed: {}", trouble.toString());
+            } catch (RuntimeException trouble) { // nothing may stop the feeder
+                log.warn("Feeding task events failed: {}", trouble.toString());
             }
         }
     }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tempora.Api;
+import dev.tempora.TestHandlers;
+import dev.tempora.task.TaskState;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,18 +19,25 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 
 /** {@code GET /api/v1/events}: live task changes, filtered, resumable. */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"tempora.events.heartbeat=PT0.5S", "tempora.events.buffer=200"})
+@Import(TestHandlers.class)
 class EventStreamTests {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    JdbcClient jdbc;
 
     Api api;
     final HttpClient http = HttpClient.newHttpClient();
@@ -212,6 +221,30 @@ class EventStreamTests {
         var late = listen("?label=run:" + tag, oldId);
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> late.stream().anyMatch(event -> event.name().equals("reset")));
+    }
+
+    @Test
+    void changesWhoseTagsCouldNotBeReadAreDeliveredOnceTheyCanBe() {
+        var all = listen("", null);
+        // The tag lookup reads the labels table: while it is away, the lookup fails, as it does
+        // while the database is unreachable. A task without labels is stored and runs meanwhile.
+        jdbc.sql("alter table task_label rename to task_label_away").update();
+        String id;
+        try {
+            id = api.submit("{\"handler\": \"echo\"}");
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> TestHandlers.changes(id).contains(TaskState.SUCCEEDED));
+            // Three heartbeats later the feeder has tried to deliver its changes, and failed.
+            long beats = comments(all);
+            await().atMost(Duration.ofSeconds(10)).until(() -> comments(all) >= beats + 3);
+            assertThat(states(all, id)).isEmpty();
+        } finally {
+            jdbc.sql("alter table task_label_away rename to task_label").update();
+        }
+        // Before, the changes were dropped for every stream, without a reset.
+        await().atMost(Duration.ofSeconds(10)).until(() -> states(all, id).contains("SUCCEEDED"));
+        assertThat(states(all, id)).containsExactly("QUEUED", "RUNNING", "SUCCEEDED");
+        assertThat(all).noneMatch(event -> event.name().equals("reset"));
     }
 
     @Test
