@@ -12,7 +12,10 @@ import tools.jackson.databind.JsonNode;
  */
 public final class Durations {
 
-    /** Longer than any sane delay (about 290 years) and safely inside {@link java.time.Instant}'s range. */
+    /**
+     * 100 years (36,524 days): longer than any sane delay or timeout, and in nanoseconds (about 292
+     * years fit a long) safely inside a {@code long} and {@link java.time.Instant}'s range.
+     */
     private static final Duration MAX = Duration.ofDays(100 * 365 + 24);
 
     public static final String EXPECTED = "must be an ISO-8601 duration such as \"PT1.5S\" or a number of seconds";
