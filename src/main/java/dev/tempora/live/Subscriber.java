@@ -38,6 +38,9 @@ final class Subscriber {
     /** The sequence number of the last change this stream has been given (replayed or live). */
     private long sentUpTo;
 
+    /** Unregisters this stream: what the emitter's callbacks also do once its request ends. */
+    private volatile Runnable gone = () -> {};
+
     private boolean held = true;
     private boolean writing;
     private boolean closed;
@@ -47,6 +50,16 @@ final class Subscriber {
         this.filter = filter;
         this.maxPending = maxPending;
         this.writers = writers;
+    }
+
+    /**
+     * What to do once this stream is given up from this side (its client too far behind, or a write
+     * failed): unregister it at once. The emitter's callbacks come only when its request ends, which
+     * a client that stopped reading, or went away in the middle of a write, may hold off for good:
+     * such a stream used to keep its place among {@code tempora.events.max-subscribers} forever.
+     */
+    void whenGone(Runnable gone) {
+        this.gone = gone;
     }
 
     EventFilter filter() {
@@ -62,18 +75,21 @@ final class Subscriber {
     }
 
     /** Queues a frame; false (and the stream is closed) if the client is too far behind. */
-    synchronized boolean offer(Frame frame) {
-        if (closed) {
-            return false;
-        }
-        if (outbox.size() >= maxPending) {
+    boolean offer(Frame frame) {
+        synchronized (this) {
+            if (closed) {
+                return false;
+            }
+            if (outbox.size() < maxPending) {
+                outbox.add(frame);
+                return true;
+            }
             closed = true;
             outbox.clear();
-            writers.execute(emitter::complete);
-            return false;
         }
-        outbox.add(frame);
-        return true;
+        gone.run();
+        writers.execute(emitter::complete);
+        return false;
     }
 
     /** Queues what must go before anything live (the replay), then lets writing start. */
@@ -133,8 +149,9 @@ final class Subscriber {
                                 SseEmitter.event().comment(hello.text()).reconnectTime(hello.reconnectMillis());
                         });
             } catch (IOException | IllegalStateException gone) {
-                // The client went away (or the stream already ended): the emitter's callbacks clean up.
+                // The client went away (or the stream already ended).
                 close();
+                this.gone.run();
                 try {
                     emitter.completeWithError(gone);
                 } catch (IllegalStateException alreadyDone) {

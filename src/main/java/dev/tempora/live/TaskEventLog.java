@@ -112,6 +112,7 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
             subscribers.remove(subscriber);
             subscriber.close();
         };
+        subscriber.whenGone(leave);
         emitter.onCompletion(leave);
         emitter.onTimeout(leave);
         emitter.onError(error -> leave.run());
