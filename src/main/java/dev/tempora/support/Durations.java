@@ -67,9 +67,11 @@ public final class Durations {
         if (seconds.abs().compareTo(BigDecimal.valueOf(MAX.getSeconds())) > 0) {
             throw new IllegalArgumentException("is too long");
         }
-        // MAX in nanoseconds fits a long, so this cannot overflow.
+        // MAX in nanoseconds fits a long, so this cannot overflow. Rounded away from zero: a
+        // fraction of a nanosecond keeps its sign (a timeout of 1e-10 s is positive, and is rounded
+        // up to a millisecond like any other sub-millisecond timeout; cut to zero, it was refused).
         return Duration.ofNanos(
-                seconds.movePointRight(9).setScale(0, RoundingMode.DOWN).longValueExact());
+                seconds.movePointRight(9).setScale(0, RoundingMode.UP).longValueExact());
     }
 
     private static Duration bounded(Duration duration) {

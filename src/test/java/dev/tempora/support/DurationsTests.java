@@ -20,6 +20,10 @@ class DurationsTests {
         assertThat(Durations.parse("2.5")).isEqualTo(Duration.ofMillis(2500));
         assertThat(Durations.parse("PT30S")).isEqualTo(Duration.ofSeconds(30));
         assertThat(Durations.parse("-1")).isEqualTo(Duration.ofSeconds(-1));
+        // Below a nanosecond, away from zero: still positive (or negative).
+        assertThat(Durations.fromJson(Api.json("1e-10"))).isEqualTo(Duration.ofNanos(1));
+        assertThat(Durations.fromJson(Api.json("-1e-10"))).isEqualTo(Duration.ofNanos(-1));
+        assertThat(Durations.parse("1.0000000001")).isEqualTo(Duration.ofNanos(1_000_000_001));
     }
 
     @Test

@@ -272,8 +272,13 @@ class TaskApiValidationTests {
         var finer = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"timeout\": \"PT1.0005S\", \"delay\": 3600}")
                 .body();
         assertThat(finer.path("timeout").asString()).isEqualTo("PT1.001S");
+        // Below a nanosecond: positive still, so a millisecond too (it was a 400, "must be > 0").
+        var tiny = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"timeout\": 1e-10, \"delay\": 3600}")
+                .body();
+        assertThat(tiny.path("timeout").asString()).isEqualTo("PT0.001S");
         api.post("/api/v1/tasks/" + task.path("id").asString() + "/cancel");
         api.post("/api/v1/tasks/" + finer.path("id").asString() + "/cancel");
+        api.post("/api/v1/tasks/" + tiny.path("id").asString() + "/cancel");
     }
 
     @Test
