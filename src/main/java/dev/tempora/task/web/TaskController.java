@@ -231,7 +231,9 @@ class TaskController implements DisposableBean {
                         .body(problem);
             }
             default -> {
-                long untilDue = Duration.between(now, task.runAt()).toSeconds();
+                // Rounded up: a client that comes back after Retry-After is never before runAt.
+                var wait = Duration.between(now, task.runAt());
+                long untilDue = wait.getSeconds() + (wait.getNano() > 0 ? 1 : 0);
                 yield ResponseEntity.accepted()
                         .header("Retry-After", Long.toString(Math.clamp(untilDue, 1, 60)))
                         .body(view(task));
