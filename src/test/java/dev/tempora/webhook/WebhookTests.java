@@ -308,6 +308,23 @@ class WebhookTests {
     }
 
     @Test
+    void aTaskWhoseArgsAndResultAreBothNearTheirLimitEndsAndIsDelivered() throws Exception {
+        // The event carries args and result, each up to 1 Mi characters: over the payload column's
+        // 2 Mi, the delivery could not be written, nor the outcome in its transaction, and the task
+        // stayed RUNNING for good.
+        receiver.enqueue(ok());
+        var result = "x".repeat(1_048_400);
+        var id = submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 0, \"result\": \"" + result
+                + "\"}, \"callbackUrl\": \"%s\"}");
+        var task = api.get("/api/v1/tasks/" + id + "?wait=PT10S").body();
+        assertThat(task.path("state").asString()).isEqualTo("SUCCEEDED");
+        var data = Api.json(take().getBody().utf8()).path("data");
+        assertThat(data.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(data.path("result").asString()).isEqualTo(result);
+        assertThat(data.path("args").path("result").asString()).isEqualTo(result);
+    }
+
+    @Test
     void deliveryEndpointsAnswer404ForUnknownIds() {
         assertThat(api.get("/api/v1/tasks/0193a5b4-0000-7000-8000-000000000000/deliveries")
                         .status())
