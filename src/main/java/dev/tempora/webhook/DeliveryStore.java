@@ -117,6 +117,26 @@ class DeliveryStore {
         });
     }
 
+    /**
+     * Gives back leased attempts that came to no end (cut by a stop), by delivery id and lease: not
+     * counted, and free for anyone to lease at once. How many were given back.
+     */
+    int release(Map<UUID, String> leases) {
+        var rows = leases.entrySet().stream()
+                .map(lease -> new MapSqlParameterSource()
+                        .addValue("id", lease.getKey())
+                        .addValue("lease", lease.getValue()))
+                .toArray(MapSqlParameterSource[]::new);
+        int released = 0;
+        for (int count : batch.batchUpdate(
+                "update webhook_delivery set attempts = attempts - 1, lease_owner = null, lease_until = null"
+                        + " where id = :id and lease_owner = :lease",
+                rows)) {
+            released += Math.max(count, 0);
+        }
+        return released;
+    }
+
     /** PENDING deliveries due before {@code horizon} and not leased at {@code now}: id and due time. */
     Map<UUID, Instant> findDue(Instant horizon, Instant now, int limit) {
         var due = new HashMap<UUID, Instant>();

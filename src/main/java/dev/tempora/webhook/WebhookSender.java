@@ -13,9 +13,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -58,6 +60,13 @@ class WebhookSender implements SmartLifecycle {
     private final WebhookMetrics metrics;
     private final Semaphore inFlight;
     private final ConcurrentHashMap<UUID, ScheduledFuture<?>> scheduled = new ConcurrentHashMap<>();
+    /**
+     * Attempts in flight, by delivery: whichever removes one, its completion (which records it) or
+     * {@link #stop} (which cuts it and gives it back), owns its end.
+     */
+    private final ConcurrentHashMap<UUID, InFlight> sending = new ConcurrentHashMap<>();
+
+    private record InFlight(String lease, CompletableFuture<OutboundResponse> exchange) {}
     /**
      * Leases and records attempts: never on the timer thread (it only keeps time) nor on the HTTP
      * client's I/O threads (they must never block on the database).
@@ -113,12 +122,41 @@ class WebhookSender implements SmartLifecycle {
         if (executor != null) {
             executor.shutdownNow();
         }
-        // Attempts in flight still record their outcome; an unrecorded one is retried once its lease ends.
         scheduled.clear();
+        giveBackAttemptsInFlight();
         try {
             recorder.stop();
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Cuts the attempts still waiting for an answer and gives them back: not recorded, not counted,
+     * due as they were, free to lease at once. Left to their leases (timeout + 30 s), they were sent
+     * again only that long after the next start, and each used up one attempt of the schedule
+     * without a record of it. The receiver may have had such an attempt: it gets it again, same
+     * {@code webhook-id}, as it would after a crash.
+     */
+    private void giveBackAttemptsInFlight() {
+        var cut = new HashMap<UUID, String>();
+        sending.forEach((id, attempt) -> {
+            if (sending.remove(id, attempt)) {
+                cut.put(id, attempt.lease());
+                attempt.exchange().cancel(true);
+            }
+        });
+        if (cut.isEmpty()) {
+            return;
+        }
+        try {
+            int given = store.release(cut);
+            log.info("Stopping: {} webhook attempts in flight were cut, to be sent again at the next start", given);
+        } catch (RuntimeException databaseTrouble) {
+            log.warn(
+                    "Stopping: {} webhook attempts in flight were cut, and will be sent again once their leases end: {}",
+                    cut.size(),
+                    databaseTrouble.toString());
         }
     }
 
@@ -244,11 +282,15 @@ class WebhookSender implements SmartLifecycle {
                 properties.timeout(),
                 RESPONSE_BYTES_KEPT);
         long start = System.nanoTime();
-        http.send(request)
+        var attempt = new InFlight(lease, http.send(request));
+        sending.put(delivery.id(), attempt);
+        attempt.exchange()
                 .whenCompleteAsync(
                         (response, error) -> {
                             inFlight.release();
-                            record(delivery, lease, now, System.nanoTime() - start, response, error);
+                            if (sending.remove(delivery.id(), attempt)) {
+                                record(delivery, lease, now, System.nanoTime() - start, response, error);
+                            }
                         },
                         workers);
     }

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -22,9 +23,11 @@ import okhttp3.Headers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 
 /** Webhook deliveries against real local receivers, verified with the Standard Webhooks library. */
@@ -45,6 +48,12 @@ class WebhookTests {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    WebhookSender sender;
+
+    @Autowired
+    JdbcClient jdbc;
 
     Api api;
     MockWebServer receiver;
@@ -322,6 +331,34 @@ class WebhookTests {
         assertThat(data.path("state").asString()).isEqualTo("SUCCEEDED");
         assertThat(data.path("result").asString()).isEqualTo(result);
         assertThat(data.path("args").path("result").asString()).isEqualTo(result);
+    }
+
+    @Test
+    void aStopCutsAnAttemptInFlightAndGivesItBackForTheNextStart() throws Exception {
+        // Left leased, such an attempt was sent again only once its lease ended (timeout + 30 s) after
+        // the next start, as attempt 2 of a delivery that listed no attempt 1.
+        receiver.enqueue(
+                new MockResponse.Builder().headersDelay(20, TimeUnit.SECONDS).build());
+        receiver.enqueue(ok());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        var webhookId = take().getHeaders().get("webhook-id");
+        sender.stop();
+        try {
+            var row = jdbc.sql("select state, attempts, lease_owner from webhook_delivery where id = :id")
+                    .param("id", UUID.fromString(webhookId))
+                    .query()
+                    .singleRow();
+            assertThat(row.get("state")).isEqualTo("PENDING");
+            assertThat(((Number) row.get("attempts")).intValue()).isZero();
+            assertThat(row.get("lease_owner")).isNull();
+        } finally {
+            sender.start();
+        }
+        assertThat(take().getHeaders().get("webhook-id")).isEqualTo(webhookId);
+        var attempts = awaitDelivery(id, "SUCCEEDED").get(0).path("attempts");
+        assertThat(attempts.size()).as(attempts.toString()).isEqualTo(1);
+        assertThat(attempts.get(0).path("attempt").asInt()).isEqualTo(1);
+        assertThat(attempts.get(0).path("statusCode").asInt()).isEqualTo(200);
     }
 
     @Test
