@@ -106,6 +106,12 @@ class SubmitRequestParser {
             problems.add(new FieldProblem("callbackEvents", "must be an array of " + known));
             return null;
         }
+        if (node.isEmpty()) {
+            // Stored as none, it read back as the default: the callback heard of every end.
+            problems.add(new FieldProblem(
+                    "callbackEvents", "must name at least one of " + known + " (omit it for the three ends)"));
+            return null;
+        }
         var events = EnumSet.noneOf(TaskEvent.class);
         for (var item : node) {
             var event = item.isString() ? TaskEvent.ofType(item.asString()) : Optional.<TaskEvent>empty();

@@ -43,7 +43,7 @@ record SubmitTaskRequest(
         String callbackUrl,
 
         @Schema(
-                description = "Which events callbackUrl hears of; default the three terminal ones",
+                description = "Which events callbackUrl hears of (at least one); default the three terminal ones",
                 example = "[\"task.started\", \"task.succeeded\", \"task.failed\", \"task.cancelled\"]")
         List<String> callbackEvents,
 

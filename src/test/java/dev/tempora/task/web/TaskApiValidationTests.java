@@ -157,6 +157,11 @@ class TaskApiValidationTests {
                         "callback to port 0",
                         "{\"handler\": \"echo\", \"callbackUrl\": \"http://example.org:0/\"}",
                         "callbackUrl"),
+                // Stored as none, read back as the default: the callback heard of every end all the same.
+                Arguments.of(
+                        "callbackEvents empty",
+                        "{\"handler\": \"echo\", \"callbackUrl\": \"http://127.0.0.1:9/x\", \"callbackEvents\": []}",
+                        "callbackEvents"),
                 Arguments.of(
                         "http header name not a token",
                         "{\"handler\": \"http\", \"args\": {\"url\": \"http://127.0.0.1/\", \"headers\": {\"X Y\": \"a\"}}}",
