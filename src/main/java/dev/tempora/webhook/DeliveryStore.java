@@ -29,6 +29,15 @@ class DeliveryStore {
             "select id, task_id, event_type, url, payload, state, attempts, created_at, next_attempt_at, lease_owner"
                     + " from webhook_delivery";
 
+    /**
+     * Whether the lease is void: free, run out, or taken by a node (incarnation) no longer in the node
+     * list, which can no longer make that attempt (killed, or presumed dead after a pause). Leases are
+     * {@code <node id>/<n>}. The attempt of a killed node was sent again only once its lease ran
+     * out, timeout + 30 s after it began, however soon the next start came.
+     */
+    private static final String LEASE_VOID = "(lease_until is null or lease_until < :now or not exists (select 1"
+            + " from tempora_node n where webhook_delivery.lease_owner like (n.id || '/%')))";
+
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
     private final TransactionTemplate transaction;
@@ -58,7 +67,7 @@ class DeliveryStore {
 
     /**
      * Takes the right to make the next attempt of each of {@code ids}, in one statement: only a
-     * PENDING delivery that is due and not leased by anyone (or whose lease ran out) can be leased,
+     * PENDING delivery that is due and not leased by anyone (or whose lease is void) can be leased,
      * so two instances never send one at once. {@code lease} must be unique to this call.
      *
      * @return the deliveries leased, with their attempt counted
@@ -66,7 +75,7 @@ class DeliveryStore {
     List<Delivery> lease(List<UUID> ids, Instant now, String lease, Instant until) {
         int leased = jdbc.sql("update webhook_delivery set attempts = attempts + 1, lease_owner = :lease,"
                         + " lease_until = :until where id in (:ids) and state = 'PENDING' and next_attempt_at <= :now"
-                        + " and (lease_until is null or lease_until < :now)")
+                        + " and " + LEASE_VOID)
                 .param("lease", lease)
                 .param("until", utc(until))
                 .param("ids", ids)
@@ -137,12 +146,12 @@ class DeliveryStore {
         return released;
     }
 
-    /** PENDING deliveries due before {@code horizon} and not leased at {@code now}: id and due time. */
+    /** PENDING deliveries due before {@code horizon} whose lease, if any, is void at {@code now}: id and due time. */
     Map<UUID, Instant> findDue(Instant horizon, Instant now, int limit) {
         var due = new HashMap<UUID, Instant>();
         jdbc.sql(
                         "select id, next_attempt_at from webhook_delivery where state = 'PENDING' and next_attempt_at < :horizon"
-                                + " and (lease_until is null or lease_until < :now) order by next_attempt_at"
+                                + " and " + LEASE_VOID + " order by next_attempt_at"
                                 + " fetch first :limit rows only")
                 .param("horizon", utc(horizon))
                 .param("now", utc(now))

@@ -362,6 +362,28 @@ class WebhookTests {
     }
 
     @Test
+    void anAttemptLeasedByANodeThatIsGoneIsSentAgainAtOnce() throws Exception {
+        // As after kill -9: the attempt's lease names an incarnation no longer in the node list. It
+        // waited out the lease (timeout + 30 s, here 35 s) before being sent again.
+        receiver.enqueue(
+                new MockResponse.Builder().headersDelay(20, TimeUnit.SECONDS).build());
+        receiver.enqueue(ok());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        var webhookId = take().getHeaders().get("webhook-id");
+        assertThat(jdbc.sql("update webhook_delivery set lease_owner = 'vm-0-gone/1' where id = :id")
+                        .param("id", UUID.fromString(webhookId))
+                        .update())
+                .isEqualTo(1);
+        assertThat(take().getHeaders().get("webhook-id")).isEqualTo(webhookId);
+        var delivery = awaitDelivery(id, "SUCCEEDED").get(0);
+        assertThat(delivery.path("attempts")
+                        .valueStream()
+                        .map(a -> a.path("statusCode").asInt()))
+                .as(delivery.toString())
+                .contains(200);
+    }
+
+    @Test
     void deliveryEndpointsAnswer404ForUnknownIds() {
         assertThat(api.get("/api/v1/tasks/0193a5b4-0000-7000-8000-000000000000/deliveries")
                         .status())
