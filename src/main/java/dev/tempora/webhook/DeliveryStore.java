@@ -38,6 +38,9 @@ class DeliveryStore {
     private static final String LEASE_VOID = "(lease_until is null or lease_until < :now or not exists (select 1"
             + " from tempora_node n where webhook_delivery.lease_owner like (n.id || '/%')))";
 
+    /** The lease {@code owner} took on {@code delivery} for one attempt. */
+    record Lease(UUID delivery, String owner) {}
+
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
     private final TransactionTemplate transaction;
@@ -130,11 +133,11 @@ class DeliveryStore {
      * Gives back leased attempts that came to no end (cut by a stop), by delivery id and lease: not
      * counted, and free for anyone to lease at once. How many were given back.
      */
-    int release(Map<UUID, String> leases) {
-        var rows = leases.entrySet().stream()
+    int release(List<Lease> leases) {
+        var rows = leases.stream()
                 .map(lease -> new MapSqlParameterSource()
-                        .addValue("id", lease.getKey())
-                        .addValue("lease", lease.getValue()))
+                        .addValue("id", lease.delivery())
+                        .addValue("lease", lease.owner()))
                 .toArray(MapSqlParameterSource[]::new);
         int released = 0;
         for (int count : batch.batchUpdate(
@@ -199,9 +202,15 @@ class DeliveryStore {
         return byDelivery;
     }
 
-    /** Makes a delivery due again now, whatever its state; whether it exists. */
+    /**
+     * Makes a delivery due again now, whatever its state, and free to lease even while an attempt is
+     * in flight (whose outcome, guarded by its lease, then no longer decides what follows); whether
+     * it exists. Left leased, it was sent only after that attempt, and not at all if that attempt
+     * failed: its outcome set the next attempt by the schedule, minutes or hours later.
+     */
     boolean redeliver(UUID id, Instant now) {
-        return jdbc.sql("update webhook_delivery set state = 'PENDING', next_attempt_at = :now where id = :id")
+        return jdbc.sql("update webhook_delivery set state = 'PENDING', next_attempt_at = :now, lease_owner = null,"
+                                + " lease_until = null where id = :id")
                         .param("now", utc(now))
                         .param("id", id)
                         .update()

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.UUID;
@@ -61,12 +60,12 @@ class WebhookSender implements SmartLifecycle {
     private final Semaphore inFlight;
     private final ConcurrentHashMap<UUID, ScheduledFuture<?>> scheduled = new ConcurrentHashMap<>();
     /**
-     * Attempts in flight, by delivery: whichever removes one, its completion (which records it) or
-     * {@link #stop} (which cuts it and gives it back), owns its end.
+     * Attempts in flight, by delivery and lease (a redelivery may start one while another is still
+     * waiting): whichever removes one, its completion (which records it) or {@link #stop} (which
+     * cuts it and gives it back), owns its end.
      */
-    private final ConcurrentHashMap<UUID, InFlight> sending = new ConcurrentHashMap<>();
-
-    private record InFlight(String lease, CompletableFuture<OutboundResponse> exchange) {}
+    private final ConcurrentHashMap<DeliveryStore.Lease, CompletableFuture<OutboundResponse>> sending =
+            new ConcurrentHashMap<>();
     /**
      * Leases and records attempts: never on the timer thread (it only keeps time) nor on the HTTP
      * client's I/O threads (they must never block on the database).
@@ -139,11 +138,11 @@ class WebhookSender implements SmartLifecycle {
      * {@code webhook-id}, as it would after a crash.
      */
     private void giveBackAttemptsInFlight() {
-        var cut = new HashMap<UUID, String>();
-        sending.forEach((id, attempt) -> {
-            if (sending.remove(id, attempt)) {
-                cut.put(id, attempt.lease());
-                attempt.exchange().cancel(true);
+        var cut = new ArrayList<DeliveryStore.Lease>();
+        sending.forEach((lease, exchange) -> {
+            if (sending.remove(lease, exchange)) {
+                cut.add(lease);
+                exchange.cancel(true);
             }
         });
         if (cut.isEmpty()) {
@@ -282,17 +281,17 @@ class WebhookSender implements SmartLifecycle {
                 properties.timeout(),
                 RESPONSE_BYTES_KEPT);
         long start = System.nanoTime();
-        var attempt = new InFlight(lease, http.send(request));
-        sending.put(delivery.id(), attempt);
-        attempt.exchange()
-                .whenCompleteAsync(
-                        (response, error) -> {
-                            inFlight.release();
-                            if (sending.remove(delivery.id(), attempt)) {
-                                record(delivery, lease, now, System.nanoTime() - start, response, error);
-                            }
-                        },
-                        workers);
+        var key = new DeliveryStore.Lease(delivery.id(), lease);
+        var exchange = http.send(request);
+        sending.put(key, exchange);
+        exchange.whenCompleteAsync(
+                (response, error) -> {
+                    inFlight.release();
+                    if (sending.remove(key, exchange)) {
+                        record(delivery, lease, now, System.nanoTime() - start, response, error);
+                    }
+                },
+                workers);
     }
 
     private void record(

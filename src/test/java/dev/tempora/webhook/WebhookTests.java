@@ -384,6 +384,42 @@ class WebhookTests {
     }
 
     @Test
+    void redeliverWhileAnAttemptWaitsSendsAgainAtOnce() throws Exception {
+        // The attempt in flight held its lease: the redelivery was sent only once that attempt had
+        // failed (here at the 5 s timeout), and with the default schedule not for 5 minutes.
+        receiver.enqueue(
+                new MockResponse.Builder().headersDelay(20, TimeUnit.SECONDS).build());
+        receiver.enqueue(ok());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        var webhookId = take().getHeaders().get("webhook-id");
+        assertThat(api.post("/api/v1/deliveries/" + webhookId + "/redeliver").status())
+                .isEqualTo(202);
+        assertThat(take().getHeaders().get("webhook-id")).isEqualTo(webhookId);
+        var delivery = awaitDelivery(id, "SUCCEEDED").get(0);
+        var attempts = delivery.path("attempts").valueStream().toList();
+        var redelivered = attempts.stream()
+                .filter(attempt -> attempt.path("attempt").asInt() == 2)
+                .findFirst()
+                .orElseThrow();
+        assertThat(redelivered.path("statusCode").asInt())
+                .as(delivery.toString())
+                .isEqualTo(200);
+        // Attempt 1 is recorded once its answer fails to come; if it already is, it ended after.
+        attempts.stream()
+                .filter(attempt -> attempt.path("attempt").asInt() == 1)
+                .forEach(waiting -> assertThat(
+                                Instant.parse(redelivered.path("at").asString()))
+                        .as("sent while attempt 1 still waited for its answer: %s", delivery)
+                        .isBefore(Instant.parse(waiting.path("at").asString())
+                                .plusMillis(waiting.path("durationMs").asLong())));
+        receiver.close(); // attempt 1 fails now
+        var after = awaitAttempts(id, 2).get(0);
+        assertThat(after.path("state").asString())
+                .as("attempt 1's failure does not undo the redelivery's success: %s", after)
+                .isEqualTo("SUCCEEDED");
+    }
+
+    @Test
     void deliveryEndpointsAnswer404ForUnknownIds() {
         assertThat(api.get("/api/v1/tasks/0193a5b4-0000-7000-8000-000000000000/deliveries")
                         .status())
