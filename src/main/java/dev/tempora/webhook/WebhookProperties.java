@@ -3,6 +3,7 @@ package dev.tempora.webhook;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
 import java.time.Duration;
 import java.util.List;
 import org.hibernate.validator.constraints.time.DurationMin;
@@ -30,8 +31,8 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("tempora.webhooks")
 public record WebhookProperties(
-        String secret,
-        String previousSecret,
+        @Pattern(regexp = SECRET, message = SECRET_MESSAGE) String secret,
+        @Pattern(regexp = SECRET, message = SECRET_MESSAGE) String previousSecret,
         @DefaultValue("PT10S") @DurationMin(millis = 1) Duration timeout,
 
         @DefaultValue({"PT5S", "PT5M", "PT30M", "PT2H", "PT5H", "PT10H", "PT10H"})
@@ -44,6 +45,16 @@ public record WebhookProperties(
 
         @DefaultValue("256") @Min(1) int maxInFlight,
         @DefaultValue("PT5S") @DurationMin(millis = 1) Duration loadInterval) {
+
+    /**
+     * {@code whsec_} and a non-empty standard base64 key (padding optional), or blank (unset): checked
+     * when bound, so that a malformed one stops the start with the report naming it, rather than
+     * with the signer's exception deep in a stack trace.
+     */
+    static final String SECRET = "\\s*(whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{2}(?:==)?"
+            + "|[A-Za-z0-9+/]{3}=?))?\\s*";
+
+    static final String SECRET_MESSAGE = "must be whsec_ followed by a base64 key";
 
     public WebhookProperties {
         retrySchedule = List.copyOf(retrySchedule);
