@@ -282,8 +282,19 @@ class WebhookSender implements SmartLifecycle {
                 RESPONSE_BYTES_KEPT);
         long start = System.nanoTime();
         var key = new DeliveryStore.Lease(delivery.id(), lease);
-        var exchange = http.send(request);
+        // In the map before the request goes out, so a stop that comes once it is on the wire cuts
+        // it (put after the send, a stop in between missed it: the attempt stayed leased).
+        var exchange = new CompletableFuture<OutboundResponse>();
         sending.put(key, exchange);
+        var sent = http.send(request);
+        exchange.whenComplete((response, error) -> sent.cancel(true)); // cut by a stop; else a no-op
+        sent.whenComplete((response, error) -> {
+            if (error == null) {
+                exchange.complete(response);
+            } else {
+                exchange.completeExceptionally(error);
+            }
+        });
         exchange.whenCompleteAsync(
                 (response, error) -> {
                     inFlight.release();
