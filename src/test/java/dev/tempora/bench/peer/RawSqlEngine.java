@@ -105,14 +105,30 @@ final class RawSqlEngine implements Engine {
         }
     }
 
+    /**
+     * A worker. A statement that fails (on H2, a claim that waited past the lock timeout behind
+     * {@link #cancelPending}'s delete of a run cut at its bound) is retried after {@link
+     * #POLL_MILLIS}: a claim's transaction is rolled back, and tasks that ran but are not yet
+     * marked done are marked before anything else is claimed. A worker that died instead left
+     * its share of the ids unclaimed, and every later run of the engine stuck at the bound.
+     */
     private void loop(int worker) {
+        List<Long> ran = List.of();
+        boolean failing = false;
         while (running) {
             try {
+                if (!ran.isEmpty()) {
+                    complete(ran);
+                    outstanding.addAndGet(-ran.size());
+                    ran = List.of();
+                    failing = false;
+                }
                 if (outstanding.get() == 0) {
                     awaitSubmit();
                     continue;
                 }
                 var claimed = database.isPostgres() ? claimSkipLocked() : claimGuarded(worker);
+                failing = false;
                 if (claimed.isEmpty()) {
                     Thread.sleep(POLL_MILLIS);
                     continue;
@@ -120,16 +136,33 @@ final class RawSqlEngine implements Engine {
                 for (long id : claimed) {
                     probe.ran((int) id);
                 }
-                complete(claimed);
-                outstanding.addAndGet(-claimed.size());
+                ran = claimed;
             } catch (InterruptedException stopping) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (SQLException trouble) {
-                if (running) {
-                    throw new IllegalStateException(trouble);
+                if (!running) {
+                    return;
+                }
+                if (!failing) {
+                    System.err.printf("raw-sql-%d: %s; retrying%n", worker, trouble);
+                    failing = true;
+                }
+                if (!backOff()) {
+                    return;
                 }
             }
+        }
+    }
+
+    /** Waits {@link #POLL_MILLIS} after a failed statement; false if interrupted (stopping). */
+    private static boolean backOff() {
+        try {
+            Thread.sleep(POLL_MILLIS);
+            return true;
+        } catch (InterruptedException stopping) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
