@@ -52,8 +52,8 @@ public final class PeerBenchmark {
     /** How far ahead of submission the lateness workload's tasks are due. */
     static final Duration LEAD = Duration.ofMillis(250);
 
-    /** The most warm-up runs per engine and database before the throughput workload. */
-    private static final int MAX_WARM_UPS = 4;
+    /** The most warm-up runs per engine and database before the throughput workload ({@link ThroughputSizing}). */
+    private static final int MAX_WARM_UPS = 6;
 
     /** How far ahead the scale workload's backlog is due: never within a run. */
     static final Duration BACKLOG_AHEAD = Duration.ofHours(3);
@@ -63,10 +63,11 @@ public final class PeerBenchmark {
      *
      * @param throughputTasks the throughput workload's N, or its least N when {@code throughputTarget}
      *     is set
-     * @param throughputTarget how long each engine's throughput run should last: its N is its warm-up
-     *     rate times this, between {@code throughputTasks} and {@code throughputMaxTasks}, so that a
-     *     fast engine is measured past its first second (issue 5: "N large enough to last several
-     *     seconds") while a slow one still fits the time bound; zero for the same N for all
+     * @param throughputTarget how long each engine's throughput run should last: its N is its last
+     *     warm-up's rate times this, between {@code throughputTasks} and {@code throughputMaxTasks}
+     *     ({@link ThroughputSizing}), so that a fast engine is measured for several seconds (issue 5:
+     *     "N large enough to last several seconds") while a slow one still fits the time bound; zero
+     *     for the same N for all
      * @param latenessGroup how many of the lateness workload's tasks share a due instant: groups come
      *     {@code latenessGroup / latenessPerSecond} seconds apart
      * @param latenessBurst how long the lateness warm-up submits single tasks as fast as it can
@@ -112,7 +113,7 @@ public final class PeerBenchmark {
                     Math.min(32, Runtime.getRuntime().availableProcessors() + 4),
                     1_000,
                     Duration.ofSeconds(3),
-                    60_000,
+                    200_000,
                     2,
                     200,
                     20,
@@ -304,9 +305,9 @@ public final class PeerBenchmark {
 
     /**
      * Workload 1: N zero-work tasks due now, tasks/s from the first submit to the last durable
-     * completion. Each engine's N is sized from its own warm-up to last it about the same time
-     * ({@link Config#throughputTarget}), so each is measured past its first second, and a slow one
-     * still fits the time bound.
+     * completion. Each engine's N is sized from its own warm-ups to last it about the same time
+     * ({@link Config#throughputTarget}, {@link ThroughputSizing}), so each is measured for several
+     * seconds, and a slow one still fits the time bound.
      */
     private Map<String, Object> throughput(BenchDatabase database, List<Engine> engines) throws Exception {
         var tasks = new LinkedHashMap<String, Integer>();
@@ -345,40 +346,28 @@ public final class PeerBenchmark {
     }
 
     /**
-     * Warms {@code engine} up and returns the N that should last it the target. An engine's first
-     * runs are its slowest (class loading, a cold JIT, a new file), so a short run's rate
-     * underestimates it: each warm-up after the first is sized to last the target at the rate of
-     * the one before, until one lasts at least half the target.
+     * Warms {@code engine} up and returns the N that should last it the target: each warm-up after
+     * the first is sized from the rate of the one before, until one lasts long enough for its rate
+     * to be that of a run near N ({@link ThroughputSizing}), at most {@link #MAX_WARM_UPS} of them.
      */
     private int sizedWarmUp(BenchDatabase database, Engine engine) {
-        int size = Math.max(10, config.throughputTasks() / 2);
-        int n = config.throughputTasks();
+        var sizing =
+                new ThroughputSizing(config.throughputTasks(), config.throughputMaxTasks(), config.throughputTarget());
+        int size = sizing.firstWarmUp();
+        int n = sizing.least();
         for (int round = 1; round <= MAX_WARM_UPS; round++) {
             int warmUp = size;
             progress("{}: throughput warm-up {} on {} ({} tasks)", database.name(), round, engine.name(), warmUp);
-            long began = System.nanoTime();
-            n = tasksFor(attempt(engine, () -> throughputOnce(engine, warmUp), Double.NaN));
-            var lasted = Duration.ofNanos(System.nanoTime() - began);
-            if (n <= config.throughputTasks()
-                    || warmUp >= config.throughputMaxTasks()
-                    || lasted.multipliedBy(2).compareTo(config.throughputTarget()) >= 0) {
+            var run = attempt(engine, () -> throughputOnce(engine, warmUp), Throughput.FAILED);
+            n = sizing.tasksFor(run.perSecond());
+            progress("{}: {} s, sizes N at {}", engine.name(), Stats.fmt(run.seconds()), n);
+            var next = sizing.nextWarmUp(warmUp, run.perSecond(), run.seconds(), round == 1);
+            if (next.isEmpty()) {
                 break;
             }
-            size = n;
+            size = next.getAsInt();
         }
         return n;
-    }
-
-    /** N for an engine that did {@code rate} tasks/s in its warm-up: enough to last the target, rounded. */
-    private int tasksFor(double rate) {
-        int least = config.throughputTasks();
-        if (!config.throughputTarget().isPositive() || Double.isNaN(rate)) {
-            return least;
-        }
-        double wanted = rate * config.throughputTarget().toNanos() / 1e9;
-        double step = Math.pow(10, Math.max(0, Math.floor(Math.log10(Math.max(1, wanted))) - 1));
-        long rounded = Math.round(Math.ceil(wanted / step) * step);
-        return Math.clamp(rounded, least, Math.max(least, config.throughputMaxTasks()));
     }
 
     /**
@@ -390,12 +379,12 @@ public final class PeerBenchmark {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpuBefore = os.getProcessCpuTime();
         var threadsBefore = ThreadCpu.now();
-        double rate = throughputOnce(engine, n);
+        var run = throughputOnce(engine, n);
         cpuPerTask
                 .computeIfAbsent(engine.name(), k -> new ArrayList<>())
                 .add((os.getProcessCpuTime() - cpuBefore) / 1e3 / n);
         addByGroup(cpuByThread, engine, ThreadCpu.perTask(threadsBefore, ThreadCpu.now(), n));
-        return rate;
+        return run.perSecond();
     }
 
     /** Each engine's figures by group of threads, summarised. */
@@ -413,17 +402,24 @@ public final class PeerBenchmark {
                 .add(figure));
     }
 
-    private double throughputOnce(Engine engine, int n) throws Exception {
+    /** A throughput run's rate (tasks/s) and how long it lasted (s), from the first submit to the last durable completion or the bound. */
+    private record Throughput(double perSecond, double seconds) {
+        static final Throughput FAILED = new Throughput(Double.NaN, Double.NaN);
+    }
+
+    private Throughput throughputOnce(Engine engine, int n) throws Exception {
         int first = probe.begin(n);
         long start = System.nanoTime();
         engine.submitDueNow(first, n);
         if (awaitDone(engine, start + config.runBound().toNanos())) {
-            return n / ((System.nanoTime() - start) / 1e9);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Throughput(n / seconds, seconds);
         }
         // Cut off by the bound: the rate is what ran within it.
-        double rate = probe.ranCount() / ((System.nanoTime() - start) / 1e9);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        var run = new Throughput(probe.ranCount() / seconds, seconds);
         bounded(engine);
-        return rate;
+        return run;
     }
 
     private interface Measurement<T> {

@@ -47,7 +47,7 @@ final class PeerReport {
         var cut = (Map<String, Integer>) figures.get("runs_cut_at_bound");
         var target = config.throughputTarget();
         var sized = target.isPositive()
-                ? ", sized from each engine's warm-up to take ~%,d ms".formatted(target.toMillis())
+                ? ", sized from each engine's warm-ups to take ~%,d ms".formatted(target.toMillis())
                 : "";
         var counts = ENGINES.stream()
                 .map(engine -> tasks.containsKey(engine) ? "%,d".formatted(tasks.get(engine)) : "n/a")
