@@ -197,6 +197,8 @@ public final class PeerBenchmark {
     private final Map<String, List<Double>> cpuPerTask = new LinkedHashMap<>();
     /** The same by group of threads ({@link ThreadCpu}), by engine. */
     private final Map<String, Map<String, List<Double>>> cpuByThread = new LinkedHashMap<>();
+    /** How long each measured throughput run lasted (s), by engine; NaN for a run that failed. */
+    private final Map<String, List<Double>> runSeconds = new LinkedHashMap<>();
 
     private final PeerReport report;
 
@@ -321,13 +323,17 @@ public final class PeerBenchmark {
         boundedRuns.clear();
         cpuPerTask.clear();
         cpuByThread.clear();
+        runSeconds.clear();
         var runs = new LinkedHashMap<String, List<Double>>();
         for (int r = 0; r < config.repetitions(); r++) {
             for (var engine : engines) {
                 int n = tasks.get(engine.name());
                 progress("{}: throughput run {} on {} ({} tasks)", database.name(), r + 1, engine.name(), n);
-                runs.computeIfAbsent(engine.name(), k -> new ArrayList<>())
-                        .add(attempt(engine, () -> measuredThroughput(engine, n), Double.NaN));
+                var run = attempt(engine, () -> measuredThroughput(engine, n), Throughput.FAILED);
+                runs.computeIfAbsent(engine.name(), k -> new ArrayList<>()).add(run.perSecond());
+                runSeconds
+                        .computeIfAbsent(engine.name(), k -> new ArrayList<>())
+                        .add(run.seconds());
             }
         }
         var out = new LinkedHashMap<String, Object>();
@@ -338,6 +344,8 @@ public final class PeerBenchmark {
         out.put("jvm_cpu_us_per_task", summaries(cpuPerTask));
         out.put("jvm_cpu_runs", new LinkedHashMap<>(cpuPerTask));
         out.put("jvm_cpu_by_thread_us_per_task", summariesByGroup(cpuByThread));
+        out.put("run_seconds", summaries(runSeconds));
+        out.put("run_seconds_runs", new LinkedHashMap<>(runSeconds));
         out.put("runs_cut_at_bound", new LinkedHashMap<>(boundedRuns));
         out.put("failed_runs", new LinkedHashMap<>(failedRuns));
         failedRuns.clear();
@@ -375,7 +383,7 @@ public final class PeerBenchmark {
      * together (the engine, and H2 when embedded; not a PostgreSQL server's): what the engine
      * costs, beside how fast it went. It includes the collector and the JIT compiler.
      */
-    private double measuredThroughput(Engine engine, int n) throws Exception {
+    private Throughput measuredThroughput(Engine engine, int n) throws Exception {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpuBefore = os.getProcessCpuTime();
         var threadsBefore = ThreadCpu.now();
@@ -384,7 +392,7 @@ public final class PeerBenchmark {
                 .computeIfAbsent(engine.name(), k -> new ArrayList<>())
                 .add((os.getProcessCpuTime() - cpuBefore) / 1e3 / n);
         addByGroup(cpuByThread, engine, ThreadCpu.perTask(threadsBefore, ThreadCpu.now(), n));
-        return run.perSecond();
+        return run;
     }
 
     /** Each engine's figures by group of threads, summarised. */

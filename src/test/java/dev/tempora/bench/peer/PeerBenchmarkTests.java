@@ -34,6 +34,11 @@ class PeerBenchmarkTests {
         assertThat((Map<String, Integer>) throughput.get("tasks"))
                 .containsOnlyKeys(PeerReport.ENGINES)
                 .allSatisfy((engine, n) -> assertThat(n).isBetween(50, 60));
+        // How long each measured run lasted, per engine and run, also in the table.
+        assertThat((Map<String, List<Double>>) throughput.get("run_seconds_runs"))
+                .containsOnlyKeys(PeerReport.ENGINES)
+                .allSatisfy((engine, seconds) -> assertThat(seconds).hasSize(1));
+        assertThat((String) results.get("markdown")).contains("| 1. Throughput run length (s)");
         // Where each engine's CPU went, by group of threads (on Linux, where /proc tells), during
         // the throughput and the lateness runs.
         if (Files.isDirectory(Path.of("/proc/self/task"))) {

@@ -53,6 +53,12 @@ final class PeerReport {
                 .map(engine -> tasks.containsKey(engine) ? "%,d".formatted(tasks.get(engine)) : "n/a")
                 .toList();
         rows(database).add("| 1. N: tasks per run%s | %s |".formatted(sized, String.join(" | ", counts)));
+        row(
+                database,
+                "1. Throughput run length (s), first submit to last durable completion",
+                (Map<String, Summary>) figures.get("run_seconds"),
+                null,
+                cut);
         row(database, "1. Throughput, N zero-work tasks due now (tasks/s)", perSecond, null, cut);
         row(database, "1. Tempora ÷ engine (above 1: Tempora faster)", ratios, "—", cut);
         row(
