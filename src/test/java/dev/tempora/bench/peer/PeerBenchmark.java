@@ -354,28 +354,21 @@ public final class PeerBenchmark {
     }
 
     /**
-     * Warms {@code engine} up and returns the N that should last it the target: each warm-up after
-     * the first is sized from the rate of the one before, until one lasts long enough for its rate
-     * to be that of a run near N ({@link ThroughputSizing}), at most {@link #MAX_WARM_UPS} of them.
+     * Warms {@code engine} up and returns the N that should last it the target: warm-ups at the N
+     * sized so far until one lasts long enough ({@link ThroughputSizing}), at most {@link
+     * #MAX_WARM_UPS} of them.
      */
     private int sizedWarmUp(BenchDatabase database, Engine engine) {
         var sizing =
                 new ThroughputSizing(config.throughputTasks(), config.throughputMaxTasks(), config.throughputTarget());
-        int size = sizing.firstWarmUp();
-        int n = sizing.least();
-        for (int round = 1; round <= MAX_WARM_UPS; round++) {
-            int warmUp = size;
+        for (int round = 1; round <= MAX_WARM_UPS && sizing.nextWarmUp().isPresent(); round++) {
+            int warmUp = sizing.nextWarmUp().getAsInt();
             progress("{}: throughput warm-up {} on {} ({} tasks)", database.name(), round, engine.name(), warmUp);
             var run = attempt(engine, () -> throughputOnce(engine, warmUp), Throughput.FAILED);
-            n = sizing.tasksFor(run.perSecond());
-            progress("{}: {} s, sizes N at {}", engine.name(), Stats.fmt(run.seconds()), n);
-            var next = sizing.nextWarmUp(warmUp, run.perSecond(), run.seconds(), round == 1);
-            if (next.isEmpty()) {
-                break;
-            }
-            size = next.getAsInt();
+            sizing.warmedUp(warmUp, run.perSecond(), run.seconds());
+            progress("{}: {} s, N {} so far", engine.name(), Stats.fmt(run.seconds()), sizing.tasks());
         }
-        return n;
+        return sizing.tasks();
     }
 
     /**

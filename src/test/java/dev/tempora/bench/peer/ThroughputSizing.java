@@ -4,33 +4,76 @@ import java.time.Duration;
 import java.util.OptionalInt;
 
 /**
- * How the throughput workload sizes an engine's N from its own warm-ups: N is the latest warm-up's
- * rate times {@code target}, rounded, between {@code least} and {@code most}. Pure (no clock, no
- * engine), so it is unit-tested.
+ * How the throughput workload sizes one engine's N from its own warm-ups: N is the highest
+ * warm-up rate times {@code target}, rounded, between {@code least} and {@code most}. No clock and
+ * no engine here, so it is unit-tested.
  *
  * <p>An engine's first runs are its slowest (class loading, a cold JIT compiler, a new file), so a
- * short warm-up's rate underestimates the runs after it. So warm-ups go on, each at the N the one
- * before sized, until one lasts at least {@link #LONG_ENOUGH} of the target: N is then at most
- * 1.25 times that warm-up's size, and its rate comes after seconds of warming up. A slow
- * engine, whose first warm-up already sizes the least N, has one more as small and stops (an
- * engine's very first run can be that slow on a busy machine), so its two cost what one of half
- * the least N does; one whose first warm-up lasts long enough (JobRunr polls every 5 s) has one.
+ * short warm-up's rate underestimates the runs after it. So warm-ups go on, each at the N sized so
+ * far, until one lasts at least {@link #LONG_ENOUGH} of the target, that is until the rate stops
+ * growing by more than a quarter: N is then at most 1.25 times that warm-up's size, sized after
+ * seconds of warming up. The highest rate, not the latest: a run is slowed by what else is on the
+ * machine (another process, a collection), never sped up, so one slow warm-up does not shrink N.
  *
- * @param least the least N, and the N of every engine when {@code target} is zero
- * @param most the most N
- * @param target how long a measured run should last; zero for the same N for all
+ * <p>A slow engine, whose first warm-up already sizes the least N, has one more as small and stops
+ * (an engine's very first run can be that slow on a busy machine), so its two cost what one of half
+ * the least N does; one whose first warm-up lasts long enough anyway (JobRunr polls every 5 s) has
+ * only that one.
  */
-record ThroughputSizing(int least, int most, Duration target) {
+final class ThroughputSizing {
 
-    /** The fraction of the target a warm-up must last for its rate to size N. */
+    /** The fraction of the target a warm-up must last for N to be settled. */
     static final double LONG_ENOUGH = 0.8;
 
-    /** The first warm-up's size: a quarter of the least N (half when there is no target: one warm-up). */
-    int firstWarmUp() {
-        return Math.max(10, least / (target.isPositive() ? 4 : 2));
+    private final int least;
+    private final int most;
+    private final Duration target;
+    private double best = Double.NaN;
+    private int warmUps;
+    private OptionalInt next;
+
+    /**
+     * @param least the least N, and the N of every engine when {@code target} is zero
+     * @param most the most N
+     * @param target how long a measured run should last; zero for the same N for all (and one
+     *     warm-up of half of it)
+     */
+    ThroughputSizing(int least, int most, Duration target) {
+        this.least = least;
+        this.most = Math.max(least, most);
+        this.target = target;
+        this.next = OptionalInt.of(Math.max(10, least / (target.isPositive() ? 4 : 2)));
     }
 
-    /** N for an engine that did {@code rate} tasks/s: enough to last the target, rounded up to two digits. */
+    /** The size of the next warm-up; empty once N is settled. */
+    OptionalInt nextWarmUp() {
+        return next;
+    }
+
+    /** Takes in a warm-up of {@code size} tasks that ran at {@code rate} tasks/s for {@code seconds}; NaN: it failed. */
+    void warmedUp(int size, double rate, double seconds) {
+        warmUps++;
+        if (rate > best || Double.isNaN(best)) {
+            best = rate;
+        }
+        int n = tasks();
+        if (!target.isPositive()
+                || Double.isNaN(rate)
+                || seconds * 1e9 >= LONG_ENOUGH * target.toNanos()
+                || size >= most) {
+            next = OptionalInt.empty();
+        } else if (n <= least) {
+            next = warmUps == 1 ? OptionalInt.of(Math.min(size, least)) : OptionalInt.empty();
+        } else {
+            next = OptionalInt.of(n);
+        }
+    }
+
+    /** N: enough to last the target at the highest warm-up rate, rounded up to two digits; the least without one. */
+    int tasks() {
+        return tasksFor(best);
+    }
+
     int tasksFor(double rate) {
         if (!target.isPositive() || Double.isNaN(rate)) {
             return least;
@@ -38,25 +81,6 @@ record ThroughputSizing(int least, int most, Duration target) {
         double wanted = rate * target.toNanos() / 1e9;
         double step = Math.pow(10, Math.max(0, Math.floor(Math.log10(Math.max(1, wanted))) - 1));
         long rounded = Math.round(Math.ceil(wanted / step) * step);
-        return Math.clamp(rounded, least, Math.max(least, most));
-    }
-
-    /**
-     * The size of the warm-up that follows one of {@code size} tasks at {@code rate} tasks/s over
-     * {@code seconds}; empty when N is settled ({@link #tasksFor} of that rate). {@code first}: it
-     * was the engine's first warm-up. A warm-up that failed (rate NaN) settles N at the least.
-     */
-    OptionalInt nextWarmUp(int size, double rate, double seconds, boolean first) {
-        if (!target.isPositive()
-                || Double.isNaN(rate)
-                || seconds * 1e9 >= LONG_ENOUGH * target.toNanos()
-                || size >= most) {
-            return OptionalInt.empty();
-        }
-        int n = tasksFor(rate);
-        if (n <= least) {
-            return first ? OptionalInt.of(Math.min(size, least)) : OptionalInt.empty();
-        }
-        return OptionalInt.of(n);
+        return Math.clamp(rounded, least, most);
     }
 }

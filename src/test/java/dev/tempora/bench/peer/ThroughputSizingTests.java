@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The throughput workload's sizing of N from warm-ups: pure arithmetic, no engine, no clock. */
+/** The throughput workload's sizing of N from warm-ups: arithmetic only, no engine, no clock. */
 class ThroughputSizingTests {
 
     private final ThroughputSizing sizing = new ThroughputSizing(1_000, 200_000, Duration.ofSeconds(3));
@@ -16,40 +16,72 @@ class ThroughputSizingTests {
         assertThat(sizing.tasksFor(100)).isEqualTo(1_000);
         assertThat(sizing.tasksFor(1_000_000)).isEqualTo(200_000);
         assertThat(sizing.tasksFor(Double.NaN)).isEqualTo(1_000);
+        assertThat(sizing.tasks()).as("before any warm-up").isEqualTo(1_000);
     }
 
     @Test
-    void aFastEngineWarmsUpAtTheNItsLastWarmUpSizedUntilOneLastsLongEnough() {
-        assertThat(sizing.firstWarmUp()).isEqualTo(250);
-        // 250 tasks in 0.05 s: 5,000 tasks/s sizes N at 15,000, so the next warm-up is of 15,000.
-        assertThat(sizing.nextWarmUp(250, 5_000, 0.05, true)).hasValue(15_000);
+    void aFastEngineWarmsUpAtTheNSizedSoFarUntilOneLastsLongEnough() {
+        assertThat(sizing.nextWarmUp()).hasValue(250);
+        // 250 tasks in 0.05 s: 5,000 tasks/s sizes N at 15,000, the next warm-up's size.
+        sizing.warmedUp(250, 5_000, 0.05);
+        assertThat(sizing.nextWarmUp()).hasValue(15_000);
         // Faster now: 15,000 in 1 s is well short of the 3 s, so again at the N it sizes.
-        assertThat(sizing.nextWarmUp(15_000, 15_000, 1.0, false)).hasValue(45_000);
-        // 45,000 in 2.5 s: at least 0.8 of the target, so N (54,000) is settled.
-        assertThat(sizing.nextWarmUp(45_000, 18_000, 2.5, false)).isEmpty();
+        sizing.warmedUp(15_000, 15_000, 1.0);
+        assertThat(sizing.nextWarmUp()).hasValue(45_000);
+        // 45,000 in 2.5 s: at least 0.8 of the target, so N is settled.
+        sizing.warmedUp(45_000, 18_000, 2.5);
+        assertThat(sizing.nextWarmUp()).isEmpty();
+        assertThat(sizing.tasks()).isEqualTo(54_000);
+    }
+
+    @Test
+    void aSlowWarmUpDoesNotShrinkN() {
+        sizing.warmedUp(250, 5_000, 0.05);
+        sizing.warmedUp(15_000, 15_000, 1.0);
+        // Something else took the machine: 45,000 in 4.5 s. Settled, at the highest rate.
+        sizing.warmedUp(45_000, 10_000, 4.5);
+        assertThat(sizing.nextWarmUp()).isEmpty();
+        assertThat(sizing.tasks()).isEqualTo(45_000);
     }
 
     @Test
     void aSlowEngineGetsOneMoreSmallWarmUpAtTheLeastN() {
         // 250 tasks in 1 s: N at the least; the first run may just have been cold, so one more as small.
-        assertThat(sizing.nextWarmUp(250, 250, 1.0, true)).hasValue(250);
-        assertThat(sizing.nextWarmUp(250, 300, 0.83, false)).isEmpty();
+        sizing.warmedUp(250, 250, 1.0);
+        assertThat(sizing.nextWarmUp()).hasValue(250);
+        sizing.warmedUp(250, 300, 0.83);
+        assertThat(sizing.nextWarmUp()).isEmpty();
+        assertThat(sizing.tasks()).isEqualTo(1_000);
     }
 
     @Test
-    void aLongCappedOrFailedWarmUpSettlesN() {
+    void aFirstWarmUpThatLastsLongEnoughSettlesN() {
         // JobRunr polls every 5 s: its one warm-up lasts long enough however small.
-        assertThat(sizing.nextWarmUp(250, 50, 5.0, true)).isEmpty();
-        assertThat(sizing.nextWarmUp(200_000, 500_000, 0.4, false)).isEmpty();
-        assertThat(sizing.nextWarmUp(250, Double.NaN, Double.NaN, true)).isEmpty();
+        sizing.warmedUp(250, 50, 5.0);
+        assertThat(sizing.nextWarmUp()).isEmpty();
+        assertThat(sizing.tasks()).isEqualTo(1_000);
+    }
+
+    @Test
+    void aWarmUpAtTheMostOrOneThatFailedSettlesN() {
+        sizing.warmedUp(250, 500_000, 0.01);
+        assertThat(sizing.nextWarmUp()).hasValue(200_000);
+        sizing.warmedUp(200_000, 600_000, 0.33);
+        assertThat(sizing.nextWarmUp()).isEmpty();
+
+        var failing = new ThroughputSizing(1_000, 200_000, Duration.ofSeconds(3));
+        failing.warmedUp(250, Double.NaN, Double.NaN);
+        assertThat(failing.nextWarmUp()).isEmpty();
+        assertThat(failing.tasks()).isEqualTo(1_000);
     }
 
     @Test
     void withoutATargetEveryEngineHasOneWarmUpOfHalfTheCommonN() {
         var fixed = new ThroughputSizing(1_000, 200_000, Duration.ZERO);
 
-        assertThat(fixed.firstWarmUp()).isEqualTo(500);
-        assertThat(fixed.tasksFor(50_000)).isEqualTo(1_000);
-        assertThat(fixed.nextWarmUp(500, 50_000, 0.01, true)).isEmpty();
+        assertThat(fixed.nextWarmUp()).hasValue(500);
+        fixed.warmedUp(500, 50_000, 0.01);
+        assertThat(fixed.nextWarmUp()).isEmpty();
+        assertThat(fixed.tasks()).isEqualTo(1_000);
     }
 }
