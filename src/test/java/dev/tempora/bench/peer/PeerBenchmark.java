@@ -312,14 +312,10 @@ public final class PeerBenchmark {
      * seconds, and a slow one still fits the time bound.
      */
     private Map<String, Object> throughput(BenchDatabase database, List<Engine> engines) throws Exception {
-        var tasks = new LinkedHashMap<String, Integer>();
-        for (var engine : engines) {
-            tasks.put(
-                    engine.name(),
-                    config.repetitions() > 1 || config.throughputTarget().isPositive()
-                            ? sizedWarmUp(database, engine)
-                            : config.throughputTasks());
-        }
+        var tasks = config.repetitions() > 1 || config.throughputTarget().isPositive()
+                ? sizedWarmUps(database, engines)
+                : new LinkedHashMap<String, Integer>();
+        engines.forEach(engine -> tasks.putIfAbsent(engine.name(), config.throughputTasks()));
         boundedRuns.clear();
         cpuPerTask.clear();
         cpuByThread.clear();
@@ -354,21 +350,35 @@ public final class PeerBenchmark {
     }
 
     /**
-     * Warms {@code engine} up and returns the N that should last it the target: warm-ups at the N
-     * sized so far until one lasts long enough ({@link ThroughputSizing}), at most {@link
-     * #MAX_WARM_UPS} of them.
+     * Warms the engines up and returns each one's N, the one that should last it the target:
+     * warm-ups at the N sized so far until one lasts long enough ({@link ThroughputSizing}), at
+     * most {@link #MAX_WARM_UPS} each. Interleaved by round, as the measured runs are: back to
+     * back, an engine's warm-ups ran slower than its measured runs then did (Tempora on H2: 8,200
+     * tasks/s by its fifth warm-up, 16,000-20,000 in its measured runs; interleaved, 16,600 by its
+     * fourth), likely waiting on the JIT compiler, whose backlog drains while the others run.
      */
-    private int sizedWarmUp(BenchDatabase database, Engine engine) {
-        var sizing =
-                new ThroughputSizing(config.throughputTasks(), config.throughputMaxTasks(), config.throughputTarget());
-        for (int round = 1; round <= MAX_WARM_UPS && sizing.nextWarmUp().isPresent(); round++) {
-            int warmUp = sizing.nextWarmUp().getAsInt();
-            progress("{}: throughput warm-up {} on {} ({} tasks)", database.name(), round, engine.name(), warmUp);
-            var run = attempt(engine, () -> throughputOnce(engine, warmUp), Throughput.FAILED);
-            sizing.warmedUp(warmUp, run.perSecond(), run.seconds());
-            progress("{}: {} s, N {} so far", engine.name(), Stats.fmt(run.seconds()), sizing.tasks());
+    private Map<String, Integer> sizedWarmUps(BenchDatabase database, List<Engine> engines) {
+        var sizings = new LinkedHashMap<String, ThroughputSizing>();
+        engines.forEach(engine -> sizings.put(
+                engine.name(),
+                new ThroughputSizing(
+                        config.throughputTasks(), config.throughputMaxTasks(), config.throughputTarget())));
+        for (int round = 1; round <= MAX_WARM_UPS; round++) {
+            for (var engine : engines) {
+                var sizing = sizings.get(engine.name());
+                if (sizing.nextWarmUp().isEmpty()) {
+                    continue;
+                }
+                int warmUp = sizing.nextWarmUp().getAsInt();
+                progress("{}: throughput warm-up {} on {} ({} tasks)", database.name(), round, engine.name(), warmUp);
+                var run = attempt(engine, () -> throughputOnce(engine, warmUp), Throughput.FAILED);
+                sizing.warmedUp(warmUp, run.perSecond(), run.seconds());
+                progress("{}: {} s, N {} so far", engine.name(), Stats.fmt(run.seconds()), sizing.tasks());
+            }
         }
-        return sizing.tasks();
+        var tasks = new LinkedHashMap<String, Integer>();
+        sizings.forEach((engine, sizing) -> tasks.put(engine, sizing.tasks()));
+        return tasks;
     }
 
     /**
