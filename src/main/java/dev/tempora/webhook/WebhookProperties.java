@@ -47,11 +47,12 @@ public record WebhookProperties(
         @DefaultValue("PT5S") @DurationMin(millis = 1) Duration loadInterval) {
 
     /**
-     * {@code whsec_} and a non-empty standard base64 key (padding optional), or blank (unset): checked
-     * when bound, so that a malformed one stops the start with the report naming it, rather than
-     * with the signer's exception deep in a stack trace.
+     * A non-empty standard base64 key (padding optional), after {@code whsec_} as documented or
+     * without it as the Standard Webhooks library also takes it, or blank (unset): checked when
+     * bound, so that a malformed one stops the start with the report naming it, rather than with
+     * the signer's exception deep in a stack trace.
      */
-    static final String SECRET = "\\s*(whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{2}(?:==)?"
+    static final String SECRET = "\\s*((?:whsec_)?(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{2}(?:==)?"
             + "|[A-Za-z0-9+/]{3}=?))?\\s*";
 
     static final String SECRET_MESSAGE = "must be whsec_ followed by a base64 key";
