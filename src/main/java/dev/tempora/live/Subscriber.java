@@ -84,8 +84,7 @@ final class Subscriber {
                 outbox.add(frame);
                 return true;
             }
-            closed = true;
-            outbox.clear();
+            close();
         }
         gone.run();
         writers.execute(emitter::complete);
