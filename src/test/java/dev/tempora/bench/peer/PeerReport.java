@@ -196,7 +196,9 @@ final class PeerReport {
         });
         out.append("\n† Some runs hit the %d s bound: throughput is what ran within it; lateness counts tasks"
                         .formatted(config.runBound().toSeconds()))
-                .append(" not yet started as starting at the bound (a lower bound). n/a: not applicable.\n");
+                .append(" not yet started as starting at the bound (a lower bound); an engine's run at the bound")
+                .append(
+                        " is its last of that workload (the next would only take the bound again). n/a: not applicable.\n");
         return out.toString();
     }
 }
