@@ -89,6 +89,33 @@ try {
     }, id);
   });
 
+  await step('an invalid label filter says why next to the filter, and polls do not send it again', async () => {
+    const sent = [];
+    const stats = [];
+    const record = (request) => {
+      const url = request.url();
+      if (url.includes('/api/v1/tasks?') && url.includes('label=nocolon')) sent.push(url);
+      if (url.endsWith('/api/v1/stats')) stats.push(url);
+    };
+    page.on('request', record);
+    try {
+      await page.fill('#filter-label', 'nocolon');
+      await page.click('#filter-apply');
+      await page.locator('#filter-error', { hasText: "label must be key:value, got 'nocolon'" }).waitFor({ timeout: 5000 });
+      const polled = stats.length;
+      await page.waitForTimeout(5000);
+      if (stats.length < polled + 2) throw new Error(`${stats.length - polled} polls of the stats in 5 s`);
+      if (sent.length !== 1) throw new Error(`the invalid filter was sent ${sent.length} times`);
+    } finally {
+      page.off('request', record);
+    }
+    await page.fill('#filter-label', `run:${label}`);
+    await page.click('#filter-apply');
+    await page.locator(`#task-rows tr[data-id="${id}"]`).waitFor();
+    const message = await page.locator('#filter-error').textContent();
+    if (message) throw new Error(`"${message}" still shown under a valid filter`);
+  });
+
   await step('an answer to an older filter arriving late does not replace the newer filter\'s rows', async () => {
     // The load of the current filter (label only) answers slowly; the state filter chosen meanwhile fast.
     await page.route('**/api/v1/tasks?*', async (route) => {

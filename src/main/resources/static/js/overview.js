@@ -21,6 +21,7 @@ export function mount(view) {
   const taskRows = h('tbody', { id: 'task-rows' });
   const pageInfo = h('span');
   const tableError = h('div', { class: 'error' });
+  const filterError = h('span', { class: 'error', id: 'filter-error' });
 
   const stateSelect = h('select', { id: 'filter-state' }, h('option', { value: '' }, 'any'),
     STATES.map((s) => h('option', { value: s }, s)));
@@ -47,7 +48,7 @@ export function mount(view) {
     h('section', { class: 'panel span-8' }, h('h2', {}, 'Tasks', h('span', { class: 'hint' }, 'newest first')),
       h('div', { class: 'filters' },
         h('label', {}, 'State', stateSelect), h('label', {}, 'Handler', handlerSelect), h('label', {}, 'Label', labelInput),
-        h('button', { id: 'filter-apply', onclick: () => applyFilters() }, 'Filter')),
+        h('button', { id: 'filter-apply', onclick: () => applyFilters() }, 'Filter'), filterError),
       h('div', { class: 'table-wrap' }, h('table', { id: 'tasks' },
         h('thead', {}, h('tr', {}, ['Task', 'Handler', 'State', 'Run at', 'Attempts', 'Pool', 'Labels'].map((t) => h('th', {}, t)))),
         taskRows)),
@@ -107,14 +108,18 @@ export function mount(view) {
   // or one overtaken by a click) arriving late would otherwise replace the rows, the page number
   // and the cursor "Older" continues from. While a load asked for by a click is pending, the
   // pager is disabled (a double click is one page) and polls leave the table alone.
+  // A query Tempora refused (400, a malformed label) is not sent again by polls: the answer would
+  // be the same until the filter changes.
   let nextCursor = null;
   let latestLoad = 0;
   let clickedLoad = 0;
   let drawn = null;
+  let refused = null;
   async function refreshTasks(force) {
     if (!force && clickedLoad) return;
-    const load = ++latestLoad;
     const wanted = query();
+    if (!force && wanted === refused) return;
+    const load = ++latestLoad;
     if (force) {
       clickedLoad = load;
       prev.disabled = next.disabled = true;
@@ -122,6 +127,8 @@ export function mount(view) {
     try {
       const { body, tag } = await api.tasks(wanted);
       if (load !== latestLoad) return;
+      refused = null;
+      showFilterProblem(null);
       tableError.textContent = '';
       const key = `${wanted} ${tag}`;
       if (!force && tag && key === drawn) return;
@@ -132,7 +139,9 @@ export function mount(view) {
       pageInfo.textContent = `page ${memory.history.length + 1}`;
     } catch (error) {
       if (load !== latestLoad) return;
-      tableError.textContent = error.message;
+      refused = error.status === 400 ? wanted : null;
+      showFilterProblem(refused ? error : null);
+      tableError.textContent = refused ? '' : error.message;
     } finally {
       if (load === latestLoad) {
         clickedLoad = 0;
@@ -140,6 +149,13 @@ export function mount(view) {
         next.disabled = !nextCursor;
       }
     }
+  }
+
+  /** Next to the filters: Tempora's detail ("label must be key:value, ..."), the field it names marked. */
+  function showFilterProblem(error) {
+    filterError.textContent = error ? error.message : '';
+    const fields = (error?.problem?.errors ?? []).map((e) => e.field);
+    labelInput.setAttribute('aria-invalid', String(fields.includes('label')));
   }
 
   function renderCounts(tasks) {
