@@ -247,6 +247,31 @@ try {
     if (after !== wanted) throw new Error(`pool size ${after}, wanted ${wanted}`);
   });
 
+  await step('a long pool name is cut with an ellipsis and its Set button stays inside its box', async () => {
+    const name = (await call('GET', '/api/v1/pools')).map((p) => p.name).find((n) => n.length >= 60);
+    if (!name) throw new Error('no pool with a name of 60 characters or more (DashboardBrowserTests configures one)');
+    const inside = (inner, outer) => inner.x >= outer.x && inner.y >= outer.y
+      && inner.x + inner.width <= outer.x + outer.width + 0.5 && inner.y + inner.height <= outer.y + outer.height + 0.5;
+    for (const width of [1440, 1200, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(base + '/#/');
+      const row = page.locator(`#pools tr[data-pool="${name}"]`);
+      await row.waitFor();
+      const button = await row.locator('button').boundingBox();
+      const cell = await row.locator('td').last().boundingBox();
+      const box = await page.locator('.table-wrap', { has: page.locator('#pools') }).boundingBox();
+      if (!inside(button, cell) || !inside(button, box)) {
+        throw new Error(`at ${width} px, Set ${JSON.stringify(button)} not inside its cell ${JSON.stringify(cell)} and table ${JSON.stringify(box)}`);
+      }
+      const nameCell = row.locator('td.name');
+      if ((await nameCell.getAttribute('title')) !== name) throw new Error('the full name is not in the title');
+      const cut = await nameCell.evaluate((td) => getComputedStyle(td).textOverflow === 'ellipsis' && td.scrollWidth > td.clientWidth);
+      if (!cut) throw new Error(`at ${width} px, the name is not cut with an ellipsis`);
+      await row.locator('button').click({ trial: true });
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
   await step('a wall-monitor width lays out without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 2560, height: 1440 });
     await page.goto(base + '/#/');

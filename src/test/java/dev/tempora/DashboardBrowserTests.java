@@ -19,7 +19,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  * {@code src/test/js/dashboard.test.mjs}, against this running service. Screenshots go to
  * {@code target/screenshots/}. Skipped, saying why, without Chromium, node or {@code npm ci}.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        // A name long enough to crowd the pool panel's resize control.
+        properties = "tempora.pools.nightly-invoice-reconciliation-and-ledger-export-for-every-region.size=1")
 @Tag("h2-only") // a client of the API, which the suite tests on both databases; 40 s a pass
 class DashboardBrowserTests {
 
@@ -59,7 +62,7 @@ class DashboardBrowserTests {
         assertThat(process.exitValue())
                 .as("the browser test passed:%n%s", output)
                 .isZero();
-        assertThat(output).contains("17 passed, 0 failed");
+        assertThat(output).contains("18 passed, 0 failed");
         assertThat(shots.resolve("overview.png")).exists();
         assertThat(shots.resolve("task-cancelled.png")).exists();
     }
