@@ -272,6 +272,69 @@ try {
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
+  await step('chart axis labels are distinct and say the values of their lines', async () => {
+    // The labels are read as each canvas draws them, on stats of an idle service (throughput 0,
+    // its axis up to 1/s) whose tasks started all but on time (lateness of hundredths of a ms).
+    const chartPage = await browser.context.newPage();
+    chartPage.on('pageerror', (error) => pageErrors.push(error));
+    await chartPage.addInitScript(() => {
+      window.drawnText = {};
+      const { clearRect, fillText } = CanvasRenderingContext2D.prototype;
+      CanvasRenderingContext2D.prototype.clearRect = function (...args) {
+        window.drawnText[this.canvas.id] = [];
+        return clearRect.apply(this, args);
+      };
+      CanvasRenderingContext2D.prototype.fillText = function (text, x, ...args) {
+        const width = this.measureText(text).width;
+        const start = this.textAlign === 'right' ? x - width : this.textAlign === 'center' ? x - width / 2 : x;
+        window.drawnText[this.canvas.id]?.push({ text, start });
+        return fillText.call(this, text, x, ...args);
+      };
+    });
+    await chartPage.route('**/api/v1/stats', (route) => route.fulfill({ json: {
+      tasks: { SUCCEEDED: 10 },
+      pools: [{ name: 'default', size: 1, activeThreads: 0, queued: 0, completedTasks: 10, largestPoolSize: 1 }],
+      lateness: { p50: 0.004, p99: 0.02, max: 0.02 },
+    } }));
+    const read = (label) => {
+      const [, number, prefix] = label.match(/^(\d+(?:\.\d+)?)([kM]?)$/) ?? [, NaN, ''];
+      return Number(number) * { '': 1, k: 1e3, M: 1e6 }[prefix];
+    };
+    // Distinct labels that read 0 and then even steps of 1, 2 or 5 × 10^k.
+    const check = (what, labels) => {
+      const values = labels.map(read);
+      const step = values[1];
+      const nice = [1, 2, 5].some((m) => Math.abs(step / 10 ** Math.floor(Math.log10(step)) - m) < 1e-9);
+      const even = values.every((value, i) => Math.abs(value - i * step) <= step * 1e-9);
+      if (new Set(labels).size !== labels.length || !nice || !even) throw new Error(`${what} labelled ${labels.join(', ')}`);
+    };
+    try {
+      await chartPage.goto(base + '/#/');
+      await chartPage.locator('#status[data-state="live"]').waitFor();
+      const drawn = await chartPage.evaluate(() => window.drawnText);
+      for (const [id, unit] of [['throughput', '/s'], ['lateness', ' ms']]) {
+        const cut = drawn[id].find(({ start }) => start < 0);
+        if (cut) throw new Error(`"${cut.text}" starts left of the ${id} chart`);
+        const labels = drawn[id].map(({ text }) => text).filter((text) => text.endsWith(unit))
+          .map((text) => text.slice(0, -unit.length));
+        check(`the ${id} axis`, labels);
+      }
+      const maxima = [0, 0.004, 0.02, 0.3, 0.75, 1, 2.5, 3, 7, 12.5, 999, 1234, 25000, 1.5e6];
+      const axes = await chartPage.evaluate(async (list) => {
+        const { axis } = await import(new URL('js/chart.js', location.href));
+        return list.map((max) => axis(max));
+      }, maxima);
+      axes.forEach(({ top, ticks }, i) => {
+        check(`an axis up to ${maxima[i]}`, ticks.map(({ label }) => label));
+        const wrong = ticks.find(({ value, label }) => Math.abs(read(label) - value) > 1e-9 * Math.max(1, value));
+        if (wrong) throw new Error(`${wrong.value} labelled ${wrong.label}`);
+        if (top < maxima[i] || ticks.at(-1).value !== top) throw new Error(`axis up to ${top} for ${maxima[i]}`);
+      });
+    } finally {
+      await chartPage.close();
+    }
+  });
+
   await step('a wall-monitor width lays out without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 2560, height: 1440 });
     await page.goto(base + '/#/');

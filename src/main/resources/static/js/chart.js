@@ -31,23 +31,25 @@ export class LineChart {
     const style = getComputedStyle(document.documentElement);
     const font = parseFloat(getComputedStyle(canvas).fontSize) * 0.75;
     g.font = `${font}px system-ui, sans-serif`;
-    const left = font * 4.2, bottom = font * 1.8, top = font * 0.6, right = font * 0.6;
+    let max = 0;
+    for (const p of this.points) for (const s of this.series) max = Math.max(max, p[s.key] ?? 0);
+    const { top: scale, ticks } = axis(max);
+    // Room for the widest value label ("0.015 ms").
+    const labelWidth = Math.max(...ticks.map((tick) => g.measureText(tick.label + this.unit).width));
+    const left = Math.max(font * 4.2, labelWidth + font * 0.8), bottom = font * 1.8, top = font * 0.6, right = font * 0.6;
     const plotW = width - left - right, plotH = height - top - bottom;
     const now = this.points.length ? this.points[this.points.length - 1].t : Date.now();
     const start = now - this.windowMs;
-    let max = 0;
-    for (const p of this.points) for (const s of this.series) max = Math.max(max, p[s.key] ?? 0);
-    max = niceCeiling(max || 1);
 
     g.strokeStyle = style.getPropertyValue('--line');
     g.fillStyle = style.getPropertyValue('--dim');
     g.lineWidth = 1;
     g.textAlign = 'right';
     g.textBaseline = 'middle';
-    for (let i = 0; i <= 4; i++) {
-      const y = top + plotH - (plotH * i) / 4;
+    for (const tick of ticks) {
+      const y = top + plotH - (plotH * tick.value) / scale;
       g.beginPath(); g.moveTo(left, y); g.lineTo(left + plotW, y); g.stroke();
-      g.fillText(format(max * i / 4) + this.unit, left - font * 0.4, y);
+      g.fillText(tick.label + this.unit, left - font * 0.4, y);
     }
     g.textAlign = 'center';
     g.textBaseline = 'top';
@@ -65,7 +67,7 @@ export class LineChart {
         const value = p[s.key];
         if (value === undefined || value === null) continue;
         const x = left + ((p.t - start) / this.windowMs) * plotW;
-        const y = top + plotH - (value / max) * plotH;
+        const y = top + plotH - (value / scale) * plotH;
         if (first) { g.moveTo(x, y); first = false; } else g.lineTo(x, y);
       }
       g.stroke();
@@ -73,14 +75,25 @@ export class LineChart {
   }
 }
 
-function niceCeiling(value) {
-  const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= value) return step * power;
-  return 10 * power;
+/**
+ * The value axis from 0 to max (1 when max is 0): at most five steps of 1, 2 or 5 × 10^k, each
+ * label with the decimals its step needs. (Quarters of the top rounded to one decimal read 0.25
+ * as 0.3, and ticks 0.005 apart all as 0.0.)
+ */
+export function axis(max) {
+  const rough = (max || 1) / 5;
+  let exponent = Math.floor(Math.log10(rough));
+  let multiple = [1, 2, 5, 10].find((m) => m * 10 ** exponent >= rough);
+  if (multiple === 10) [multiple, exponent] = [1, exponent + 1];
+  const step = multiple * 10 ** exponent;
+  const count = Math.ceil((max || 1) / step - 1e-9);
+  const ticks = [];
+  for (let i = 0; i <= count; i++) ticks.push({ value: i * step, label: label(i * step, exponent) });
+  return { top: count * step, ticks };
 }
 
-function format(value) {
-  if (value >= 1e6) return `${(value / 1e6).toFixed(1)}M`;
-  if (value >= 1e3) return `${(value / 1e3).toFixed(value >= 1e4 ? 0 : 1)}k`;
-  return Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 1 : 0);
+/** A tick's value, in k or M from a thousand on, with the decimals a step of 10^exponent needs. */
+function label(value, exponent) {
+  const [digits, prefix] = value >= 1e6 ? [6, 'M'] : value >= 1e3 ? [3, 'k'] : [0, ''];
+  return (value / 10 ** digits).toFixed(Math.max(0, digits - exponent)) + prefix;
 }
