@@ -9,6 +9,7 @@ import dev.tempora.task.Transition;
 import dev.tempora.task.TransitionHook;
 import dev.tempora.task.web.TaskView;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -61,7 +62,9 @@ class WebhookOutbox implements TransitionHook {
         if (events.isEmpty()) {
             return;
         }
-        var now = clock.instant();
+        // As the database stores it, and so as the task's timestamps in data are written: the event's
+        // timestamp is then exactly the delivery's createdAt, not a moment finer than any of them.
+        var now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         var created = new ArrayList<Delivery>();
         for (var task : tasks.findAll(events.keySet())) {
             var event = events.get(task.id());

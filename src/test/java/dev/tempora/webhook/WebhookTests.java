@@ -106,6 +106,23 @@ class WebhookTests {
     }
 
     @Test
+    void theEventTimestampHasTheMicrosecondsOfTheTasksAndIsTheDeliverysCreatedAt() throws Exception {
+        // It carried the clock's nanoseconds (nine digits), while the task in data and the delivery
+        // carry the microseconds the database stores.
+        receiver.enqueue(ok());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        var event = Api.json(take().getBody().utf8());
+        var timestamp = event.path("timestamp").asString();
+        var finishedAt = event.path("data").path("finishedAt").asString();
+        var asStored = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3,6}Z";
+        assertThat(finishedAt).matches(asStored);
+        assertThat(timestamp).matches(asStored);
+        assertThat(Instant.parse(timestamp)).isAfterOrEqualTo(Instant.parse(finishedAt));
+        assertThat(awaitDelivery(id, "SUCCEEDED").get(0).path("createdAt").asString())
+                .isEqualTo(timestamp);
+    }
+
+    @Test
     void failedAndCancelledTasksAreDeliveredToo() throws Exception {
         receiver.enqueue(ok());
         receiver.enqueue(ok());
