@@ -5,11 +5,16 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
 
 /** Decides which URLs and addresses outbound requests may reach. */
 @Component
 public class OutboundPolicy {
+
+    private static final Pattern LAST_LABEL_NUMBER = Pattern.compile("[0-9]+|0[xX][0-9a-fA-F]*");
+    private static final Pattern DOTTED_QUAD = Pattern.compile(
+            "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
 
     private final boolean allowPrivate;
 
@@ -19,12 +24,26 @@ public class OutboundPolicy {
 
     /** Why {@code url} may not be called at all, judged from its text alone; empty if it may be tried. */
     public Optional<String> refuseUrl(URI url) {
-        if (!url.isAbsolute() || url.getHost() == null) {
+        if (!url.isAbsolute() || url.getRawAuthority() == null) {
             return Optional.of("must be an absolute http or https URL");
         }
         var scheme = url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
             return Optional.of("must use http or https");
+        }
+        // java.net.URI reads a host it cannot parse (127.1, a_b) as no host at all.
+        var host = url.getHost() == null ? hostOf(url.getRawAuthority()) : url.getHost();
+        if (endsInANumber(host) && !DOTTED_QUAD.matcher(host).matches()) {
+            return Optional.of(("has host %s, which is not an IPv4 address written as four decimal numbers from 0"
+                            + " to 255 (such as 127.0.0.1): shortened, octal and hexadecimal forms are read"
+                            + " differently by different programs")
+                    .formatted(host));
+        }
+        if (url.getHost() == null) {
+            return Optional.of(
+                    host.isEmpty()
+                            ? "must name a host"
+                            : "has host %s, which is neither a valid host name nor an IP address".formatted(host));
         }
         // Both would fail every attempt: the client refuses user info, and no port is outside these.
         if (url.getRawUserInfo() != null) {
@@ -46,6 +65,25 @@ public class OutboundPolicy {
             return Optional.of("loopback and private addresses are not allowed (tempora.outbound.allow-private=false)");
         }
         return Optional.empty();
+    }
+
+    /** The host of an authority that {@link URI} could not parse as one: without user info and port. */
+    private static String hostOf(String authority) {
+        var host = authority.substring(authority.lastIndexOf('@') + 1);
+        return host.replaceFirst(":[0-9]*$", "");
+    }
+
+    /**
+     * Whether {@code host} is meant as an IPv4 address, as the WHATWG URL standard decides it: its last
+     * label (before one final dot) is a decimal or {@code 0x} hexadecimal number. Such a host is only
+     * accepted in the one form every program reads alike; 127.1, 2130706433, 0x7f000001 and 0177.0.0.1
+     * are 127.0.0.1 to curl and browsers, but not all of them to Java, and a form Java does not read
+     * as an address would be sent to the DNS resolver.
+     */
+    private static boolean endsInANumber(String host) {
+        var trimmed = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        var last = trimmed.substring(trimmed.lastIndexOf('.') + 1);
+        return LAST_LABEL_NUMBER.matcher(last).matches();
     }
 
     private static Optional<InetAddress> literalAddress(String host) {

@@ -320,6 +320,32 @@ class WebhookTests {
     }
 
     @Test
+    void aShortenedOrNonDecimalIpv4HostIsA400NamingCallbackUrlAndSayingWhy() throws Exception {
+        // 127.1 was "must be an absolute http or https URL" (java.net.URI reads it as no host at all);
+        // 2130706433 and 0x7f000001 were accepted, and programs disagree on what such hosts mean
+        // (0177.0.0.1 is 127.0.0.1 to curl and browsers, 177.0.0.1 to Java).
+        for (var host : List.of(
+                "127.1", "127.0.1", "2130706433", "0x7f000001", "0x7f.0.0.1", "0177.0.0.1", "127.000.000.001")) {
+            var url = "http://%s:%d/hooks".formatted(host, receiver.getPort());
+            // Due in an hour: were it accepted, nothing would be sent while this test runs.
+            var response = api.post(
+                    "/api/v1/tasks",
+                    "{\"handler\": \"echo\", \"delay\": 3600, \"callbackUrl\": \"%s\"}".formatted(url));
+            assertThat(response.status()).as(url + ": " + response.text()).isEqualTo(400);
+            assertThat(response.errorFields()).as(url).containsExactly("callbackUrl");
+            assertThat(response.body().path("errors").get(0).path("message").asString())
+                    .as(url)
+                    .contains(host)
+                    .contains("four decimal numbers");
+        }
+        var accepted = api.post(
+                "/api/v1/tasks",
+                "{\"handler\": \"echo\", \"delay\": 3600, \"callbackUrl\": \"%s\"}"
+                        .formatted("http://127.0.0.1:%d/hooks".formatted(receiver.getPort())));
+        assertThat(accepted.status()).as(accepted.text()).isEqualTo(201);
+    }
+
+    @Test
     void redeliverSendsAgainWithTheSameWebhookId() throws Exception {
         receiver.enqueue(ok());
         receiver.enqueue(ok());

@@ -154,6 +154,10 @@ class TaskApiValidationTests {
                         "{\"handler\": \"echo\", \"callbackUrl\": \"https://user:secret@example.org/\"}",
                         "callbackUrl"),
                 Arguments.of(
+                        "http url with a shortened IPv4 host",
+                        "{\"handler\": \"http\", \"args\": {\"url\": \"http://127.1/\"}}",
+                        "args.url"),
+                Arguments.of(
                         "callback to port 0",
                         "{\"handler\": \"echo\", \"callbackUrl\": \"http://example.org:0/\"}",
                         "callbackUrl"),

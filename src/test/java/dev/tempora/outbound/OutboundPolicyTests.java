@@ -1,0 +1,54 @@
+package dev.tempora.outbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import org.junit.jupiter.api.Test;
+
+/** The check of a URL's text, made at submit and again before each request; it never resolves a name. */
+class OutboundPolicyTests {
+
+    final OutboundPolicy policy = new OutboundPolicy(new OutboundProperties(true));
+
+    @Test
+    void anIpv4HostIsAcceptedOnlyAsFourDecimalNumbers() {
+        for (var url : new String[] {
+            "http://127.0.0.1/", "http://10.0.0.255:8080/x", "https://0.0.0.0/", "http://255.255.255.255/"
+        }) {
+            assertThat(policy.refuseUrl(URI.create(url))).as(url).isEmpty();
+        }
+        for (var host : new String[] {
+            "127.1",
+            "127.0.1",
+            "2130706433",
+            "0",
+            "0x7f000001",
+            "0x7f.0.0.1",
+            "0177.0.0.1",
+            "127.0.0.01",
+            "127.0.0.1.",
+            "256.1.1.1",
+            "1.2.3.4.5",
+            "example.123"
+        }) {
+            assertThat(policy.refuseUrl(URI.create("http://" + host + ":8080/x")))
+                    .as(host)
+                    .hasValueSatisfying(reason -> assertThat(reason)
+                            .startsWith("has host " + host + ",")
+                            .contains("four decimal numbers"));
+        }
+    }
+
+    @Test
+    void namesAndIpv6AddressesAreNotTakenForNumbers() {
+        for (var url : new String[] {"http://localhost/", "http://1a/", "http://example.org./", "http://[::1]:9/"}) {
+            assertThat(policy.refuseUrl(URI.create(url))).as(url).isEmpty();
+        }
+        assertThat(policy.refuseUrl(URI.create("http://a_b.example/")))
+                .hasValue("has host a_b.example, which is neither a valid host name nor an IP address");
+        assertThat(policy.refuseUrl(URI.create("http://:8080/"))).hasValue("must name a host");
+        assertThat(policy.refuseUrl(URI.create("mailto:someone@example.org")))
+                .hasValue("must be an absolute http or https URL");
+        assertThat(policy.refuseUrl(URI.create("ftp://127.1/"))).hasValue("must use http or https");
+    }
+}
