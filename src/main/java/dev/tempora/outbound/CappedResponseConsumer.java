@@ -3,26 +3,35 @@ package dev.tempora.outbound;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.hc.client5.http.async.methods.AbstractBinResponseConsumer;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpResponse;
 
-/** Keeps the first bytes of a response body and drops the rest, so no receiver can fill the heap. */
+/**
+ * Keeps the first bytes of a response body and drops the rest, so no receiver can fill the heap. Its
+ * callbacks run on the client's I/O thread, {@link #soFar} on any other: hence the locking.
+ */
 final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundResponse> {
 
     private final int cap;
+    private final Consumer<OutboundResponse> whenFull;
     private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
     private HttpResponse response;
     private ContentType contentType;
     private boolean truncated;
+    private boolean full;
 
-    CappedResponseConsumer(int cap) {
+    /** {@code whenFull} is given the answer once, when the first {@code cap} bytes of its body have come. */
+    CappedResponseConsumer(int cap, Consumer<OutboundResponse> whenFull) {
         this.cap = cap;
+        this.whenFull = whenFull;
     }
 
     @Override
-    protected void start(HttpResponse response, ContentType contentType) {
+    protected synchronized void start(HttpResponse response, ContentType contentType) {
         this.response = response;
         this.contentType = contentType;
     }
@@ -34,21 +43,34 @@ final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundR
 
     @Override
     protected void data(ByteBuffer src, boolean endOfStream) {
-        int room = cap - kept.size();
-        int take = Math.min(room, src.remaining());
-        if (take > 0) {
-            byte[] chunk = new byte[take];
-            src.get(chunk);
-            kept.write(chunk, 0, take);
+        boolean filled;
+        synchronized (this) {
+            int room = cap - kept.size();
+            int take = Math.min(room, src.remaining());
+            if (take > 0) {
+                byte[] chunk = new byte[take];
+                src.get(chunk);
+                kept.write(chunk, 0, take);
+            }
+            if (src.hasRemaining()) {
+                truncated = true;
+                src.position(src.limit());
+            }
+            filled = !full && kept.size() >= cap && !endOfStream;
+            full |= filled;
         }
-        if (src.hasRemaining()) {
-            truncated = true;
-            src.position(src.limit());
+        if (filled) {
+            whenFull.accept(soFar().orElseThrow());
         }
     }
 
+    /** The answer as far as it has come: empty until its status line and headers have. */
+    synchronized Optional<OutboundResponse> soFar() {
+        return response == null ? Optional.empty() : Optional.of(buildResult());
+    }
+
     @Override
-    protected OutboundResponse buildResult() {
+    protected synchronized OutboundResponse buildResult() {
         var headers = new TreeMap<String, String>();
         for (var header : response.getHeaders()) {
             headers.put(header.getName().toLowerCase(Locale.ROOT), header.getValue());

@@ -1,6 +1,7 @@
 package dev.tempora.outbound;
 
 import java.io.IOException;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
@@ -49,7 +50,8 @@ public class OutboundHttp implements DisposableBean {
     /**
      * Sends {@code request}. The future fails with {@link OutboundRefusedException} when the policy
      * refuses the URL or every address of its host, and with {@link java.util.concurrent.TimeoutException}
-     * when the exchange outlasts {@code request.timeout()}; cancelling it aborts the exchange.
+     * when the exchange outlasts {@code request.timeout()} (for a request {@code answeredByHead}, only
+     * when no status line and headers came within it); cancelling it aborts the exchange.
      */
     public CompletableFuture<OutboundResponse> send(OutboundRequest request) {
         var refusal = policy.refuseUrl(request.url());
@@ -72,31 +74,50 @@ public class OutboundHttp implements DisposableBean {
                             : ContentType.parse(request.contentType()));
         }
         var result = new CompletableFuture<OutboundResponse>();
-        var exchange = client.execute(
-                SimpleRequestProducer.create(builder.build()),
-                new CappedResponseConsumer(request.maxResponseBytes()),
-                new FutureCallback<>() {
-                    @Override
-                    public void completed(OutboundResponse response) {
-                        result.complete(response);
-                    }
+        // Answered by its head, an exchange ends as soon as the bytes kept have come.
+        var consumer = new CappedResponseConsumer(
+                request.maxResponseBytes(), request.answeredByHead() ? result::complete : answer -> {});
+        var exchange = client.execute(SimpleRequestProducer.create(builder.build()), consumer, new FutureCallback<>() {
+            @Override
+            public void completed(OutboundResponse response) {
+                result.complete(response);
+            }
 
-                    @Override
-                    public void failed(Exception error) {
-                        result.completeExceptionally(error);
-                    }
+            @Override
+            public void failed(Exception error) {
+                fail(result, error, request, consumer);
+            }
 
-                    @Override
-                    public void cancelled() {
-                        result.cancel(false);
-                    }
-                });
-        result.orTimeout(request.timeout().toNanos(), TimeUnit.NANOSECONDS).whenComplete((response, error) -> {
-            if (error != null) {
-                exchange.cancel(true);
+            @Override
+            public void cancelled() {
+                result.cancel(false);
             }
         });
+        var deadline = new CompletableFuture<Void>().orTimeout(request.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        deadline.whenComplete((ignored, timedOut) -> {
+            if (timedOut != null) {
+                fail(result, timedOut, request, consumer);
+            }
+        });
+        // Ended early (the body cut short, a timeout, a cancel), the exchange is aborted; else a no-op.
+        result.whenComplete((response, error) -> {
+            deadline.complete(null);
+            exchange.cancel(true);
+        });
         return result;
+    }
+
+    /**
+     * Ends {@code result} on {@code error}: with the answer as far as it has come if the request is
+     * answered by its head and that head came, else with the error.
+     */
+    private static void fail(
+            CompletableFuture<OutboundResponse> result,
+            Throwable error,
+            OutboundRequest request,
+            CappedResponseConsumer consumer) {
+        var answer = request.answeredByHead() ? consumer.soFar() : Optional.<OutboundResponse>empty();
+        answer.ifPresentOrElse(result::complete, () -> result.completeExceptionally(error));
     }
 
     @Override

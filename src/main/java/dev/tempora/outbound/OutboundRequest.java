@@ -9,8 +9,11 @@ import java.util.Map;
  *
  * @param body the request body, or {@code null} for none
  * @param contentType the body's media type, or {@code null} for none
- * @param timeout for the whole exchange, connect to last byte
+ * @param timeout for the whole exchange, connect to last byte (to the head, if {@code answeredByHead})
  * @param maxResponseBytes response body bytes kept; the rest is read and dropped
+ * @param answeredByHead whether the answer is complete once its status line and headers have come:
+ *     of the body, only what comes within the timeout is read, up to {@code maxResponseBytes}, and the
+ *     exchange is then closed. Otherwise the whole body must come within the timeout.
  */
 public record OutboundRequest(
         String method,
@@ -19,9 +22,22 @@ public record OutboundRequest(
         byte[] body,
         String contentType,
         Duration timeout,
-        int maxResponseBytes) {
+        int maxResponseBytes,
+        boolean answeredByHead) {
 
     public OutboundRequest {
         headers = headers == null ? Map.of() : Map.copyOf(headers);
+    }
+
+    /** A request whose answer is its whole body. */
+    public OutboundRequest(
+            String method,
+            URI url,
+            Map<String, String> headers,
+            byte[] body,
+            String contentType,
+            Duration timeout,
+            int maxResponseBytes) {
+        this(method, url, headers, body, contentType, timeout, maxResponseBytes, false);
     }
 }

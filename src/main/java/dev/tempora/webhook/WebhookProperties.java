@@ -17,7 +17,8 @@ import org.springframework.validation.annotation.Validated;
  * @param secret the signing secret, {@code whsec_} + base64(key); when unset, one is generated
  *     once, stored in the database, kept across restarts, and printed in the log
  * @param previousSecret during a rotation, the older secret: deliveries carry both signatures
- * @param timeout how long one attempt may take, connect to last byte; a 2xx within it is success
+ * @param timeout how long one attempt may take, from connecting to the answer's status line and
+ *     headers (a 2xx within it is success); of the body, what comes within it is kept, up to 1 KiB
  * @param retrySchedule the waits before each retry after a failed attempt; after the last, the
  *     delivery is FAILED
  * @param jitter each wait is varied at random by up to this fraction (at least 0, less than 1), so

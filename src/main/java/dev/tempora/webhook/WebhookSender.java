@@ -43,7 +43,10 @@ class WebhookSender implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
 
-    /** How much of a receiver's answer is kept with the attempt. */
+    /**
+     * How much of a receiver's answer is kept with the attempt, and read: once its status line and
+     * headers have come, the body is read only up to this and within the timeout.
+     */
     static final int RESPONSE_BYTES_KEPT = 1024;
 
     private static final Duration RETRY_WHEN_BUSY = Duration.ofMillis(50);
@@ -279,7 +282,8 @@ class WebhookSender implements SmartLifecycle {
                 delivery.payload().getBytes(StandardCharsets.UTF_8),
                 "application/json",
                 properties.timeout(),
-                RESPONSE_BYTES_KEPT);
+                RESPONSE_BYTES_KEPT,
+                true); // answered by its head: a 200 whose body never ends is delivered, not timed out
         long start = System.nanoTime();
         var key = new DeliveryStore.Lease(delivery.id(), lease);
         // In the map before the request goes out, so a stop that comes once it is on the wire cuts

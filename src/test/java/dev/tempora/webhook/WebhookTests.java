@@ -8,7 +8,9 @@ import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import dev.tempora.Api;
 import dev.tempora.TestHandlers;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,9 +19,11 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
+import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.Headers;
+import okio.BufferedSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -320,6 +324,60 @@ class WebhookTests {
     }
 
     @Test
+    void aReceiverThatAnswers200AndFloodsAnEndlessBodyIsDeliveredOnceItsKeptBytesHaveCome() throws Exception {
+        // The whole body was read (and dropped) until the timeout cut it: the attempt was recorded as
+        // "no answer" and sent again, though the receiver had answered 200 at once.
+        receiver.enqueue(new MockResponse.Builder()
+                .code(200)
+                .body(new EndlessBody(8192, Duration.ofMillis(1)))
+                .build());
+        receiver.enqueue(ok());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        take();
+        var attempts = awaitDelivery(id, "SUCCEEDED").get(0).path("attempts");
+        assertThat(attempts.size()).as(attempts.toString()).isEqualTo(1);
+        assertThat(attempts.get(0).path("statusCode").asInt()).isEqualTo(200);
+        assertThat(attempts.get(0).path("error").isNull())
+                .as(attempts.toString())
+                .isTrue();
+        assertThat(attempts.get(0).path("responseBody").asString()).startsWith("okxxx");
+        assertThat(attempts.get(0).path("durationMs").asLong())
+                .as("closed once the kept bytes came, not at the 5 s timeout")
+                .isLessThan(4_000L);
+        assertThat(receiver.takeRequest(1000, TimeUnit.MILLISECONDS))
+                .as("not sent again")
+                .isNull();
+    }
+
+    @Test
+    void aReceiverThatAnswers200AndTricklesItsBodyIsDeliveredAtTheTimeoutWithWhatCame() throws Exception {
+        receiver.enqueue(new MockResponse.Builder()
+                .code(200)
+                .body(new EndlessBody(1, Duration.ofMillis(200)))
+                .build());
+        receiver.enqueue(ok());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        take();
+        var attempts = awaitAttempts(id, 1).get(0).path("attempts");
+        assertThat(attempts.size()).as(attempts.toString()).isEqualTo(1);
+        assertThat(attempts.get(0).path("statusCode").asInt())
+                .as(attempts.toString())
+                .isEqualTo(200);
+        assertThat(attempts.get(0).path("error").isNull())
+                .as(attempts.toString())
+                .isTrue();
+        assertThat(attempts.get(0).path("responseBody").asString()).startsWith("okx");
+        assertThat(attempts.get(0).path("durationMs").asLong())
+                .as("the body is read for the timeout at most")
+                .isBetween(4_500L, 8_000L);
+        assertThat(awaitDelivery(id, "SUCCEEDED").get(0).path("attempts").size())
+                .isEqualTo(1);
+        assertThat(receiver.takeRequest(1000, TimeUnit.MILLISECONDS))
+                .as("not sent again")
+                .isNull();
+    }
+
+    @Test
     void aShortenedOrNonDecimalIpv4HostIsA400NamingCallbackUrlAndSayingWhy() throws Exception {
         // 127.1 was "must be an absolute http or https URL" (java.net.URI reads it as no host at all);
         // 2130706433 and 0x7f000001 were accepted, and programs disagree on what such hosts mean
@@ -492,6 +550,32 @@ class WebhookTests {
             assertThat(verdict.path("type").asString()).isEqualTo("task.succeeded");
             assertThat(awaitDelivery(id, "SUCCEEDED").get(0).path("id").asString())
                     .isEqualTo(verdict.path("id").asString());
+        }
+    }
+
+    /** A body that never ends: {@code ok}, then {@code chunk} bytes of {@code x} every {@code pause}. */
+    private record EndlessBody(int chunk, Duration pause) implements MockResponseBody {
+        @Override
+        public long getContentLength() {
+            return 1L << 40;
+        }
+
+        @Override
+        public void writeTo(BufferedSink sink) throws IOException {
+            sink.writeUtf8("ok");
+            sink.flush();
+            var bytes = "x".repeat(chunk).getBytes(StandardCharsets.US_ASCII);
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < end) { // until the client goes away (an IOException) or the server closes
+                sink.write(bytes);
+                sink.flush();
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
