@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -52,6 +53,22 @@ class AttemptRecorder {
         return pending.recorded();
     }
 
+    private void recordAlone(Pending pending) {
+        try {
+            store.recordAll(List.of(pending.outcome()));
+            pending.recorded().complete(null);
+        } catch (DuplicateKeyException alreadyRecorded) {
+            log.info(
+                    "Webhook {} attempt {} ended after it was recorded as stopped; its outcome is dropped",
+                    pending.outcome().delivery().id(),
+                    pending.outcome().attempt().attempt());
+            pending.recorded().completeExceptionally(alreadyRecorded);
+        } catch (RuntimeException failed) {
+            log.warn("Could not record a webhook attempt: {}", failed.toString());
+            pending.recorded().completeExceptionally(failed);
+        }
+    }
+
     private void record(List<Pending> batch) {
         if (batch.isEmpty()) {
             return;
@@ -59,6 +76,11 @@ class AttemptRecorder {
         try {
             store.recordAll(batch.stream().map(Pending::outcome).toList());
             batch.forEach(pending -> pending.recorded().complete(null));
+        } catch (DuplicateKeyException alreadyRecorded) {
+            // The late outcome of an instance that was presumed dead (paused past the node timeout)
+            // while its attempt was in flight: recorded as stopped when its delivery was leased again.
+            // It must not take the others of its batch with it.
+            batch.forEach(this::recordAlone);
         } catch (RuntimeException failed) {
             log.warn("Could not record {} webhook attempts: {}", batch.size(), failed.toString());
             // Unrecorded attempts keep their lease until it runs out; then they are attempted again.

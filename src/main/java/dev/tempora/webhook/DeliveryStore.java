@@ -4,6 +4,7 @@ import static dev.tempora.support.Timestamps.utc;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -29,14 +30,20 @@ class DeliveryStore {
             "select id, task_id, event_type, url, payload, state, attempts, created_at, next_attempt_at, lease_owner"
                     + " from webhook_delivery";
 
+    /** Whether the lease's owner (a node incarnation; leases are {@code <node id>/<n>}) has left the node list. */
+    private static final String OWNER_GONE =
+            "not exists (select 1 from tempora_node n where webhook_delivery.lease_owner like (n.id || '/%'))";
+
     /**
      * Whether the lease is void: free, run out, or taken by a node (incarnation) no longer in the node
      * list, which can no longer make that attempt (killed, or presumed dead after a pause). Leases are
      * {@code <node id>/<n>}. The attempt of a killed node was sent again only once its lease ran
      * out, timeout + 30 s after it began, however soon the next start came.
      */
-    private static final String LEASE_VOID = "(lease_until is null or lease_until < :now or not exists (select 1"
-            + " from tempora_node n where webhook_delivery.lease_owner like (n.id || '/%')))";
+    private static final String LEASE_VOID = "(lease_until is null or lease_until < :now or " + OWNER_GONE + ")";
+
+    /** What an attempt whose instance left the node list before its outcome came is recorded as. */
+    static final String STOPPED = "no answer: the instance sending it stopped before one came";
 
     /** The lease {@code owner} took on {@code delivery} for one attempt. */
     record Lease(UUID delivery, String owner) {}
@@ -69,29 +76,66 @@ class DeliveryStore {
     }
 
     /**
-     * Takes the right to make the next attempt of each of {@code ids}, in one statement: only a
+     * Takes the right to make the next attempt of each of {@code ids}, in one update: only a
      * PENDING delivery that is due and not leased by anyone (or whose lease is void) can be leased,
-     * so two instances never send one at once. {@code lease} must be unique to this call.
+     * so two instances never send one at once. {@code lease} must be unique to this call. In the
+     * same transaction, the attempts it takes over from instances gone from the node list are
+     * recorded as stopped.
      *
      * @return the deliveries leased, with their attempt counted
      */
     List<Delivery> lease(List<UUID> ids, Instant now, String lease, Instant until) {
-        int leased = jdbc.sql("update webhook_delivery set attempts = attempts + 1, lease_owner = :lease,"
-                        + " lease_until = :until where id in (:ids) and state = 'PENDING' and next_attempt_at <= :now"
-                        + " and " + LEASE_VOID)
-                .param("lease", lease)
-                .param("until", utc(until))
+        return transaction.execute(status -> {
+            recordStopped(ids, now, Duration.between(now, until));
+            int leased = jdbc.sql("update webhook_delivery set attempts = attempts + 1, lease_owner = :lease,"
+                            + " lease_until = :until where id in (:ids) and state = 'PENDING'"
+                            + " and next_attempt_at <= :now and " + LEASE_VOID)
+                    .param("lease", lease)
+                    .param("until", utc(until))
+                    .param("ids", ids)
+                    .param("now", utc(now))
+                    .update();
+            if (leased == 0) {
+                return List.of();
+            }
+            return jdbc.sql(COLUMNS + " where id in (:ids) and lease_owner = :lease")
+                    .param("ids", ids)
+                    .param("lease", lease)
+                    .query(DeliveryStore::delivery)
+                    .list();
+        });
+    }
+
+    /**
+     * Records, as {@link #STOPPED}, the attempts in flight on an instance that left the node list
+     * (killed) among the deliveries about to be leased: counted when they were leased, they would
+     * never have a record, and the delivery would list attempt 2 after none. Sent when leased, as far
+     * as the lease tells: every lease is {@code leaseLength} long.
+     */
+    private void recordStopped(List<UUID> ids, Instant now, Duration leaseLength) {
+        var stopped = jdbc.sql("select id, attempts, lease_until from webhook_delivery where id in (:ids)"
+                        + " and state = 'PENDING' and next_attempt_at <= :now and lease_owner is not null and "
+                        + OWNER_GONE + " and not exists (select 1 from webhook_attempt a"
+                        + " where a.delivery_id = webhook_delivery.id and a.attempt = webhook_delivery.attempts)"
+                        + " for update")
                 .param("ids", ids)
                 .param("now", utc(now))
-                .update();
-        if (leased == 0) {
-            return List.of();
-        }
-        return jdbc.sql(COLUMNS + " where id in (:ids) and lease_owner = :lease")
-                .param("ids", ids)
-                .param("lease", lease)
-                .query(DeliveryStore::delivery)
+                .query((row, number) -> new MapSqlParameterSource()
+                        .addValue("id", row.getObject("id", UUID.class))
+                        .addValue("attempt", row.getInt("attempts"))
+                        .addValue(
+                                "at",
+                                utc(row.getObject("lease_until", OffsetDateTime.class)
+                                        .toInstant()
+                                        .minus(leaseLength)))
+                        .addValue("error", STOPPED))
                 .list();
+        if (!stopped.isEmpty()) {
+            batch.batchUpdate(
+                    "insert into webhook_attempt (delivery_id, attempt, attempted_at, error, duration_ms)"
+                            + " values (:id, :attempt, :at, :error, 0)",
+                    stopped.toArray(MapSqlParameterSource[]::new));
+        }
     }
 
     /**

@@ -3,9 +3,11 @@ package dev.tempora.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.standardwebhooks.Webhook;
+import dev.tempora.Api;
 import dev.tempora.TemporaProcess;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import mockwebserver3.MockResponse;
@@ -13,6 +15,7 @@ import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 /**
  * With real processes: a generated secret is printed once, stored and kept across restarts; a
@@ -56,6 +59,64 @@ class WebhookRestartTests {
                 new Webhook(secret)
                         .verify(retried.getBody().utf8(), retried.getHeaders().toMultimap());
             }
+        }
+    }
+
+    @Test
+    void anAttemptInFlightAtKillNineIsRecordedAsUnansweredWhenItIsSentAgain() throws Exception {
+        // The attempt was counted when it was leased, and its outcome never came: the delivery listed
+        // attempt 2 alone, and nothing said what had become of attempt 1.
+        var args = new String[] {
+            "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE",
+            "--tempora.webhooks.secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        };
+        try (var receiver = new MockWebServer()) {
+            receiver.start(InetAddress.getLoopbackAddress(), 0);
+            receiver.enqueue(new MockResponse.Builder()
+                    .headersDelay(60, TimeUnit.SECONDS)
+                    .build());
+            receiver.enqueue(new MockResponse.Builder().code(200).build());
+            String taskId;
+            String webhookId;
+            try (var first = TemporaProcess.start(dir, "first", args)) {
+                taskId = first.api()
+                        .submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}".formatted(receiver.url("/hook")));
+                var inFlight = receiver.takeRequest(10, TimeUnit.SECONDS);
+                assertThat(inFlight).isNotNull();
+                webhookId = inFlight.getHeaders().get("webhook-id");
+                Thread.sleep(1500); // the lease (H2 writes its commits to the file within 0.5 s)
+                first.kill();
+            }
+            try (var second = TemporaProcess.start(dir, "second", args)) {
+                var again = receiver.takeRequest(20, TimeUnit.SECONDS);
+                assertThat(again).as("sent again after the restart").isNotNull();
+                assertThat(again.getHeaders().get("webhook-id")).isEqualTo(webhookId);
+                var delivery = awaitSucceeded(second.api(), taskId);
+                var attempts = delivery.path("attempts");
+                assertThat(attempts.size()).as(delivery.toString()).isEqualTo(2);
+                var stopped = attempts.get(0);
+                assertThat(stopped.path("attempt").asInt()).isEqualTo(1);
+                assertThat(stopped.path("statusCode").isNull())
+                        .as(delivery.toString())
+                        .isTrue();
+                assertThat(stopped.path("error").asString()).contains("stopped");
+                assertThat(attempts.get(1).path("attempt").asInt()).isEqualTo(2);
+                assertThat(attempts.get(1).path("statusCode").asInt()).isEqualTo(200);
+            }
+        }
+    }
+
+    private static JsonNode awaitSucceeded(Api api, String taskId) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            var deliveries = api.get("/api/v1/tasks/" + taskId + "/deliveries").body();
+            if (deliveries.path(0).path("state").asString("").equals("SUCCEEDED")) {
+                return deliveries.get(0);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never SUCCEEDED: " + deliveries);
+            }
+            Thread.sleep(50);
         }
     }
 }

@@ -477,11 +477,30 @@ class WebhookTests {
                 .isEqualTo(1);
         assertThat(take().getHeaders().get("webhook-id")).isEqualTo(webhookId);
         var delivery = awaitDelivery(id, "SUCCEEDED").get(0);
-        assertThat(delivery.path("attempts")
-                        .valueStream()
-                        .map(a -> a.path("statusCode").asInt()))
-                .as(delivery.toString())
-                .contains(200);
+        // Attempt 1 was counted and never recorded: the delivery listed attempt 2 alone.
+        var attempts = delivery.path("attempts");
+        assertThat(attempts.size()).as(delivery.toString()).isEqualTo(2);
+        assertThat(attempts.get(0).path("attempt").asInt()).isEqualTo(1);
+        assertThat(attempts.get(0).path("statusCode").isNull()).isTrue();
+        assertThat(attempts.get(0).path("error").asString())
+                .isEqualTo("no answer: the instance sending it stopped before one came");
+        assertThat(Instant.parse(attempts.get(0).path("at").asString()))
+                .as("when it was sent, as its lease tells")
+                .isBefore(Instant.parse(attempts.get(1).path("at").asString()));
+        assertThat(attempts.get(1).path("attempt").asInt()).isEqualTo(2);
+        assertThat(attempts.get(1).path("statusCode").asInt()).isEqualTo(200);
+
+        // Here the instance is alive (as one back from a long pause would be): attempt 1 ends at the 5 s
+        // timeout, after it was recorded as stopped. That outcome is dropped, and others still recorded.
+        var firstEnded = Instant.parse(attempts.get(0).path("at").asString()).plusSeconds(6);
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), firstEnded).toMillis()));
+        receiver.enqueue(ok());
+        var next = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        take();
+        assertThat(awaitDelivery(next, "SUCCEEDED").get(0).path("attempts").size())
+                .isEqualTo(1);
+        assertThat(api.get("/api/v1/tasks/" + id + "/deliveries").body().get(0).path("attempts"))
+                .isEqualTo(attempts);
     }
 
     @Test
