@@ -312,29 +312,53 @@ public final class PeerBenchmark {
      * seconds, and a slow one still fits the time bound.
      */
     private Map<String, Object> throughput(BenchDatabase database, List<Engine> engines) throws Exception {
-        var tasks = config.repetitions() > 1 || config.throughputTarget().isPositive()
+        var sizings = config.repetitions() > 1 || config.throughputTarget().isPositive()
                 ? sizedWarmUps(database, engines)
-                : new LinkedHashMap<String, Integer>();
-        engines.forEach(engine -> tasks.putIfAbsent(engine.name(), config.throughputTasks()));
+                : new LinkedHashMap<String, ThroughputSizing>();
+        engines.forEach(engine -> sizings.putIfAbsent(
+                engine.name(),
+                new ThroughputSizing(config.throughputTasks(), config.throughputMaxTasks(), Duration.ZERO)));
         boundedRuns.clear();
         cpuPerTask.clear();
         cpuByThread.clear();
         runSeconds.clear();
         var runs = new LinkedHashMap<String, List<Double>>();
+        var resized = new LinkedHashMap<String, Integer>();
         for (int r = 0; r < config.repetitions(); r++) {
             for (var engine : engines) {
                 if (boundedRuns.containsKey(engine.name())) {
                     continue; // one run at the bound says it; the same again would only cost the bound
                 }
-                int n = tasks.get(engine.name());
+                var sizing = sizings.get(engine.name());
+                int n = sizing.tasks();
                 progress("{}: throughput run {} on {} ({} tasks)", database.name(), r + 1, engine.name(), n);
-                var run = attempt(engine, () -> measuredThroughput(engine, n), Throughput.FAILED);
-                runs.computeIfAbsent(engine.name(), k -> new ArrayList<>()).add(run.perSecond());
+                var run = attempt(engine, () -> measuredThroughput(engine, n), Measured.FAILED);
+                var again = sizing.resized(
+                        n, run.throughput().perSecond(), run.throughput().seconds());
+                while (again.isPresent()) {
+                    int larger = again.getAsInt();
+                    progress(
+                            "{}: {} s, too short to measure: a warm-up after all; again with {} tasks",
+                            engine.name(),
+                            Stats.fmt(run.throughput().seconds()),
+                            larger);
+                    resized.merge(engine.name(), 1, Integer::sum);
+                    run = attempt(engine, () -> measuredThroughput(engine, larger), Measured.FAILED);
+                    again = sizing.resized(
+                            larger,
+                            run.throughput().perSecond(),
+                            run.throughput().seconds());
+                }
+                record(engine, run);
+                runs.computeIfAbsent(engine.name(), k -> new ArrayList<>())
+                        .add(run.throughput().perSecond());
                 runSeconds
                         .computeIfAbsent(engine.name(), k -> new ArrayList<>())
-                        .add(run.seconds());
+                        .add(run.throughput().seconds());
             }
         }
+        var tasks = new LinkedHashMap<String, Integer>();
+        sizings.forEach((engine, sizing) -> tasks.put(engine, sizing.tasks()));
         var out = new LinkedHashMap<String, Object>();
         out.put("tasks", tasks);
         out.put("tasks_per_s", summaries(runs));
@@ -346,6 +370,7 @@ public final class PeerBenchmark {
         out.put("run_seconds", summaries(runSeconds));
         out.put("run_seconds_runs", new LinkedHashMap<>(runSeconds));
         out.put("runs_cut_at_bound", new LinkedHashMap<>(boundedRuns));
+        out.put("runs_taken_as_warm_ups", resized);
         out.put("failed_runs", new LinkedHashMap<>(failedRuns));
         failedRuns.clear();
         report.throughput(database.name(), tasks, out);
@@ -360,7 +385,7 @@ public final class PeerBenchmark {
      * tasks/s by its fifth warm-up, 16,000-20,000 in its measured runs; interleaved, 16,600 by its
      * fourth), likely waiting on the JIT compiler, whose backlog drains while the others run.
      */
-    private Map<String, Integer> sizedWarmUps(BenchDatabase database, List<Engine> engines) {
+    private Map<String, ThroughputSizing> sizedWarmUps(BenchDatabase database, List<Engine> engines) {
         var sizings = new LinkedHashMap<String, ThroughputSizing>();
         engines.forEach(engine -> sizings.put(
                 engine.name(),
@@ -379,9 +404,7 @@ public final class PeerBenchmark {
                 progress("{}: {} s, N {} so far", engine.name(), Stats.fmt(run.seconds()), sizing.tasks());
             }
         }
-        var tasks = new LinkedHashMap<String, Integer>();
-        sizings.forEach((engine, sizing) -> tasks.put(engine, sizing.tasks()));
-        return tasks;
+        return sizings;
     }
 
     /**
@@ -389,16 +412,29 @@ public final class PeerBenchmark {
      * together (the engine, and H2 when embedded; not a PostgreSQL server's): what the engine
      * costs, beside how fast it went. It includes the collector and the JIT compiler.
      */
-    private Throughput measuredThroughput(Engine engine, int n) throws Exception {
+    private Measured measuredThroughput(Engine engine, int n) throws Exception {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpuBefore = os.getProcessCpuTime();
         var threadsBefore = ThreadCpu.now();
         var run = throughputOnce(engine, n);
-        cpuPerTask
-                .computeIfAbsent(engine.name(), k -> new ArrayList<>())
-                .add((os.getProcessCpuTime() - cpuBefore) / 1e3 / n);
-        addByGroup(cpuByThread, engine, ThreadCpu.perTask(threadsBefore, ThreadCpu.now(), n));
-        return run;
+        return new Measured(
+                run,
+                (os.getProcessCpuTime() - cpuBefore) / 1e3 / n,
+                ThreadCpu.perTask(threadsBefore, ThreadCpu.now(), n));
+    }
+
+    /** A measured run's CPU figures, once it is known to stand (not taken as a warm-up, not failed). */
+    private void record(Engine engine, Measured run) {
+        if (run == Measured.FAILED) {
+            return;
+        }
+        cpuPerTask.computeIfAbsent(engine.name(), k -> new ArrayList<>()).add(run.cpuPerTask());
+        addByGroup(cpuByThread, engine, run.cpuByGroup());
+    }
+
+    /** A measured throughput run with the JVM's CPU per task (µs), in all and by group of threads. */
+    private record Measured(Throughput throughput, double cpuPerTask, Map<String, Double> cpuByGroup) {
+        static final Measured FAILED = new Measured(Throughput.FAILED, Double.NaN, Map.of());
     }
 
     /** Each engine's figures by group of threads, summarised. */

@@ -49,8 +49,15 @@ final class PeerReport {
         var sized = target.isPositive()
                 ? ", sized from each engine's warm-ups to take ~%,d ms".formatted(target.toMillis())
                 : "";
+        var resized = (Map<String, Integer>) figures.getOrDefault("runs_taken_as_warm_ups", Map.of());
         var counts = ENGINES.stream()
-                .map(engine -> tasks.containsKey(engine) ? "%,d".formatted(tasks.get(engine)) : "n/a")
+                .map(engine -> !tasks.containsKey(engine)
+                        ? "n/a"
+                        : "%,d".formatted(tasks.get(engine))
+                                + (resized.containsKey(engine)
+                                        ? " (after %d run(s) under half the target, taken as warm-ups)"
+                                                .formatted(resized.get(engine))
+                                        : ""))
                 .toList();
         rows(database).add("| 1. N: tasks per run%s | %s |".formatted(sized, String.join(" | ", counts)));
         row(

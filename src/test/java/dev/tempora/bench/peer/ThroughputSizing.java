@@ -19,17 +19,30 @@ import java.util.OptionalInt;
  * (an engine's very first run can be that slow on a busy machine), so its two cost what one of half
  * the least N does; one whose first warm-up lasts long enough anyway (JobRunr polls every 5 s) has
  * only that one.
+ *
+ * <p>Settled N can still be far too small when the rate stays flat over two warm-ups and jumps only
+ * after them (Tempora on H2: 4,210 and 4,234 tasks/s, then measured runs at 15,600 that lasted
+ * 0.83 s of a 3 s target). A measured run that short is therefore taken as one more warm-up and
+ * made again at the N its rate sizes ({@link #resized}): it costs the short run, where a second
+ * long warm-up for every engine cost about 40 s of the default run.
  */
 final class ThroughputSizing {
 
     /** The fraction of the target a warm-up must last for N to be settled. */
     static final double LONG_ENOUGH = 0.8;
 
+    /** A measured run shorter than this fraction of the target was a warm-up after all ({@link #resized}). */
+    static final double TOO_SHORT = 0.5;
+
+    /** How many measured runs may turn out to be warm-ups, per engine. */
+    static final int MAX_RESIZES = 2;
+
     private final int least;
     private final int most;
     private final Duration target;
     private double best = Double.NaN;
     private int warmUps;
+    private int resizes;
     private OptionalInt next;
 
     /**
@@ -67,6 +80,28 @@ final class ThroughputSizing {
         } else {
             next = OptionalInt.of(n);
         }
+    }
+
+    /**
+     * Takes in a measured run of {@code size} tasks at {@code rate} tasks/s that lasted {@code
+     * seconds}, and returns the larger N to run it again at if it lasted less than {@link #TOO_SHORT}
+     * of the target: the warm-ups' rate can stay flat for two of them and then jump (the JIT compiler
+     * done with the engine's paths), leaving N sized for a third of the target. Such a run is then a
+     * warm-up, not a measurement; at most {@link #MAX_RESIZES} times, so a run that stays short still
+     * ends. Empty: the run stands.
+     */
+    OptionalInt resized(int size, double rate, double seconds) {
+        if (!target.isPositive()
+                || Double.isNaN(rate)
+                || seconds * 1e9 >= TOO_SHORT * target.toNanos()
+                || size >= most
+                || resizes >= MAX_RESIZES
+                || tasksFor(rate) <= size) {
+            return OptionalInt.empty();
+        }
+        resizes++;
+        best = Double.isNaN(best) ? rate : Math.max(best, rate);
+        return OptionalInt.of(tasks());
     }
 
     /** N: enough to last the target at the highest warm-up rate, rounded up to two digits; the least without one. */

@@ -35,6 +35,35 @@ class ThroughputSizingTests {
     }
 
     @Test
+    void aMeasuredRunFarShorterThanTheTargetWasAWarmUpAfterAll() {
+        // The rate stayed flat over two warm-ups (a cold JIT compiler), so N settled at 13,000...
+        sizing.warmedUp(250, 781, 0.32);
+        sizing.warmedUp(2_400, 4_210, 0.57);
+        sizing.warmedUp(13_000, 4_234, 3.07);
+        assertThat(sizing.nextWarmUp()).isEmpty();
+        // ...and then the first measured run took 0.83 s, at 15,662 tasks/s: sized again from it.
+        assertThat(sizing.resized(13_000, 15_662, 0.83)).hasValue(47_000);
+        assertThat(sizing.tasks()).isEqualTo(47_000);
+        // Half the target or more is a measured run; so is one at the most N.
+        assertThat(sizing.resized(47_000, 30_000, 1.57)).isEmpty();
+        var atTheMost = new ThroughputSizing(1_000, 20_000, Duration.ofSeconds(3));
+        assertThat(atTheMost.resized(20_000, 40_000, 0.5)).isEmpty();
+    }
+
+    @Test
+    void aRunIsSizedAgainAtMostTwiceAndNeverSmaller() {
+        sizing.warmedUp(13_000, 4_234, 3.07);
+        // A short run that was no faster than the warm-ups says nothing new.
+        assertThat(sizing.resized(13_000, 4_000, 1.0)).isEmpty();
+        assertThat(sizing.resized(13_000, 10_000, 1.3)).hasValue(30_000);
+        assertThat(sizing.resized(30_000, 20_000, 1.4)).hasValue(60_000);
+        assertThat(sizing.resized(60_000, 60_000, 1.0)).as("twice at most").isEmpty();
+        assertThat(new ThroughputSizing(1_000, 200_000, Duration.ZERO).resized(1_000, 50_000, 0.02))
+                .as("without a target, every engine keeps the common N")
+                .isEmpty();
+    }
+
+    @Test
     void aSlowWarmUpDoesNotShrinkN() {
         sizing.warmedUp(250, 5_000, 0.05);
         sizing.warmedUp(15_000, 15_000, 1.0);
