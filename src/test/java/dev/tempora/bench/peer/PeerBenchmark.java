@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -324,6 +325,7 @@ public final class PeerBenchmark {
         runSeconds.clear();
         var runs = new LinkedHashMap<String, List<Double>>();
         var resized = new LinkedHashMap<String, Integer>();
+        var runTasks = new LinkedHashMap<String, List<Integer>>();
         for (int r = 0; r < config.repetitions(); r++) {
             for (var engine : engines) {
                 if (boundedRuns.containsKey(engine.name())) {
@@ -331,24 +333,29 @@ public final class PeerBenchmark {
                 }
                 var sizing = sizings.get(engine.name());
                 int n = sizing.tasks();
-                progress("{}: throughput run {} on {} ({} tasks)", database.name(), r + 1, engine.name(), n);
-                var run = attempt(engine, () -> measuredThroughput(engine, n), Measured.FAILED);
-                var again = sizing.resized(
-                        n, run.throughput().perSecond(), run.throughput().seconds());
-                while (again.isPresent()) {
-                    int larger = again.getAsInt();
+                Measured run;
+                while (true) {
+                    int size = n;
+                    progress("{}: throughput run {} on {} ({} tasks)", database.name(), r + 1, engine.name(), size);
+                    run = attempt(engine, () -> measuredThroughput(engine, size), Measured.FAILED);
+                    var again = boundedRuns.containsKey(engine.name())
+                            ? OptionalInt.empty()
+                            : sizing.resized(
+                                    size,
+                                    run.throughput().perSecond(),
+                                    run.throughput().seconds());
+                    if (again.isEmpty()) {
+                        break;
+                    }
+                    n = again.getAsInt();
                     progress(
                             "{}: {} s, too short to measure: a warm-up after all; again with {} tasks",
                             engine.name(),
                             Stats.fmt(run.throughput().seconds()),
-                            larger);
+                            n);
                     resized.merge(engine.name(), 1, Integer::sum);
-                    run = attempt(engine, () -> measuredThroughput(engine, larger), Measured.FAILED);
-                    again = sizing.resized(
-                            larger,
-                            run.throughput().perSecond(),
-                            run.throughput().seconds());
                 }
+                runTasks.computeIfAbsent(engine.name(), k -> new ArrayList<>()).add(n);
                 record(engine, run);
                 runs.computeIfAbsent(engine.name(), k -> new ArrayList<>())
                         .add(run.throughput().perSecond());
@@ -371,6 +378,7 @@ public final class PeerBenchmark {
         out.put("run_seconds_runs", new LinkedHashMap<>(runSeconds));
         out.put("runs_cut_at_bound", new LinkedHashMap<>(boundedRuns));
         out.put("runs_taken_as_warm_ups", resized);
+        out.put("tasks_runs", runTasks);
         out.put("failed_runs", new LinkedHashMap<>(failedRuns));
         failedRuns.clear();
         report.throughput(database.name(), tasks, out);
@@ -754,7 +762,8 @@ public final class PeerBenchmark {
                 return;
             }
             var ratios = new ArrayList<Double>();
-            for (int i = 0; i < values.size(); i++) {
+            // Pairs only: an engine cut at the bound has no runs after that one (Tempora included).
+            for (int i = 0; i < Math.min(values.size(), tempora.size()); i++) {
                 double peer = values.get(i);
                 double ours = tempora.get(i);
                 ratios.add(lateness ? Math.max(ours, 0.1) / Math.max(peer, 0.1) : ours / peer);

@@ -50,14 +50,9 @@ final class PeerReport {
                 ? ", sized from each engine's warm-ups to take ~%,d ms".formatted(target.toMillis())
                 : "";
         var resized = (Map<String, Integer>) figures.getOrDefault("runs_taken_as_warm_ups", Map.of());
+        var perRun = (Map<String, List<Integer>>) figures.getOrDefault("tasks_runs", Map.of());
         var counts = ENGINES.stream()
-                .map(engine -> !tasks.containsKey(engine)
-                        ? "n/a"
-                        : "%,d".formatted(tasks.get(engine))
-                                + (resized.containsKey(engine)
-                                        ? " (after %d run(s) under half the target, taken as warm-ups)"
-                                                .formatted(resized.get(engine))
-                                        : ""))
+                .map(engine -> tasks.containsKey(engine) ? tasksCell(engine, tasks, perRun, resized) : "n/a")
                 .toList();
         rows(database).add("| 1. N: tasks per run%s | %s |".formatted(sized, String.join(" | ", counts)));
         row(
@@ -77,6 +72,21 @@ final class PeerReport {
                 cut);
         byGroupRow(database, "1. Of which, by thread (µs, medians)", figures.get("jvm_cpu_by_thread_us_per_task"));
         failures(database, "1.", (Map<String, String>) figures.get("failed_runs"));
+    }
+
+    /** An engine's N; each run's where they differ, and how many runs turned out to be warm-ups. */
+    private static String tasksCell(
+            String engine,
+            Map<String, Integer> tasks,
+            Map<String, List<Integer>> perRun,
+            Map<String, Integer> resized) {
+        var runs = perRun.getOrDefault(engine, List.of());
+        var cell = runs.stream().distinct().count() > 1
+                ? runs.stream().map("%,d"::formatted).collect(Collectors.joining(" / ")) + " (by run)"
+                : "%,d".formatted(tasks.get(engine));
+        return resized.containsKey(engine)
+                ? cell + " (after %d run(s) under half the target, taken as warm-ups)".formatted(resized.get(engine))
+                : cell;
     }
 
     @SuppressWarnings("unchecked")
