@@ -76,34 +76,43 @@ class DeliveryStore {
     }
 
     /**
-     * Takes the right to make the next attempt of each of {@code ids}, in one update: only a
-     * PENDING delivery that is due and not leased by anyone (or whose lease is void) can be leased,
-     * so two instances never send one at once. {@code lease} must be unique to this call. In the
-     * same transaction, the attempts it takes over from instances gone from the node list are
-     * recorded as stopped.
+     * Takes the right to make the next attempt of each of {@code ids}: only a PENDING delivery that is
+     * due and not leased by anyone (or whose lease is void) can be leased, so two instances never send
+     * one at once. {@code lease} must be unique to this call. The free ones (nearly always all of
+     * them) are taken in one update; only if some are left, those whose lease is void are taken over
+     * in a transaction that first records as stopped the attempts it takes over from instances gone
+     * from the node list, so the usual lease costs no transaction and no look-up of its own.
      *
      * @return the deliveries leased, with their attempt counted
      */
     List<Delivery> lease(List<UUID> ids, Instant now, String lease, Instant until) {
-        return transaction.execute(status -> {
-            recordStopped(ids, now, Duration.between(now, until));
-            int leased = jdbc.sql("update webhook_delivery set attempts = attempts + 1, lease_owner = :lease,"
-                            + " lease_until = :until where id in (:ids) and state = 'PENDING'"
-                            + " and next_attempt_at <= :now and " + LEASE_VOID)
-                    .param("lease", lease)
-                    .param("until", utc(until))
-                    .param("ids", ids)
-                    .param("now", utc(now))
-                    .update();
-            if (leased == 0) {
-                return List.of();
-            }
-            return jdbc.sql(COLUMNS + " where id in (:ids) and lease_owner = :lease")
-                    .param("ids", ids)
-                    .param("lease", lease)
-                    .query(DeliveryStore::delivery)
-                    .list();
-        });
+        int leased = take(ids, now, lease, until, "lease_owner is null");
+        if (leased < ids.size()) {
+            leased += transaction.execute(status -> {
+                recordStopped(ids, now, Duration.between(now, until));
+                return take(ids, now, lease, until, LEASE_VOID);
+            });
+        }
+        if (leased == 0) {
+            return List.of();
+        }
+        return jdbc.sql(COLUMNS + " where id in (:ids) and lease_owner = :lease")
+                .param("ids", ids)
+                .param("lease", lease)
+                .query(DeliveryStore::delivery)
+                .list();
+    }
+
+    /** Leases those of {@code ids} that are PENDING, due, and match {@code free}: how many. */
+    private int take(List<UUID> ids, Instant now, String lease, Instant until, String free) {
+        return jdbc.sql("update webhook_delivery set attempts = attempts + 1, lease_owner = :lease,"
+                        + " lease_until = :until where id in (:ids) and state = 'PENDING'"
+                        + " and next_attempt_at <= :now and " + free)
+                .param("lease", lease)
+                .param("until", utc(until))
+                .param("ids", ids)
+                .param("now", utc(now))
+                .update();
     }
 
     /**
@@ -117,7 +126,7 @@ class DeliveryStore {
                         + " and state = 'PENDING' and next_attempt_at <= :now and lease_owner is not null and "
                         + OWNER_GONE + " and not exists (select 1 from webhook_attempt a"
                         + " where a.delivery_id = webhook_delivery.id and a.attempt = webhook_delivery.attempts)"
-                        + " for update")
+                        + " order by id for update") // one order for every locker: no deadlock between them
                 .param("ids", ids)
                 .param("now", utc(now))
                 .query((row, number) -> new MapSqlParameterSource()
