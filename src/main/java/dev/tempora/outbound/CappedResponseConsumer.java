@@ -23,6 +23,7 @@ final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundR
     private ContentType contentType;
     private boolean truncated;
     private boolean full;
+    private boolean ended;
 
     /** {@code whenFull} is given the answer once, when the first {@code cap} bytes of its body have come. */
     CappedResponseConsumer(int cap, Consumer<OutboundResponse> whenFull) {
@@ -58,14 +59,19 @@ final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundR
             }
             filled = !full && kept.size() >= cap && !endOfStream;
             full |= filled;
+            ended |= endOfStream;
         }
         if (filled) {
             whenFull.accept(soFar().orElseThrow());
         }
     }
 
-    /** The answer as far as it has come: empty until its status line and headers have. */
+    /**
+     * The answer as far as it has come: empty until its status line and headers have. Its body is
+     * marked truncated unless it has ended: the exchange is cut off here.
+     */
     synchronized Optional<OutboundResponse> soFar() {
+        truncated |= !ended;
         return response == null ? Optional.empty() : Optional.of(buildResult());
     }
 

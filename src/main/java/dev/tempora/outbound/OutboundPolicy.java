@@ -33,6 +33,11 @@ public class OutboundPolicy {
         }
         // java.net.URI reads a host it cannot parse (127.1, a_b) as no host at all.
         var host = url.getHost() == null ? hostOf(url.getRawAuthority()) : url.getHost();
+        if (host.endsWith(".")
+                && DOTTED_QUAD.matcher(host.substring(0, host.length() - 1)).matches()) {
+            return Optional.of(
+                    "has host %s, an IPv4 address with a trailing dot: write it without the dot".formatted(host));
+        }
         if (endsInANumber(host) && !DOTTED_QUAD.matcher(host).matches()) {
             return Optional.of(("has host %s, which is not an IPv4 address written as four decimal numbers from 0"
                             + " to 255 (such as 127.0.0.1): shortened, octal and hexadecimal forms are read"

@@ -9,7 +9,7 @@ import java.util.Map;
  *
  * @param headers the response headers, the last value of each name (names in lower case)
  * @param body the first {@code maxResponseBytes} of the body
- * @param truncated whether the body was longer than that
+ * @param truncated whether the body was longer than that, or was cut off before its end
  */
 public record OutboundResponse(
         int status, Map<String, String> headers, byte[] body, String contentType, boolean truncated) {

@@ -26,7 +26,6 @@ class OutboundPolicyTests {
             "0x7f.0.0.1",
             "0177.0.0.1",
             "127.0.0.01",
-            "127.0.0.1.",
             "256.1.1.1",
             "1.2.3.4.5",
             "example.123"
@@ -37,6 +36,8 @@ class OutboundPolicyTests {
                             .startsWith("has host " + host + ",")
                             .contains("four decimal numbers"));
         }
+        assertThat(policy.refuseUrl(URI.create("http://127.0.0.1.:8080/x")))
+                .hasValue("has host 127.0.0.1., an IPv4 address with a trailing dot: write it without the dot");
     }
 
     @Test
