@@ -111,6 +111,10 @@ try {
     }
     await page.fill('#filter-label', `run:${label}`);
     await page.click('#filter-apply');
+    // The refused filter left the earlier rows in place, so the row alone does not say the valid
+    // filter's answer has come: wait for the message to go, as that answer clears it.
+    await page.waitForFunction(() => !document.querySelector('#filter-error').textContent, null, { timeout: 5000 })
+      .catch(() => {});
     await page.locator(`#task-rows tr[data-id="${id}"]`).waitFor();
     const message = await page.locator('#filter-error').textContent();
     if (message) throw new Error(`"${message}" still shown under a valid filter`);
