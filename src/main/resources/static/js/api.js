@@ -76,6 +76,11 @@ export const api = {
   redeliver: (deliveryId) => send('POST', `api/v1/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
 };
 
+/** The status line after an answer: live, with the time it came. */
+export function setUpdated() {
+  setStatus('live', `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`);
+}
+
 /** The status line; on an error, what is shown is dimmed as possibly out of date. */
 export function setStatus(state, text) {
   const el = document.getElementById('status');

@@ -1,5 +1,5 @@
 // The overview: counts, pools, charts, the queue and the task table, refreshed by cheap polls.
-import { api, describe, setStatus } from './api.js';
+import { api, describe, setStatus, setUpdated } from './api.js';
 import { LineChart } from './chart.js';
 import { badge, h, labels, relative, time } from './dom.js';
 
@@ -244,7 +244,7 @@ export function mount(view) {
       // Only the first page follows new tasks: older pages stay put while you read them.
       if (memory.history.length === 0) await refreshTasks(false);
       if (!handlersShown) await loadHandlers().catch(() => {}); // the filter only: again at the next poll
-      setStatus('live', `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`);
+      setUpdated();
     } catch (error) {
       setStatus('error', describe(error));
     } finally {

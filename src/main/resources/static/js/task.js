@@ -1,5 +1,5 @@
 // One task: what it was given, what came of it, when, its webhook deliveries, and its buttons.
-import { api, describe, setStatus } from './api.js';
+import { api, describe, setStatus, setUpdated } from './api.js';
 import { badge, h, json, labels, time } from './dom.js';
 
 export function mount(view, id) {
@@ -33,12 +33,12 @@ export function mount(view, id) {
         message.textContent = '';
         delete message.dataset.from;
       }
-      setStatus('live', `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`);
+      setUpdated();
     } catch (error) {
       if (error.status === 404) {
         header.replaceChildren(h('h1', {}, 'No such task'));
         cancel.disabled = interrupt.disabled = true;
-        setStatus('live', `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`);
+        setUpdated();
       } else {
         // Unreachable, or a 503: say so up top, as the overview does, instead of staying "live".
         setStatus('error', describe(error));

@@ -29,16 +29,4 @@ public record OutboundRequest(
     public OutboundRequest {
         headers = headers == null ? Map.of() : Map.copyOf(headers);
     }
-
-    /** A request whose answer is its whole body. */
-    public OutboundRequest(
-            String method,
-            URI url,
-            Map<String, String> headers,
-            byte[] body,
-            String contentType,
-            Duration timeout,
-            int maxResponseBytes) {
-        this(method, url, headers, body, contentType, timeout, maxResponseBytes, false);
-    }
 }

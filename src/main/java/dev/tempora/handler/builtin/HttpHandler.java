@@ -89,8 +89,9 @@ class HttpHandler implements TaskHandler {
             headers.put("Content-Type", contentType);
         }
         var url = url(args);
-        var request =
-                new OutboundRequest(method(args), url, headers, bytes, contentType, timeout(args), MAX_RESPONSE_BYTES);
+        // The whole body within the timeout: it is the task's result.
+        var request = new OutboundRequest(
+                method(args), url, headers, bytes, contentType, timeout(args), MAX_RESPONSE_BYTES, false);
         var exchange = http.send(request);
         try {
             var response = exchange.get();

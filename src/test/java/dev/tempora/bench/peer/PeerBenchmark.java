@@ -64,8 +64,8 @@ public final class PeerBenchmark {
      *
      * @param throughputTasks the throughput workload's N, or its least N when {@code throughputTarget}
      *     is set
-     * @param throughputTarget how long each engine's throughput run should last: its N is its last
-     *     warm-up's rate times this, between {@code throughputTasks} and {@code throughputMaxTasks}
+     * @param throughputTarget how long each engine's throughput run should last: its N is its highest
+     *     warm-up rate times this, between {@code throughputTasks} and {@code throughputMaxTasks}
      *     ({@link ThroughputSizing}), so that a fast engine is measured for several seconds (issue 5:
      *     "N large enough to last several seconds") while a slow one still fits the time bound; zero
      *     for the same N for all
