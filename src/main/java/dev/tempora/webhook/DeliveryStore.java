@@ -45,6 +45,13 @@ class DeliveryStore {
     /** What an attempt whose instance left the node list before its outcome came is recorded as. */
     static final String STOPPED = "no answer: the instance sending it stopped before one came";
 
+    /**
+     * What every statement that ends a lease sets. {@code leased_at} is cleared with the other two,
+     * though nothing reads it without an owner: an owner without it is then surely a lease taken
+     * before the column existed (reckoned the old way), never one that kept an older lease's time.
+     */
+    private static final String UNLEASED = "lease_owner = null, lease_until = null, leased_at = null";
+
     /** The lease {@code owner} took on {@code delivery} for one attempt. */
     record Lease(UUID delivery, String owner) {}
 
@@ -106,7 +113,7 @@ class DeliveryStore {
     /** Leases those of {@code ids} that are PENDING, due, and match {@code free}: how many. */
     private int take(List<UUID> ids, Instant now, String lease, Instant until, String free) {
         return jdbc.sql("update webhook_delivery set attempts = attempts + 1, lease_owner = :lease,"
-                        + " lease_until = :until where id in (:ids) and state = 'PENDING'"
+                        + " lease_until = :until, leased_at = :now where id in (:ids) and state = 'PENDING'"
                         + " and next_attempt_at <= :now and " + free)
                 .param("lease", lease)
                 .param("until", utc(until))
@@ -118,26 +125,33 @@ class DeliveryStore {
     /**
      * Records, as {@link #STOPPED}, the attempts in flight on an instance that left the node list
      * (killed) among the deliveries about to be leased: counted when they were leased, they would
-     * never have a record, and the delivery would list attempt 2 after none. Sent when leased, as far
-     * as the lease tells: every lease is {@code leaseLength} long.
+     * never have a record, and the delivery would list attempt 2 after none. Each was sent when it
+     * was leased: {@code leased_at} is the time its sender would have recorded. A lease taken before
+     * that column existed tells only when it ends: it is reckoned {@code leaseLength} long (this
+     * instance's), which is right only where every instance has the same timeout.
      */
     private void recordStopped(List<UUID> ids, Instant now, Duration leaseLength) {
-        var stopped = jdbc.sql("select id, attempts, lease_until from webhook_delivery where id in (:ids)"
+        var stopped = jdbc.sql("select id, attempts, lease_until, leased_at from webhook_delivery"
+                        + " where id in (:ids)"
                         + " and state = 'PENDING' and next_attempt_at <= :now and lease_owner is not null and "
                         + OWNER_GONE + " and not exists (select 1 from webhook_attempt a"
                         + " where a.delivery_id = webhook_delivery.id and a.attempt = webhook_delivery.attempts)"
                         + " order by id for update") // one order for every locker: no deadlock between them
                 .param("ids", ids)
                 .param("now", utc(now))
-                .query((row, number) -> new MapSqlParameterSource()
-                        .addValue("id", row.getObject("id", UUID.class))
-                        .addValue("attempt", row.getInt("attempts"))
-                        .addValue(
-                                "at",
-                                utc(row.getObject("lease_until", OffsetDateTime.class)
-                                        .toInstant()
-                                        .minus(leaseLength)))
-                        .addValue("error", STOPPED))
+                .query((row, number) -> {
+                    var leasedAt = row.getObject("leased_at", OffsetDateTime.class);
+                    var sentAt = leasedAt != null
+                            ? leasedAt.toInstant()
+                            : row.getObject("lease_until", OffsetDateTime.class)
+                                    .toInstant()
+                                    .minus(leaseLength);
+                    return new MapSqlParameterSource()
+                            .addValue("id", row.getObject("id", UUID.class))
+                            .addValue("attempt", row.getInt("attempts"))
+                            .addValue("at", utc(sentAt))
+                            .addValue("error", STOPPED);
+                })
                 .list();
         if (!stopped.isEmpty()) {
             batch.batchUpdate(
@@ -176,8 +190,8 @@ class DeliveryStore {
                     attempts);
             // Only while the lease is still ours: a lease that ran out may have passed to someone else.
             batch.batchUpdate(
-                    "update webhook_delivery set state = :state, next_attempt_at = :next, lease_owner = null,"
-                            + " lease_until = null where id = :id and lease_owner = :lease",
+                    "update webhook_delivery set state = :state, next_attempt_at = :next, " + UNLEASED
+                            + " where id = :id and lease_owner = :lease",
                     deliveries);
         });
     }
@@ -194,7 +208,7 @@ class DeliveryStore {
                 .toArray(MapSqlParameterSource[]::new);
         int released = 0;
         for (int count : batch.batchUpdate(
-                "update webhook_delivery set attempts = attempts - 1, lease_owner = null, lease_until = null"
+                "update webhook_delivery set attempts = attempts - 1, " + UNLEASED
                         + " where id = :id and lease_owner = :lease",
                 rows)) {
             released += Math.max(count, 0);
@@ -262,8 +276,8 @@ class DeliveryStore {
      * failed: its outcome set the next attempt by the schedule, minutes or hours later.
      */
     boolean redeliver(UUID id, Instant now) {
-        return jdbc.sql("update webhook_delivery set state = 'PENDING', next_attempt_at = :now, lease_owner = null,"
-                                + " lease_until = null where id = :id")
+        return jdbc.sql("update webhook_delivery set state = 'PENDING', next_attempt_at = :now, " + UNLEASED
+                                + " where id = :id")
                         .param("now", utc(now))
                         .param("id", id)
                         .update()

@@ -8,6 +8,7 @@ import dev.tempora.TemporaProcess;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import mockwebserver3.MockResponse;
@@ -65,11 +66,12 @@ class WebhookRestartTests {
     @Test
     void anAttemptInFlightAtKillNineIsRecordedAsUnansweredWhenItIsSentAgain() throws Exception {
         // The attempt was counted when it was leased, and its outcome never came: the delivery listed
-        // attempt 2 alone, and nothing said what had become of attempt 1.
-        var args = new String[] {
-            "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE",
-            "--tempora.webhooks.secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-        };
+        // attempt 2 alone, and nothing said what had become of attempt 1. Then it was recorded as
+        // sent at its lease's end less the second instance's lease length: with the timeouts here
+        // (leases of 100 s and 40 s), a minute after the first instance was killed.
+        var database =
+                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE";
+        var secret = "--tempora.webhooks.secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
         try (var receiver = new MockWebServer()) {
             receiver.start(InetAddress.getLoopbackAddress(), 0);
             receiver.enqueue(new MockResponse.Builder()
@@ -78,16 +80,20 @@ class WebhookRestartTests {
             receiver.enqueue(new MockResponse.Builder().code(200).build());
             String taskId;
             String webhookId;
-            try (var first = TemporaProcess.start(dir, "first", args)) {
+            Instant submitted;
+            Instant killed;
+            try (var first = TemporaProcess.start(dir, "first", database, secret, "--tempora.webhooks.timeout=PT70S")) {
+                submitted = Instant.now();
                 taskId = first.api()
                         .submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}".formatted(receiver.url("/hook")));
                 var inFlight = receiver.takeRequest(10, TimeUnit.SECONDS);
                 assertThat(inFlight).isNotNull();
                 webhookId = inFlight.getHeaders().get("webhook-id");
                 Thread.sleep(1500); // the lease (H2 writes its commits to the file within 0.5 s)
+                killed = Instant.now();
                 first.kill();
             }
-            try (var second = TemporaProcess.start(dir, "second", args)) {
+            try (var second = TemporaProcess.start(dir, "second", database, secret)) { // the default timeout, 10 s
                 var again = receiver.takeRequest(20, TimeUnit.SECONDS);
                 assertThat(again).as("sent again after the restart").isNotNull();
                 assertThat(again.getHeaders().get("webhook-id")).isEqualTo(webhookId);
@@ -100,6 +106,9 @@ class WebhookRestartTests {
                         .as(delivery.toString())
                         .isTrue();
                 assertThat(stopped.path("error").asString()).contains("stopped");
+                assertThat(Instant.parse(stopped.path("at").asString()))
+                        .as("when the first instance sent it: %s", delivery)
+                        .isBetween(submitted, killed);
                 assertThat(attempts.get(1).path("attempt").asInt()).isEqualTo(2);
                 assertThat(attempts.get(1).path("statusCode").asInt()).isEqualTo(200);
             }
