@@ -46,7 +46,11 @@ class AttemptRecorder {
         commits.stop();
     }
 
-    /** Queues an outcome; the future completes once it is committed (exceptionally if it could not be). */
+    /**
+     * Queues an outcome; the future completes once it is committed, exceptionally if it could not
+     * be: with a {@link DuplicateKeyException} if the attempt was already recorded as stopped, and
+     * its outcome is dropped.
+     */
     CompletableFuture<Void> add(Outcome outcome) {
         var pending = new Pending(outcome, new CompletableFuture<>());
         commits.add(pending);

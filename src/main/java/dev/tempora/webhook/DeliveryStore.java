@@ -55,6 +55,14 @@ class DeliveryStore {
     /** The lease {@code owner} took on {@code delivery} for one attempt. */
     record Lease(UUID delivery, String owner) {}
 
+    /**
+     * What {@link #lease} took.
+     *
+     * @param deliveries the deliveries leased, with their attempt counted
+     * @param stopped the event of each attempt it recorded as {@link #STOPPED} on the way
+     */
+    record Leased(List<Delivery> deliveries, List<String> stopped) {}
+
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
     private final TransactionTemplate transaction;
@@ -89,25 +97,26 @@ class DeliveryStore {
      * them) are taken in one update; only if some are left, those whose lease is void are taken over
      * in a transaction that first records as stopped the attempts it takes over from instances gone
      * from the node list, so the usual lease costs no transaction and no look-up of its own.
-     *
-     * @return the deliveries leased, with their attempt counted
      */
-    List<Delivery> lease(List<UUID> ids, Instant now, String lease, Instant until) {
+    Leased lease(List<UUID> ids, Instant now, String lease, Instant until) {
         int leased = take(ids, now, lease, until, "lease_owner is null");
+        var stopped = new ArrayList<String>();
         if (leased < ids.size()) {
             leased += transaction.execute(status -> {
-                recordStopped(ids, now, Duration.between(now, until));
+                stopped.addAll(recordStopped(ids, now, Duration.between(now, until)));
                 return take(ids, now, lease, until, LEASE_VOID);
             });
         }
         if (leased == 0) {
-            return List.of();
+            return new Leased(List.of(), stopped);
         }
-        return jdbc.sql(COLUMNS + " where id in (:ids) and lease_owner = :lease")
-                .param("ids", ids)
-                .param("lease", lease)
-                .query(DeliveryStore::delivery)
-                .list();
+        return new Leased(
+                jdbc.sql(COLUMNS + " where id in (:ids) and lease_owner = :lease")
+                        .param("ids", ids)
+                        .param("lease", lease)
+                        .query(DeliveryStore::delivery)
+                        .list(),
+                stopped);
     }
 
     /** Leases those of {@code ids} that are PENDING, due, and match {@code free}: how many. */
@@ -129,9 +138,11 @@ class DeliveryStore {
      * was leased: {@code leased_at} is the time its sender would have recorded. A lease taken before
      * that column existed tells only when it ends: it is reckoned {@code leaseLength} long (this
      * instance's), which is right only where every instance has the same timeout.
+     *
+     * @return the event of each attempt recorded
      */
-    private void recordStopped(List<UUID> ids, Instant now, Duration leaseLength) {
-        var stopped = jdbc.sql("select id, attempts, lease_until, leased_at from webhook_delivery"
+    private List<String> recordStopped(List<UUID> ids, Instant now, Duration leaseLength) {
+        var stopped = jdbc.sql("select id, event_type, attempts, lease_until, leased_at from webhook_delivery"
                         + " where id in (:ids)"
                         + " and state = 'PENDING' and next_attempt_at <= :now and lease_owner is not null and "
                         + OWNER_GONE + " and not exists (select 1 from webhook_attempt a"
@@ -148,17 +159,20 @@ class DeliveryStore {
                                     .minus(leaseLength);
                     return new MapSqlParameterSource()
                             .addValue("id", row.getObject("id", UUID.class))
+                            .addValue("event", row.getString("event_type"))
                             .addValue("attempt", row.getInt("attempts"))
                             .addValue("at", utc(sentAt))
                             .addValue("error", STOPPED);
                 })
                 .list();
-        if (!stopped.isEmpty()) {
-            batch.batchUpdate(
-                    "insert into webhook_attempt (delivery_id, attempt, attempted_at, error, duration_ms)"
-                            + " values (:id, :attempt, :at, :error, 0)",
-                    stopped.toArray(MapSqlParameterSource[]::new));
+        if (stopped.isEmpty()) {
+            return List.of();
         }
+        batch.batchUpdate(
+                "insert into webhook_attempt (delivery_id, attempt, attempted_at, error, duration_ms)"
+                        + " values (:id, :attempt, :at, :error, 0)",
+                stopped.toArray(MapSqlParameterSource[]::new));
+        return stopped.stream().map(row -> (String) row.getValue("event")).toList();
     }
 
     /**

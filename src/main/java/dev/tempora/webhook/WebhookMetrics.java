@@ -26,7 +26,12 @@ class WebhookMetrics {
         /** The receiver answered, with another status. */
         REJECTED,
         /** No answer: refused, unreachable or timed out. */
-        NO_ANSWER;
+        NO_ANSWER,
+        /**
+         * No answer: the instance sending it was killed first. Counted by the instance that takes
+         * its delivery over, since the one that sent it never can; it has no duration.
+         */
+        STOPPED;
 
         final String tag = name().toLowerCase(Locale.ROOT);
     }
@@ -51,13 +56,7 @@ class WebhookMetrics {
 
     /** An attempt at a delivery of {@code event} came to {@code outcome} after {@code took}. */
     void attempted(String event, Outcome outcome, Duration took) {
-        counters.computeIfAbsent(
-                        "attempts " + event + " " + outcome,
-                        key -> Counter.builder("tempora.webhook.attempts")
-                                .description("Webhook attempts, by event and outcome (delivered, rejected, no_answer)")
-                                .tags("event", event, "outcome", outcome.tag)
-                                .register(registry))
-                .increment();
+        count(event, outcome);
         timers.computeIfAbsent(
                         "duration " + outcome,
                         key -> histogram(
@@ -67,6 +66,22 @@ class WebhookMetrics {
                                 "outcome",
                                 outcome.tag))
                 .record(clamped(took));
+    }
+
+    /** An attempt at a delivery of {@code event} was recorded as {@link Outcome#STOPPED}. */
+    void stopped(String event) {
+        count(event, Outcome.STOPPED);
+    }
+
+    private void count(String event, Outcome outcome) {
+        counters.computeIfAbsent(
+                        "attempts " + event + " " + outcome,
+                        key -> Counter.builder("tempora.webhook.attempts")
+                                .description("Webhook attempts, by event and outcome (delivered, rejected, no_answer,"
+                                        + " stopped)")
+                                .tags("event", event, "outcome", outcome.tag)
+                                .register(registry))
+                .increment();
     }
 
     /** The first attempt at a delivery of {@code event} began {@code delay} after the event. */

@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -241,11 +242,13 @@ class WebhookSender implements SmartLifecycle {
         List<Delivery> leased;
         var now = later(clock.instant(), due);
         try {
-            leased = store.lease(
+            var taken = store.lease(
                     permitted,
                     now,
                     node.id() + "/" + leases.incrementAndGet(),
                     now.plus(properties.timeout()).plusSeconds(30));
+            taken.stopped().forEach(metrics::stopped);
+            leased = taken.deliveries();
         } catch (RuntimeException trouble) {
             inFlight.release(permitted.size());
             log.warn("Webhook deliveries {} could not be attempted: {}", permitted, trouble.toString());
@@ -318,12 +321,9 @@ class WebhookSender implements SmartLifecycle {
                 error == null ? (response.isSuccess() ? null : "HTTP " + response.status()) : describe(error),
                 TimeUnit.NANOSECONDS.toMillis(nanos),
                 response == null ? null : abbreviate(response.bodyText()));
-        metrics.attempted(
-                delivery.type(),
-                response == null
-                        ? WebhookMetrics.Outcome.NO_ANSWER
-                        : response.isSuccess() ? WebhookMetrics.Outcome.DELIVERED : WebhookMetrics.Outcome.REJECTED,
-                Duration.ofNanos(nanos));
+        var measured = response == null
+                ? WebhookMetrics.Outcome.NO_ANSWER
+                : response.isSuccess() ? WebhookMetrics.Outcome.DELIVERED : WebhookMetrics.Outcome.REJECTED;
         var now = clock.instant();
         String state;
         Instant next = null;
@@ -338,7 +338,16 @@ class WebhookSender implements SmartLifecycle {
             next = wait.map(w -> now.plus(w).truncatedTo(ChronoUnit.MICROS)).orElse(null);
         }
         var outcome = new AttemptRecorder.Outcome(delivery, lease, attempt, state, next);
-        recorder.add(outcome).thenRun(() -> afterRecorded(outcome, now));
+        recorder.add(outcome).whenComplete((recorded, notRecorded) -> {
+            // Counted, as it is recorded, once: one already recorded as stopped (this instance was
+            // presumed dead) was counted then, by the instance that took the delivery over.
+            if (!(notRecorded instanceof DuplicateKeyException)) {
+                metrics.attempted(delivery.type(), measured, Duration.ofNanos(nanos));
+            }
+            if (notRecorded == null) {
+                afterRecorded(outcome, now);
+            }
+        });
     }
 
     private void afterRecorded(AttemptRecorder.Outcome outcome, Instant now) {

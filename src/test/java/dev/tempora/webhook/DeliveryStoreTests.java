@@ -63,9 +63,10 @@ class DeliveryStoreTests {
         var takeOver = t0.plusSeconds(2);
         var leased = store.lease(List.of(id), takeOver, gone + "/2", takeOver.plusSeconds(40));
 
-        assertThat(leased)
+        assertThat(leased.deliveries())
                 .singleElement()
                 .satisfies(delivery -> assertThat(delivery.attempts()).isEqualTo(2));
+        assertThat(leased.stopped()).as("for the metrics").containsExactly("task.succeeded");
         assertThat(store.attempts(id))
                 .containsExactly(new Delivery.Attempt(1, t0, null, DeliveryStore.STOPPED, 0, null));
     }

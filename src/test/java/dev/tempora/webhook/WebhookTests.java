@@ -8,6 +8,7 @@ import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import dev.tempora.Api;
 import dev.tempora.TestHandlers;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +28,11 @@ import okio.BufferedSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -58,6 +62,9 @@ class WebhookTests {
 
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    MeterRegistry meters;
 
     Api api;
     MockWebServer receiver;
@@ -463,9 +470,13 @@ class WebhookTests {
     }
 
     @Test
-    void anAttemptLeasedByANodeThatIsGoneIsSentAgainAtOnce() throws Exception {
+    @ExtendWith(OutputCaptureExtension.class)
+    void anAttemptLeasedByANodeThatIsGoneIsSentAgainAtOnce(CapturedOutput output) throws Exception {
         // As after kill -9: the attempt's lease names an incarnation no longer in the node list. It
-        // waited out the lease (timeout + 30 s, here 35 s) before being sent again.
+        // waited out the lease (timeout + 30 s, here 35 s) before being sent again. Recorded as
+        // stopped, it was counted in no metric: the instance that sent it never could, and the one
+        // that took it over did not.
+        double stopped = attemptsCounted("stopped");
         receiver.enqueue(
                 new MockResponse.Builder().headersDelay(20, TimeUnit.SECONDS).build());
         receiver.enqueue(ok());
@@ -476,6 +487,9 @@ class WebhookTests {
                         .update())
                 .isEqualTo(1);
         assertThat(take().getHeaders().get("webhook-id")).isEqualTo(webhookId);
+        assertThat(attemptsCounted("stopped") - stopped)
+                .as("counted when it was taken over")
+                .isEqualTo(1);
         var delivery = awaitDelivery(id, "SUCCEEDED").get(0);
         // Attempt 1 was counted and never recorded: the delivery listed attempt 2 alone.
         var attempts = delivery.path("attempts");
@@ -491,7 +505,9 @@ class WebhookTests {
         assertThat(attempts.get(1).path("statusCode").asInt()).isEqualTo(200);
 
         // Here the instance is alive (as one back from a long pause would be): attempt 1 ends at the 5 s
-        // timeout, after it was recorded as stopped. That outcome is dropped, and others still recorded.
+        // timeout, after it was recorded as stopped. That outcome is dropped, and others still recorded;
+        // nor is it counted again, as the no answer it came to.
+        double noAnswer = attemptsCounted("no_answer");
         var firstEnded = Instant.parse(attempts.get(0).path("at").asString()).plusSeconds(6);
         Thread.sleep(Math.max(0, Duration.between(Instant.now(), firstEnded).toMillis()));
         receiver.enqueue(ok());
@@ -501,6 +517,20 @@ class WebhookTests {
                 .isEqualTo(1);
         assertThat(api.get("/api/v1/tasks/" + id + "/deliveries").body().get(0).path("attempts"))
                 .isEqualTo(attempts);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() ->
+                        output.getOut().contains("Webhook " + webhookId + " attempt 1 ended after it was recorded"));
+        assertThat(attemptsCounted("no_answer"))
+                .as("the dropped outcome is not counted")
+                .isEqualTo(noAnswer);
+    }
+
+    /** Attempts at {@code task.succeeded} deliveries counted with {@code outcome}, by this context. */
+    private double attemptsCounted(String outcome) {
+        var counter = meters.find("tempora.webhook.attempts")
+                .tags("event", "task.succeeded", "outcome", outcome)
+                .counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test
