@@ -1,6 +1,7 @@
 package dev.tempora.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tempora.TaskRows;
 import java.time.Duration;
@@ -10,10 +11,15 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -87,6 +93,73 @@ class DeliveryStoreTests {
                 .satisfies(attempt -> assertThat(attempt.at()).isEqualTo(t0));
     }
 
+    @Test
+    void aBatchHoldingALateOutcomeOfAnAttemptRecordedAsStoppedStillRecordsTheOthers() throws Exception {
+        // A paused instance, presumed dead, whose attempt was recorded as stopped when another took
+        // its delivery over, comes back with that attempt's outcome in the batch of a valid one:
+        // the duplicate key failed the whole batch's transaction, and the valid outcome with it.
+        var paused = pendingDelivery();
+        var late = store.lease(List.of(paused), t0, gone + "/1", t0.plusSeconds(40))
+                .deliveries()
+                .getFirst();
+        store.lease(List.of(paused), t0.plusSeconds(1), gone + "/2", t0.plusSeconds(41));
+        var alive = pendingDelivery();
+        var valid = store.lease(List.of(alive), t0, gone + "/3", t0.plusSeconds(40))
+                .deliveries()
+                .getFirst();
+        var holder = pendingDelivery();
+        var held = store.lease(List.of(holder), t0, gone + "/4", t0.plusSeconds(40))
+                .deliveries()
+                .getFirst();
+
+        // The recorder writes what waits when it takes a batch: the first batch is held until the
+        // other two wait, so that they make the next batch together.
+        var batches = new CopyOnWriteArrayList<Integer>();
+        var holding = new CountDownLatch(1);
+        var release = new CountDownLatch(1);
+        var gated = new DeliveryStore(jdbc, batch, transaction) {
+            @Override
+            void recordAll(List<AttemptRecorder.Outcome> outcomes) {
+                batches.add(outcomes.size());
+                if (holding.getCount() > 0) {
+                    holding.countDown();
+                    await(release);
+                }
+                super.recordAll(outcomes);
+            }
+        };
+        var recorder = new AttemptRecorder(gated);
+        recorder.start();
+        try {
+            var first = recorder.add(delivered(held));
+            await(holding);
+            var dropped = recorder.add(delivered(late));
+            var recorded = recorder.add(delivered(valid));
+            release.countDown();
+
+            first.get(10, TimeUnit.SECONDS);
+            recorded.get(10, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> dropped.get(10, TimeUnit.SECONDS))
+                    .as("the late outcome is dropped")
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(DuplicateKeyException.class);
+            assertThat(batches).as("the two in one batch, then each alone").containsExactly(1, 2, 1, 1);
+        } finally {
+            release.countDown();
+            recorder.stop();
+        }
+        assertThat(store.find(alive).orElseThrow().state()).isEqualTo(Delivery.SUCCEEDED);
+        assertThat(store.attempts(alive))
+                .singleElement()
+                .satisfies(attempt -> assertThat(attempt.statusCode()).isEqualTo(200));
+        assertThat(store.attempts(paused))
+                .singleElement()
+                .satisfies(attempt -> assertThat(attempt.error()).isEqualTo(DeliveryStore.STOPPED));
+        assertThat(store.find(paused).orElseThrow().lease())
+                .as("still leased by the instance that took it over")
+                .endsWith("/2");
+    }
+
     private UUID pendingDelivery() {
         var task = TaskRows.insertEcho(jdbc, "default", t0.atOffset(ZoneOffset.UTC));
         tasks.add(task);
@@ -94,5 +167,23 @@ class DeliveryStoreTests {
         store.insert(List.of(new Delivery(
                 id, task, "task.succeeded", "http://127.0.0.1:9/hook", "{}", Delivery.PENDING, 0, t0, t0, null)));
         return id;
+    }
+
+    private static AttemptRecorder.Outcome delivered(Delivery delivery) {
+        return new AttemptRecorder.Outcome(
+                delivery,
+                delivery.lease(),
+                new Delivery.Attempt(delivery.attempts(), delivery.nextAttemptAt(), 200, null, 5, "ok"),
+                Delivery.SUCCEEDED,
+                null);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(interrupted);
+        }
     }
 }
