@@ -37,6 +37,24 @@ async function call(method, path, body) {
   return text ? JSON.parse(text) : null;
 }
 
+/**
+ * Tempora's own 400 for a parameter the dashboard never sends wrong: the page's task list requests go
+ * out rewritten (until unrouted). After a click on `button`, a message must come at `where`, and
+ * none next to the filter.
+ */
+async function refuseOnClick(rewrite, button, where) {
+  await page.route('**/api/v1/tasks?*', (route) => {
+    const url = new URL(route.request().url());
+    rewrite(url.searchParams);
+    return route.continue({ url: url.toString() }).catch(() => {});
+  });
+  await page.click(button);
+  await page.waitForFunction((other) => document.querySelector('#filter-error').textContent
+    || document.querySelector(other)?.textContent, where, { timeout: 5000 });
+  const message = await page.locator('#filter-error').textContent();
+  if (message) throw new Error(`shown as a filter problem: "${message}"`);
+}
+
 const browser = await launch();
 const page = await browser.context.newPage();
 page.setDefaultTimeout(15000);
@@ -120,6 +138,22 @@ try {
     if (message) throw new Error(`"${message}" still shown under a valid filter`);
   });
 
+  await step('a 400 naming no filter is an error of the table, not of the filter, and polls go on', async () => {
+    try {
+      await refuseOnClick((query) => query.set('limit', '0'), '#filter-apply', '#table-error');
+      await page.locator('#table-error', { hasText: 'limit must be between 1 and 500' }).waitFor({ timeout: 5000 });
+      if ((await page.locator('#filter-label').getAttribute('aria-invalid')) === 'true') throw new Error('the label marked invalid');
+      const polled = (request) => request.url().includes('/api/v1/tasks?');
+      await page.waitForRequest(polled);
+      await page.waitForRequest(polled);
+    } finally {
+      await page.unroute('**/api/v1/tasks?*');
+    }
+    // The next poll's answer clears the error.
+    await page.locator('#table-error:empty').waitFor();
+    await page.locator(`#task-rows tr[data-id="${id}"]`).waitFor();
+  });
+
   await step('an answer to an older filter arriving late does not replace the newer filter\'s rows', async () => {
     // The load of the current filter (label only) answers slowly; the state filter chosen meanwhile fast.
     await page.route('**/api/v1/tasks?*', async (route) => {
@@ -159,6 +193,40 @@ try {
     await page.click('#page-prev');
     await page.waitForFunction((want) => [...document.querySelectorAll('#task-rows tr[data-id]')]
       .map((row) => row.dataset.id).join() === want, first.items.map((t) => t.id).join(), { timeout: 5000 });
+    await page.fill('#filter-label', `run:${label}`);
+    await page.click('#filter-apply');
+    await page.locator(`#task-rows tr[data-id="${id}"]`).waitFor();
+  });
+
+  await step('a refused cursor goes back to the first page and says so, not as a filter problem', async () => {
+    const pageLabel = `cursor-${Date.now()}`;
+    for (let i = 0; i < 51; i++) {
+      await call('POST', '/api/v1/tasks', { handler: 'echo', args: { i }, delay: 7200, labels: { page: pageLabel } });
+    }
+    const firstPage = await call('GET', `/api/v1/tasks?label=page:${pageLabel}&limit=50`);
+    const first = firstPage.items.map((t) => t.id).join();
+    const second = (await call('GET', `/api/v1/tasks?label=page:${pageLabel}&limit=50&cursor=${firstPage.nextCursor}`))
+      .items.map((t) => t.id).join();
+    const showing = (want) => page.waitForFunction((ids) => [...document.querySelectorAll('#task-rows tr[data-id]')]
+      .map((row) => row.dataset.id).join() === ids, want, { timeout: 5000 });
+    await page.fill('#filter-label', `page:${pageLabel}`);
+    await page.click('#filter-apply');
+    await showing(first);
+    try {
+      // As if the cursor came from a Tempora that reads them differently.
+      const stale = (query) => { if (query.has('cursor')) query.set('cursor', 'not-a-cursor'); };
+      await refuseOnClick(stale, '#page-next', '#page-note');
+      await page.locator('#page-note', { hasText: 'first page' }).waitFor();
+      await showing(first);
+      if ((await page.locator('.pager span').textContent()) !== 'page 1') throw new Error('not said to be page 1');
+      if (!(await page.locator('#page-prev').isDisabled())) throw new Error('"Newer" enabled on the first page');
+      await page.locator('.pager').screenshot({ path: join(shots, 'tasks-cursor-refused.png') });
+    } finally {
+      await page.unroute('**/api/v1/tasks?*');
+    }
+    await page.click('#page-next');
+    await showing(second);
+    if (await page.locator('#page-note').textContent()) throw new Error('the note stays on the next page');
     await page.fill('#filter-label', `run:${label}`);
     await page.click('#filter-apply');
     await page.locator(`#task-rows tr[data-id="${id}"]`).waitFor();

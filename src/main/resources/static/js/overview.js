@@ -20,13 +20,16 @@ export function mount(view) {
   const queueRows = h('tbody');
   const taskRows = h('tbody', { id: 'task-rows' });
   const pageInfo = h('span');
-  const tableError = h('div', { class: 'error' });
+  const pageNote = h('small', { id: 'page-note' });
+  const tableError = h('div', { class: 'error', id: 'table-error' });
   const filterError = h('span', { class: 'error', id: 'filter-error' });
 
   const stateSelect = h('select', { id: 'filter-state' }, h('option', { value: '' }, 'any'),
     STATES.map((s) => h('option', { value: s }, s)));
   const handlerSelect = h('select', { id: 'filter-handler' }, h('option', { value: '' }, 'any'));
   const labelInput = h('input', { id: 'filter-label', placeholder: 'key:value', size: 16 });
+  // The query parameters the filters set, each with its control: a 400 naming one is the filter's.
+  const filterControls = { state: stateSelect, handler: handlerSelect, label: labelInput };
   stateSelect.value = memory.filters.state;
   labelInput.value = memory.filters.label;
   const prev = h('button', { id: 'page-prev', onclick: () => page(-1) }, '← Newer');
@@ -52,7 +55,7 @@ export function mount(view) {
       h('div', { class: 'table-wrap' }, h('table', { id: 'tasks' },
         h('thead', {}, h('tr', {}, ['Task', 'Handler', 'State', 'Run at', 'Attempts', 'Pool', 'Labels'].map((t) => h('th', {}, t)))),
         taskRows)),
-      h('div', { class: 'pager' }, prev, next, pageInfo), tableError),
+      h('div', { class: 'pager' }, prev, next, pageInfo, pageNote), tableError),
   ));
   labelInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') applyFilters(); });
   stateSelect.addEventListener('change', () => applyFilters());
@@ -87,6 +90,7 @@ export function mount(view) {
 
   function applyFilters() {
     memory.filters = { state: stateSelect.value, handler: handlerSelect.value, label: labelInput.value.trim() };
+    pageNote.textContent = '';
     counts.querySelectorAll('.count').forEach((c) => c.setAttribute('aria-pressed', String(c.id === `count-${memory.filters.state}`)));
     memory.history = [];
     refreshTasks(true);
@@ -94,6 +98,7 @@ export function mount(view) {
 
   function page(direction) {
     if (clickedLoad) return;
+    pageNote.textContent = '';
     if (direction > 0) {
       if (!nextCursor) return;
       memory.history.push(nextCursor);
@@ -108,8 +113,10 @@ export function mount(view) {
   // or one overtaken by a click) arriving late would otherwise replace the rows, the page number
   // and the cursor "Older" continues from. While a load asked for by a click is pending, the
   // pager is disabled (a double click is one page) and polls leave the table alone.
-  // A query Tempora refused (400, a malformed label) is not sent again by polls: the answer would
-  // be the same until the filter changes.
+  // A 400 is read by the parameter its problem names (errors[].field). A filter Tempora refused (a
+  // malformed label) is not sent again by polls: the answer would be the same until the filter
+  // changes. A refused cursor (a page of an older Tempora's) goes back to the first page. Anything
+  // else is an error of the table; polls go on.
   let nextCursor = null;
   let latestLoad = 0;
   let clickedLoad = 0;
@@ -139,9 +146,20 @@ export function mount(view) {
       pageInfo.textContent = `page ${memory.history.length + 1}`;
     } catch (error) {
       if (load !== latestLoad) return;
-      refused = error.status === 400 ? wanted : null;
-      showFilterProblem(refused ? error : null);
-      tableError.textContent = refused ? '' : error.message;
+      const named = error.status === 400 ? (error.problem?.errors ?? []).map((e) => e.field) : [];
+      if (named.some((field) => Object.hasOwn(filterControls, field))) {
+        refused = wanted;
+        showFilterProblem(error);
+        tableError.textContent = '';
+      } else if (named.includes('cursor') && memory.history.length) {
+        memory.history = [];
+        pageNote.textContent = 'Tempora refused that page\'s cursor: back to the first page';
+        return refreshTasks(true);
+      } else {
+        refused = null;
+        showFilterProblem(null);
+        tableError.textContent = error.message;
+      }
     } finally {
       if (load === latestLoad) {
         clickedLoad = 0;
@@ -151,11 +169,13 @@ export function mount(view) {
     }
   }
 
-  /** Next to the filters: Tempora's detail ("label must be key:value, ..."), the field it names marked. */
+  /** Next to the filters: Tempora's detail ("label must be key:value, ..."), the fields it names marked. */
   function showFilterProblem(error) {
     filterError.textContent = error ? error.message : '';
     const fields = (error?.problem?.errors ?? []).map((e) => e.field);
-    labelInput.setAttribute('aria-invalid', String(fields.includes('label')));
+    for (const [field, control] of Object.entries(filterControls)) {
+      control.setAttribute('aria-invalid', String(fields.includes(field)));
+    }
   }
 
   function renderCounts(tasks) {
