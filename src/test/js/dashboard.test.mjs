@@ -129,13 +129,25 @@ try {
     }
     await page.fill('#filter-label', `run:${label}`);
     await page.click('#filter-apply');
-    // The refused filter left the earlier rows in place, so the row alone does not say the valid
-    // filter's answer has come: wait for the message to go, as that answer clears it.
-    await page.waitForFunction(() => !document.querySelector('#filter-error').textContent, null, { timeout: 5000 })
-      .catch(() => {});
+    // The refused filter emptied the table, so the row is back only with the valid filter's answer.
     await page.locator(`#task-rows tr[data-id="${id}"]`).waitFor();
     const message = await page.locator('#filter-error').textContent();
     if (message) throw new Error(`"${message}" still shown under a valid filter`);
+  });
+
+  await step('a refused filter empties the table and says the filter was refused', async () => {
+    await page.fill('#filter-label', 'still-no-colon');
+    await page.click('#filter-apply');
+    // The message and the table's rows are drawn from the same answer.
+    await page.locator('#filter-error', { hasText: 'label must be key:value' }).waitFor({ timeout: 5000 });
+    const rows = await page.locator('#task-rows tr[data-id]').count();
+    if (rows) throw new Error(`${rows} rows of the previous filter shown under the refused one`);
+    const empty = await page.locator('#task-rows td.empty').textContent().catch(() => null);
+    if (!/filter was refused/.test(empty ?? '')) throw new Error(`the empty table says "${empty}"`);
+    await page.locator('.panel', { has: page.locator('#tasks') }).screenshot({ path: join(shots, 'tasks-filter-refused.png') });
+    await page.fill('#filter-label', `run:${label}`);
+    await page.click('#filter-apply');
+    await page.locator(`#task-rows tr[data-id="${id}"]`).waitFor();
   });
 
   await step('a 400 naming no filter is an error of the table, not of the filter, and polls go on', async () => {

@@ -114,9 +114,9 @@ export function mount(view) {
   // and the cursor "Older" continues from. While a load asked for by a click is pending, the
   // pager is disabled (a double click is one page) and polls leave the table alone.
   // A 400 is read by the parameter its problem names (errors[].field). A filter Tempora refused (a
-  // malformed label) is not sent again by polls: the answer would be the same until the filter
-  // changes. A refused cursor (a page of an older Tempora's) goes back to the first page. Anything
-  // else is an error of the table; polls go on.
+  // malformed label) empties the table, as no rows match it, and is not sent again by polls: the
+  // answer would be the same until the filter changes. A refused cursor (a page of an older
+  // Tempora's) goes back to the first page. Anything else is an error of the table; polls go on.
   let nextCursor = null;
   let latestLoad = 0;
   let clickedLoad = 0;
@@ -141,8 +141,7 @@ export function mount(view) {
       if (!force && tag && key === drawn) return;
       drawn = key;
       nextCursor = body.nextCursor;
-      taskRows.replaceChildren(...(body.items.length ? body.items.map(taskRow)
-        : [h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'No tasks match'))]));
+      taskRows.replaceChildren(...(body.items.length ? body.items.map(taskRow) : [emptyRow(7, 'No tasks match')]));
       pageInfo.textContent = `page ${memory.history.length + 1}`;
     } catch (error) {
       if (load !== latestLoad) return;
@@ -151,6 +150,8 @@ export function mount(view) {
         refused = wanted;
         showFilterProblem(error);
         tableError.textContent = '';
+        nextCursor = drawn = null;
+        taskRows.replaceChildren(emptyRow(7, 'The filter was refused: no tasks shown'));
       } else if (named.includes('cursor') && memory.history.length) {
         memory.history = [];
         pageNote.textContent = 'Tempora refused that page\'s cursor: back to the first page';
@@ -259,8 +260,7 @@ export function mount(view) {
         statsShown = true;
       }
       // Drawn at every poll even when unchanged: its times are relative ("in 3 min") and age.
-      queueRows.replaceChildren(...(queue.body.items.length ? queue.body.items.map(queueRow)
-        : [h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'Nothing waiting'))]));
+      queueRows.replaceChildren(...(queue.body.items.length ? queue.body.items.map(queueRow) : [emptyRow(5, 'Nothing waiting')]));
       // Only the first page follows new tasks: older pages stay put while you read them.
       if (memory.history.length === 0) await refreshTasks(false);
       if (!handlersShown) await loadHandlers().catch(() => {}); // the filter only: again at the next poll
@@ -276,6 +276,10 @@ export function mount(view) {
   poll();
   const timer = setInterval(poll, POLL_MS);
   return () => clearInterval(timer);
+}
+
+function emptyRow(columns, text) {
+  return h('tr', {}, h('td', { colspan: columns, class: 'empty' }, text));
 }
 
 function taskLink(id) {
