@@ -356,6 +356,22 @@ try {
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
+  await step('a long pool name keeps room to be read at every width', async () => {
+    const name = (await call('GET', '/api/v1/pools')).map((p) => p.name).find((n) => n.length >= 60);
+    for (const width of [1100, 1200, 1300, 1440, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(base + '/#/');
+      const cell = page.locator(`#pools tr[data-pool="${name}"] td.name`);
+      await cell.waitFor();
+      // 64 px shows some eight characters ("nightly-…"); the cut named the pool by its first letter.
+      const shown = (await cell.boundingBox()).width;
+      if (shown < 64) throw new Error(`at ${width} px, the name gets ${shown.toFixed(0)} px`);
+      if ((await cell.getAttribute('title')) !== name) throw new Error('the full name is not in the title');
+      if (width === 1200) await page.locator('#pools').screenshot({ path: join(shots, 'pools-1200.png') });
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
   await step('chart axis labels are distinct and say the values of their lines', async () => {
     // The labels are read as each canvas draws them, on stats of an idle service (throughput 0,
     // its axis up to 1/s) whose tasks started all but on time (lateness of hundredths of a ms).

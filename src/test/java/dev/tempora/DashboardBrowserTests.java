@@ -62,7 +62,7 @@ class DashboardBrowserTests {
         assertThat(process.exitValue())
                 .as("the browser test passed:%n%s", output)
                 .isZero();
-        assertThat(output).contains("22 passed, 0 failed");
+        assertThat(output).contains("23 passed, 0 failed");
         assertThat(shots.resolve("overview.png")).exists();
         assertThat(shots.resolve("task-cancelled.png")).exists();
     }
