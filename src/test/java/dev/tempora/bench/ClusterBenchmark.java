@@ -45,7 +45,10 @@ public final class ClusterBenchmark {
             return new Config(50_000, 3, 3, Duration.ZERO, true, List.of());
         }
 
-        /** Every part once, at a tiny size, and failover in about 2 s. */
+        /**
+         * Every part once, at a tiny size, and failover in about 2 s; small pools, as the suite's
+         * other JVM may hold its own connections to the same server meanwhile.
+         */
         static Config smoke() {
             return new Config(
                     60,
@@ -53,7 +56,10 @@ public final class ClusterBenchmark {
                     2,
                     Duration.ofMillis(10),
                     true,
-                    List.of("--tempora.cluster.heartbeat-interval=PT0.5S", "--tempora.cluster.node-timeout=PT1.5S"));
+                    List.of(
+                            "--tempora.cluster.heartbeat-interval=PT0.5S",
+                            "--tempora.cluster.node-timeout=PT1.5S",
+                            "--spring.datasource.hikari.maximum-pool-size=6"));
         }
 
         static Config parse(String... args) {
