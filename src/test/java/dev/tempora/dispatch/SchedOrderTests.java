@@ -39,7 +39,7 @@ class SchedOrderTests {
 
     /**
      * Four random schedules in one run, so that the suite waits out one lead time, not four: each
-     * seed's instants are 800 ms apart and the seeds' are offset by 200 ms from one another, far
+     * seed's instants are 1 s apart and the seeds' are offset by 250 ms from one another, far
      * enough apart that a stall of the one worker does not make the next instant due too (a backlog
      * drains by priority first, unlike sched). Within a seed, few distinct instants and priorities,
      * so that ties on both are common.
@@ -48,13 +48,13 @@ class SchedOrderTests {
     void instantTasksStartInTheOrderPythonSchedRunsThem() {
         var reference = new SchedReference();
         // Leave time to submit everything before the first is due, on a loaded machine too.
-        var base = Instant.now().plusMillis(4000);
+        var base = Instant.now().plusMillis(5000);
         int seeds = 4;
         int eventsPerSeed = 24;
         for (int seed = 0; seed < seeds; seed++) {
             var random = new Random(seed + 1);
             for (int i = 0; i < eventsPerSeed; i++) {
-                long offsetMillis = random.nextInt(6) * 800L + seed * 200L;
+                long offsetMillis = random.nextInt(6) * 1000L + seed * 250L;
                 int priority = random.nextInt(5) - 2;
                 var name = "s" + (seed + 1) + "e" + i;
                 reference.enterabs(offsetMillis, priority, name);
