@@ -152,6 +152,7 @@ export function mount(view) {
         tableError.textContent = '';
         nextCursor = drawn = null;
         taskRows.replaceChildren(emptyRow(7, 'The filter was refused: no tasks shown'));
+        pageInfo.textContent = 'page 1';
       } else if (named.includes('cursor') && memory.history.length) {
         memory.history = [];
         pageNote.textContent = 'Tempora refused that page\'s cursor: back to the first page';

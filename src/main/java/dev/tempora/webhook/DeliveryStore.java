@@ -47,8 +47,9 @@ class DeliveryStore {
 
     /**
      * What every statement that ends a lease sets. {@code leased_at} is cleared with the other two,
-     * though nothing reads it without an owner: an owner without it is then surely a lease taken
-     * before the column existed (reckoned the old way), never one that kept an older lease's time.
+     * though nothing reads it without an owner: an owner without it is then a lease taken before the
+     * column existed (reckoned the old way), not one that kept an older lease's time. Builds without
+     * the column, beside this one during a rolling upgrade, neither set nor clear it (README).
      */
     private static final String UNLEASED = "lease_owner = null, lease_until = null, leased_at = null";
 
