@@ -22,6 +22,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.AbstractJacksonHttpMessageConverter;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -185,6 +186,31 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 "database-unavailable",
                 "Database unavailable",
                 "The database cannot be reached right now; nothing was changed. Try again shortly.");
+    }
+
+    /**
+     * A number no decimal can hold (an exponent beyond an {@code int}: {@code 0.1e-2147483647}) in a
+     * request body: Jackson throws a {@link NumberFormatException} there, not one of its own
+     * exceptions, so Spring does not take it for unreadable JSON. Elsewhere it is a server fault.
+     */
+    @ExceptionHandler(NumberFormatException.class)
+    ResponseEntity<ProblemDetail> numberOutOfRange(NumberFormatException error) {
+        if (!readingRequestBody(error)) {
+            return unexpected(error);
+        }
+        return ResponseEntity.badRequest()
+                .body(Problems.invalid(List.of(new FieldProblem(
+                        "body", "is not valid JSON: a number's exponent is beyond the range of a decimal (an int)"))));
+    }
+
+    private static boolean readingRequestBody(Throwable error) {
+        for (var frame : error.getStackTrace()) {
+            if (frame.getClassName().equals(AbstractJacksonHttpMessageConverter.class.getName())
+                    && frame.getMethodName().equals("read")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @ExceptionHandler(Exception.class)

@@ -18,6 +18,9 @@ public final class Durations {
      */
     private static final Duration MAX = Duration.ofDays(100 * 365 + 24);
 
+    /** The longest number of seconds read from a string: Jackson's limit for a JSON number's text. */
+    private static final int MAX_NUMBER_LENGTH = 1000;
+
     public static final String EXPECTED = "must be an ISO-8601 duration such as \"PT1.5S\" or a number of seconds";
 
     private Durations() {}
@@ -50,6 +53,10 @@ public final class Durations {
     public static Duration parse(String text) {
         var trimmed = text.strip();
         if (!trimmed.isEmpty() && (Character.isDigit(trimmed.charAt(0)) || trimmed.charAt(0) == '-')) {
+            // As long as a JSON number may be: rounding a million digits took 13 s of a request thread.
+            if (trimmed.length() > MAX_NUMBER_LENGTH) {
+                throw new IllegalArgumentException("is a number of more than " + MAX_NUMBER_LENGTH + " characters");
+            }
             try {
                 return ofSeconds(new BigDecimal(trimmed));
             } catch (NumberFormatException notANumber) {
@@ -70,8 +77,16 @@ public final class Durations {
         // MAX in nanoseconds fits a long, so this cannot overflow. Rounded away from zero: a
         // fraction of a nanosecond keeps its sign (a timeout of 1e-10 s is positive, and is rounded
         // up to a millisecond like any other sub-millisecond timeout; cut to zero, it was refused).
-        return Duration.ofNanos(
-                seconds.movePointRight(9).setScale(0, RoundingMode.UP).longValueExact());
+        var nanos = seconds.movePointRight(9);
+        // Rounding divides by ten to the power of the scale: 1e-60000000 took many seconds of CPU and
+        // 1e-999999999 overflowed. Below one nanosecond the answer is known without it.
+        if (nanos.signum() == 0) {
+            return Duration.ZERO;
+        }
+        if (nanos.abs().compareTo(BigDecimal.ONE) < 0) {
+            return Duration.ofNanos(nanos.signum());
+        }
+        return Duration.ofNanos(nanos.setScale(0, RoundingMode.UP).longValueExact());
     }
 
     private static Duration bounded(Duration duration) {

@@ -38,6 +38,9 @@ import org.springframework.data.domain.Persistable;
 @Table(name = "task")
 public class Task implements Persistable<UUID> {
 
+    /** Each label is a row of its own, and a filter's worth of index: labels tag, they do not store. */
+    public static final int MAX_LABELS = 64;
+
     @Id
     private UUID id;
 

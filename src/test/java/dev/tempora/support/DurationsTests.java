@@ -27,6 +27,17 @@ class DurationsTests {
     }
 
     @Test
+    void roundsFarBelowANanosecondWithoutComputingThePowerOfTen() {
+        // setScale divided by 10^999999990: it overflowed, and 10^60000000 took seconds.
+        assertThat(Durations.parse("1e-999999999")).isEqualTo(Duration.ofNanos(1));
+        assertThat(Durations.parse("-1e-999999999")).isEqualTo(Duration.ofNanos(-1));
+        assertThat(Durations.parse("0e-999999999")).isEqualTo(Duration.ZERO);
+        assertThat(Durations.parse("1e-60000000")).isEqualTo(Duration.ofNanos(1));
+        assertThat(Durations.parse("1.5e-9")).isEqualTo(Duration.ofNanos(2));
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("1." + "0".repeat(999)));
+    }
+
+    @Test
     void refusesWhatIsNotADuration() {
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.fromJson(Api.json("true")));
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.fromJson(Api.json("\"soon\"")));

@@ -11,6 +11,7 @@ import dev.tempora.support.RequestBodies;
 import dev.tempora.support.StorableText;
 import dev.tempora.support.Timestamps;
 import dev.tempora.task.NewTask;
+import dev.tempora.task.Task;
 import dev.tempora.task.TaskEvent;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -47,9 +48,6 @@ class SubmitRequestParser {
             "callbackEvents",
             "pool",
             "labels");
-
-    /** Each label is a row of its own, and a filter's worth of index: labels tag, they do not store. */
-    static final int MAX_LABELS = 64;
 
     private final HandlerRegistry handlers;
     private final WorkerPools pools;
@@ -255,8 +253,8 @@ class SubmitRequestParser {
             problems.add(new FieldProblem("labels", "must be an object of string values"));
             return labels;
         }
-        if (node.size() > MAX_LABELS) {
-            problems.add(new FieldProblem("labels", "at most " + MAX_LABELS + " labels"));
+        if (node.size() > Task.MAX_LABELS) {
+            problems.add(new FieldProblem("labels", "at most " + Task.MAX_LABELS + " labels"));
             return labels;
         }
         for (var label : node.properties()) {

@@ -1,5 +1,6 @@
 package dev.tempora.task.web;
 
+import dev.tempora.task.Task;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,6 @@ record SubmitTaskRequest(
 
         @Schema(
                 description = "At most 64; names 1-200 characters without ':', values at most 1000",
-                maxProperties = SubmitRequestParser.MAX_LABELS,
+                maxProperties = Task.MAX_LABELS,
                 example = "{\"team\": \"billing\"}")
         Map<String, String> labels) {}

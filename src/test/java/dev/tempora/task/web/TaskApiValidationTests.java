@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tempora.Api;
 import java.math.BigDecimal;
 import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -51,6 +52,11 @@ class TaskApiValidationTests {
                 Arguments.of("negative ISO delay", "{\"handler\": \"echo\", \"delay\": \"-PT1S\"}", "delay"),
                 Arguments.of("delay not a duration", "{\"handler\": \"echo\", \"delay\": \"soon\"}", "delay"),
                 Arguments.of("delay wrong type", "{\"handler\": \"echo\", \"delay\": true}", "delay"),
+                // Longer than a JSON number may be: rounding one of a million digits (in a 1 MiB body) took 13 s.
+                Arguments.of(
+                        "delay string longer than a JSON number",
+                        "{\"handler\": \"echo\", \"delay\": \"1.%s\"}".formatted("0".repeat(60_000)),
+                        "delay"),
                 Arguments.of("huge delay", "{\"handler\": \"echo\", \"delay\": 1e300}", "delay"),
                 // Beyond double range: read as Infinity, which was a 500.
                 Arguments.of("delay beyond double range", "{\"handler\": \"echo\", \"delay\": 1e400}", "delay"),
@@ -123,6 +129,15 @@ class TaskApiValidationTests {
                 Arguments.of(
                         "a field twice in args", "{\"handler\": \"echo\", \"args\": {\"a\": 1, \"a\": 2}}", "body"),
                 Arguments.of("empty body", "", "body"),
+                // An exponent beyond BigDecimal's (an int scale): the parser's NumberFormatException was a 500.
+                Arguments.of(
+                        "delay with an exponent beyond any decimal",
+                        "{\"handler\": \"echo\", \"delay\": 0.1e-2147483647}",
+                        "body"),
+                Arguments.of(
+                        "args with an exponent beyond any decimal",
+                        "{\"handler\": \"echo\", \"args\": {\"x\": 0.1e-2147483647}}",
+                        "body"),
                 Arguments.of(
                         "sleep seconds not a number",
                         "{\"handler\": \"sleep\", \"args\": {\"seconds\": \"x\"}}",
@@ -291,6 +306,54 @@ class TaskApiValidationTests {
     }
 
     @Test
+    void aDurationFarBelowANanosecondIsRoundedAtOnce() {
+        // Rounded by dividing by 10 to the power of the exponent: 1e-999999999 overflowed (a 500),
+        // and 1e-60000000 kept a request thread busy for many seconds.
+        var started = System.nanoTime();
+        var timeouts = List.of(
+                "{\"handler\": \"echo\", \"delay\": \"1e-999999999\", \"timeout\": 1e-999999999}",
+                "{\"handler\": \"echo\", \"delay\": 1e-999999999, \"timeout\": \"1e-999999999\"}",
+                "{\"handler\": \"echo\", \"delay\": 0e-999999999, \"timeout\": 1e-60000000}");
+        for (var body : timeouts) {
+            var response = api.post("/api/v1/tasks", body);
+            assertThat(response.status()).as(body + ": " + response.text()).isEqualTo(201);
+            assertThat(response.body().path("timeout").asString()).as(body).isEqualTo("PT0.001S");
+        }
+        var slept = api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 1e-60000000, \"result\": 1}}");
+        var http = api.submit("{\"handler\": \"http\", \"delay\": 3600,"
+                + " \"args\": {\"url\": \"http://127.0.0.1:9/\", \"timeout\": 1e-60000000}}");
+        for (var wait : List.of("1e-999999999", "1e-60000000", "0e-999999999")) {
+            assertThat(api.get("/api/v1/tasks/" + http + "?wait=" + wait).status())
+                    .as(wait)
+                    .isEqualTo(200);
+            assertThat(api.get("/api/v1/tasks/" + http + "/result?wait=" + wait).status())
+                    .as(wait)
+                    .isEqualTo(202);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        assertThat(api.get("/api/v1/tasks/" + slept + "/result?wait=PT10S").text())
+                .isEqualTo("1");
+        api.post("/api/v1/tasks/" + http + "/cancel");
+    }
+
+    @Test
+    void moreLabelFiltersThanATaskHasLabelsAreA400() {
+        // Each pair is a join: 200 of them took 9 s on H2, 900 (as many as fit a URL) far longer.
+        // A task has at most 64 labels, so more pairs than that could match nothing anyway.
+        var many =
+                IntStream.rangeClosed(1, 65).mapToObj(i -> "label=l" + i + ":v").collect(Collectors.joining("&"));
+        var response = api.get("/api/v1/tasks?" + many);
+        assertThat(response.status()).as(response.text()).isEqualTo(400);
+        assertThat(response.errorFields()).containsExactly("label");
+        var sixtyFour =
+                IntStream.rangeClosed(1, 64).mapToObj(i -> "label=l" + i + ":v").collect(Collectors.joining("&"));
+        assertThat(api.get("/api/v1/tasks?" + sixtyFour).status()).isEqualTo(200);
+        // The same pair twice is one pair.
+        assertThat(api.get("/api/v1/tasks?" + sixtyFour + "&label=l1:v").status())
+                .isEqualTo(200);
+    }
+
+    @Test
     void unknownOrMalformedIdIsA404Problem() {
         for (var id : new String[] {"0193a5b4-0000-7000-8000-000000000000", "not-an-id", "%20"}) {
             for (var path : new String[] {"", "/result"}) {
@@ -421,6 +484,9 @@ class TaskApiValidationTests {
         assertThat(api.patch("/api/v1/pools/default", "{}").errorFields()).containsExactly("size");
         assertThat(api.patch("/api/v1/pools/default", "{oops").errorFields()).containsExactly("body");
         assertThat(api.patch("/api/v1/pools/default", "[4]").errorFields()).containsExactly("body");
+        assertThat(api.patch("/api/v1/pools/default", "{\"size\": 0.1e-2147483647}")
+                        .errorFields())
+                .containsExactly("body");
         // A misspelt field is refused, not ignored, and nothing is resized.
         var before = defaultPoolSize();
         assertThat(api.patch("/api/v1/pools/default", "{\"size\": %d, \"sise\": 3}".formatted(before + 1))
