@@ -31,8 +31,8 @@ public final class LabelFilter {
             if (colon <= 0) {
                 throw new InvalidRequestException("label", "must be key:value, got '%s'".formatted(pair));
             }
-            if (StorableText.holdsNul(pair)) {
-                throw new InvalidRequestException("label", "must not contain U+0000");
+            if (!StorableText.storable(pair)) {
+                throw new InvalidRequestException("label", "must not contain U+0000 or a surrogate without its pair");
             }
             labels.add(Map.entry(pair.substring(0, colon), pair.substring(colon + 1)));
         }

@@ -79,20 +79,16 @@ class SubmitRequestParser {
         if (callbackEvents != null && callbackUrl == null) {
             problems.add(new FieldProblem("callbackEvents", "needs a callbackUrl"));
         }
+        var argsJson = args.isNull() ? null : json.writeValueAsString(args);
+        // U+0000 is written escaped; a surrogate without its pair is not, and PostgreSQL would keep a '?'.
+        if (!StorableText.storable(argsJson)) {
+            problems.add(new FieldProblem("args", "must not hold a surrogate without its pair (half a character)"));
+        }
         if (!problems.isEmpty()) {
             throw new InvalidRequestException(problems);
         }
         return new NewTask(
-                handler,
-                args.isNull() ? null : json.writeValueAsString(args),
-                delay,
-                runAt,
-                priority,
-                timeout,
-                callbackUrl,
-                pool,
-                labels,
-                callbackEvents);
+                handler, argsJson, delay, runAt, priority, timeout, callbackUrl, pool, labels, callbackEvents);
     }
 
     private static Set<TaskEvent> callbackEvents(JsonNode node, List<FieldProblem> problems) {
@@ -215,6 +211,10 @@ class SubmitRequestParser {
             problems.add(new FieldProblem("callbackUrl", "must be an absolute http or https URL"));
             return null;
         }
+        if (!StorableText.storable(node.asString())) {
+            problems.add(new FieldProblem("callbackUrl", "must not contain U+0000 or a surrogate without its pair"));
+            return null;
+        }
         try {
             var url = new URI(node.asString());
             var refusal = outbound.refuseUrl(url);
@@ -262,12 +262,16 @@ class SubmitRequestParser {
             if (label.getKey().isEmpty()
                     || label.getKey().length() > 200
                     || label.getKey().contains(":")
-                    || StorableText.holdsNul(label.getKey())) {
-                problems.add(new FieldProblem(field, "names must be 1 to 200 characters, without ':' or U+0000"));
+                    || !StorableText.storable(label.getKey())) {
+                problems.add(new FieldProblem(
+                        field,
+                        "names must be 1 to 200 characters, without ':', U+0000 or a surrogate without its pair"));
             } else if (!label.getValue().isString()
                     || label.getValue().asString().length() > 1000
-                    || StorableText.holdsNul(label.getValue().asString())) {
-                problems.add(new FieldProblem(field, "must be a string of at most 1000 characters, without U+0000"));
+                    || !StorableText.storable(label.getValue().asString())) {
+                problems.add(new FieldProblem(
+                        field,
+                        "must be a string of at most 1000 characters, without U+0000 or a surrogate without its pair"));
             } else {
                 labels.put(label.getKey(), label.getValue().asString());
             }

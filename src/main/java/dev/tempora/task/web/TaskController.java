@@ -169,8 +169,8 @@ class TaskController implements DisposableBean {
             @RequestParam(required = false) String handler,
             @Parameter(description = "1 to 500, default 50") @RequestParam(required = false) Integer limit,
             @Parameter(description = "nextCursor of the previous page") @RequestParam(required = false) String cursor) {
-        if (StorableText.holdsNul(handler)) {
-            throw new InvalidRequestException("handler", "must not contain U+0000");
+        if (!StorableText.storable(handler)) {
+            throw new InvalidRequestException("handler", "must not contain U+0000 or a surrogate without its pair");
         }
         var query = new TaskQuery(
                 states(state),

@@ -121,6 +121,19 @@ class TaskApiValidationTests {
                         "NUL in a label's name",
                         "{\"handler\": \"echo\", \"labels\": {\"te\\u0000am\": \"billing\"}}",
                         "labels.te\u0000am"),
+                // Half an emoji: PostgreSQL's driver stored it as '?', so the task read back otherwise than sent.
+                Arguments.of(
+                        "a lone surrogate in args",
+                        "{\"handler\": \"echo\", \"args\": {\"s\": \"a\\ud83db\"}}",
+                        "args"),
+                Arguments.of(
+                        "a lone surrogate in a label",
+                        "{\"handler\": \"echo\", \"labels\": {\"team\": \"\\ude00\"}}",
+                        "labels.team"),
+                Arguments.of(
+                        "a lone surrogate in the callback URL",
+                        "{\"handler\": \"echo\", \"callbackUrl\": \"http://127.0.0.1/\\ud83d\"}",
+                        "callbackUrl"),
                 Arguments.of("unknown field", "{\"handler\": \"echo\", \"runat\": \"2030-01-01T00:00:00Z\"}", "runat"),
                 Arguments.of("body not an object", "[1, 2]", "body"),
                 Arguments.of("malformed JSON", "{\"handler\": ", "body"),
@@ -227,6 +240,22 @@ class TaskApiValidationTests {
             assertThat(args.path("z").decimalValue()).isEqualTo(new BigDecimal("1.50"));
             assertThat(args.path("w").decimalValue()).isEqualTo(new BigDecimal("0.1000000000000000055511151231257827"));
         }
+    }
+
+    @Test
+    void charactersBeyondTheBasicPlaneAreKeptAsSent() {
+        // A surrogate pair is one character (U+1F600), stored whole by both databases.
+        var id = api.submit("{\"handler\": \"echo\", \"args\": {\"s\": \"a\\ud83d\\ude00b\"},"
+                + " \"labels\": {\"mood\": \"\\ud83d\\ude00\"}}");
+        var result = api.get("/api/v1/tasks/" + id + "/result?wait=PT10S");
+        assertThat(result.status()).as(result.text()).isEqualTo(200);
+        assertThat(result.body().path("s").asString()).isEqualTo("a\uD83D\uDE00b");
+        assertThat(api.get("/api/v1/tasks/" + id)
+                        .body()
+                        .path("labels")
+                        .path("mood")
+                        .asString())
+                .isEqualTo("\uD83D\uDE00");
     }
 
     /** JSON read with every number as sent, which the test client's doubles would round. */
