@@ -10,8 +10,10 @@ package dev.tempora.support;
  */
 public final class StorableText {
 
-    private static final char NUL = '\u0000';
-    private static final char REPLACEMENT = '\uFFFD';
+    /** What {@link #storable} refuses, for the messages that name it. */
+    public static final String UNSTORABLE = "U+0000 or a surrogate without its pair";
+
+    private static final int REPLACEMENT = 0xFFFD;
 
     private StorableText() {}
 
@@ -24,17 +26,7 @@ public final class StorableText {
             return text;
         }
         var replaced = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == NUL || (Character.isSurrogate(c) && !paired(text, i))) {
-                replaced.append(REPLACEMENT);
-            } else {
-                replaced.append(c);
-                if (Character.isHighSurrogate(c)) {
-                    replaced.append(text.charAt(++i));
-                }
-            }
-        }
+        text.codePoints().map(c -> unstorable(c) ? REPLACEMENT : c).forEach(replaced::appendCodePoint);
         return replaced.toString();
     }
 
@@ -45,26 +37,14 @@ public final class StorableText {
 
     /** Whether every database stores {@code text} as it is: no U+0000, no surrogate without its pair. */
     public static boolean storable(String text) {
-        if (text == null) {
-            return true;
-        }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == NUL || (Character.isSurrogate(c) && !paired(text, i))) {
-                return false;
-            }
-            if (Character.isHighSurrogate(c)) {
-                i++; // its low half, checked by paired
-            }
-        }
-        return true;
+        return text == null || text.codePoints().noneMatch(StorableText::unstorable);
     }
 
-    /** Whether the surrogate at {@code i} is half of a pair: a high one before a low one. */
-    private static boolean paired(String text, int i) {
-        char c = text.charAt(i);
-        return Character.isHighSurrogate(c)
-                ? i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))
-                : i > 0 && Character.isHighSurrogate(text.charAt(i - 1));
+    /**
+     * A code point of a string is a surrogate only where it has no pair: a pair is read as the one
+     * code point beyond U+FFFF that it stands for.
+     */
+    private static boolean unstorable(int codePoint) {
+        return codePoint == 0 || (codePoint >= Character.MIN_SURROGATE && codePoint <= Character.MAX_SURROGATE);
     }
 }

@@ -32,7 +32,7 @@ public final class LabelFilter {
                 throw new InvalidRequestException("label", "must be key:value, got '%s'".formatted(pair));
             }
             if (!StorableText.storable(pair)) {
-                throw new InvalidRequestException("label", "must not contain U+0000 or a surrogate without its pair");
+                throw new InvalidRequestException("label", "must not contain " + StorableText.UNSTORABLE);
             }
             labels.add(Map.entry(pair.substring(0, colon), pair.substring(colon + 1)));
         }

@@ -212,7 +212,7 @@ class SubmitRequestParser {
             return null;
         }
         if (!StorableText.storable(node.asString())) {
-            problems.add(new FieldProblem("callbackUrl", "must not contain U+0000 or a surrogate without its pair"));
+            problems.add(new FieldProblem("callbackUrl", "must not contain " + StorableText.UNSTORABLE));
             return null;
         }
         try {
@@ -264,14 +264,12 @@ class SubmitRequestParser {
                     || label.getKey().contains(":")
                     || !StorableText.storable(label.getKey())) {
                 problems.add(new FieldProblem(
-                        field,
-                        "names must be 1 to 200 characters, without ':', U+0000 or a surrogate without its pair"));
+                        field, "names must be 1 to 200 characters, without ':', " + StorableText.UNSTORABLE));
             } else if (!label.getValue().isString()
                     || label.getValue().asString().length() > 1000
                     || !StorableText.storable(label.getValue().asString())) {
                 problems.add(new FieldProblem(
-                        field,
-                        "must be a string of at most 1000 characters, without U+0000 or a surrogate without its pair"));
+                        field, "must be a string of at most 1000 characters, without " + StorableText.UNSTORABLE));
             } else {
                 labels.put(label.getKey(), label.getValue().asString());
             }

@@ -170,7 +170,7 @@ class TaskController implements DisposableBean {
             @Parameter(description = "1 to 500, default 50") @RequestParam(required = false) Integer limit,
             @Parameter(description = "nextCursor of the previous page") @RequestParam(required = false) String cursor) {
         if (!StorableText.storable(handler)) {
-            throw new InvalidRequestException("handler", "must not contain U+0000 or a surrogate without its pair");
+            throw new InvalidRequestException("handler", "must not contain " + StorableText.UNSTORABLE);
         }
         var query = new TaskQuery(
                 states(state),
