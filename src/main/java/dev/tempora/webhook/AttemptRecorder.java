@@ -57,22 +57,6 @@ class AttemptRecorder {
         return pending.recorded();
     }
 
-    private void recordAlone(Pending pending) {
-        try {
-            store.recordAll(List.of(pending.outcome()));
-            pending.recorded().complete(null);
-        } catch (DuplicateKeyException alreadyRecorded) {
-            log.info(
-                    "Webhook {} attempt {} ended after it was recorded as stopped; its outcome is dropped",
-                    pending.outcome().delivery().id(),
-                    pending.outcome().attempt().attempt());
-            pending.recorded().completeExceptionally(alreadyRecorded);
-        } catch (RuntimeException failed) {
-            log.warn("Could not record a webhook attempt: {}", failed.toString());
-            pending.recorded().completeExceptionally(failed);
-        }
-    }
-
     private void record(List<Pending> batch) {
         if (batch.isEmpty()) {
             return;
@@ -83,8 +67,17 @@ class AttemptRecorder {
         } catch (DuplicateKeyException alreadyRecorded) {
             // The late outcome of an instance that was presumed dead (paused past the node timeout)
             // while its attempt was in flight: recorded as stopped when its delivery was leased again.
-            // It must not take the others of its batch with it.
-            batch.forEach(this::recordAlone);
+            // It must not take the others of its batch with it: each is recorded on its own.
+            if (batch.size() > 1) {
+                batch.forEach(pending -> record(List.of(pending)));
+                return;
+            }
+            var late = batch.getFirst();
+            log.info(
+                    "Webhook {} attempt {} ended after it was recorded as stopped; its outcome is dropped",
+                    late.outcome().delivery().id(),
+                    late.outcome().attempt().attempt());
+            late.recorded().completeExceptionally(alreadyRecorded);
         } catch (RuntimeException failed) {
             log.warn("Could not record {} webhook attempts: {}", batch.size(), failed.toString());
             // Unrecorded attempts keep their lease until it runs out; then they are attempted again.
