@@ -145,8 +145,29 @@ class TaskController implements DisposableBean {
             responseCode = "404",
             description = "No such task",
             content = @Content(mediaType = "application/problem+json"))
-    TaskView cancel(@PathVariable String id, @RequestParam(defaultValue = "false") boolean mayInterruptIfRunning) {
-        return view(tasks.cancel(parse(id), mayInterruptIfRunning));
+    TaskView cancel(
+            @PathVariable String id,
+            @Parameter(
+                            description = "true interrupts a running task; false (the default) leaves it running",
+                            schema = @Schema(type = "boolean", defaultValue = "false"))
+                    @RequestParam(required = false)
+                    String mayInterruptIfRunning) {
+        return view(tasks.cancel(parse(id), mayInterrupt(mayInterruptIfRunning)));
+    }
+
+    /**
+     * The contract's {@code true|false}, in any case ({@code True} is how Python writes it). Spring's
+     * conversion would also read {@code yes}, {@code on} and {@code 1} as true, and an empty value as
+     * the default: whether a task is interrupted would hang on a guess.
+     */
+    private static boolean mayInterrupt(String value) {
+        if (value == null || value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw new InvalidRequestException("mayInterruptIfRunning", "must be true or false");
     }
 
     @GetMapping("/tasks")

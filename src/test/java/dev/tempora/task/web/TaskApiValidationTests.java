@@ -402,9 +402,17 @@ class TaskApiValidationTests {
         assertThat(api.get("/api/v1/tasks/" + id + "?wait=PT61S").errorFields()).containsExactly("wait");
         assertThat(api.get("/api/v1/tasks/" + id + "/result?wait=-1").errorFields())
                 .containsExactly("wait");
-        assertThat(api.post("/api/v1/tasks/" + id + "/cancel?mayInterruptIfRunning=maybe")
-                        .errorFields())
-                .containsExactly("mayInterruptIfRunning");
+        // The contract says true|false. Spring's conversion read yes, on and 1 as true, no, off and 0
+        // as false, and an empty value as the default: a client's typo decided whether a task is
+        // interrupted.
+        for (var value : new String[] {"maybe", "yes", "on", "1", "no", "off", "0", ""}) {
+            assertThat(api.post("/api/v1/tasks/" + id + "/cancel?mayInterruptIfRunning=" + value)
+                            .errorFields())
+                    .as(value)
+                    .containsExactly("mayInterruptIfRunning");
+        }
+        assertThat(api.get("/api/v1/tasks/" + id).body().path("state").asString())
+                .isEqualTo("SCHEDULED");
         assertThat(api.get("/api/v1/tasks?limit=0").errorFields()).containsExactly("limit");
         assertThat(api.get("/api/v1/tasks?limit=501").errorFields()).containsExactly("limit");
         assertThat(api.get("/api/v1/tasks?limit=ten").errorFields()).containsExactly("limit");
