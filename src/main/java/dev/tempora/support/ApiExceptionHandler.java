@@ -219,11 +219,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             return databaseUnavailable(error);
         }
         log.error("Unexpected error", error);
-        return Problems.response(
-                HttpStatus.INTERNAL_SERVER_ERROR,
-                "internal-error",
-                "Internal server error",
-                "The server could not answer; the error has been logged");
+        return Problems.internalError();
     }
 
     @Override
@@ -271,16 +267,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         // with about:blank: each gets a stable one from its status, e.g. method-not-allowed.
         if (body instanceof ProblemDetail problem
                 && (problem.getType() == null || URI.create("about:blank").equals(problem.getType()))) {
-            problem.setType(Problems.type(slug(status)));
+            problem.setType(Problems.type(Problems.slug(status)));
         }
         return super.createResponseEntity(body, headers, status, request);
-    }
-
-    private static String slug(HttpStatusCode status) {
-        var known = HttpStatus.resolve(status.value());
-        return known == null
-                ? "http-" + status.value()
-                : known.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
     /** What the JSON parser objects to, without the server's class names or source positions. */

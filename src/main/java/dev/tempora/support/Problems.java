@@ -2,7 +2,9 @@ package dev.tempora.support;
 
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -16,6 +18,14 @@ public final class Problems {
         return URI.create("urn:tempora:problem:" + slug);
     }
 
+    /** The type of a problem known by its status alone, e.g. {@code method-not-allowed} for 405. */
+    public static String slug(HttpStatusCode status) {
+        var known = HttpStatus.resolve(status.value());
+        return known == null
+                ? "http-" + status.value()
+                : known.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
     public static ProblemDetail problem(HttpStatus status, String slug, String title, String detail) {
         var problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(type(slug));
@@ -27,6 +37,15 @@ public final class Problems {
         return ResponseEntity.status(status)
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(problem(status, slug, title, detail));
+    }
+
+    /** 500, saying no more than that: the cause is in the log. */
+    public static ResponseEntity<ProblemDetail> internalError() {
+        return response(
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                "internal-error",
+                "Internal server error",
+                "The server could not answer; the error has been logged");
     }
 
     /** 400 with an {@code errors} array naming every invalid field. */

@@ -472,6 +472,16 @@ class TaskApiValidationTests {
         var method = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks")).DELETE());
         assertThat(method.status()).isEqualTo(405);
         assertThat(method.contentType()).startsWith("application/problem+json");
+        // Tomcat answered TRACE itself, in Spring Boot's error format.
+        var trace = api.send(
+                HttpRequest.newBuilder(api.uri("/api/v1/tasks")).method("TRACE", HttpRequest.BodyPublishers.noBody()));
+        assertThat(trace.status()).isEqualTo(405);
+        assertThat(trace.contentType()).startsWith("application/problem+json");
+        assertThat(trace.body().path("type").asString()).isEqualTo("urn:tempora:problem:method-not-allowed");
+        // The error page itself is no endpoint.
+        var errorPage = api.get("/error");
+        assertThat(errorPage.status()).isEqualTo(404);
+        assertThat(errorPage.contentType()).startsWith("application/problem+json");
     }
 
     @Test
