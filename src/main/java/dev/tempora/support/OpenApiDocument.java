@@ -70,6 +70,9 @@ class OpenApiDocument implements OpenApiCustomizer {
         if (schemas.get("Task") instanceof Schema<?> task) {
             describeTask(task);
         }
+        nullable(schemas.get("TaskPage"), "nextCursor");
+        nullable(schemas.get("WebhookDelivery"), "nextAttemptAt");
+        nullable(schemas.get("WebhookAttempt"), "statusCode", "error", "responseBody");
         var used = new LinkedHashSet<String>();
         if (openApi.getPaths() != null) {
             openApi.getPaths().forEach((name, path) -> {
@@ -218,6 +221,13 @@ class OpenApiDocument implements OpenApiCustomizer {
                         new JsonSchema()
                                 .$ref("#/components/schemas/TaskException")
                                 .description("For the result of a FAILED task (409): what the handler threw"))
+                .addProperty(
+                        "taskIds",
+                        new JsonSchema()
+                                .types(Set.of("array"))
+                                .description("For outcome-unknown and not-durable (503): the tasks the request"
+                                        + " created or changed; read them rather than send the request again")
+                                .items(new JsonSchema().types(Set.of("string"))))
                 .example(example);
     }
 
@@ -237,6 +247,22 @@ class OpenApiDocument implements OpenApiCustomizer {
         return schema;
     }
 
+    /** The named fields of an object schema may also be null (3.1: "null" among their types). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void nullable(Schema<?> schema, String... names) {
+        if (schema == null || schema.getProperties() == null) {
+            return;
+        }
+        Map<String, Schema> properties = schema.getProperties();
+        for (var name : names) {
+            if (properties.get(name) instanceof Schema<?> property && property.getTypes() != null) {
+                var types = new LinkedHashSet<>(property.getTypes());
+                types.add("null");
+                property.setTypes(types);
+            }
+        }
+    }
+
     /** The task resource: which fields may be null, and an example of a whole task. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void describeTask(Schema<?> task) {
@@ -244,13 +270,7 @@ class OpenApiDocument implements OpenApiCustomizer {
         if (properties == null) {
             return;
         }
-        for (var name : List.of("startedAt", "finishedAt", "timeout", "callbackUrl")) {
-            if (properties.get(name) instanceof Schema<?> property && property.getTypes() != null) {
-                var types = new LinkedHashSet<>(property.getTypes());
-                types.add("null");
-                property.setTypes(types);
-            }
-        }
+        nullable(task, "startedAt", "finishedAt", "timeout", "callbackUrl", "callbackEvents");
         if (properties.get("exception") instanceof Schema<?> exception && exception.get$ref() != null) {
             properties.put(
                     "exception",
@@ -278,6 +298,7 @@ class OpenApiDocument implements OpenApiCustomizer {
         example.put("attempts", 1);
         example.put("timeout", "PT30S");
         example.put("callbackUrl", "https://example.org/hooks/tempora");
+        example.put("callbackEvents", List.of("task.cancelled", "task.failed", "task.succeeded"));
         example.put("pool", "default");
         example.put("labels", Map.of("team", "billing"));
         task.setExample(example);

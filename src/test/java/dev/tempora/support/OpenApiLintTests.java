@@ -8,11 +8,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.MissingNode;
 
 /**
  * The OpenAPI document passes Spectral's {@code spectral:oas} ruleset with no errors. Spectral is
@@ -72,6 +77,123 @@ class OpenApiLintTests {
         assertThat(doc.at("/paths/~1api~1v1~1tasks/post/responses").has("415"))
                 .as("a body not sent as JSON")
                 .isTrue();
+    }
+
+    /**
+     * What real answers carry, the document declares: the headers a client acts on, the body of
+     * each status, and null wherever an answer can hold null (a generated client would refuse it).
+     */
+    @Test
+    void theDocumentDeclaresWhatTheAnswersCarry() throws InterruptedException {
+        var api = new Api(port);
+        var doc = api.get("/v3/api-docs").body();
+        var label = "openapi:" + UUID.randomUUID();
+
+        var submitted = api.post(
+                "/api/v1/tasks",
+                "{\"handler\": \"echo\", \"args\": \"hi\", \"delay\": \"PT1H\", \"labels\": {\"openapi\": \"%s\"}}"
+                        .formatted(label.substring("openapi:".length())));
+        assertThat(submitted.status()).isEqualTo(201);
+        assertThat(submitted.header("Location")).isNotNull();
+        assertThat(doc.at("/paths/~1api~1v1~1tasks/post/responses/201/headers").has("Location"))
+                .as("POST /tasks 201 declares Location")
+                .isTrue();
+        assertNullsAllowed(doc, "Task", submitted.body());
+
+        var id = submitted.body().path("id").asString();
+        var notDone = api.get("/api/v1/tasks/" + id + "/result");
+        assertThat(notDone.status()).isEqualTo(202);
+        assertThat(notDone.header("Retry-After")).isNotNull();
+        var accepted = doc.at("/paths/~1api~1v1~1tasks~1{id}~1result/get/responses/202");
+        assertThat(accepted.path("headers").has("Retry-After"))
+                .as("202 declares Retry-After")
+                .isTrue();
+        assertThat(accepted.at("/content/application~1json/schema/$ref").asString())
+                .as("202 is the task")
+                .isEqualTo("#/components/schemas/Task");
+
+        var page = api.get("/api/v1/tasks?label=" + label);
+        assertThat(page.body().path("nextCursor").isNull()).isTrue();
+        assertNullsAllowed(doc, "TaskPage", page.body());
+
+        // The result is any JSON value, here a string: not an object.
+        var done = api.submit("{\"handler\": \"echo\", \"args\": \"hi\"}");
+        var result = api.get("/api/v1/tasks/" + done + "/result?wait=PT10S");
+        assertThat(result.status()).isEqualTo(200);
+        assertThat(result.body().asString()).isEqualTo("hi");
+        assertThat(
+                        allowsString(
+                                doc,
+                                doc.at(
+                                        "/paths/~1api~1v1~1tasks~1{id}~1result/get/responses/200/content/application~1json/schema")))
+                .as("200 of /result allows any JSON value")
+                .isTrue();
+
+        // An attempt that got no answer has neither status nor body.
+        var hooked = api.submit("{\"handler\": \"echo\", \"callbackUrl\": \"http://127.0.0.1:1/hook\"}");
+        JsonNode deliveries = MissingNode.getInstance();
+        for (long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos(); System.nanoTime() < deadline; ) {
+            deliveries = api.get("/api/v1/tasks/" + hooked + "/deliveries").body();
+            if (!deliveries.path(0).path("attempts").isEmpty()) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        var attempt = deliveries.path(0).path("attempts").path(0);
+        assertThat(attempt.path("statusCode").isNull())
+                .as(deliveries.toString())
+                .isTrue();
+        assertNullsAllowed(doc, "WebhookDelivery", deliveries.path(0));
+        assertNullsAllowed(doc, "WebhookAttempt", attempt);
+        assertThat(allowsNull(doc, doc.at("/components/schemas/WebhookDelivery/properties/nextAttemptAt")))
+                .as("nextAttemptAt is null once the delivery ended")
+                .isTrue();
+        assertThat(doc.at("/components/schemas/ProblemDetail/properties").has("taskIds"))
+                .as("503 outcome-unknown and not-durable name the tasks")
+                .isTrue();
+    }
+
+    private static void assertNullsAllowed(JsonNode doc, String schema, JsonNode answer) {
+        var properties = doc.at("/components/schemas/" + schema + "/properties");
+        answer.properties().forEach(field -> {
+            if (field.getValue().isNull()) {
+                assertThat(allowsNull(doc, properties.path(field.getKey())))
+                        .as("%s.%s is null in an answer", schema, field.getKey())
+                        .isTrue();
+            }
+        });
+    }
+
+    private static boolean allowsNull(JsonNode doc, JsonNode schema) {
+        return allows(doc, schema, "null");
+    }
+
+    private static boolean allowsString(JsonNode doc, JsonNode schema) {
+        return allows(doc, schema, "string");
+    }
+
+    /** Whether a JSON Schema (3.1: type may be a list) admits values of the given type. */
+    private static boolean allows(JsonNode doc, JsonNode schema, String type) {
+        if (schema.isMissingNode()) {
+            return false;
+        }
+        if (schema.has("$ref")) {
+            var name = schema.path("$ref").asString().substring("#/components/schemas/".length());
+            return allows(doc, doc.at("/components/schemas/" + name), type);
+        }
+        if (schema.has("oneOf") || schema.has("anyOf")) {
+            return Stream.concat(
+                            schema.path("oneOf").valueStream(),
+                            schema.path("anyOf").valueStream())
+                    .anyMatch(option -> allows(doc, option, type));
+        }
+        var types = schema.path("type");
+        if (types.isMissingNode()) {
+            return true; // no type: any JSON value
+        }
+        return types.isArray()
+                ? types.valueStream().anyMatch(t -> t.asString().equals(type))
+                : types.asString().equals(type);
     }
 
     @Test

@@ -15,6 +15,7 @@ import dev.tempora.task.TaskState;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -85,7 +86,10 @@ class TaskController implements DisposableBean {
             requestBody =
                     @io.swagger.v3.oas.annotations.parameters.RequestBody(
                             content = @Content(schema = @Schema(implementation = SubmitTaskRequest.class))))
-    @ApiResponse(responseCode = "201", description = "Stored: durable before this answer")
+    @ApiResponse(
+            responseCode = "201",
+            description = "Stored: durable before this answer",
+            headers = @Header(name = "Location", description = "/api/v1/tasks/{id}", schema = @Schema(type = "string")))
     @ApiResponse(
             responseCode = "400",
             description = "Invalid input",
@@ -93,6 +97,12 @@ class TaskController implements DisposableBean {
     @ApiResponse(
             responseCode = "413",
             description = "Body too large",
+            content = @Content(mediaType = "application/problem+json"))
+    @ApiResponse(
+            responseCode = "503",
+            description = "The database is away (database-unavailable), the commit's outcome is unknown"
+                    + " (outcome-unknown, with taskIds: read them before submitting again), or it is not"
+                    + " confirmed on disk (not-durable, with taskIds: do not submit again); with Retry-After",
             content = @Content(mediaType = "application/problem+json"))
     ResponseEntity<TaskView> submit(@RequestBody JsonNode body) {
         var task = tasks.submit(parser.parse(body));
@@ -116,8 +126,25 @@ class TaskController implements DisposableBean {
 
     @GetMapping("/tasks/{id}/result")
     @Operation(summary = "Future.result(timeout): the result value, or why there is none")
-    @ApiResponse(responseCode = "200", description = "SUCCEEDED: the result value itself, any JSON")
-    @ApiResponse(responseCode = "202", description = "Not done when the wait ended: the task, with Retry-After")
+    @ApiResponse(
+            responseCode = "200",
+            description = "SUCCEEDED: the result value itself, any JSON",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON_VALUE,
+                            schema = @Schema(ref = "#/components/schemas/JsonNode")))
+    @ApiResponse(
+            responseCode = "202",
+            description = "Not done when the wait ended: the task, with Retry-After",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON_VALUE,
+                            schema = @Schema(implementation = TaskView.class)),
+            headers =
+                    @Header(
+                            name = "Retry-After",
+                            description = "Seconds until runAt, rounded up, 1 to 60",
+                            schema = @Schema(type = "integer")))
     @ApiResponse(
             responseCode = "409",
             description = "FAILED (with exception) or CANCELLED",
@@ -140,6 +167,11 @@ class TaskController implements DisposableBean {
     @ApiResponse(
             responseCode = "409",
             description = "Running (without mayInterruptIfRunning) or already ended",
+            content = @Content(mediaType = "application/problem+json"))
+    @ApiResponse(
+            responseCode = "503",
+            description = "The database is away (database-unavailable), or the cancel is not confirmed on"
+                    + " disk (not-durable, with taskIds: it took effect); with Retry-After",
             content = @Content(mediaType = "application/problem+json"))
     @ApiResponse(
             responseCode = "404",
