@@ -33,9 +33,12 @@ VOLUME /app/data
 USER 10001:10001
 EXPOSE 8080
 
-# Shell form, so that a port changed through SERVER_PORT is the one probed. Podman and Buildah
-# keep HEALTHCHECK only in Docker-format images: build with --format docker (or BUILDAH_FORMAT=docker).
+# The Temurin JRE image has neither curl nor wget, so the probe is bash's own /dev/tcp: healthy
+# when /actuator/health answers 200 (UP), on the port SERVER_PORT names. Podman and Buildah keep
+# HEALTHCHECK only in Docker-format images: build with --format docker (or BUILDAH_FORMAT=docker).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD curl -fsS "http://localhost:${SERVER_PORT:-8080}/actuator/health" >/dev/null || exit 1
+    CMD bash -c 'exec 3<>"/dev/tcp/127.0.0.1/${SERVER_PORT:-8080}" \
+        && printf "GET /actuator/health HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3 \
+        && head -n 1 <&3 | grep -q " 200 "' || exit 1
 
 ENTRYPOINT ["java", "-XX:+UseZGC", "-XX:MaxRAMPercentage=75", "-jar", "/app/tempora.jar"]
