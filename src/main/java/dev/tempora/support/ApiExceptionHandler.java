@@ -11,6 +11,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -40,6 +41,9 @@ import tools.jackson.core.JacksonException;
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    /** Where a parser's limit names the Jackson method that sets it: nothing a client can use. */
+    private static final Pattern JACKSON_SETTING = Pattern.compile(", from `[^`]*`");
 
     @ExceptionHandler(InvalidRequestException.class)
     ResponseEntity<ProblemDetail> invalid(InvalidRequestException invalid) {
@@ -277,7 +281,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         if (unreadable.getMostSpecificCause() instanceof JacksonException parser) {
             var message = parser.getOriginalMessage();
             int newline = message.indexOf('\n');
-            return newline > 0 ? message.substring(0, newline) : message;
+            var line = newline > 0 ? message.substring(0, newline) : message;
+            // "exceeds the maximum allowed (500, from `StreamReadConstraints.getMaxNestingDepth()`)"
+            return JACKSON_SETTING.matcher(line).replaceAll("");
         }
         return "the body is missing or unreadable";
     }

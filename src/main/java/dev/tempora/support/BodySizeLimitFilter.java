@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URI;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -37,6 +38,7 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
                     "payload-too-large",
                     "Request body too large",
                     new PayloadTooLargeException(limit).getMessage());
+            problem.setInstance(URI.create(request.getRequestURI())); // as Spring sets it on the others
             response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
             response.setContentType("application/problem+json");
             // The unread body is not worth draining; the connection closes after this answer.

@@ -68,7 +68,7 @@ class SubmitRequestParser {
         var delay = delay(body.get("delay"), problems);
         var runAt = runAt(body.get("runAt"), problems);
         if (delay != null && runAt != null) {
-            problems.add(new FieldProblem("runAt", "give at most one of delay and runAt"));
+            problems.add(new FieldProblem("runAt", "cannot be given with delay: give one of them"));
         }
         var priority = priority(body.get("priority"), problems);
         var timeout = timeout(body.get("timeout"), problems);

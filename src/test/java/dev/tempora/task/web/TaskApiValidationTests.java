@@ -142,6 +142,14 @@ class TaskApiValidationTests {
                 Arguments.of(
                         "a field twice in args", "{\"handler\": \"echo\", \"args\": {\"a\": 1, \"a\": 2}}", "body"),
                 Arguments.of("empty body", "", "body"),
+                Arguments.of(
+                        "nested deeper than the parser's limit",
+                        "{\"handler\": \"echo\", \"args\": %s%s}".formatted("[".repeat(600), "]".repeat(600)),
+                        "body"),
+                Arguments.of(
+                        "a number longer than the parser's limit",
+                        "{\"handler\": \"echo\", \"args\": 1%s}".formatted("0".repeat(1200)),
+                        "body"),
                 // An exponent beyond BigDecimal's (an int scale): the parser's NumberFormatException was a 500.
                 Arguments.of(
                         "delay with an exponent beyond any decimal",
@@ -220,7 +228,8 @@ class TaskApiValidationTests {
         assertThat(response.body().path("status").asInt()).isEqualTo(400);
         assertThat(response.body().path("detail").asString()).isNotBlank();
         assertThat(response.errorFields()).contains(field);
-        assertThat(response.text()).doesNotContain("Exception", "dev.tempora", "org.springframework", "tools.jackson");
+        assertThat(response.text())
+                .doesNotContain("Exception", "dev.tempora", "org.springframework", "tools.jackson", "Constraints");
         assertThat(storedTasks()).isEqualTo(before);
     }
 
@@ -295,6 +304,7 @@ class TaskApiValidationTests {
         var response = api.post("/api/v1/tasks", big);
         assertThat(response.status()).isEqualTo(413);
         assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(response.body().path("instance").asString()).isEqualTo("/api/v1/tasks");
         assertThat(storedTasks()).isEqualTo(before);
     }
 
@@ -305,6 +315,7 @@ class TaskApiValidationTests {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))));
         assertThat(response.status()).isEqualTo(413);
+        assertThat(response.body().path("instance").asString()).isEqualTo("/api/v1/tasks");
     }
 
     @Test
