@@ -38,6 +38,10 @@ class OpenApiDocument implements OpenApiCustomizer {
     private static final Set<String> CONDITIONAL =
             Set.of("/api/v1/tasks", "/api/v1/tasks/{id}", "/api/v1/queue", "/api/v1/stats");
 
+    /** The paths answered from memory alone: the others answer 503 while the database is away. */
+    private static final Set<String> WITHOUT_DATABASE =
+            Set.of("/api/v1/handlers", "/api/v1/pools", "/api/v1/pools/{name}", "/api/v1/events");
+
     private static final Map<String, String> TAGS = new LinkedHashMap<>();
 
     static {
@@ -80,6 +84,15 @@ class OpenApiDocument implements OpenApiCustomizer {
                     conditional(path.getGet());
                 }
                 path.readOperations().forEach(operation -> {
+                    if (!WITHOUT_DATABASE.contains(name) && operation.getResponses() != null) {
+                        operation
+                                .getResponses()
+                                .computeIfAbsent(
+                                        "503",
+                                        code -> new ApiResponse()
+                                                .description("The database is away (database-unavailable), with"
+                                                        + " Retry-After"));
+                    }
                     complete(operation);
                     if (operation.getTags() != null) {
                         used.addAll(operation.getTags());

@@ -148,6 +148,13 @@ class OpenApiLintTests {
         assertThat(allowsNull(doc, doc.at("/components/schemas/WebhookDelivery/properties/nextAttemptAt")))
                 .as("nextAttemptAt is null once the delivery ended")
                 .isTrue();
+        // What reads the database answers 503 while it is away; what is kept in memory does not.
+        assertThat(doc.at("/paths/~1api~1v1~1tasks~1{id}/get/responses").has("503"))
+                .isTrue();
+        assertThat(doc.at("/paths/~1api~1v1~1handlers/get/responses").has("503"))
+                .isFalse();
+        assertThat(doc.at("/paths/~1api~1v1~1pools~1{name}/patch/responses").has("503"))
+                .isFalse();
         assertThat(doc.at("/components/schemas/ProblemDetail/properties").has("taskIds"))
                 .as("503 outcome-unknown and not-durable name the tasks")
                 .isTrue();
