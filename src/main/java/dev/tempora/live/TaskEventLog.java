@@ -114,7 +114,12 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
         };
         subscriber.whenGone(leave);
         emitter.onCompletion(leave);
-        emitter.onTimeout(leave);
+        // The stream's time is up: end it as a stream ends, or Spring answers the timeout with a
+        // 503 on a response long under way (and logs that it cannot).
+        emitter.onTimeout(() -> {
+            leave.run();
+            emitter.complete();
+        });
         emitter.onError(error -> leave.run());
 
         var first = new ArrayList<Frame>();
