@@ -32,6 +32,7 @@ class NodeRegistry implements SmartLifecycle {
     private final Node node;
     private final ClusterProperties properties;
     private final TaskTransitions transitions;
+    private final TaskTracker tracker;
     private final Clock clock;
     private final RepeatingJob heartbeat = new RepeatingJob("tempora-heartbeat");
     private int beats;
@@ -40,11 +41,18 @@ class NodeRegistry implements SmartLifecycle {
     /** Told when tasks were freed for any instance to load: the dispatcher's loader. */
     private volatile Runnable whenTasksFreed = () -> {};
 
-    NodeRegistry(JdbcClient jdbc, Node node, ClusterProperties properties, TaskTransitions transitions, Clock clock) {
+    NodeRegistry(
+            JdbcClient jdbc,
+            Node node,
+            ClusterProperties properties,
+            TaskTransitions transitions,
+            TaskTracker tracker,
+            Clock clock) {
         this.jdbc = jdbc;
         this.node = node;
         this.properties = properties;
         this.transitions = transitions;
+        this.tracker = tracker;
         this.clock = clock;
     }
 
@@ -63,7 +71,7 @@ class NodeRegistry implements SmartLifecycle {
         recover(forgetEarlierIncarnationsOfThisHost(), true);
         int others = others();
         node.joined(others, joinedAt, lease());
-        node.foundAlone(others == 0, lookedAt, lease());
+        foundAlone(others == 0, lookedAt);
         heartbeat.start(properties.heartbeatInterval(), this::beat);
     }
 
@@ -157,7 +165,20 @@ class NodeRegistry implements SmartLifecycle {
      * node timeout, so a lease it took at its last heartbeat has run out.
      */
     private void renewLease(long lookedAt) {
-        node.foundAlone(others() == 0, lookedAt, lease());
+        foundAlone(others() == 0, lookedAt);
+    }
+
+    /**
+     * Tells the node whether it is alone. One that becomes alone (it was not, or its lease had run
+     * out) first makes the tasks it holds wait for their claims: while others were there, a cancel
+     * of one may have been decided through them, which it never heard of. (Started ahead, a task
+     * held since then ran although its cancel had been answered 200 before it was due.)
+     */
+    private void foundAlone(boolean alone, long lookedAt) {
+        if (alone && !node.alone()) {
+            tracker.othersMayHaveCancelled();
+        }
+        node.foundAlone(alone, lookedAt, lease());
     }
 
     private int others() {

@@ -118,6 +118,21 @@ class TaskTracker implements StartsAhead {
     }
 
     /**
+     * This instance is about to believe itself alone, after a time when others were in the node list
+     * (or may have been: its lease had run out). Cancels decided through them never came here, so
+     * every task held now that has not started, and every one being read or stored now, will start
+     * only after a committed claim, which such a cancel then wins in the database. As if a cancel of
+     * each had begun and ended here.
+     */
+    void othersMayHaveCancelled() {
+        // Counted in first, as a cancel is: a task put in while the held ones are being marked is
+        // marked by hold itself, its mark being older than this.
+        cancelsBegun.incrementAndGet();
+        held.replaceAll((id, task) -> task.claim() == null ? CLAIM_FIRST : task);
+        cancelsEnded.incrementAndGet();
+    }
+
+    /**
      * Forgets a task this node will not run: one that could not be dispatched (its claim failed:
      * the database was away, or the answer to its commit was lost), or one handed back for other
      * instances to run. It is still this node's in the database (reserved, or RUNNING if the claim

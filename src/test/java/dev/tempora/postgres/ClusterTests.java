@@ -3,8 +3,11 @@ package dev.tempora.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.tempora.Api;
 import dev.tempora.TemporaProcess;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -20,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -292,6 +296,75 @@ class ClusterTests {
         }
         assertThat(runner.api().get("/api/v1/tasks/" + id).body().path("state").asString())
                 .isEqualTo("CANCELLED");
+    }
+
+    /**
+     * A cancel decided through another instance is not seen by the instance that holds the task in
+     * memory. While that instance has company it does not matter: it starts the task only once its
+     * claim has committed, and the claim loses to the cancel in the database. But once the others
+     * had left, it was alone, started the task ahead of its claim, and ran the handler of a task
+     * whose cancel had been answered 200 before it was due.
+     */
+    @Test
+    void aTaskCancelledThroughAnotherInstanceDoesNotRunOnceItsHolderIsAlone() throws Exception {
+        var calls = new AtomicInteger();
+        var receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/ran", exchange -> {
+            calls.incrementAndGet();
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            // Held in memory from its submission on (look-ahead); and the watcher, which interrupts a run
+            // once it sees the task CANCELLED, does not look before the handler's request has gone out.
+            var cluster = start(2, "--tempora.dispatch.look-ahead=PT60S", "--tempora.cluster.watch-interval=PT60S");
+            var holder = cluster.get(0);
+            var other = cluster.get(1);
+            var url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/ran";
+            var submitted = holder.api()
+                    .post(
+                            "/api/v1/tasks",
+                            "{\"handler\": \"http\", \"args\": {\"url\": \"" + url + "\"}, \"delay\": 15}");
+            assertThat(submitted.status()).isEqualTo(201);
+            var id = submitted.body().path("id").asString();
+            var runAt = Instant.parse(submitted.body().path("runAt").asString());
+
+            var cancelled = other.api().post("/api/v1/tasks/" + id + "/cancel");
+            assertThat(cancelled.status()).isEqualTo(200);
+            assertThat(cancelled.body().path("startedAt").isNull())
+                    .as("cancelled before it started")
+                    .isTrue();
+
+            assertThat(other.terminate(Duration.ofSeconds(60)))
+                    .as("exit code after SIGTERM")
+                    .isIn(0, 143);
+            await("the holder is alone in the node list")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> holder.api().get("/api/v1/nodes").body().size() == 1);
+            Assumptions.assumeTrue(
+                    Instant.now().plusSeconds(2).isBefore(runAt), "the holder was alone only after the task was due");
+
+            await("the holder's worker has taken the task")
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> holder.api()
+                                    .get("/api/v1/pools")
+                                    .body()
+                                    .get(0)
+                                    .path("completedTasks")
+                                    .asLong()
+                            >= 1);
+            assertThat(calls).as("requests of the cancelled task's handler").hasValue(0);
+            assertThat(holder.api()
+                            .get("/api/v1/tasks/" + id)
+                            .body()
+                            .path("state")
+                            .asString())
+                    .isEqualTo("CANCELLED");
+        } finally {
+            receiver.stop(0);
+        }
     }
 
     @Test
