@@ -34,6 +34,23 @@ public final class TemporaProcess implements AutoCloseable {
      * handed over could be taken in between (three instances start at once in the cluster tests).
      */
     public static TemporaProcess start(Path workDir, String name, String... args) throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        var started = listening(workDir, name, deadline, args);
+        started.awaitHealthy(deadline);
+        return started;
+    }
+
+    /**
+     * Starts Tempora as {@link #start} does, but returns as soon as its web server listens, which it
+     * does before the application has finished starting.
+     */
+    public static TemporaProcess startListening(Path workDir, String name, String... args) throws IOException {
+        return listening(
+                workDir, name, System.nanoTime() + Duration.ofSeconds(90).toNanos(), args);
+    }
+
+    private static TemporaProcess listening(Path workDir, String name, long deadline, String... args)
+            throws IOException {
         var command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m",
@@ -50,10 +67,7 @@ public final class TemporaProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        var started = new TemporaProcess(process, log, awaitPort(process, log, deadline));
-        started.awaitHealthy(deadline);
-        return started;
+        return new TemporaProcess(process, log, awaitPort(process, log, deadline));
     }
 
     public Api api() {

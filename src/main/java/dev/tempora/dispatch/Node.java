@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 
@@ -30,6 +31,16 @@ public class Node {
 
     /** {@link System#nanoTime} until which others may still believe themselves alone: past at first. */
     private volatile long othersAloneUntil = System.nanoTime();
+
+    /**
+     * Open once this instance has joined the node list. Its web server listens before that (Spring
+     * starts it in an earlier phase than {@link NodeRegistry}), and an instance alone, which does not
+     * know of this one yet, may be starting the tasks it holds ahead of their claims.
+     */
+    private final CountDownLatch joinedOnce = new CountDownLatch(1);
+
+    /** The longest a cancel waits for this instance to join the node list, as it starts. */
+    private static final Duration JOIN_WAIT = Duration.ofSeconds(60);
 
     Node() {
         String name;
@@ -70,13 +81,18 @@ public class Node {
     /** Joined (or rejoined) the node list at {@code joinedAt} while {@code others} were in it. */
     void joined(int others, long joinedAt, Duration lease) {
         othersAloneUntil = others > 0 ? joinedAt + lease.toNanos() : joinedAt;
+        joinedOnce.countDown();
     }
 
     /**
-     * Waits until no other instance can still believe itself alone, which it may for up to a lease
-     * after this one joined: until then, it may be running a task whose claim has not committed.
+     * Waits until this instance has joined the node list, and then until no other instance can still
+     * believe itself alone, which it may for up to a lease after this one joined: until then, it may
+     * be running a task whose claim has not committed, or start one whose cancel it never heard of.
      */
     void awaitOthersLeases() throws InterruptedException {
+        if (!joinedOnce.await(JOIN_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+            throw new IllegalStateException("This instance has not joined the node list yet");
+        }
         long left = othersAloneUntil - System.nanoTime();
         if (left > 0) {
             TimeUnit.NANOSECONDS.sleep(left);
