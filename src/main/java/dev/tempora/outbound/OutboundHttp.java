@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.hc.client5.http.async.AsyncExecCallback;
+import org.apache.hc.client5.http.async.AsyncExecChain;
+import org.apache.hc.client5.http.async.AsyncExecRuntime;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
 import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -11,8 +15,12 @@ import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
 import org.springframework.beans.factory.DisposableBean;
@@ -24,6 +32,9 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class OutboundHttp implements DisposableBean {
+
+    /** The context attribute through which an exchange's runtime, which holds its connection, is found. */
+    private static final String RUNTIME = "tempora.exec-runtime";
 
     private final OutboundPolicy policy;
     private final CloseableHttpAsyncClient client;
@@ -40,6 +51,7 @@ public class OutboundHttp implements DisposableBean {
                 .build();
         this.client = HttpAsyncClients.custom()
                 .setConnectionManager(connections)
+                .addExecInterceptorFirst(RUNTIME, OutboundHttp::rememberRuntime)
                 .disableRedirectHandling()
                 .disableAutomaticRetries()
                 .disableCookieManagement()
@@ -74,37 +86,66 @@ public class OutboundHttp implements DisposableBean {
                             : ContentType.parse(request.contentType()));
         }
         var result = new CompletableFuture<OutboundResponse>();
+        var context = HttpClientContext.create();
+        var runtime = new AtomicReference<AsyncExecRuntime>();
+        context.setAttribute(RUNTIME, runtime);
         // Answered by its head, an exchange ends as soon as the bytes kept have come.
         var consumer = new CappedResponseConsumer(
                 request.maxResponseBytes(), request.answeredByHead() ? result::complete : answer -> {});
-        var exchange = client.execute(SimpleRequestProducer.create(builder.build()), consumer, new FutureCallback<>() {
-            @Override
-            public void completed(OutboundResponse response) {
-                result.complete(response);
-            }
+        var exchange = client.execute(
+                SimpleRequestProducer.create(builder.build()), consumer, context, new FutureCallback<>() {
+                    @Override
+                    public void completed(OutboundResponse response) {
+                        result.complete(response);
+                    }
 
-            @Override
-            public void failed(Exception error) {
-                fail(result, error, request, consumer);
-            }
+                    @Override
+                    public void failed(Exception error) {
+                        fail(result, error, request, consumer);
+                    }
 
-            @Override
-            public void cancelled() {
-                result.cancel(false);
-            }
-        });
+                    @Override
+                    public void cancelled() {
+                        result.cancel(false);
+                    }
+                });
         var deadline = new CompletableFuture<Void>().orTimeout(request.timeout().toNanos(), TimeUnit.NANOSECONDS);
         deadline.whenComplete((ignored, timedOut) -> {
             if (timedOut != null) {
                 fail(result, timedOut, request, consumer);
             }
         });
-        // Ended early (the body cut short, a timeout, a cancel), the exchange is aborted; else a no-op.
+        // Ended early (the body cut short, a timeout, a cancel), the exchange is aborted, and its
+        // connection closed; else a no-op. Cancelling the exchange alone closed the connection only
+        // on its first use: over one kept alive from an earlier request, the request went on to its
+        // end at the receiver, the answer discarded (an interrupted http task still ran there).
         result.whenComplete((response, error) -> {
             deadline.complete(null);
-            exchange.cancel(true);
+            if (!exchange.isDone()) {
+                exchange.cancel(true);
+                var held = runtime.get();
+                if (held != null) {
+                    held.discardEndpoint();
+                }
+            }
         });
         return result;
+    }
+
+    /** Notes the runtime of each exchange in its context, for {@link #send} to close its connection. */
+    private static void rememberRuntime(
+            HttpRequest request,
+            AsyncEntityProducer entity,
+            AsyncExecChain.Scope scope,
+            AsyncExecChain chain,
+            AsyncExecCallback callback)
+            throws HttpException, IOException {
+        if (scope.clientContext.getAttribute(RUNTIME) instanceof AtomicReference<?> runtime) {
+            @SuppressWarnings("unchecked")
+            var slot = (AtomicReference<AsyncExecRuntime>) runtime;
+            slot.set(scope.execRuntime);
+        }
+        chain.proceed(request, entity, scope, callback);
     }
 
     /**

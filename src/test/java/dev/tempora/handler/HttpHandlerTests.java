@@ -1,9 +1,19 @@
 package dev.tempora.handler;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tempora.Api;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,6 +114,96 @@ class HttpHandlerTests {
         var task = api.await(id, Duration.ofSeconds(10));
         assertThat(task.path("state").asString()).isEqualTo("FAILED");
         assertThat(task.path("exception").path("type").asString()).isEqualTo("TimeoutException");
+    }
+
+    /**
+     * An interrupted handler (a task timed out, cancelled with interrupt, or stopped by a shutdown)
+     * cancels its request, and the receiver must see it cut off. Over a connection kept alive from an
+     * earlier request, it was not: the request went on to its end at the receiver, the answer was
+     * discarded, and a task released by a graceful stop ran again on another instance meanwhile.
+     */
+    @Test
+    void anInterruptedRequestIsCutOffOverAConnectionKeptAlive() throws Exception {
+        try (var receiver = new HoldingReceiver()) {
+            var earlier = api.submit("""
+                    {"handler": "http", "args": {"url": "%s"}}""".formatted(receiver.url("/quick")));
+            assertThat(api.await(earlier, Duration.ofSeconds(10)).path("state").asString())
+                    .isEqualTo("SUCCEEDED");
+
+            var id = api.submit("""
+                    {"handler": "http", "args": {"url": "%s"}, "timeout": 0.5}""".formatted(receiver.url("/held")));
+            var task = api.await(id, Duration.ofSeconds(10));
+            assertThat(task.path("exception").path("type").asString()).isEqualTo("TimeoutException");
+            // The receiver holds the request for 30 s unless the connection is closed.
+            await("the receiver sees the held request cut off")
+                    .atMost(Duration.ofSeconds(20))
+                    .until(receiver.cutOff::get);
+        }
+    }
+
+    /**
+     * Answers {@code /quick} at once, keeping the connection alive; holds {@code /held} for 30 s,
+     * noting whether the client closed the connection meanwhile. A plain socket server, since one
+     * must see the connection itself.
+     */
+    private static final class HoldingReceiver implements AutoCloseable {
+        final AtomicBoolean cutOff = new AtomicBoolean();
+        private final ServerSocket server;
+
+        HoldingReceiver() throws IOException {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        var socket = server.accept();
+                        Thread.ofVirtual().start(() -> serve(socket));
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        String url(String path) {
+            return "http://127.0.0.1:" + server.getLocalPort() + path;
+        }
+
+        private void serve(Socket socket) {
+            try (socket) {
+                var in =
+                        new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+                while (true) {
+                    var requestLine = in.readLine();
+                    if (requestLine == null) {
+                        return;
+                    }
+                    for (var line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                        // headers: a GET has no body
+                    }
+                    if (requestLine.contains("/held")) {
+                        socket.setSoTimeout(30_000);
+                        try {
+                            cutOff.set(socket.getInputStream().read() == -1);
+                        } catch (SocketTimeoutException held) {
+                            // not cut off
+                        } catch (IOException reset) {
+                            cutOff.set(true);
+                        }
+                        return;
+                    }
+                    socket.getOutputStream()
+                            .write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+                                    .getBytes(StandardCharsets.ISO_8859_1));
+                }
+            } catch (IOException gone) {
+                // the client went away between requests
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
     }
 
     @Test
