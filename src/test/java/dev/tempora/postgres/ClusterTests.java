@@ -82,6 +82,16 @@ class ClusterTests {
         }
     }
 
+    /** Tasks the first pool of {@code node} has run to their end. */
+    private static long completedTasks(TemporaProcess node) {
+        return node.api()
+                .get("/api/v1/pools")
+                .body()
+                .get(0)
+                .path("completedTasks")
+                .asLong();
+    }
+
     /** The command line of an instance: the tests' defaults, and {@code extra}. */
     private String[] arguments(String... extra) {
         var args = new ArrayList<>(List.of(
@@ -347,13 +357,7 @@ class ClusterTests {
             await("the holder's worker has taken the task")
                     .atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(200))
-                    .until(() -> holder.api()
-                                    .get("/api/v1/pools")
-                                    .body()
-                                    .get(0)
-                                    .path("completedTasks")
-                                    .asLong()
-                            >= 1);
+                    .until(() -> completedTasks(holder) >= 1);
             assertThat(calls).as("requests of the cancelled task's handler").hasValue(0);
             assertThat(holder.api()
                             .get("/api/v1/tasks/" + id)
@@ -394,13 +398,7 @@ class ClusterTests {
             await("the worker of the instance alone has taken the task")
                     .atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(200))
-                    .until(() -> alone.api()
-                                    .get("/api/v1/pools")
-                                    .body()
-                                    .get(0)
-                                    .path("completedTasks")
-                                    .asLong()
-                            >= 1);
+                    .until(() -> completedTasks(alone) >= 1);
             if (cancelled.status() == 200) {
                 assertThat(calls)
                         .as("requests of the handler of a task cancelled before it started")
