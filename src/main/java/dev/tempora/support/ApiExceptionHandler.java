@@ -202,9 +202,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         if (!readingRequestBody(error)) {
             return unexpected(error);
         }
-        return ResponseEntity.badRequest()
-                .body(Problems.invalid(List.of(new FieldProblem(
-                        "body", "is not valid JSON: a number's exponent is beyond the range of a decimal (an int)"))));
+        return notJson("a number's exponent is beyond the range of a decimal (an int)");
     }
 
     private static boolean readingRequestBody(Throwable error) {
@@ -237,8 +235,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 return cast(tooLarge(tooLarge));
             }
         }
-        return cast(ResponseEntity.badRequest()
-                .body(Problems.invalid(List.of(new FieldProblem("body", "is not valid JSON: " + brief(unreadable))))));
+        return cast(notJson(brief(unreadable)));
+    }
+
+    /** 400 on {@code body}: it could not be read as JSON, for {@code why}. */
+    private static ResponseEntity<ProblemDetail> notJson(String why) {
+        return ResponseEntity.badRequest()
+                .body(Problems.invalid(List.of(new FieldProblem("body", "is not valid JSON: " + why))));
     }
 
     @Override
