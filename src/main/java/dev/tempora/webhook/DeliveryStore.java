@@ -158,12 +158,11 @@ class DeliveryStore {
                             : row.getObject("lease_until", OffsetDateTime.class)
                                     .toInstant()
                                     .minus(leaseLength);
-                    return new MapSqlParameterSource()
-                            .addValue("id", row.getObject("id", UUID.class))
-                            .addValue("event", row.getString("event_type"))
-                            .addValue("attempt", row.getInt("attempts"))
-                            .addValue("at", utc(sentAt))
-                            .addValue("error", STOPPED);
+                    return new StoppedAttempt(
+                            row.getObject("id", UUID.class),
+                            row.getString("event_type"),
+                            row.getInt("attempts"),
+                            sentAt);
                 })
                 .list();
         if (stopped.isEmpty()) {
@@ -172,9 +171,18 @@ class DeliveryStore {
         batch.batchUpdate(
                 "insert into webhook_attempt (delivery_id, attempt, attempted_at, error, duration_ms)"
                         + " values (:id, :attempt, :at, :error, 0)",
-                stopped.toArray(MapSqlParameterSource[]::new));
-        return stopped.stream().map(row -> (String) row.getValue("event")).toList();
+                stopped.stream()
+                        .map(attempt -> new MapSqlParameterSource()
+                                .addValue("id", attempt.delivery())
+                                .addValue("attempt", attempt.attempt())
+                                .addValue("at", utc(attempt.sentAt()))
+                                .addValue("error", STOPPED))
+                        .toArray(MapSqlParameterSource[]::new));
+        return stopped.stream().map(StoppedAttempt::event).toList();
     }
+
+    /** An attempt in flight on an instance gone from the node list, to be recorded as stopped. */
+    private record StoppedAttempt(UUID delivery, String event, int attempt, Instant sentAt) {}
 
     /**
      * Records attempts and what follows each (the next attempt, or the end), releasing their leases,
