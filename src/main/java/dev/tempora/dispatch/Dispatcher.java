@@ -187,7 +187,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
 
     @Override
     public void beforeCancel(TaskId id) throws InterruptedException {
-        node.awaitOthersLeases();
+        node.awaitOthersLeases(registry.joinWait());
         var claim = tracker.cancelBegins(id);
         if (claim.isPresent()) {
             try {

@@ -1,5 +1,6 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.task.NotReadyException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -38,9 +39,6 @@ public class Node {
      * know of this one yet, may be starting the tasks it holds ahead of their claims.
      */
     private final CountDownLatch joinedOnce = new CountDownLatch(1);
-
-    /** The longest a cancel waits for this instance to join the node list, as it starts. */
-    private static final Duration JOIN_WAIT = Duration.ofSeconds(60);
 
     Node() {
         String name;
@@ -88,10 +86,15 @@ public class Node {
      * Waits until this instance has joined the node list, and then until no other instance can still
      * believe itself alone, which it may for up to a lease after this one joined: until then, it may
      * be running a task whose claim has not committed, or start one whose cancel it never heard of.
+     *
+     * @param joinWait the longest to wait for the join, as this instance starts
+     * @throws NotReadyException when it has not joined by then
      */
-    void awaitOthersLeases() throws InterruptedException {
-        if (!joinedOnce.await(JOIN_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
-            throw new IllegalStateException("This instance has not joined the node list yet");
+    void awaitOthersLeases(Duration joinWait) throws InterruptedException {
+        if (!joinedOnce.await(joinWait.toNanos(), TimeUnit.NANOSECONDS)) {
+            throw new NotReadyException(
+                    "This instance is starting and has not joined the node list yet: nothing was changed. Try again"
+                            + " shortly.");
         }
         long left = othersAloneUntil - System.nanoTime();
         if (left > 0) {

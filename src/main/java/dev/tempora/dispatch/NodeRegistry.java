@@ -188,6 +188,14 @@ class NodeRegistry implements SmartLifecycle {
                 .single();
     }
 
+    /**
+     * The longest a request waits for this instance to join the node list as it starts: a node
+     * timeout, in which a running instance would have sent a heartbeat.
+     */
+    Duration joinWait() {
+        return properties.nodeTimeout();
+    }
+
     /** Two heartbeats, so one late heartbeat does not end it; never longer than the node timeout. */
     private Duration lease() {
         var twoBeats = properties.heartbeatInterval().multipliedBy(2);

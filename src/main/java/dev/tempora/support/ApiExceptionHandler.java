@@ -1,6 +1,7 @@
 package dev.tempora.support;
 
 import dev.tempora.task.NotDurableException;
+import dev.tempora.task.NotReadyException;
 import dev.tempora.task.SubmitOutcomeUnknownException;
 import dev.tempora.task.TaskConflictException;
 import dev.tempora.task.TaskId;
@@ -82,6 +83,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                         "taskIds",
                         notDurable.taskIds().stream().map(TaskId::toString).toList());
         return response;
+    }
+
+    @ExceptionHandler(NotReadyException.class)
+    ResponseEntity<ProblemDetail> notReady(NotReadyException notReady) {
+        log.warn("Not ready: {}", notReady.getMessage());
+        return tryAgainShortly("not-ready", "This instance is not ready yet", notReady.getMessage());
     }
 
     /**

@@ -13,6 +13,8 @@ public interface CancelGate {
      * (which the cancel then races in the database). May wait: for a claim to commit, or, on an
      * instance that has just joined others, for their leases on being alone to run out. When it
      * returns, {@link #afterCancel} follows.
+     *
+     * @throws NotReadyException when this instance cannot settle it yet, as it starts
      */
     void beforeCancel(TaskId id) throws InterruptedException;
 

@@ -1,11 +1,13 @@
 package dev.tempora.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tempora.Api;
 import dev.tempora.OtherNode;
 import dev.tempora.TestHandlers;
+import dev.tempora.task.NotReadyException;
 import dev.tempora.task.TaskState;
 import java.net.http.HttpRequest;
 import java.sql.SQLException;
@@ -224,16 +226,24 @@ class StartAheadTests {
         var joining = new Node();
         long began = System.nanoTime();
         joining.joined(1, began, Duration.ofMillis(300));
-        joining.awaitOthersLeases();
+        joining.awaitOthersLeases(Duration.ofSeconds(10));
         assertThat(Duration.ofNanos(System.nanoTime() - began)).isGreaterThanOrEqualTo(Duration.ofMillis(290));
 
         var first = new Node();
         first.joined(0, System.nanoTime(), Duration.ofMinutes(1));
         began = System.nanoTime();
-        first.awaitOthersLeases();
+        first.awaitOthersLeases(Duration.ofSeconds(10));
         assertThat(Duration.ofNanos(System.nanoTime() - began))
                 .as("nobody else was there")
                 .isLessThan(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void anInstanceThatHasNotJoinedInTimeRefusesToCancel() {
+        var starting = new Node();
+        assertThatThrownBy(() -> starting.awaitOthersLeases(Duration.ofMillis(50)))
+                .isInstanceOf(NotReadyException.class)
+                .hasMessageContaining("not joined the node list");
     }
 
     /** A task due shortly: late enough to lock its row first, however slow the first request is. */

@@ -47,9 +47,9 @@ class ClusterTests {
      */
     private static final String NODE_TIMEOUT = "--tempora.cluster.node-timeout=PT10S";
 
-    /** For the failover tests, which wait out the timeout: failover in about 3.5 s. */
     private static final String FIFTY_MS = "{\"handler\": \"sleep\", \"args\": {\"seconds\": 0.05}}";
 
+    /** For the failover tests, which wait out the timeout: failover in about 3.5 s. */
     private static final String SHORT_NODE_TIMEOUT = "--tempora.cluster.node-timeout=PT3S";
 
     String database;
@@ -387,13 +387,23 @@ class ClusterTests {
                     + " $$ begin perform pg_sleep(10); return new; end $$");
             execute("create trigger tempora_test_slow_join before insert on tempora_node"
                     + " for each row execute function tempora_test_slow_join()");
-            var joining =
-                    TemporaProcess.startListening(dir, "joining", arguments("--tempora.cluster.watch-interval=PT60S"));
+            // The join is held up for 10 s: longer than the joining instance's node timeout, the
+            // longest a request waits for it.
+            var joining = TemporaProcess.startListening(
+                    dir, "joining", arguments("--tempora.cluster.watch-interval=PT60S", SHORT_NODE_TIMEOUT));
             nodes.add(joining);
 
             var url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/ran";
             var id = alone.api().submit("{\"handler\": \"http\", \"args\": {\"url\": \"" + url + "\"}, \"delay\": 2}");
-            var cancelled = joining.api().post("/api/v1/tasks/" + id + "/cancel");
+            var cancel = "/api/v1/tasks/" + id + "/cancel";
+            var notReady = joining.api().post(cancel);
+            assertThat(notReady.status()).as(notReady.text()).isEqualTo(503);
+            assertThat(notReady.body().path("type").asString()).isEqualTo("urn:tempora:problem:not-ready");
+            assertThat(notReady.header("Retry-After")).isEqualTo("5");
+            var cancelled = await("the joining instance has joined and decided the cancel")
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> joining.api().post(cancel), answer -> answer.status() != 503);
 
             await("the worker of the instance alone has taken the task")
                     .atMost(Duration.ofSeconds(60))
