@@ -187,7 +187,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
 
     @Override
     public void beforeCancel(TaskId id) throws InterruptedException {
-        node.awaitOthersLeases(registry.joinWait());
+        node.enterCancel(registry.joinWait());
         var claim = tracker.cancelBegins(id);
         if (claim.isPresent()) {
             try {
@@ -196,7 +196,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 // The claim failed or is stuck: the database decides the cancel as it stands.
                 log.warn("Cancelling task {} whose claim is unsettled: {}", id, unsettled.toString());
             } catch (InterruptedException interrupted) {
-                tracker.cancelEnds();
+                afterCancel(id);
                 throw interrupted;
             }
         }
@@ -205,6 +205,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     @Override
     public void afterCancel(TaskId id) {
         tracker.cancelEnds();
+        node.exitCancel();
     }
 
     @Override

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,7 +20,7 @@ import org.springframework.stereotype.Component;
  * the lease at every heartbeat that finds nobody else). While it is, nobody else can cancel a task
  * it holds, so it decides cancels of those in memory and starts tasks without waiting for their
  * claims to commit. An instance that joins while others are there waits for the lease they may hold
- * to run out before it cancels anything ({@link #awaitOthersLeases}).
+ * to run out before it cancels anything ({@link #enterCancel}).
  */
 @Component
 public class Node {
@@ -39,6 +41,12 @@ public class Node {
      * know of this one yet, may be starting the tasks it holds ahead of their claims.
      */
     private final CountDownLatch joinedOnce = new CountDownLatch(1);
+
+    /** Shared by each cancel from its start to its decision; taken alone to leave the node list. */
+    private final ReadWriteLock membership = new ReentrantReadWriteLock();
+
+    /** Left the node list (stopping), and not joined again since. */
+    private volatile boolean left;
 
     Node() {
         String name;
@@ -78,27 +86,52 @@ public class Node {
 
     /** Joined (or rejoined) the node list at {@code joinedAt} while {@code others} were in it. */
     void joined(int others, long joinedAt, Duration lease) {
+        left = false;
         othersAloneUntil = others > 0 ? joinedAt + lease.toNanos() : joinedAt;
         joinedOnce.countDown();
     }
 
     /**
-     * Waits until this instance has joined the node list, and then until no other instance can still
-     * believe itself alone, which it may for up to a lease after this one joined: until then, it may
-     * be running a task whose claim has not committed, or start one whose cancel it never heard of.
+     * Begins a cancel: waits until this instance has joined the node list, and then until no other
+     * instance can still believe itself alone, which it may for up to a lease after this one joined:
+     * until then, it may be running a task whose claim has not committed, or start one whose cancel
+     * it never heard of. Until {@link #exitCancel}, this instance does not leave the node list.
      *
      * @param joinWait the longest to wait for the join, as this instance starts
-     * @throws NotReadyException when it has not joined by then
+     * @throws NotReadyException when it has not joined by then, or has left the list (it is stopping:
+     *     an instance that finds itself alone once this one has left would not hear of the cancel)
      */
-    void awaitOthersLeases(Duration joinWait) throws InterruptedException {
+    void enterCancel(Duration joinWait) throws InterruptedException {
         if (!joinedOnce.await(joinWait.toNanos(), TimeUnit.NANOSECONDS)) {
             throw new NotReadyException(
                     "This instance is starting and has not joined the node list yet: nothing was changed. Try again"
                             + " shortly.");
         }
-        long left = othersAloneUntil - System.nanoTime();
-        if (left > 0) {
-            TimeUnit.NANOSECONDS.sleep(left);
+        long leases = othersAloneUntil - System.nanoTime();
+        if (leases > 0) {
+            TimeUnit.NANOSECONDS.sleep(leases);
+        }
+        membership.readLock().lock();
+        if (left) {
+            membership.readLock().unlock();
+            throw new NotReadyException(
+                    "This instance is stopping and has left the node list: nothing was changed. Try again on another"
+                            + " instance.");
+        }
+    }
+
+    /** Ends a cancel begun by {@link #enterCancel} on this thread. */
+    void exitCancel() {
+        membership.readLock().unlock();
+    }
+
+    /** Leaving the node list: waits for the cancels under way, then lets no more begin. */
+    void leave() {
+        membership.writeLock().lock();
+        try {
+            left = true;
+        } finally {
+            membership.writeLock().unlock();
         }
     }
 

@@ -82,6 +82,10 @@ class NodeRegistry implements SmartLifecycle {
     @Override
     public synchronized void stop() {
         heartbeat.stop();
+        // The web server still answers until a later phase: a cancel decided here after this
+        // instance has left could miss another that then finds itself alone and starts its tasks
+        // ahead of their claims.
+        node.leave();
         try {
             // The dispatcher has stopped (it stops first): nothing of ours runs any more.
             jdbc.sql("delete from tempora_node where id = :id")

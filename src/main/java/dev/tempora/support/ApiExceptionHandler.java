@@ -88,7 +88,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(NotReadyException.class)
     ResponseEntity<ProblemDetail> notReady(NotReadyException notReady) {
         log.warn("Not ready: {}", notReady.getMessage());
-        return tryAgainShortly("not-ready", "This instance is not ready yet", notReady.getMessage());
+        return tryAgainShortly("not-ready", "Instance not ready", notReady.getMessage());
     }
 
     /**

@@ -1,8 +1,8 @@
 package dev.tempora.task;
 
 /**
- * This instance cannot decide the request yet, as it starts: nothing was changed, and the same
- * request may succeed shortly (on H2 or PostgreSQL, once the instance has joined the node list).
+ * This instance cannot decide the request now, as it starts or stops: nothing was changed, and the
+ * same request may succeed shortly (once it has joined the node list), or on another instance.
  */
 public class NotReadyException extends RuntimeException {
 

@@ -226,13 +226,15 @@ class StartAheadTests {
         var joining = new Node();
         long began = System.nanoTime();
         joining.joined(1, began, Duration.ofMillis(300));
-        joining.awaitOthersLeases(Duration.ofSeconds(10));
+        joining.enterCancel(Duration.ofSeconds(10));
+        joining.exitCancel();
         assertThat(Duration.ofNanos(System.nanoTime() - began)).isGreaterThanOrEqualTo(Duration.ofMillis(290));
 
         var first = new Node();
         first.joined(0, System.nanoTime(), Duration.ofMinutes(1));
         began = System.nanoTime();
-        first.awaitOthersLeases(Duration.ofSeconds(10));
+        first.enterCancel(Duration.ofSeconds(10));
+        first.exitCancel();
         assertThat(Duration.ofNanos(System.nanoTime() - began))
                 .as("nobody else was there")
                 .isLessThan(Duration.ofSeconds(30));
@@ -241,9 +243,48 @@ class StartAheadTests {
     @Test
     void anInstanceThatHasNotJoinedInTimeRefusesToCancel() {
         var starting = new Node();
-        assertThatThrownBy(() -> starting.awaitOthersLeases(Duration.ofMillis(50)))
+        assertThatThrownBy(() -> starting.enterCancel(Duration.ofMillis(50)))
                 .isInstanceOf(NotReadyException.class)
                 .hasMessageContaining("not joined the node list");
+    }
+
+    /**
+     * The web server answers until after this instance has left the node list. A cancel decided here
+     * then could miss another instance that finds itself alone and starts its tasks ahead of their
+     * claims: so leaving waits for the cancels under way, and refuses those that come after.
+     */
+    @Test
+    void anInstanceLeavesTheNodeListBetweenCancelsAndRefusesThemOnceLeft() throws Exception {
+        var node = new Node();
+        node.joined(0, System.nanoTime(), Duration.ofMinutes(1));
+        var deciding = new CompletableFuture<Void>();
+        var decided = new CompletableFuture<Void>();
+        var cancel = Thread.ofPlatform().start(() -> {
+            try {
+                node.enterCancel(Duration.ofSeconds(10));
+                deciding.complete(null);
+                decided.join();
+                node.exitCancel();
+            } catch (InterruptedException interrupted) {
+                deciding.completeExceptionally(interrupted);
+            }
+        });
+        deciding.get(10, TimeUnit.SECONDS);
+
+        var leaving = CompletableFuture.runAsync(node::leave);
+        Thread.sleep(200);
+        assertThat(leaving).as("left while a cancel was being decided").isNotDone();
+        decided.complete(null);
+        leaving.get(10, TimeUnit.SECONDS);
+        cancel.join();
+
+        assertThatThrownBy(() -> node.enterCancel(Duration.ofSeconds(10)))
+                .isInstanceOf(NotReadyException.class)
+                .hasMessageContaining("stopping");
+
+        node.joined(0, System.nanoTime(), Duration.ofMinutes(1)); // started again in this process
+        node.enterCancel(Duration.ofSeconds(10));
+        node.exitCancel();
     }
 
     /** A task due shortly: late enough to lock its row first, however slow the first request is. */

@@ -171,8 +171,8 @@ class TaskController implements DisposableBean {
     @ApiResponse(
             responseCode = "503",
             description = "The database is away (database-unavailable), or the cancel is not confirmed on"
-                    + " disk (not-durable, with taskIds: it took effect), or this instance is starting and"
-                    + " cannot decide it yet (not-ready); with Retry-After",
+                    + " disk (not-durable, with taskIds: it took effect), or this instance is starting or"
+                    + " stopping and cannot decide it (not-ready); with Retry-After",
             content = @Content(mediaType = "application/problem+json"))
     @ApiResponse(
             responseCode = "404",
