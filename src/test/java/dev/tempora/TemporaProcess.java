@@ -18,6 +18,9 @@ public final class TemporaProcess implements AutoCloseable {
     /** Spring Boot's line once Tomcat listens: "Tomcat started on port 41235 (http) with ...". */
     private static final Pattern LISTENING = Pattern.compile("Tomcat started on ports? (\\d+)");
 
+    /** The JVM options of {@link #start(Path, String, String...)}: a capped heap, and C1 only, which starts faster. */
+    public static final List<String> TEST_JVM = List.of("-Xmx512m", "-XX:TieredStopAtLevel=1");
+
     private final Process process;
     private final Path log;
     private final int port;
@@ -34,8 +37,14 @@ public final class TemporaProcess implements AutoCloseable {
      * handed over could be taken in between (three instances start at once in the cluster tests).
      */
     public static TemporaProcess start(Path workDir, String name, String... args) throws IOException {
+        return start(workDir, name, TEST_JVM, args);
+    }
+
+    /** Starts Tempora as {@link #start(Path, String, String...)} does, in a JVM with {@code jvmOptions}. */
+    public static TemporaProcess start(Path workDir, String name, List<String> jvmOptions, String... args)
+            throws IOException {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        var started = listening(workDir, name, deadline, args);
+        var started = listening(workDir, name, jvmOptions, deadline, args);
         started.awaitHealthy(deadline);
         return started;
     }
@@ -46,15 +55,19 @@ public final class TemporaProcess implements AutoCloseable {
      */
     public static TemporaProcess startListening(Path workDir, String name, String... args) throws IOException {
         return listening(
-                workDir, name, System.nanoTime() + Duration.ofSeconds(90).toNanos(), args);
+                workDir,
+                name,
+                TEST_JVM,
+                System.nanoTime() + Duration.ofSeconds(90).toNanos(),
+                args);
     }
 
-    private static TemporaProcess listening(Path workDir, String name, long deadline, String... args)
-            throws IOException {
-        var command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-XX:TieredStopAtLevel=1",
+    private static TemporaProcess listening(
+            Path workDir, String name, List<String> jvmOptions, long deadline, String... args) throws IOException {
+        var command = new ArrayList<String>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of(
                 "-cp",
                 System.getProperty("java.class.path"),
                 TemporaApplication.class.getName(),
