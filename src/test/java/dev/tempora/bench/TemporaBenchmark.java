@@ -528,7 +528,7 @@ public final class TemporaBenchmark {
         System.out.println("Figures written to " + config.output().toAbsolutePath());
     }
 
-    private static String machine() {
+    static String machine() {
         var os = ManagementFactory.getOperatingSystemMXBean();
         return "%d cores, %s %s, Java %s"
                 .formatted(os.getAvailableProcessors(), os.getName(), os.getArch(), Runtime.version());
