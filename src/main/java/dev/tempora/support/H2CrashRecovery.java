@@ -25,6 +25,8 @@ import org.springframework.stereotype.Component;
  * recovery mode scans the whole file and opens the newest complete version instead. So before the
  * pool opens an H2 file whose header does not say it was closed cleanly, this opens it once in
  * recovery mode and closes it, which writes a header naming that version.
+ *
+ * <p>Then it compacts the file if it is mostly garbage ({@link H2Compaction}).
  */
 @Component
 final class H2CrashRecovery implements BeanPostProcessor {
@@ -37,7 +39,10 @@ final class H2CrashRecovery implements BeanPostProcessor {
     @Override
     public Object postProcessBeforeInitialization(Object bean, String beanName) {
         if (bean instanceof HikariDataSource pool) {
-            storeFile(pool.getJdbcUrl()).ifPresent(H2CrashRecovery::recoverIfUnclean);
+            storeFile(pool.getJdbcUrl()).ifPresent(file -> {
+                recoverIfUnclean(file);
+                H2Compaction.compactIfMostlyGarbage(file, H2Compaction.MIN_BYTES);
+            });
         }
         return bean;
     }

@@ -1,0 +1,64 @@
+package dev.tempora.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreTool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rewrites an embedded H2 file that is mostly garbage to its live size, as the service starts,
+ * before the pool opens it: what {@code SHUTDOWN COMPACT} does, without asking for it.
+ *
+ * <p>Under steady load H2 2.5.252 leaves some replaced pages counted as live (they are in no tree
+ * any more), so the chunks that hold them are never reused and the file grows for as long as the
+ * service runs: about 6 MB a minute at 50 submissions a second. Only a copy of the live data gets
+ * rid of them, and H2 copies only when the database is closed. A restart now does it: a 568 MB
+ * file holding 6 MB took 1.7 s.
+ */
+final class H2Compaction {
+
+    private static final Logger log = LoggerFactory.getLogger(H2Compaction.class);
+
+    /** Smaller files are left as they are: there is little to gain. */
+    static final long MIN_BYTES = 64L << 20;
+
+    /** A file is compacted when less than this share of it (%) is live data. */
+    static final int BELOW_LIVE_PERCENT = 25;
+
+    private H2Compaction() {}
+
+    /** Compacts {@code file} if it is at least {@code minBytes} and mostly garbage; whether it did. */
+    static boolean compactIfMostlyGarbage(Path file, long minBytes) {
+        try {
+            if (!Files.isRegularFile(file) || Files.size(file) < minBytes || !H2CrashRecovery.closedCleanly(file)) {
+                return false;
+            }
+            int live = livePercent(file);
+            if (live >= BELOW_LIVE_PERCENT) {
+                return false;
+            }
+            long before = Files.size(file);
+            long began = System.nanoTime();
+            MVStoreTool.compact(file.toString(), true);
+            log.info(
+                    "Compacted {} ({}% of it was live data): {} MB to {} MB in {} ms",
+                    file, live, before >> 20, Files.size(file) >> 20, (System.nanoTime() - began) / 1_000_000);
+            return true;
+        } catch (IOException | RuntimeException trouble) {
+            // H2 opens it as it is: an encrypted file, one in use, or one it cannot read.
+            log.warn("Could not compact {}: {}", file, trouble.toString());
+            return false;
+        }
+    }
+
+    /** The share of the file (%) that is live data, as H2 counts it. */
+    static int livePercent(Path file) {
+        try (var store =
+                new MVStore.Builder().fileName(file.toString()).readOnly().open()) {
+            return store.getFileStore().getChunksFillRate() * store.getFillRate() / 100;
+        }
+    }
+}
