@@ -188,17 +188,19 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     @Override
     public void beforeCancel(TaskId id) throws InterruptedException {
         node.enterCancel(registry.joinWait());
-        var claim = tracker.cancelBegins(id);
-        if (claim.isPresent()) {
-            try {
-                claim.get().get(CLAIM_WAIT.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (ExecutionException | TimeoutException unsettled) {
-                // The claim failed or is stuck: the database decides the cancel as it stands.
-                log.warn("Cancelling task {} whose claim is unsettled: {}", id, unsettled.toString());
-            } catch (InterruptedException interrupted) {
-                afterCancel(id);
-                throw interrupted;
+        try {
+            var claim = tracker.cancelBegins(id);
+            if (claim.isPresent()) {
+                try {
+                    claim.get().get(CLAIM_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+                } catch (ExecutionException | TimeoutException unsettled) {
+                    // The claim failed or is stuck: the database decides the cancel as it stands.
+                    log.warn("Cancelling task {} whose claim is unsettled: {}", id, unsettled.toString());
+                }
             }
+        } catch (InterruptedException | RuntimeException | Error failed) {
+            afterCancel(id); // the caller calls it only when this returns
+            throw failed;
         }
     }
 

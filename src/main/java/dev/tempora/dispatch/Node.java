@@ -9,6 +9,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -24,6 +26,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class Node {
+
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
 
     private final String host;
     private final long pid = ProcessHandle.current().pid();
@@ -125,13 +129,23 @@ public class Node {
         membership.readLock().unlock();
     }
 
-    /** Leaving the node list: waits for the cancels under way, then lets no more begin. */
-    void leave() {
-        membership.writeLock().lock();
+    /**
+     * Leaving the node list: waits for the cancels under way, at most {@code wait} (one may wait for
+     * a claim that will not settle now, or for a row lock), then lets no more begin.
+     */
+    void leave(Duration wait) {
+        boolean alone;
         try {
-            left = true;
-        } finally {
+            alone = membership.writeLock().tryLock(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            alone = false;
+        }
+        left = true;
+        if (alone) {
             membership.writeLock().unlock();
+        } else {
+            log.warn("Leaving the node list while cancels are still being decided here (waited {})", wait);
         }
     }
 

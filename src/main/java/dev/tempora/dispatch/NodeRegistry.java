@@ -85,7 +85,7 @@ class NodeRegistry implements SmartLifecycle {
         // The web server still answers until a later phase: a cancel decided here after this
         // instance has left could miss another that then finds itself alone and starts its tasks
         // ahead of their claims.
-        node.leave();
+        node.leave(properties.nodeTimeout());
         try {
             // The dispatcher has stopped (it stops first): nothing of ours runs any more.
             jdbc.sql("delete from tempora_node where id = :id")
@@ -132,14 +132,22 @@ class NodeRegistry implements SmartLifecycle {
                                 + " taken over; rejoining as {}",
                         old,
                         node.id());
-                register();
-                node.joined(others(), System.nanoTime(), lease());
+                rejoin();
             }
             recover(0, ++beats % FULL_CHECK_EVERY == 0);
             renewLease(lookedAt);
         } catch (RuntimeException databaseTrouble) {
             log.warn("Heartbeat failed: {}", databaseTrouble.toString());
         }
+    }
+
+    /** Joins again after being presumed dead, unless this instance has begun to stop meanwhile. */
+    private synchronized void rejoin() {
+        if (!heartbeat.isRunning()) {
+            return; // stop() came first: it has left the node list, and it stays out
+        }
+        register();
+        node.joined(others(), System.nanoTime(), lease());
     }
 
     /**

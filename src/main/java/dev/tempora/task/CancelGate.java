@@ -14,7 +14,7 @@ public interface CancelGate {
      * instance that has just joined others, for their leases on being alone to run out. When it
      * returns, {@link #afterCancel} follows.
      *
-     * @throws NotReadyException when this instance cannot settle it yet, as it starts
+     * @throws NotReadyException when this instance cannot settle it now, as it starts or stops
      */
     void beforeCancel(TaskId id) throws InterruptedException;
 

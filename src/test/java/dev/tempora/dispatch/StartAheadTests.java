@@ -271,7 +271,7 @@ class StartAheadTests {
         });
         deciding.get(10, TimeUnit.SECONDS);
 
-        var leaving = CompletableFuture.runAsync(node::leave);
+        var leaving = CompletableFuture.runAsync(() -> node.leave(Duration.ofSeconds(30)));
         Thread.sleep(200);
         assertThat(leaving).as("left while a cancel was being decided").isNotDone();
         decided.complete(null);
@@ -285,6 +285,32 @@ class StartAheadTests {
         node.joined(0, System.nanoTime(), Duration.ofMinutes(1)); // started again in this process
         node.enterCancel(Duration.ofSeconds(10));
         node.exitCancel();
+    }
+
+    /** A cancel that does not end (a claim that will not settle, a row lock) does not hold up a stop. */
+    @Test
+    void leavingWaitsForACancelUnderWayOnlySoLong() throws Exception {
+        var node = new Node();
+        node.joined(0, System.nanoTime(), Duration.ofMinutes(1));
+        var deciding = new CompletableFuture<Void>();
+        var decided = new CompletableFuture<Void>();
+        var cancel = Thread.ofPlatform().start(() -> {
+            try {
+                node.enterCancel(Duration.ofSeconds(10));
+                deciding.complete(null);
+                decided.join();
+                node.exitCancel();
+            } catch (InterruptedException interrupted) {
+                deciding.completeExceptionally(interrupted);
+            }
+        });
+        deciding.get(10, TimeUnit.SECONDS);
+
+        CompletableFuture.runAsync(() -> node.leave(Duration.ofMillis(100))).get(10, TimeUnit.SECONDS);
+
+        assertThatThrownBy(() -> node.enterCancel(Duration.ofSeconds(10))).isInstanceOf(NotReadyException.class);
+        decided.complete(null);
+        cancel.join();
     }
 
     /** A task due shortly: late enough to lock its row first, however slow the first request is. */
