@@ -3,8 +3,8 @@ package dev.tempora.support;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import org.h2.mvstore.MVStore;
-import org.h2.mvstore.MVStoreTool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +43,7 @@ final class H2Compaction {
             }
             long before = Files.size(file);
             long began = System.nanoTime();
-            MVStoreTool.compact(file.toString(), true);
+            rewrite(file.toRealPath());
             log.info(
                     "Compacted {} ({}% of it was live data): {} MB to {} MB in {} ms",
                     file, live, before >> 20, Files.size(file) >> 20, (System.nanoTime() - began) / 1_000_000);
@@ -53,6 +53,22 @@ final class H2Compaction {
             log.warn("Could not compact {}: {}", file, trouble.toString());
             return false;
         }
+    }
+
+    /**
+     * Copies the live data of {@code file} (no link) into a new file beside it, which then takes its
+     * place with its permissions. The new file has H2's own name for it, which H2 deletes on opening
+     * if a crash left it behind.
+     */
+    private static void rewrite(Path file) throws IOException {
+        var copy = file.resolveSibling(file.getFileName() + ".tempFile");
+        MVStore.compact(file.toString(), copy.toString(), true, null);
+        try {
+            Files.setPosixFilePermissions(copy, Files.getPosixFilePermissions(file));
+        } catch (UnsupportedOperationException notPosix) {
+            // Windows: the new file gets the folder's access rules, as the old one did.
+        }
+        Files.move(copy, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** The share of the file (%) that is live data, as H2 counts it. */

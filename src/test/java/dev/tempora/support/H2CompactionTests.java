@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import org.h2.mvstore.MVStore;
@@ -26,6 +27,22 @@ class H2CompactionTests {
 
         assertThat(Files.size(file)).isLessThan(before / 4);
         assertThat(H2CrashRecovery.closedCleanly(file)).isTrue();
+        assertThat(rows(file)).isEqualTo(1_000);
+    }
+
+    /** Task payloads and callback URLs stay as private as the file was; a link stays a link. */
+    @Test
+    void theCompactedFileKeepsItsPermissionsAndItsLink() throws Exception {
+        var file = database("private", 20_000, 19_000);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        var link = Files.createSymbolicLink(dir.resolve("link.mv.db"), file);
+
+        assertThat(H2Compaction.compactIfMostlyGarbage(link, 0)).isTrue();
+
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.size(file)).isLessThan(1 << 20);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
         assertThat(rows(file)).isEqualTo(1_000);
     }
 
