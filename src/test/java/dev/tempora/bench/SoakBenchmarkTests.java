@@ -23,6 +23,8 @@ class SoakBenchmarkTests {
                 .isEqualTo(result.accepted());
         assertThat(result.lost()).isEmpty();
         assertThat(result.serverErrors()).isEmpty();
+        assertThat(result.errorLines()).as("ERROR lines in the service's log").isEmpty();
+        assertThat(result.undelivered()).as("webhook events not delivered").isEmpty();
         assertThat(result.samples()).extracting(SoakBenchmark.Sample::phase).contains("start", "load", "drained");
         var json = Api.json(Files.readString(output));
         assertThat(json.path("samples").size()).isEqualTo(result.samples().size());
