@@ -257,19 +257,8 @@ class StartAheadTests {
     void anInstanceLeavesTheNodeListBetweenCancelsAndRefusesThemOnceLeft() throws Exception {
         var node = new Node();
         node.joined(0, System.nanoTime(), Duration.ofMinutes(1));
-        var deciding = new CompletableFuture<Void>();
         var decided = new CompletableFuture<Void>();
-        var cancel = Thread.ofPlatform().start(() -> {
-            try {
-                node.enterCancel(Duration.ofSeconds(10));
-                deciding.complete(null);
-                decided.join();
-                node.exitCancel();
-            } catch (InterruptedException interrupted) {
-                deciding.completeExceptionally(interrupted);
-            }
-        });
-        deciding.get(10, TimeUnit.SECONDS);
+        var cancel = cancelUnderWay(node, decided);
 
         var leaving = CompletableFuture.runAsync(() -> node.leave(Duration.ofSeconds(30)));
         Thread.sleep(200);
@@ -287,13 +276,9 @@ class StartAheadTests {
         node.exitCancel();
     }
 
-    /** A cancel that does not end (a claim that will not settle, a row lock) does not hold up a stop. */
-    @Test
-    void leavingWaitsForACancelUnderWayOnlySoLong() throws Exception {
-        var node = new Node();
-        node.joined(0, System.nanoTime(), Duration.ofMinutes(1));
+    /** A cancel begun on {@code node} on a thread of its own, decided when {@code decided} completes. */
+    private static Thread cancelUnderWay(Node node, CompletableFuture<Void> decided) throws Exception {
         var deciding = new CompletableFuture<Void>();
-        var decided = new CompletableFuture<Void>();
         var cancel = Thread.ofPlatform().start(() -> {
             try {
                 node.enterCancel(Duration.ofSeconds(10));
@@ -305,6 +290,16 @@ class StartAheadTests {
             }
         });
         deciding.get(10, TimeUnit.SECONDS);
+        return cancel;
+    }
+
+    /** A cancel that does not end (a claim that will not settle, a row lock) does not hold up a stop. */
+    @Test
+    void leavingWaitsForACancelUnderWayOnlySoLong() throws Exception {
+        var node = new Node();
+        node.joined(0, System.nanoTime(), Duration.ofMinutes(1));
+        var decided = new CompletableFuture<Void>();
+        var cancel = cancelUnderWay(node, decided);
 
         CompletableFuture.runAsync(() -> node.leave(Duration.ofMillis(100))).get(10, TimeUnit.SECONDS);
 
