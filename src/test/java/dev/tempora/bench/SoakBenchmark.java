@@ -1119,13 +1119,26 @@ public final class SoakBenchmark {
 
     /** Runs a command for at most a minute; its output, or an IOException when it failed. */
     private static String command(String... command) throws IOException, InterruptedException {
-        var process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        var out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            process.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " failed: " + out);
+        // Into a file, not a pipe: reading a pipe to its end first would wait for the command
+        // however long it took, and the minute would never be up.
+        var output = Files.createTempFile("soak-command", ".out");
+        try {
+            var process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .start();
+            boolean ended = process.waitFor(60, TimeUnit.SECONDS);
+            if (!ended) {
+                process.destroyForcibly();
+            }
+            var out = Files.readString(output).strip();
+            if (!ended || process.exitValue() != 0) {
+                throw new IOException(String.join(" ", command) + " failed: " + out);
+            }
+            return out;
+        } finally {
+            Files.deleteIfExists(output);
         }
-        return out;
     }
 
     // ---- Odds and ends
