@@ -49,6 +49,8 @@ class ClusterTests {
 
     private static final String FIFTY_MS = "{\"handler\": \"sleep\", \"args\": {\"seconds\": 0.05}}";
 
+    private static final String HUNDRED_MS = "{\"handler\": \"sleep\", \"args\": {\"seconds\": 0.1}}";
+
     /** For the failover tests, which wait out the timeout: failover in about 3.5 s. */
     private static final String SHORT_NODE_TIMEOUT = "--tempora.cluster.node-timeout=PT3S";
 
@@ -159,12 +161,14 @@ class ClusterTests {
     @Test
     void dueTasksAnInstanceCannotStartSoonAreHandedToTheOthers() throws Exception {
         // Well under claim-batch: every task is reserved on submit by the instance submitted to,
-        // whose 4 workers would take 2.5 s for them while the other's idle. Once its first tasks
-        // have run, it keeps what its workers start within two load intervals (here 500 ms: 40
-        // tasks) and hands the rest back; before, the other instance ran none of them.
+        // whose 4 workers would take 5 s for them while the other's idle. Once its first tasks
+        // have run, it keeps what its workers start within two load intervals (here 500 ms: 20
+        // tasks) and hands the rest back; before, the other instance ran none of them. Tasks of
+        // 100 ms, not 50: submitting takes long enough on a loaded machine that with 50 ms the
+        // first instance ran much of the burst as it came in (165 to 35 in one CI run).
         var cluster = start(2, "--tempora.dispatch.load-interval=PT0.25S");
         int total = 200;
-        submitConcurrently(cluster.getFirst().api(), total, 4, FIFTY_MS);
+        submitConcurrently(cluster.getFirst().api(), total, 4, HUNDRED_MS);
         awaitCount("select count(*) from task where state = 'SUCCEEDED'", total, Duration.ofMinutes(1));
 
         var ranBy = ranByInstance();
