@@ -64,14 +64,20 @@ public final class TemporaProcess implements AutoCloseable {
 
     private static TemporaProcess listening(
             Path workDir, String name, List<String> jvmOptions, long deadline, String... args) throws IOException {
+        // On the tests' options, from the AOT cache made for them; other options go without.
+        var launch = jvmOptions.equals(TEST_JVM)
+                ? ProcessAotCache.launch(TEST_JVM)
+                : new ProcessAotCache.Launch(System.getProperty("java.class.path"), List.of());
         var command = new ArrayList<String>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
+        command.addAll(launch.jvmOptions());
         command.addAll(List.of(
                 "-cp",
-                System.getProperty("java.class.path"),
+                launch.classpath(),
                 TemporaApplication.class.getName(),
                 "--server.port=0",
+                "--server.address=127.0.0.1",
                 "--spring.main.banner-mode=off"));
         command.addAll(List.of(args));
         var log = workDir.resolve(name + ".log");
