@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -75,35 +76,39 @@ final class ProcessAotCache {
         }
     }
 
-    /** The cached launch, made first if the classes changed since; empty if it cannot be made. */
+    /**
+     * The cached launch, made first if the classes changed since; empty if it cannot be made. Each
+     * version of the classes gets its own folder, so that no file a running process reads is ever
+     * rewritten; the folders of other versions are deleted as a new one is made.
+     */
     private static Optional<Launch> cached(List<String> jvmOptions) throws IOException, InterruptedException {
         var entries = List.of(System.getProperty("java.class.path").split(File.pathSeparator));
-        var fingerprint = fingerprint(entries, jvmOptions);
-        var cache = DIR.resolve("tempora.aot");
-        var marker = DIR.resolve("made-for");
+        var made = DIR.resolve(fingerprint(entries, jvmOptions).substring(0, 16));
+        var cache = made.resolve("tempora.aot");
         var jars = new ArrayList<String>();
         for (int i = 0; i < entries.size(); i++) {
             var entry = Path.of(entries.get(i));
             jars.add(
                     Files.isDirectory(entry)
-                            ? DIR.resolve(i + "-" + entry.getFileName() + ".jar")
+                            ? made.resolve(i + "-" + entry.getFileName() + ".jar")
                                     .toAbsolutePath()
                                     .toString()
                             : entries.get(i));
         }
         var launch =
                 new Launch(String.join(File.pathSeparator, jars), List.of("-XX:AOTCache=" + cache.toAbsolutePath()));
-        if (Files.exists(marker)) {
-            var made = Files.readString(marker);
-            if (made.equals(fingerprint)) {
-                return Optional.of(launch);
-            }
-            if (made.equals("failed " + fingerprint)) {
-                return Optional.empty();
+        if (Files.exists(made.resolve("ready"))) {
+            return Optional.of(launch);
+        }
+        if (Files.exists(made.resolve("failed"))) {
+            return Optional.empty();
+        }
+        try (Stream<Path> folders = Files.list(DIR)) {
+            for (var folder : (Iterable<Path>) folders.filter(Files::isDirectory)::iterator) {
+                delete(folder);
             }
         }
-        Files.deleteIfExists(marker);
-        Files.deleteIfExists(cache);
+        Files.createDirectories(made);
         for (int i = 0; i < entries.size(); i++) {
             var entry = Path.of(entries.get(i));
             if (Files.isDirectory(entry)) {
@@ -111,18 +116,27 @@ final class ProcessAotCache {
             }
         }
         long began = System.nanoTime();
-        boolean trained = train(launch.classpath(), jvmOptions, cache);
-        Files.writeString(marker, trained ? fingerprint : "failed " + fingerprint);
+        boolean trained = train(launch.classpath(), jvmOptions, made);
+        Files.createFile(made.resolve(trained ? "ready" : "failed"));
         System.out.printf(
                 "%s the AOT cache of the test processes in %d s%n",
-                trained ? "Made" : "Could not make (see " + DIR.resolve("training.log") + ")",
+                trained ? "Made" : "Could not make (see " + made.resolve("training.log") + ")",
                 TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began));
         return trained ? Optional.of(launch) : Optional.empty();
     }
 
+    private static void delete(Path folder) throws IOException {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (var path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(path);
+            }
+        }
+    }
+
     /** A training run: Tempora on an in-memory database, which exits once its context is up. */
-    private static boolean train(String classpath, List<String> jvmOptions, Path cache)
+    private static boolean train(String classpath, List<String> jvmOptions, Path made)
             throws IOException, InterruptedException {
+        var cache = made.resolve("tempora.aot");
         var command = new ArrayList<String>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -136,9 +150,9 @@ final class ProcessAotCache {
                 "--tempora.webhooks.secret=whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
                 "--spring.main.banner-mode=off"));
         var process = new ProcessBuilder(command)
-                .directory(DIR.toFile())
+                .directory(made.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(DIR.resolve("training.log").toFile())
+                .redirectOutput(made.resolve("training.log").toFile())
                 .start();
         if (!process.waitFor(3, TimeUnit.MINUTES)) {
             process.destroyForcibly();
