@@ -1,9 +1,13 @@
 package dev.tempora.support;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import org.h2.mvstore.MVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,21 +41,53 @@ final class H2Compaction {
             if (!Files.isRegularFile(file) || Files.size(file) < minBytes || !H2CrashRecovery.closedCleanly(file)) {
                 return false;
             }
-            int live = livePercent(file);
-            if (live >= BELOW_LIVE_PERCENT) {
-                return false;
+            var real = file.toRealPath();
+            var guard = real.resolveSibling(real.getFileName() + ".compacting");
+            try (var channel = FileChannel.open(guard, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                var lock = tryLock(channel);
+                if (lock == null) {
+                    log.warn("Another process is compacting {}; left to it", file);
+                    return false;
+                }
+                try {
+                    return compactLocked(file, real);
+                } finally {
+                    lock.release();
+                    Files.deleteIfExists(guard);
+                }
             }
-            long before = Files.size(file);
-            long began = System.nanoTime();
-            rewrite(file.toRealPath());
-            log.info(
-                    "Compacted {} ({}% of it was live data): {} MB to {} MB in {} ms",
-                    file, live, before >> 20, Files.size(file) >> 20, (System.nanoTime() - began) / 1_000_000);
-            return true;
         } catch (IOException | RuntimeException trouble) {
             // H2 opens it as it is: an encrypted file, one in use, or one it cannot read.
             log.warn("Could not compact {}: {}", file, trouble.toString());
             return false;
+        }
+    }
+
+    /**
+     * Compacts the file if it is mostly garbage, holding the guard: two instances started at once
+     * on one file (a mistake H2's own lock catches only once one of them opens it) would otherwise
+     * write the same copy at once, and move it into place.
+     */
+    private static boolean compactLocked(Path file, Path real) throws IOException {
+        int live = livePercent(real);
+        if (live >= BELOW_LIVE_PERCENT) {
+            return false;
+        }
+        long before = Files.size(real);
+        long began = System.nanoTime();
+        rewrite(real);
+        log.info(
+                "Compacted {} ({}% of it was live data): {} MB to {} MB in {} ms",
+                file, live, before >> 20, Files.size(real) >> 20, (System.nanoTime() - began) / 1_000_000);
+        return true;
+    }
+
+    /** The guard's lock; null if another process, or another part of this JVM, holds it. */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException heldHere) {
+            return null;
         }
     }
 

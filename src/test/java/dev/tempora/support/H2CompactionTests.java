@@ -2,8 +2,10 @@ package dev.tempora.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -43,6 +45,25 @@ class H2CompactionTests {
         assertThat(Files.size(file)).isLessThan(1 << 20);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
                 .isEqualTo("rw-------");
+        assertThat(rows(file)).isEqualTo(1_000);
+    }
+
+    /** Two instances started at once on one file: the second leaves the file to the first. */
+    @Test
+    void aFileAnotherProcessIsCompactingIsLeftToIt() throws Exception {
+        var file = database("shared", 20_000, 19_000);
+        var bytes = Files.readAllBytes(file);
+        var guard = file.resolveSibling(file.getFileName() + ".compacting");
+
+        try (var channel = FileChannel.open(guard, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            var held = channel.lock();
+            assertThat(H2Compaction.compactIfMostlyGarbage(file, 0)).isFalse();
+            assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
+            held.release();
+        }
+
+        assertThat(H2Compaction.compactIfMostlyGarbage(file, 0)).isTrue();
+        assertThat(guard).doesNotExist();
         assertThat(rows(file)).isEqualTo(1_000);
     }
 
