@@ -4,6 +4,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -25,8 +26,10 @@ import java.util.stream.Stream;
  * time starting, and with the cache a process on the tests' options starts in about half the time.
  * The JVM caches classes from jars only, so the classpath's folders ({@code target/classes},
  * {@code target/test-classes}) are packed into jars first; then one training run, which exits once
- * the application context is up, writes the cache. Both are made once per build of the classes,
- * in {@code target/process-aot}, under a file lock that the test JVMs running at once share.
+ * the application context is up, writes the cache. Both are made once per version of the classes,
+ * in a folder of their own under {@code target/process-aot}, under a file lock that the test JVMs
+ * running at once share. Each JVM holds a shared lock on the folder it uses, so that a JVM making a
+ * new version deletes only folders no JVM uses.
  *
  * <p>Anything that goes wrong leaves the processes to start as before, from the test classpath
  * without a cache; so does {@code -Dtempora.test.process-aot=false}.
@@ -38,23 +41,36 @@ final class ProcessAotCache {
 
     private static final Path DIR = Path.of("target", "process-aot");
 
-    private static Launch launch;
+    /** The longest a training run may take; the processes' own start deadline begins after it. */
+    private static final long TRAINING_MINUTES = 3;
+
+    private static Launch resolved;
+
+    /** Held open while this JVM lives: its shared lock marks the folder in use. */
+    private static FileChannel inUse;
 
     private ProcessAotCache() {}
 
-    /** The launch for a process on {@code jvmOptions} (the options the cache was made with). */
-    static synchronized Launch launch(List<String> jvmOptions) {
-        if (launch == null) {
-            launch = make(jvmOptions);
-        }
-        return launch;
+    /** The test classpath, without a cache. */
+    static Launch plain() {
+        return new Launch(System.getProperty("java.class.path"), List.of());
     }
 
-    private static Launch make(List<String> jvmOptions) {
-        var plain = new Launch(System.getProperty("java.class.path"), List.of());
+    /**
+     * The launch for a process on {@code jvmOptions} (the options the cache is made with). The
+     * first call may take as long as a training run (about 30 s).
+     */
+    static synchronized Launch launch(List<String> jvmOptions) {
+        if (resolved == null) {
+            resolved = resolve(jvmOptions);
+        }
+        return resolved;
+    }
+
+    private static Launch resolve(List<String> jvmOptions) {
         if (!Boolean.parseBoolean(System.getProperty("tempora.test.process-aot", "true"))
                 || !Files.isDirectory(DIR.getParent())) {
-            return plain;
+            return plain();
         }
         try {
             Files.createDirectories(DIR);
@@ -62,7 +78,7 @@ final class ProcessAotCache {
                     FileChannel.open(DIR.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 var lock = lockFile.lock();
                 try {
-                    return cached(jvmOptions).orElse(plain);
+                    return readyOrMade(jvmOptions);
                 } finally {
                     lock.release();
                 }
@@ -72,71 +88,51 @@ final class ProcessAotCache {
                 Thread.currentThread().interrupt();
             }
             System.err.println("No AOT cache for the test processes: " + trouble);
-            return plain;
+            return plain();
         }
     }
 
-    /**
-     * The cached launch, made first if the classes changed since; empty if it cannot be made. Each
-     * version of the classes gets its own folder, so that no file a running process reads is ever
-     * rewritten; the folders of other versions are deleted as a new one is made.
-     */
-    private static Optional<Launch> cached(List<String> jvmOptions) throws IOException, InterruptedException {
+    /** The cache for these classes and options, made first if there is none yet. */
+    private static Launch readyOrMade(List<String> jvmOptions) throws IOException, InterruptedException {
         var entries = List.of(System.getProperty("java.class.path").split(File.pathSeparator));
-        var made = DIR.resolve(fingerprint(entries, jvmOptions).substring(0, 16));
-        var cache = made.resolve("tempora.aot");
+        var folder = DIR.resolve(fingerprint(entries, jvmOptions).substring(0, 16));
         var jars = new ArrayList<String>();
         for (int i = 0; i < entries.size(); i++) {
             var entry = Path.of(entries.get(i));
             jars.add(
                     Files.isDirectory(entry)
-                            ? made.resolve(i + "-" + entry.getFileName() + ".jar")
+                            ? folder.resolve(i + "-" + entry.getFileName() + ".jar")
                                     .toAbsolutePath()
                                     .toString()
                             : entries.get(i));
         }
-        var launch =
-                new Launch(String.join(File.pathSeparator, jars), List.of("-XX:AOTCache=" + cache.toAbsolutePath()));
-        if (Files.exists(made.resolve("ready"))) {
-            return Optional.of(launch);
-        }
-        if (Files.exists(made.resolve("failed"))) {
-            return Optional.empty();
-        }
-        try (Stream<Path> folders = Files.list(DIR)) {
-            for (var folder : (Iterable<Path>) folders.filter(Files::isDirectory)::iterator) {
-                delete(folder);
+        var cache = folder.resolve("tempora.aot").toAbsolutePath();
+        var launch = new Launch(String.join(File.pathSeparator, jars), List.of("-XX:AOTCache=" + cache));
+        if (!Files.exists(folder.resolve("ready")) && !Files.exists(folder.resolve("failed"))) {
+            deleteUnused();
+            Files.createDirectories(folder);
+            for (int i = 0; i < entries.size(); i++) {
+                var entry = Path.of(entries.get(i));
+                if (Files.isDirectory(entry)) {
+                    pack(entry, Path.of(jars.get(i)));
+                }
             }
+            train(launch.classpath(), jvmOptions, folder);
         }
-        Files.createDirectories(made);
-        for (int i = 0; i < entries.size(); i++) {
-            var entry = Path.of(entries.get(i));
-            if (Files.isDirectory(entry)) {
-                pack(entry, Path.of(jars.get(i)));
-            }
+        if (Files.exists(folder.resolve("failed"))) {
+            return plain();
         }
-        long began = System.nanoTime();
-        boolean trained = train(launch.classpath(), jvmOptions, made);
-        Files.createFile(made.resolve(trained ? "ready" : "failed"));
-        System.out.printf(
-                "%s the AOT cache of the test processes in %d s%n",
-                trained ? "Made" : "Could not make (see " + made.resolve("training.log") + ")",
-                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began));
-        return trained ? Optional.of(launch) : Optional.empty();
-    }
-
-    private static void delete(Path folder) throws IOException {
-        try (Stream<Path> paths = Files.walk(folder)) {
-            for (var path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-                Files.delete(path);
-            }
-        }
+        inUse = FileChannel.open(
+                folder.resolve("in-use"), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        inUse.lock(0, Long.MAX_VALUE, true);
+        return launch;
     }
 
     /** A training run: Tempora on an in-memory database, which exits once its context is up. */
-    private static boolean train(String classpath, List<String> jvmOptions, Path made)
+    private static void train(String classpath, List<String> jvmOptions, Path folder)
             throws IOException, InterruptedException {
-        var cache = made.resolve("tempora.aot");
+        long began = System.nanoTime();
+        var cache = folder.resolve("tempora.aot");
         var command = new ArrayList<String>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -149,26 +145,69 @@ final class ProcessAotCache {
                 "--spring.datasource.url=jdbc:h2:mem:training",
                 "--tempora.webhooks.secret=whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
                 "--spring.main.banner-mode=off"));
+        var log = folder.resolve("training.log");
         var process = new ProcessBuilder(command)
-                .directory(made.toFile())
+                .directory(folder.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(made.resolve("training.log").toFile())
+                .redirectOutput(log.toFile())
                 .start();
-        if (!process.waitFor(3, TimeUnit.MINUTES)) {
+        boolean ended = process.waitFor(TRAINING_MINUTES, TimeUnit.MINUTES);
+        if (!ended) {
             process.destroyForcibly();
-            return false;
         }
-        return process.exitValue() == 0 && Files.isRegularFile(cache);
+        boolean made = ended && process.exitValue() == 0 && Files.isRegularFile(cache);
+        Files.createFile(folder.resolve(made ? "ready" : "failed"));
+        System.out.printf(
+                "%s the AOT cache of the test processes in %d s%n",
+                made ? "Made" : "Could not make (see " + log + ")",
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began));
+    }
+
+    /** Deletes the folders of other versions that no JVM holds in use. */
+    private static void deleteUnused() throws IOException {
+        List<Path> folders;
+        try (Stream<Path> listed = Files.list(DIR)) {
+            folders = listed.filter(Files::isDirectory).toList();
+        }
+        for (var folder : folders) {
+            try (var channel =
+                    FileChannel.open(folder.resolve("in-use"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                var lock = tryLock(channel);
+                if (lock != null) {
+                    delete(folder);
+                    lock.release();
+                }
+            }
+        }
+    }
+
+    /** An exclusive lock; null if another JVM, or this one, holds the file. */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException heldHere) {
+            return null;
+        }
+    }
+
+    private static void delete(Path folder) throws IOException {
+        List<Path> paths;
+        try (Stream<Path> walked = Files.walk(folder)) {
+            paths = walked.sorted(Comparator.reverseOrder()).toList();
+        }
+        for (var path : paths) {
+            Files.delete(path);
+        }
     }
 
     /** Packs a folder of classes into a jar, with an entry for each subfolder as build tools make them. */
     private static void pack(Path folder, Path jar) throws IOException {
-        try (var out = new JarOutputStream(Files.newOutputStream(jar));
-                Stream<Path> paths = Files.walk(folder)) {
-            for (var path : (Iterable<Path>) paths.sorted()::iterator) {
-                if (path.equals(folder)) {
-                    continue;
-                }
+        List<Path> paths;
+        try (Stream<Path> walked = Files.walk(folder)) {
+            paths = walked.filter(path -> !path.equals(folder)).sorted().toList();
+        }
+        try (var out = new JarOutputStream(Files.newOutputStream(jar))) {
+            for (var path : paths) {
                 var name = folder.relativize(path).toString().replace(File.separatorChar, '/');
                 if (Files.isDirectory(path)) {
                     out.putNextEntry(new JarEntry(name + "/"));
@@ -181,23 +220,26 @@ final class ProcessAotCache {
         }
     }
 
-    /** What the cache depends on: the JVM, its options, the jars, and every file in the folders. */
+    /**
+     * What the cache depends on: the JVM (its build, not only its folder, which an update keeps),
+     * its options, and the size and time of every jar and of every file in the folders.
+     */
     private static String fingerprint(List<String> entries, List<String> jvmOptions) throws IOException {
         try {
             var digest = MessageDigest.getInstance("SHA-256");
-            digest.update(
-                    (System.getProperty("java.home") + '\n' + jvmOptions + '\n').getBytes(StandardCharsets.UTF_8));
+            var jvm = System.getProperty("java.home") + ' ' + System.getProperty("java.vm.version") + ' ' + jvmOptions;
+            digest.update((jvm + '\n').getBytes(StandardCharsets.UTF_8));
             for (var entry : entries) {
-                var path = Path.of(entry);
-                digest.update((entry + '\n').getBytes(StandardCharsets.UTF_8));
-                if (Files.isDirectory(path)) {
-                    try (Stream<Path> files = Files.walk(path)) {
-                        for (var file : (Iterable<Path>)
-                                files.filter(Files::isRegularFile).sorted()::iterator) {
-                            digest.update((file + " " + Files.size(file) + " " + Files.getLastModifiedTime(file) + '\n')
-                                    .getBytes(StandardCharsets.UTF_8));
-                        }
-                    }
+                if (!Files.exists(Path.of(entry))) {
+                    continue;
+                }
+                List<Path> files;
+                try (Stream<Path> walked = Files.walk(Path.of(entry))) {
+                    files = walked.filter(Files::isRegularFile).sorted().toList();
+                }
+                for (var file : files) {
+                    digest.update((file + " " + Files.size(file) + " " + Files.getLastModifiedTime(file) + '\n')
+                            .getBytes(StandardCharsets.UTF_8));
                 }
             }
             return HexFormat.of().formatHex(digest.digest());

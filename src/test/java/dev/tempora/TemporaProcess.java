@@ -21,14 +21,19 @@ public final class TemporaProcess implements AutoCloseable {
     /** The JVM options of {@link #start(Path, String, String...)}: a capped heap, and C1 only, which starts faster. */
     public static final List<String> TEST_JVM = List.of("-Xmx512m", "-XX:TieredStopAtLevel=1");
 
+    /** How long a process may take to listen, then to be healthy. */
+    private static final Duration START_LIMIT = Duration.ofSeconds(90);
+
     private final Process process;
     private final Path log;
     private final int port;
+    private final long startDeadline;
 
-    private TemporaProcess(Process process, Path log, int port) {
+    private TemporaProcess(Process process, Path log, int port, long startDeadline) {
         this.process = process;
         this.log = log;
         this.port = port;
+        this.startDeadline = startDeadline;
     }
 
     /**
@@ -43,9 +48,8 @@ public final class TemporaProcess implements AutoCloseable {
     /** Starts Tempora as {@link #start(Path, String, String...)} does, in a JVM with {@code jvmOptions}. */
     public static TemporaProcess start(Path workDir, String name, List<String> jvmOptions, String... args)
             throws IOException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        var started = listening(workDir, name, jvmOptions, deadline, args);
-        started.awaitHealthy(deadline);
+        var started = listening(workDir, name, jvmOptions, args);
+        started.awaitHealthy();
         return started;
     }
 
@@ -54,20 +58,15 @@ public final class TemporaProcess implements AutoCloseable {
      * does before the application has finished starting.
      */
     public static TemporaProcess startListening(Path workDir, String name, String... args) throws IOException {
-        return listening(
-                workDir,
-                name,
-                TEST_JVM,
-                System.nanoTime() + Duration.ofSeconds(90).toNanos(),
-                args);
+        return listening(workDir, name, TEST_JVM, args);
     }
 
-    private static TemporaProcess listening(
-            Path workDir, String name, List<String> jvmOptions, long deadline, String... args) throws IOException {
-        // On the tests' options, from the AOT cache made for them; other options go without.
-        var launch = jvmOptions.equals(TEST_JVM)
-                ? ProcessAotCache.launch(TEST_JVM)
-                : new ProcessAotCache.Launch(System.getProperty("java.class.path"), List.of());
+    private static TemporaProcess listening(Path workDir, String name, List<String> jvmOptions, String... args)
+            throws IOException {
+        // On the tests' options, from the AOT cache made for them (the first time, after a training
+        // run, which the start deadline does not count); other options go without.
+        var launch = jvmOptions.equals(TEST_JVM) ? ProcessAotCache.launch(TEST_JVM) : ProcessAotCache.plain();
+        long deadline = System.nanoTime() + START_LIMIT.toNanos();
         var command = new ArrayList<String>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -86,7 +85,7 @@ public final class TemporaProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        return new TemporaProcess(process, log, awaitPort(process, log, deadline));
+        return new TemporaProcess(process, log, awaitPort(process, log, deadline), deadline);
     }
 
     public Api api() {
@@ -152,7 +151,7 @@ public final class TemporaProcess implements AutoCloseable {
         }
     }
 
-    private void awaitHealthy(long deadline) {
+    private void awaitHealthy() {
         var api = new Api(port);
         while (true) {
             try {
@@ -162,7 +161,7 @@ public final class TemporaProcess implements AutoCloseable {
             } catch (IllegalStateException notYet) {
                 // not answering yet
             }
-            pauseDuringStartUp(process, log, deadline, "did not become healthy");
+            pauseDuringStartUp(process, log, startDeadline, "did not become healthy");
         }
     }
 
@@ -173,7 +172,7 @@ public final class TemporaProcess implements AutoCloseable {
         }
         if (System.nanoTime() - deadline > 0) {
             process.destroyForcibly();
-            throw new AssertionError("Tempora " + failure + " within 90 s:\n" + tail(log));
+            throw new AssertionError("Tempora " + failure + " within " + START_LIMIT.toSeconds() + " s:\n" + tail(log));
         }
         try {
             Thread.sleep(200);

@@ -573,7 +573,8 @@ public final class SoakBenchmark {
         scheduler.shutdown();
         scheduler.awaitTermination(30, TimeUnit.SECONDS);
         openStreams.forEach(SoakBenchmark::close);
-        streams.close();
+        streams.shutdown();
+        streams.awaitTermination(Duration.ofSeconds(30));
         // The submissions still being answered are part of the load.
         if (submitsInFlight.tryAcquire(MAX_SUBMITS_IN_FLIGHT, 90, TimeUnit.SECONDS)) {
             submitsInFlight.release(MAX_SUBMITS_IN_FLIGHT);
@@ -1164,7 +1165,7 @@ public final class SoakBenchmark {
         checking = false;
         scheduler.shutdownNow();
         openStreams.forEach(SoakBenchmark::close);
-        streams.close();
+        streams.shutdownNow();
         if (tempora != null) {
             tempora.close();
         }
