@@ -133,18 +133,15 @@ final class ProcessAotCache {
             throws IOException, InterruptedException {
         long began = System.nanoTime();
         var cache = folder.resolve("tempora.aot");
-        var command = new ArrayList<String>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.addAll(List.of(
-                "-XX:AOTCacheOutput=" + cache.toAbsolutePath(),
-                "-Dspring.context.exit=onRefresh",
-                "-cp",
+        var options = new ArrayList<>(jvmOptions);
+        options.addAll(List.of("-XX:AOTCacheOutput=" + cache.toAbsolutePath(), "-Dspring.context.exit=onRefresh"));
+        var command = TemporaProcess.command(
+                options,
                 classpath,
-                TemporaApplication.class.getName(),
-                "--spring.datasource.url=jdbc:h2:mem:training",
-                "--tempora.webhooks.secret=whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-                "--spring.main.banner-mode=off"));
+                List.of(
+                        "--spring.datasource.url=jdbc:h2:mem:training",
+                        "--tempora.webhooks.secret=whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                        "--spring.main.banner-mode=off"));
         var log = folder.resolve("training.log");
         var process = new ProcessBuilder(command)
                 .directory(folder.toFile())

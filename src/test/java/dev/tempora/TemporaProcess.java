@@ -67,18 +67,12 @@ public final class TemporaProcess implements AutoCloseable {
         // run, which the start deadline does not count); other options go without.
         var launch = jvmOptions.equals(TEST_JVM) ? ProcessAotCache.launch(TEST_JVM) : ProcessAotCache.plain();
         long deadline = System.nanoTime() + START_LIMIT.toNanos();
-        var command = new ArrayList<String>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.addAll(launch.jvmOptions());
-        command.addAll(List.of(
-                "-cp",
-                launch.classpath(),
-                TemporaApplication.class.getName(),
-                "--server.port=0",
-                "--server.address=127.0.0.1",
-                "--spring.main.banner-mode=off"));
-        command.addAll(List.of(args));
+        var options = new ArrayList<>(jvmOptions);
+        options.addAll(launch.jvmOptions());
+        var arguments = new ArrayList<>(
+                List.of("--server.port=0", "--server.address=127.0.0.1", "--spring.main.banner-mode=off"));
+        arguments.addAll(List.of(args));
+        var command = command(options, launch.classpath(), arguments);
         var log = workDir.resolve(name + ".log");
         var process = new ProcessBuilder(command)
                 .directory(workDir.toFile())
@@ -86,6 +80,16 @@ public final class TemporaProcess implements AutoCloseable {
                 .redirectOutput(log.toFile())
                 .start();
         return new TemporaProcess(process, log, awaitPort(process, log, deadline), deadline);
+    }
+
+    /** The command line of a Tempora JVM: this JVM's java, {@code jvmOptions}, the classpath, the arguments. */
+    static List<String> command(List<String> jvmOptions, String classpath, List<String> arguments) {
+        var command = new ArrayList<String>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", classpath, TemporaApplication.class.getName()));
+        command.addAll(arguments);
+        return command;
     }
 
     public Api api() {
