@@ -143,8 +143,12 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
         } finally {
             lock.unlock();
         }
-        for (var change : visible(missed, subscriber.filter())) {
-            first.add(change);
+        try {
+            first.addAll(visible(missed, subscriber.filter()));
+        } catch (RuntimeException replayUnread) {
+            // The emitter never reaches Spring, so none of its callbacks will ever free the slot.
+            leave.run();
+            throw replayUnread;
         }
         subscriber.release(first);
         LockSupport.unpark(feeder);

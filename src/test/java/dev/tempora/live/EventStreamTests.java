@@ -39,6 +39,9 @@ class EventStreamTests {
     @Autowired
     JdbcClient jdbc;
 
+    @Autowired
+    TaskEventLog events;
+
     Api api;
     final HttpClient http = HttpClient.newHttpClient();
     final List<CompletableFuture<?>> open = new ArrayList<>();
@@ -246,6 +249,32 @@ class EventStreamTests {
         await().atMost(Duration.ofSeconds(10)).until(() -> states(all, id).contains("SUCCEEDED"));
         assertThat(states(all, id)).containsExactly("QUEUED", "RUNNING", "SUCCEEDED");
         assertThat(all).noneMatch(event -> event.name().equals("reset"));
+    }
+
+    @Test
+    void aResumeWhoseMissedChangesCannotBeReadHoldsNoPlace() {
+        var tag = "unreadable-" + System.nanoTime();
+        var first = listen("?label=run:" + tag, null);
+        api.submit("{\"handler\": \"echo\", \"delay\": 3600, \"labels\": {\"run\": \"%s\"}}".formatted(tag));
+        await().atMost(Duration.ofSeconds(10)).until(() -> changes(first).size() == 1);
+        var lastSeen = changes(first).getFirst().id();
+        open.forEach(stream -> stream.cancel(true));
+        // Gone once a heartbeat finds the connection closed; with no stream open, no change is tagged.
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.subscribers() == 0);
+
+        jdbc.sql("alter table task_label rename to task_label_away").update();
+        try {
+            api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
+            // The missed change's tags cannot be read, so the resume fails (a 503 while the
+            // database is away; a 500 here, where a table is).
+            var refused = api.send(HttpRequest.newBuilder(api.uri("/api/v1/events?label=run:" + tag))
+                    .header("Last-Event-ID", lastSeen));
+            assertThat(refused.status()).isEqualTo(500);
+            // Before, the refused stream kept its place among max-subscribers for good.
+            assertThat(events.subscribers()).isZero();
+        } finally {
+            jdbc.sql("alter table task_label_away rename to task_label").update();
+        }
     }
 
     @Test
