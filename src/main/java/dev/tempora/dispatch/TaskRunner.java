@@ -5,10 +5,8 @@ import dev.tempora.handler.HandlerRegistry;
 import dev.tempora.handler.TaskContext;
 import dev.tempora.handler.TaskHandler;
 import dev.tempora.task.DueTask;
-import dev.tempora.task.TaskCompletions;
 import dev.tempora.task.TaskException;
 import dev.tempora.task.TaskId;
-import dev.tempora.task.TaskState;
 import dev.tempora.task.TaskTransitions;
 import dev.tempora.task.Transition;
 import java.io.PrintWriter;
@@ -72,7 +70,6 @@ class TaskRunner implements DisposableBean {
     private final HandlerRegistry handlers;
     private final ObjectMapper json;
     private final Clock clock;
-    private final TaskCompletions completions;
     private final DispatchMetrics metrics;
     private final Node node;
     private final TaskTracker tracker;
@@ -85,7 +82,6 @@ class TaskRunner implements DisposableBean {
             HandlerRegistry handlers,
             ObjectMapper json,
             Clock clock,
-            TaskCompletions completions,
             DispatchMetrics metrics,
             Node node,
             TaskTracker tracker,
@@ -94,7 +90,6 @@ class TaskRunner implements DisposableBean {
         this.handlers = handlers;
         this.json = json;
         this.clock = clock;
-        this.completions = completions;
         this.metrics = metrics;
         this.node = node;
         this.tracker = tracker;
@@ -287,17 +282,19 @@ class TaskRunner implements DisposableBean {
             return;
         }
         var task = run.task();
-        var timedOut = new TimeoutException("timed out after " + task.timeout());
         MDC.put("taskId", task.id().toString());
         try {
-            if (run.claimCommitted()
-                    && transitions.apply(transitions
+            log.warn("Task {} FAILED: timed out after {}", task.id(), task.timeout());
+            var timedOut = new TimeoutException("timed out after " + task.timeout());
+            // Through the writer, as any outcome: kept while the database is away, and written after
+            // a claim still on its way. The worker, interrupted, records nothing of its own.
+            record(
+                    task,
+                    run.claim(),
+                    transitions
                             .failing(task.id(), describe(timedOut), clock.instant(), run.owner())
-                            .withCallback(task.hasCallback()))) {
-                log.warn("Task {} FAILED: timed out after {}", task.id(), task.timeout());
-                metrics.ended(task, TaskState.FAILED, task.timeout());
-                completions.signal(task.id());
-            }
+                            .withCallback(task.hasCallback()),
+                    task.timeout());
         } finally {
             run.interruptWorker();
             MDC.remove("taskId");

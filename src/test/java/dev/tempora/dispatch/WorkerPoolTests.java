@@ -22,7 +22,7 @@ class WorkerPoolTests {
     final CompletableFuture<Instant> started = new CompletableFuture<>();
 
     /** Only says when a worker started the run. */
-    final TaskRunner runner = new TaskRunner(null, null, null, clock, null, null, null, null, null) {
+    final TaskRunner runner = new TaskRunner(null, null, null, clock, null, null, null, null) {
         @Override
         void run(TaskRun run) {
             started.complete(clock.instant());
@@ -60,7 +60,7 @@ class WorkerPoolTests {
                 .as("nothing ran yet")
                 .isEqualTo(Integer.MAX_VALUE);
 
-        var slow = new TaskRunner(null, null, null, clock, null, null, null, null, null) {
+        var slow = new TaskRunner(null, null, null, clock, null, null, null, null) {
             @Override
             void run(TaskRun run) {
                 try {

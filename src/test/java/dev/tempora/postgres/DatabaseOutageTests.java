@@ -38,7 +38,10 @@ class DatabaseOutageTests {
                 var dueDuringOutage = api.submit("{\"handler\": \"echo\", \"args\": \"kept\", \"delay\": 3}");
                 var endsDuringOutage =
                         api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 1.5, \"result\": \"recorded\"}}");
+                var timesOutDuringOutage =
+                        api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 60}, \"timeout\": \"PT3S\"}");
                 awaitState(api, endsDuringOutage, "RUNNING");
+                awaitState(api, timesOutDuringOutage, "RUNNING");
 
                 proxy.cut();
                 var refused = awaitStatus(api, "/api/v1/tasks/" + dueDuringOutage, 503, Duration.ofSeconds(20));
@@ -52,7 +55,7 @@ class DatabaseOutageTests {
                 assertThat(api.get("/actuator/health/liveness").status())
                         .as("still alive")
                         .isEqualTo(200);
-                Thread.sleep(3_000); // the task falls due while the database is away
+                Thread.sleep(3_000); // a task falls due, and another times out, while the database is away
 
                 proxy.restore();
                 awaitStatus(api, "/actuator/health/readiness", 200, Duration.ofSeconds(30));
@@ -65,6 +68,11 @@ class DatabaseOutageTests {
                         .isEqualTo("SUCCEEDED");
                 assertThat(ended.path("result").asString()).isEqualTo("recorded");
                 assertThat(ended.path("attempts").asInt()).isEqualTo(1);
+                var timedOut = api.await(timesOutDuringOutage, Duration.ofSeconds(20));
+                assertThat(timedOut.path("state").asString())
+                        .as("its timeout was recorded once the database was back")
+                        .isEqualTo("FAILED");
+                assertThat(timedOut.path("exception").path("type").asString()).isEqualTo("TimeoutException");
                 var after = api.submit("{\"handler\": \"echo\"}");
                 assertThat(api.await(after, Duration.ofSeconds(10))
                                 .path("state")
