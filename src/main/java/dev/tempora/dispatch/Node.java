@@ -1,14 +1,18 @@
 package dev.tempora.dispatch;
 
 import dev.tempora.task.NotReadyException;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -31,6 +35,7 @@ public class Node {
 
     private final String host;
     private final long pid = ProcessHandle.current().pid();
+    private final @Nullable String processSpace = readProcessSpace();
     private volatile String id;
 
     /** {@link System#nanoTime} until which this instance knows it is alone: past at first. */
@@ -73,6 +78,27 @@ public class Node {
 
     long pid() {
         return pid;
+    }
+
+    /**
+     * Where {@link #pid} can be looked up: the kernel's boot id and this process's pid namespace,
+     * or null where they cannot be read (not Linux). Another node's pid names a process of this
+     * machine only if its process space is this one.
+     */
+    @Nullable
+    String processSpace() {
+        return processSpace;
+    }
+
+    private static @Nullable String readProcessSpace() {
+        try {
+            var boot =
+                    Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+            var namespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+            return boot + " " + namespace;
+        } catch (IOException | UnsupportedOperationException | SecurityException unreadable) {
+            return null;
+        }
     }
 
     /** Whether this instance is alone in the node list now, as of a lease that has not run out. */

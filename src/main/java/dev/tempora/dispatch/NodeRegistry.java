@@ -5,6 +5,7 @@ import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -108,11 +109,12 @@ class NodeRegistry implements SmartLifecycle {
     }
 
     private void register() {
-        jdbc.sql("insert into tempora_node (id, host, pid, started_at, heartbeat_at)"
-                        + " values (:id, :host, :pid, :now, current_timestamp)")
+        jdbc.sql("insert into tempora_node (id, host, pid, process_space, started_at, heartbeat_at)"
+                        + " values (:id, :host, :pid, :space, :now, current_timestamp)")
                 .param("id", node.id())
                 .param("host", node.host())
                 .param("pid", node.pid())
+                .param("space", node.processSpace())
                 .param("now", clock.instant().atOffset(java.time.ZoneOffset.UTC))
                 .update();
         log.info("Node {} joined", node.id());
@@ -155,8 +157,7 @@ class NodeRegistry implements SmartLifecycle {
      * was found dead now ({@code gone} were found dead otherwise).
      */
     private void recover(int gone, boolean always) {
-        var timeout =
-                String.format(Locale.ROOT, "%.3f", properties.nodeTimeout().toMillis() / 1000.0);
+        var timeout = seconds(properties.nodeTimeout());
         int dead = gone
                 + jdbc.sql("delete from tempora_node where heartbeat_at < current_timestamp - interval '" + timeout
                                 + "' second")
@@ -215,26 +216,54 @@ class NodeRegistry implements SmartLifecycle {
     }
 
     /**
-     * Rows of this host whose process is gone (or is this very process, restarted in place, as a
-     * container's pid 1 is) are earlier incarnations: dead now, without waiting for their timeout.
+     * Rows of this host that are earlier incarnations, dead now, without waiting for their timeout:
+     * <ul>
+     *   <li>in this process space, a row whose process is gone, or is this very process (restarted
+     *       in place under a reused pid);
+     *   <li>from another process space (or an unknown one), a row with this process's pid whose
+     *       heartbeat is older than two heartbeats: a container's pid 1 restarted, whose new pid
+     *       namespace cannot see the old one.
+     * </ul>
+     * A row of another process space that still heartbeats may be a live sibling sharing this host
+     * name (containers on the host's network are all pid 1), and is left to the node timeout, as is a
+     * pid of another process space, which cannot be looked up here.
      */
     private int forgetEarlierIncarnationsOfThisHost() {
         int forgotten = 0;
-        var earlier = jdbc.sql("select id, pid from tempora_node where host = :host and id <> :id")
+        var quiet = seconds(lease());
+        var earlier = jdbc.sql("select id, pid, process_space,"
+                        + " case when heartbeat_at < current_timestamp - interval '" + quiet
+                        + "' second then 1 else 0 end as quiet"
+                        + " from tempora_node where host = :host and id <> :id")
                 .param("host", node.host())
                 .param("id", node.id())
-                .query((row, n) -> new Object[] {row.getString(1), row.getLong(2)})
+                .query((row, n) -> new Incarnation(
+                        row.getString("id"),
+                        row.getLong("pid"),
+                        row.getString("process_space"),
+                        row.getInt("quiet") == 1))
                 .list();
         for (var row : earlier) {
-            long pid = (Long) row[1];
-            if (pid == node.pid() || ProcessHandle.of(pid).isEmpty()) {
+            boolean here = node.processSpace() != null && node.processSpace().equals(row.processSpace());
+            boolean gone = here
+                    ? row.pid() == node.pid() || ProcessHandle.of(row.pid()).isEmpty()
+                    : row.pid() == node.pid() && row.quiet();
+            if (gone) {
                 jdbc.sql("delete from tempora_node where id = :id")
-                        .param("id", row[0])
+                        .param("id", row.id())
                         .update();
-                log.info("Node {} was an earlier incarnation of this host that is gone", row[0]);
+                log.info("Node {} was an earlier incarnation of this host that is gone", row.id());
                 forgotten++;
             }
         }
         return forgotten;
     }
+
+    /** {@code duration} in seconds, as an SQL interval literal takes it. */
+    private static String seconds(Duration duration) {
+        return String.format(Locale.ROOT, "%.3f", duration.toMillis() / 1000.0);
+    }
+
+    private record Incarnation(
+            String id, long pid, @Nullable String processSpace, boolean quiet) {}
 }
