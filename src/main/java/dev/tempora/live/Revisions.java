@@ -63,6 +63,11 @@ public class Revisions implements TaskListener {
     }
 
     @Override
+    public void deleted(int count) {
+        revision.incrementAndGet();
+    }
+
+    @Override
     public synchronized void submitted(TaskSubmitted submitted) {
         var runAt = submitted.task().runAt();
         // One due already reads as QUEUED: its own change counted. A later one turns QUEUED by itself.

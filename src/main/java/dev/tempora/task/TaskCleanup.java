@@ -45,10 +45,12 @@ class TaskCleanup implements SmartLifecycle {
     private final TaskProperties properties;
     private final Clock clock;
     private final RepeatingJob cleaner = new RepeatingJob("tempora-cleanup");
+    private final TaskEvents events;
     private final Map<TaskState, Counter> deletedCounters = new EnumMap<>(TaskState.class);
 
-    TaskCleanup(JdbcClient jdbc, TaskProperties properties, Clock clock, MeterRegistry registry) {
+    TaskCleanup(JdbcClient jdbc, TaskProperties properties, Clock clock, MeterRegistry registry, TaskEvents events) {
         this.jdbc = jdbc;
+        this.events = events;
         this.properties = properties;
         this.clock = clock;
         for (var state : ENDED) {
@@ -113,6 +115,10 @@ class TaskCleanup implements SmartLifecycle {
                 if (!old.isEmpty()) {
                     int count = delete(old);
                     deletedCounters.get(state).increment(count);
+                    if (count > 0) {
+                        // Lists, queue and counts have changed: their ETags must too.
+                        events.deleted(count);
+                    }
                     deleted += count;
                 }
                 var last = page.getLast();

@@ -32,24 +32,27 @@ class TaskEvents implements SmartInitializingSingleton {
     }
 
     void submitted(TaskSubmitted submitted) {
-        tell(listener -> listener.submitted(submitted), submitted.task().id());
+        tell(listener -> listener.submitted(submitted), "task", submitted.task().id());
     }
 
     void changed(TaskChanged changed) {
-        tell(listener -> listener.changed(changed), changed.id());
+        tell(listener -> listener.changed(changed), "task", changed.id());
     }
 
     void cancelled(TaskCancelled cancelled) {
-        tell(listener -> listener.cancelled(cancelled), cancelled.id());
+        tell(listener -> listener.cancelled(cancelled), "task", cancelled.id());
     }
 
-    private void tell(Consumer<TaskListener> event, TaskId id) {
+    void deleted(int count) {
+        tell(listener -> listener.deleted(count), "deleting ended tasks, count", count);
+    }
+
+    private void tell(Consumer<TaskListener> event, String what, Object which) {
         for (var listener : listeners) {
             try {
                 event.accept(listener);
             } catch (RuntimeException bug) { // what happened has committed: the other listeners still hear of it
-                log.error(
-                        "{} failed on an event of task {}", listener.getClass().getSimpleName(), id, bug);
+                log.error("{} failed on the event of {} {}", listener.getClass().getSimpleName(), what, which, bug);
             }
         }
     }

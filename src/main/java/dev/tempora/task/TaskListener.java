@@ -20,4 +20,7 @@ public interface TaskListener {
 
     /** A cancel has committed (also told as a change to CANCELLED). */
     default void cancelled(TaskCancelled cancelled) {}
+
+    /** {@code count} ended tasks were deleted, as {@code tempora.tasks.keep-finished} asks. */
+    default void deleted(int count) {}
 }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tempora.Api;
 import dev.tempora.TestHandlers;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -63,6 +64,18 @@ class TaskCleanupTests {
         for (var state : new String[] {"SUCCEEDED", "FAILED", "CANCELLED"}) {
             assertThat(deletedCount(state)).as(state).isGreaterThanOrEqualTo(1);
         }
+    }
+
+    @Test
+    void aDeletionChangesTheTagsOfListsAndCounts() {
+        var id = api.submit("{\"handler\": \"echo\"}");
+        api.await(id, Duration.ofSeconds(5));
+        var before = api.get("/api/v1/stats").header("ETag");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> api.get("/api/v1/tasks/" + id).status() == 404);
+        // Before, nothing told the tags of the deletion: a dashboard kept its counts with a 304.
+        var after = api.send(HttpRequest.newBuilder(api.uri("/api/v1/stats")).header("If-None-Match", before));
+        assertThat(after.status()).isEqualTo(200);
     }
 
     @Test
