@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Component;
 
@@ -64,20 +65,31 @@ class AttemptRecorder {
         try {
             store.recordAll(batch.stream().map(Pending::outcome).toList());
             batch.forEach(pending -> pending.recorded().complete(null));
-        } catch (DuplicateKeyException alreadyRecorded) {
-            // The late outcome of an instance that was presumed dead (paused past the node timeout)
-            // while its attempt was in flight: recorded as stopped when its delivery was leased again.
-            // It must not take the others of its batch with it: each is recorded on its own.
+        } catch (DataIntegrityViolationException refused) {
+            // One outcome the database refuses must not take the others of its batch with it: each
+            // is recorded on its own.
             if (batch.size() > 1) {
                 batch.forEach(pending -> record(List.of(pending)));
                 return;
             }
-            var late = batch.getFirst();
-            log.info(
-                    "Webhook {} attempt {} ended after it was recorded as stopped; its outcome is dropped",
-                    late.outcome().delivery().id(),
-                    late.outcome().attempt().attempt());
-            late.recorded().completeExceptionally(alreadyRecorded);
+            var refusedOne = batch.getFirst();
+            if (refused instanceof DuplicateKeyException) {
+                // The late outcome of an instance that was presumed dead (paused past the node
+                // timeout) while its attempt was in flight: recorded as stopped when its delivery was
+                // leased again.
+                log.info(
+                        "Webhook {} attempt {} ended after it was recorded as stopped; its outcome is dropped",
+                        refusedOne.outcome().delivery().id(),
+                        refusedOne.outcome().attempt().attempt());
+            } else {
+                // Its delivery is gone: deleted with its task (tempora.tasks.keep-finished) meanwhile.
+                log.info(
+                        "Webhook {} attempt {} could not be recorded ({}); its outcome is dropped",
+                        refusedOne.outcome().delivery().id(),
+                        refusedOne.outcome().attempt().attempt(),
+                        refused.getMostSpecificCause().getMessage());
+            }
+            refusedOne.recorded().completeExceptionally(refused);
         } catch (RuntimeException failed) {
             log.warn("Could not record {} webhook attempts: {}", batch.size(), failed.toString());
             // Unrecorded attempts keep their lease until it runs out; then they are attempted again.

@@ -1,7 +1,6 @@
 package dev.tempora.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tempora.TaskRows;
 import java.time.Duration;
@@ -9,6 +8,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -112,8 +113,63 @@ class DeliveryStoreTests {
                 .deliveries()
                 .getFirst();
 
-        // The recorder writes what waits when it takes a batch: the first batch is held until the
-        // other two wait, so that they make the next batch together.
+        var recorded = recordAfterAHeldBatch(held, delivered(late), delivered(valid));
+
+        assertThat(recorded.failures().get(0))
+                .as("the late outcome is dropped")
+                .isInstanceOf(DuplicateKeyException.class);
+        assertThat(recorded.failures().get(1)).isNull();
+        assertThat(recorded.batches())
+                .as("the two in one batch, then each alone")
+                .containsExactly(1, 2, 1, 1);
+        assertThat(store.find(alive).orElseThrow().state()).isEqualTo(Delivery.SUCCEEDED);
+        assertThat(store.attempts(alive))
+                .singleElement()
+                .satisfies(attempt -> assertThat(attempt.statusCode()).isEqualTo(200));
+        assertThat(store.attempts(paused))
+                .singleElement()
+                .satisfies(attempt -> assertThat(attempt.error()).isEqualTo(DeliveryStore.STOPPED));
+        assertThat(store.find(paused).orElseThrow().lease())
+                .as("still leased by the instance that took it over")
+                .endsWith("/2");
+    }
+
+    @Test
+    void aBatchHoldingTheOutcomeOfADeliveryDeletedMeanwhileStillRecordsTheOthers() throws Exception {
+        // Retention deleted a task, and its delivery with it, while an attempt was in flight: the
+        // foreign key failed the batch, whose other outcomes were then sent again at their lease's end.
+        var deleted = pendingDelivery();
+        var orphan = store.lease(List.of(deleted), t0, gone + "/1", t0.plusSeconds(40))
+                .deliveries()
+                .getFirst();
+        jdbc.sql("delete from task where id = (select task_id from webhook_delivery where id = :id)")
+                .param("id", deleted)
+                .update();
+        var alive = pendingDelivery();
+        var valid = store.lease(List.of(alive), t0, gone + "/2", t0.plusSeconds(40))
+                .deliveries()
+                .getFirst();
+        var holder = pendingDelivery();
+        var held = store.lease(List.of(holder), t0, gone + "/3", t0.plusSeconds(40))
+                .deliveries()
+                .getFirst();
+
+        var recorded = recordAfterAHeldBatch(held, delivered(orphan), delivered(valid));
+
+        assertThat(recorded.failures().get(0)).isInstanceOf(DataIntegrityViolationException.class);
+        assertThat(recorded.failures().get(1)).isNull();
+        assertThat(recorded.batches()).containsExactly(1, 2, 1, 1);
+        assertThat(store.find(alive).orElseThrow().state()).isEqualTo(Delivery.SUCCEEDED);
+    }
+
+    /** The sizes of the batches written, and what failed each of the outcomes (null: recorded). */
+    record Recorded(List<Integer> batches, List<Throwable> failures) {}
+
+    /**
+     * Records {@code together} in one batch: the recorder writes what waits when it takes a batch,
+     * so the first, of {@code held}, is held until they all wait.
+     */
+    private Recorded recordAfterAHeldBatch(Delivery held, AttemptRecorder.Outcome... together) throws Exception {
         var batches = new CopyOnWriteArrayList<Integer>();
         var holding = new CountDownLatch(1);
         var release = new CountDownLatch(1);
@@ -133,31 +189,23 @@ class DeliveryStoreTests {
         try {
             var first = recorder.add(delivered(held));
             await(holding);
-            var dropped = recorder.add(delivered(late));
-            var recorded = recorder.add(delivered(valid));
+            var futures = Arrays.stream(together).map(recorder::add).toList();
             release.countDown();
-
             first.get(10, TimeUnit.SECONDS);
-            recorded.get(10, TimeUnit.SECONDS);
-            assertThatThrownBy(() -> dropped.get(10, TimeUnit.SECONDS))
-                    .as("the late outcome is dropped")
-                    .isInstanceOf(ExecutionException.class)
-                    .hasCauseInstanceOf(DuplicateKeyException.class);
-            assertThat(batches).as("the two in one batch, then each alone").containsExactly(1, 2, 1, 1);
+            var failures = new ArrayList<Throwable>();
+            for (var future : futures) {
+                try {
+                    future.get(10, TimeUnit.SECONDS);
+                    failures.add(null);
+                } catch (ExecutionException failed) {
+                    failures.add(failed.getCause());
+                }
+            }
+            return new Recorded(List.copyOf(batches), failures);
         } finally {
             release.countDown();
             recorder.stop();
         }
-        assertThat(store.find(alive).orElseThrow().state()).isEqualTo(Delivery.SUCCEEDED);
-        assertThat(store.attempts(alive))
-                .singleElement()
-                .satisfies(attempt -> assertThat(attempt.statusCode()).isEqualTo(200));
-        assertThat(store.attempts(paused))
-                .singleElement()
-                .satisfies(attempt -> assertThat(attempt.error()).isEqualTo(DeliveryStore.STOPPED));
-        assertThat(store.find(paused).orElseThrow().lease())
-                .as("still leased by the instance that took it over")
-                .endsWith("/2");
     }
 
     private UUID pendingDelivery() {
