@@ -5,12 +5,20 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
 
 /** Decides which URLs and addresses outbound requests may reach. */
 @Component
 public class OutboundPolicy {
+
+    /**
+     * Cloud metadata services outside the link-local ranges, refused whatever the setting: AWS's
+     * IPv6 endpoint (in the private fc00::/7) and Alibaba Cloud's (in carrier-grade NAT space).
+     */
+    private static final Set<InetAddress> METADATA =
+            Set.of(InetAddress.ofLiteral("fd00:ec2::254"), InetAddress.ofLiteral("100.100.100.200"));
 
     private static final Pattern LAST_LABEL_NUMBER = Pattern.compile("[0-9]+|0[xX][0-9a-fA-F]*");
     private static final Pattern DOTTED_QUAD = Pattern.compile(
@@ -65,6 +73,9 @@ public class OutboundPolicy {
     public Optional<String> refuseAddress(InetAddress address) {
         if (address.isLinkLocalAddress()) {
             return Optional.of("link-local addresses are never called");
+        }
+        if (METADATA.contains(address)) {
+            return Optional.of("cloud metadata addresses are never called");
         }
         if (!allowPrivate && isPrivate(address)) {
             return Optional.of("loopback and private addresses are not allowed (tempora.outbound.allow-private=false)");

@@ -23,6 +23,19 @@ class PolicyDnsResolverTests {
     }
 
     @Test
+    void cloudMetadataOutsideTheLinkLocalRangesIsRefusedWhateverTheSetting() throws Exception {
+        for (var resolver : new PolicyDnsResolver[] {allowPrivate, denyPrivate}) {
+            for (var host : new String[] {"fd00:ec2::254", "100.100.100.200"}) {
+                assertThatThrownBy(() -> resolver.resolve(host))
+                        .as(host)
+                        .isInstanceOf(OutboundRefusedException.class)
+                        .hasMessageContaining("metadata");
+            }
+        }
+        assertThat(allowPrivate.resolve("fd00:ec2::253")).isNotEmpty();
+    }
+
+    @Test
     void privateAndLoopbackFollowTheSetting() throws Exception {
         for (var host : new String[] {"127.0.0.1", "localhost", "10.1.2.3", "172.16.0.1", "192.168.0.1", "fd00::1"}) {
             assertThat(allowPrivate.resolve(host)).as(host).isNotEmpty();
