@@ -22,6 +22,7 @@ import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
@@ -46,11 +47,17 @@ public class OutboundHttp implements DisposableBean {
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
                         .setConnectTimeout(Timeout.ofSeconds(10))
                         .build())
-                .setMaxConnTotal(256)
-                .setMaxConnPerRoute(64)
+                // No cap: how many requests are open at once is bounded where they are made (webhooks
+                // by tempora.webhooks.max-in-flight, the http handler by its pools' workers). A cap
+                // here made the ones above it wait for a connection, a wait their timeout counted:
+                // with 64 per receiver, webhook attempts timed out unsent behind slow answers.
+                .setMaxConnTotal(Integer.MAX_VALUE)
+                .setMaxConnPerRoute(Integer.MAX_VALUE)
                 .build();
         this.client = HttpAsyncClients.custom()
                 .setConnectionManager(connections)
+                // What a burst opened is closed once it has been idle a while.
+                .evictIdleConnections(TimeValue.ofMinutes(1))
                 .addExecInterceptorFirst(RUNTIME, OutboundHttp::rememberRuntime)
                 .disableRedirectHandling()
                 .disableAutomaticRetries()
