@@ -104,6 +104,11 @@ public class OutboundPolicy {
 
     private static Optional<InetAddress> literalAddress(String host) {
         var bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        int zone = bare.indexOf('%');
+        if (bare.contains(":") && zone >= 0) {
+            // An IPv6 zone ("%25eth0" in a URL) names an interface, not another address.
+            bare = bare.substring(0, zone);
+        }
         boolean literal = bare.contains(":") || bare.chars().allMatch(c -> c == '.' || Character.isDigit(c));
         if (!literal) {
             return Optional.empty();
