@@ -43,8 +43,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
-    /** Where a parser's limit names the Jackson method that sets it: nothing a client can use. */
-    private static final Pattern JACKSON_SETTING = Pattern.compile(", from `[^`]*`");
+    /**
+     * Where the parser names its own settings and types, nothing a client can use: "(500, from `StreamReadConstraints...`)",
+     * ": enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow", "(bound as `...JsonNode`)",
+     * ": not allowed as per `DeserializationFeature.FAIL_ON_TRAILING_TOKENS`", "(`JsonToken.START_OBJECT`)".
+     */
+    private static final Pattern JACKSON_SETTING = Pattern.compile(
+            ", from `[^`]*`|: (?:enable|not allowed as per) `[^`]*`(?: to allow)?| ?\\((?:bound as )?`[^`]*`\\)");
 
     @ExceptionHandler(InvalidRequestException.class)
     ResponseEntity<ProblemDetail> invalid(InvalidRequestException invalid) {

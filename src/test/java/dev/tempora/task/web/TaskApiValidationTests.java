@@ -91,6 +91,10 @@ class TaskApiValidationTests {
                         "link-local http url",
                         "{\"handler\": \"http\", \"args\": {\"url\": \"http://[fe80::1]/\"}}",
                         "args.url"),
+                Arguments.of(
+                        "link-local callback with a zone",
+                        "{\"handler\": \"echo\", \"callbackUrl\": \"http://[fe80::1%25eth0]/x\"}",
+                        "callbackUrl"),
                 Arguments.of("runAt wrong type", "{\"handler\": \"echo\", \"runAt\": 12345}", "runAt"),
                 Arguments.of("priority fraction", "{\"handler\": \"echo\", \"priority\": 1.5}", "priority"),
                 Arguments.of("priority string", "{\"handler\": \"echo\", \"priority\": \"high\"}", "priority"),
@@ -137,6 +141,9 @@ class TaskApiValidationTests {
                 Arguments.of("unknown field", "{\"handler\": \"echo\", \"runat\": \"2030-01-01T00:00:00Z\"}", "runat"),
                 Arguments.of("body not an object", "[1, 2]", "body"),
                 Arguments.of("malformed JSON", "{\"handler\": ", "body"),
+                Arguments.of("NaN, which JSON does not have", "{\"handler\": \"echo\", \"delay\": NaN}", "body"),
+                Arguments.of(
+                        "a second object after the first", "{\"handler\": \"echo\"} {\"handler\": \"echo\"}", "body"),
                 // Which of the two would count is up to the parser: neither does.
                 Arguments.of("a field twice", "{\"handler\": \"echo\", \"handler\": \"fail\"}", "body"),
                 Arguments.of(
@@ -229,7 +236,14 @@ class TaskApiValidationTests {
         assertThat(response.body().path("detail").asString()).isNotBlank();
         assertThat(response.errorFields()).contains(field);
         assertThat(response.text())
-                .doesNotContain("Exception", "dev.tempora", "org.springframework", "tools.jackson", "Constraints");
+                .doesNotContain(
+                        "Exception",
+                        "dev.tempora",
+                        "org.springframework",
+                        "tools.jackson",
+                        "Constraints",
+                        "Feature",
+                        "JsonToken");
         assertThat(storedTasks()).isEqualTo(before);
     }
 
