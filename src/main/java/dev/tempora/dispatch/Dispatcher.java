@@ -314,6 +314,12 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         return Math.clamp(Math.min(waiting, properties.claimBatch()) / 2, 1, Integer.MAX_VALUE);
     }
 
+    /**
+     * A reservation failed (loader thread only): tasks may be reserved for this node that it does
+     * not hold, which every loader skips. The next pass takes them up.
+     */
+    private boolean reservationsUnknown;
+
     private void loadLoop() {
         while (running) {
             try {
@@ -353,19 +359,34 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         }
         long mark = tracker.cancelMark();
         var reserved = new ArrayList<DueTask>();
-        if (rooms.size() < pools.all().size()) {
-            var limited = rooms.stream().map(PoolRoom::pool).toList();
-            reserve(windowEnd, room, DueTaskFinder.Pools.except(limited), reserved);
+        if (reservationsUnknown) {
+            // Reserved for this node, but held by nobody: what a failed reservation committed.
+            finder.reservedFor(node.id(), windowEnd).stream()
+                    .filter(task -> !tracker.isDropped(task.id()))
+                    .forEach(reserved::add);
+            reservationsUnknown = false;
         }
-        for (var pool : rooms) {
-            // Each pool up to a batch: a pool with a deep backlog must not take every pass's room.
-            int take = Math.min(Math.min(memoryRoom - reserved.size(), properties.claimBatch()), pool.room());
-            if (take < pool.refillAt()) {
-                // It holds over half its share, over a load interval of work: the next pass comes
-                // before its workers run out. Asking at each task's end would cost a pass a task.
-                continue;
+        RuntimeException failed = null;
+        try {
+            if (rooms.size() < pools.all().size()) {
+                var limited = rooms.stream().map(PoolRoom::pool).toList();
+                reserve(windowEnd, room, DueTaskFinder.Pools.except(limited), reserved);
             }
-            reserve(windowEnd, take, ofPool(pool.pool()), reserved);
+            for (var pool : rooms) {
+                // Each pool up to a batch: a pool with a deep backlog must not take every pass's room.
+                int take = Math.min(Math.min(memoryRoom - reserved.size(), properties.claimBatch()), pool.room());
+                if (take < pool.refillAt()) {
+                    // It holds over half its share, over a load interval of work: the next pass comes
+                    // before its workers run out. Asking at each task's end would cost a pass a task.
+                    continue;
+                }
+                reserve(windowEnd, take, ofPool(pool.pool()), reserved);
+            }
+        } catch (RuntimeException reservationFailed) {
+            // What this pass reserved before is held all the same, and the statement that failed may
+            // have committed with its answer lost: either way, nobody else may take those tasks.
+            reservationsUnknown = true;
+            failed = reservationFailed;
         }
         int loaded = 0;
         for (var task : reserved) {
@@ -376,6 +397,9 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         }
         if (loaded > 0) {
             log.debug("Loaded {} due tasks ({} in memory)", loaded, tracker.size());
+        }
+        if (failed != null) {
+            throw failed;
         }
     }
 

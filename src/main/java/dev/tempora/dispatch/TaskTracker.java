@@ -144,6 +144,11 @@ class TaskTracker implements StartsAhead {
         forget(id);
     }
 
+    /** Whether {@code id} was dropped and waits to be given back. */
+    boolean isDropped(TaskId id) {
+        return dropped.contains(id);
+    }
+
     /** The tasks dropped since the last call, to give back; {@link #drop} them again if that fails. */
     List<TaskId> takeDropped() {
         var taken = new ArrayList<TaskId>();

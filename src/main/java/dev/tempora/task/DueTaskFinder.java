@@ -98,6 +98,19 @@ public class DueTaskFinder {
         return found;
     }
 
+    /**
+     * The SCHEDULED tasks due before {@code horizon} that are reserved for {@code owner}, in sched
+     * order: after a reservation whose answer was lost, what it may have committed.
+     */
+    public List<DueTask> reservedFor(String owner, Instant horizon) {
+        return jdbc.sql("select " + COLUMNS + " from task where state = 'SCHEDULED' and run_at < :horizon"
+                        + " and owner = :owner order by run_at, priority, id")
+                .param("horizon", Timestamps.utc(horizon))
+                .param("owner", owner)
+                .query(DueTaskFinder::dueTask)
+                .list();
+    }
+
     private static DueTask dueTask(ResultSet row, int number) throws SQLException {
         var timeoutMs = row.getObject("timeout_ms", Long.class);
         return new DueTask(
