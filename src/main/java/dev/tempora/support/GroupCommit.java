@@ -69,9 +69,13 @@ public final class GroupCommit<T> {
     public void add(T item) {
         if (running) {
             queue.add(item);
-        } else {
-            writeBatch.accept(List.of(item));
+            // Stopped meanwhile, perhaps after stop() took what was queued: whoever takes the item
+            // out of the queue writes it, so it is written once.
+            if (running || !queue.remove(item)) {
+                return;
+            }
         }
+        writeBatch.accept(List.of(item));
     }
 
     private void loop() {
