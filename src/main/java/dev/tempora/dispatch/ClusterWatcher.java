@@ -3,8 +3,9 @@ package dev.tempora.dispatch;
 import dev.tempora.support.RepeatingJob;
 import dev.tempora.task.TaskCompletions;
 import dev.tempora.task.TaskId;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,15 @@ class ClusterWatcher implements SmartLifecycle {
         return watcher.isRunning();
     }
 
+    /**
+     * Stops after the dispatcher, which waits out the shutdown grace for the tasks running here: a
+     * cancel with interrupt made through another instance meanwhile still reaches them.
+     */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 50;
+    }
+
     private void watch() {
         try {
             interruptCancelledElsewhere();
@@ -62,30 +72,32 @@ class ClusterWatcher implements SmartLifecycle {
     }
 
     private void interruptCancelledElsewhere() {
-        var running = runner.runningIds();
-        if (running.isEmpty()) {
-            return;
+        for (var chunk : chunks(runner.runningIds())) {
+            jdbc.sql("select id from task where id in (:ids) and state = 'CANCELLED'")
+                    .param("ids", chunk)
+                    .query(UUID.class)
+                    .list()
+                    .forEach(id -> runner.interruptCancelled(new TaskId(id)));
         }
-        jdbc.sql("select id from task where id in (:ids) and state = 'CANCELLED'")
-                .param("ids", uuids(running))
-                .query(UUID.class)
-                .list()
-                .forEach(id -> runner.interruptCancelled(new TaskId(id)));
     }
 
     private void wakeWaitersOfTasksEndedElsewhere() {
-        Set<TaskId> waited = completions.waitedOn();
-        if (waited.isEmpty()) {
-            return;
+        for (var chunk : chunks(completions.waitedOn())) {
+            jdbc.sql("select id from task where id in (:ids) and state in ('SUCCEEDED', 'FAILED', 'CANCELLED')")
+                    .param("ids", chunk)
+                    .query(UUID.class)
+                    .list()
+                    .forEach(id -> completions.signal(new TaskId(id)));
         }
-        jdbc.sql("select id from task where id in (:ids) and state in ('SUCCEEDED', 'FAILED', 'CANCELLED')")
-                .param("ids", uuids(waited))
-                .query(UUID.class)
-                .list()
-                .forEach(id -> completions.signal(new TaskId(id)));
     }
 
-    private static List<UUID> uuids(java.util.Collection<TaskId> ids) {
-        return ids.stream().limit(MAX_IDS).map(TaskId::value).toList();
+    /** {@code ids} in lists of at most {@value #MAX_IDS}, for one query each. */
+    private static List<List<UUID>> chunks(Collection<TaskId> ids) {
+        var all = ids.stream().map(TaskId::value).toList();
+        var chunks = new ArrayList<List<UUID>>();
+        for (int from = 0; from < all.size(); from += MAX_IDS) {
+            chunks.add(all.subList(from, Math.min(all.size(), from + MAX_IDS)));
+        }
+        return chunks;
     }
 }
