@@ -5,6 +5,7 @@ import dev.tempora.outbound.OutboundHttp;
 import dev.tempora.outbound.OutboundRequest;
 import dev.tempora.outbound.OutboundResponse;
 import dev.tempora.support.StorableText;
+import dev.tempora.task.Durability;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -61,6 +62,7 @@ class WebhookSender implements SmartLifecycle {
     private final RetryPolicy retries;
     private final AttemptRecorder recorder;
     private final WebhookMetrics metrics;
+    private final Durability durability;
     private final Semaphore inFlight;
     private final ConcurrentHashMap<UUID, ScheduledFuture<?>> scheduled = new ConcurrentHashMap<>();
     /**
@@ -89,7 +91,8 @@ class WebhookSender implements SmartLifecycle {
             Node node,
             RetryPolicy retries,
             AttemptRecorder recorder,
-            WebhookMetrics metrics) {
+            WebhookMetrics metrics,
+            Durability durability) {
         this.store = store;
         this.signer = signer;
         this.http = http;
@@ -99,6 +102,7 @@ class WebhookSender implements SmartLifecycle {
         this.retries = retries;
         this.recorder = recorder;
         this.metrics = metrics;
+        this.durability = durability;
         this.inFlight = new Semaphore(properties.maxInFlight());
         metrics.inFlight(() -> properties.maxInFlight() - inFlight.availablePermits());
     }
@@ -213,7 +217,16 @@ class WebhookSender implements SmartLifecycle {
                 }
             });
             if (!dueNow.isEmpty()) {
-                workers.execute(() -> attempt(dueNow, now));
+                // One may have been written a moment ago, its outbox's checkpoint still to come (on
+                // H2): nothing is sent before it is in the database file, where a crash cannot take
+                // the event back. One checkpoint per pass that finds any; nothing on PostgreSQL.
+                durability.flushSoon().whenComplete((flushed, failed) -> {
+                    if (failed == null) {
+                        workers.execute(() -> attempt(dueNow, now));
+                    } else {
+                        log.warn("Due webhook deliveries wait for the next load: {}", failed.toString());
+                    }
+                });
             }
         } catch (RuntimeException databaseTrouble) {
             log.warn("Could not look for due webhook deliveries: {}", databaseTrouble.toString());
