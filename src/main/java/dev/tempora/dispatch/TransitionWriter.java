@@ -135,7 +135,7 @@ class TransitionWriter {
     static final Duration AHEAD_CLAIMS_LINGER = Duration.ofMillis(2);
 
     private final GroupCommit<Claim> aheadClaims =
-            new GroupCommit<>("tempora-claims-ahead", MAX_BATCH, AHEAD_CLAIMS_LINGER, this::applyClaims);
+            new GroupCommit<>("tempora-claims-ahead", MAX_BATCH, AHEAD_CLAIMS_LINGER, this::applyAheadClaims);
     private final GroupCommit<Pending> outcomes = new GroupCommit<>("tempora-outcomes", MAX_BATCH, this::applyOutcomes);
     /**
      * Outcomes written with their claims ({@link #finish}) wait as those claims did: they come from
@@ -213,9 +213,21 @@ class TransitionWriter {
      * retries. A claim into which an outcome was folded meanwhile is written with it instead.
      */
     private void applyClaims(List<Claim> batch) {
+        applyClaims(batch, false);
+    }
+
+    /**
+     * The claims of runs started ahead of them are kept while the database is away, as outcomes
+     * are: the run has begun, and a claim given up would give the task back, to run again.
+     */
+    private void applyAheadClaims(List<Claim> batch) {
+        applyClaims(batch, true);
+    }
+
+    private void applyClaims(List<Claim> batch, boolean keepWhileAway) {
         var taken = batch.stream().filter(Claim::take).toList();
         if (!taken.isEmpty()) {
-            applyBatch(taken, false);
+            applyBatch(taken, keepWhileAway);
         }
     }
 

@@ -2,11 +2,17 @@ package dev.tempora.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.tempora.Api;
 import dev.tempora.TemporaProcess;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +31,8 @@ class DatabaseOutageTests {
     void outageGivesServiceUnavailableAndReadinessDownThenRecoversLosingNothing() throws Exception {
         var database = PostgresDatabase.newSchema();
         var target = URI.create(database.substring("jdbc:".length()));
-        try (var proxy = new TcpProxy(target.getPort() == -1 ? 5432 : target.getPort())) {
+        try (var proxy = new TcpProxy(target.getPort() == -1 ? 5432 : target.getPort());
+                var slowReceiver = new SlowReceiver()) {
             var proxied = database.replace(target.getHost() + ":" + target.getPort(), "127.0.0.1:" + proxy.port());
             try (var tempora = TemporaProcess.start(
                     dir,
@@ -36,6 +43,10 @@ class DatabaseOutageTests {
                     "--management.endpoint.health.show-details=always")) {
                 var api = tempora.api();
                 var dueDuringOutage = api.submit("{\"handler\": \"echo\", \"args\": \"kept\", \"delay\": 3}");
+                // Due while this instance, alone, still holds its lease: it starts ahead of its claim.
+                var startsAheadDuringOutage =
+                        api.submit("{\"handler\": \"http\", \"args\": {\"url\": \"%s\"}, \"delay\": 1.5}"
+                                .formatted(slowReceiver.url()));
                 var endsDuringOutage =
                         api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 1.5, \"result\": \"recorded\"}}");
                 var timesOutDuringOutage =
@@ -68,6 +79,11 @@ class DatabaseOutageTests {
                         .isEqualTo("SUCCEEDED");
                 assertThat(ended.path("result").asString()).isEqualTo("recorded");
                 assertThat(ended.path("attempts").asInt()).isEqualTo(1);
+                var ranAhead = api.await(startsAheadDuringOutage, Duration.ofSeconds(20));
+                assertThat(ranAhead.path("state").asString()).isEqualTo("SUCCEEDED");
+                assertThat(slowReceiver.calls())
+                        .as("its claim was kept until the database was back, so it did not run again")
+                        .isEqualTo(1);
                 var timedOut = api.await(timesOutDuringOutage, Duration.ofSeconds(20));
                 assertThat(timedOut.path("state").asString())
                         .as("its timeout was recorded once the database was back")
@@ -105,6 +121,42 @@ class DatabaseOutageTests {
                         path + " answered " + response.status() + ", not " + status + ": " + response.text());
             }
             Thread.sleep(200);
+        }
+    }
+
+    /** Answers each request after 300 ms, longer than a claim lingers, and counts them. */
+    private static final class SlowReceiver implements AutoCloseable {
+        private final HttpServer server;
+        private final AtomicInteger calls = new AtomicInteger();
+
+        SlowReceiver() throws IOException {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+            server.createContext("/", exchange -> {
+                calls.incrementAndGet();
+                try {
+                    Thread.sleep(300);
+                    exchange.sendResponseHeaders(204, -1);
+                } catch (InterruptedException stopping) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    exchange.close();
+                }
+            });
+            server.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/ran";
+        }
+
+        int calls() {
+            return calls.get();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
         }
     }
 }
