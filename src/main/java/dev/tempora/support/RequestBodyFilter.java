@@ -9,22 +9,25 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Refuses request bodies over {@code tempora.api.max-body-size} with 413: at once when the
- * declared length is too large, and while reading when a chunked body grows past the limit.
+ * Admits request bodies: refuses those over {@code tempora.api.max-body-size} with 413, at once
+ * when the declared length is too large, and while reading when a chunked body grows past the
+ * limit; and those sent with a content coding (gzip, ...) with 415, since they are read as sent.
  */
 @Component
-class BodySizeLimitFilter extends OncePerRequestFilter {
+class RequestBodyFilter extends OncePerRequestFilter {
 
     private final long limit;
     private final ObjectMapper json;
 
-    BodySizeLimitFilter(ApiProperties properties, ObjectMapper json) {
+    RequestBodyFilter(ApiProperties properties, ObjectMapper json) {
         this.limit = properties.maxBodySize().toBytes();
         this.json = json;
     }
@@ -33,20 +36,39 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > limit) {
-            var problem = Problems.problem(
-                    HttpStatus.CONTENT_TOO_LARGE,
-                    "payload-too-large",
-                    "Request body too large",
-                    new PayloadTooLargeException(limit).getMessage());
-            problem.setInstance(URI.create(request.getRequestURI())); // as Spring sets it on the others
-            response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
-            response.setContentType("application/problem+json");
-            // The unread body is not worth draining; the connection closes after this answer.
-            response.setHeader("Connection", "close");
-            json.writeValue(response.getOutputStream(), problem);
+            refuse(
+                    request,
+                    response,
+                    Problems.problem(
+                            HttpStatus.CONTENT_TOO_LARGE,
+                            "payload-too-large",
+                            "Request body too large",
+                            new PayloadTooLargeException(limit).getMessage()));
+            return;
+        }
+        var coding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
+        if (coding != null && !coding.isBlank() && !coding.strip().equalsIgnoreCase("identity")) {
+            refuse(
+                    request,
+                    response,
+                    Problems.problem(
+                            HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                            "unsupported-media-type",
+                            "Unsupported content coding",
+                            "Request bodies are read as sent: send it without a Content-Encoding"));
             return;
         }
         chain.doFilter(new LimitedRequest(request, limit), response);
+    }
+
+    private void refuse(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem)
+            throws IOException {
+        problem.setInstance(URI.create(request.getRequestURI())); // as Spring sets it on the others
+        response.setStatus(problem.getStatus());
+        response.setContentType("application/problem+json");
+        // The unread body is not worth draining; the connection closes after this answer.
+        response.setHeader("Connection", "close");
+        json.writeValue(response.getOutputStream(), problem);
     }
 
     private static final class LimitedRequest extends HttpServletRequestWrapper {
