@@ -122,6 +122,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         tracker.whenForgotten(this::taskLeft);
         registry.whenTasksFreed(this::requestLoad);
         writer.start();
+        runner.acceptStarts();
         pools.restart();
         timer = new TaskTimer(clock, this::release);
         timer.start();
@@ -472,9 +473,10 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 pool.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
             var unfinished = runner.runningIds();
-            if (!unfinished.isEmpty()) {
+            // Also when none is registered as running yet: a worker may still be waiting for a claim.
+            runner.interruptForShutdown();
+            if (!unfinished.isEmpty() || pools.all().stream().anyMatch(pool -> pool.active() > 0)) {
                 log.warn("Interrupting {} tasks still running after {}; they will run again", unfinished.size(), grace);
-                runner.interruptForShutdown();
                 for (var pool : pools.all()) {
                     pool.interruptAll();
                     pool.awaitIdle(Duration.ofSeconds(10));

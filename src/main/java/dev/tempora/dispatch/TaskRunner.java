@@ -76,6 +76,8 @@ class TaskRunner implements DisposableBean {
     private final TransitionWriter writer;
     private final ConcurrentHashMap<TaskId, TaskRun> running = new ConcurrentHashMap<>();
     private final ScheduledThreadPoolExecutor timeouts;
+    /** Set once the shutdown grace is over: no handler is called any more. */
+    private volatile boolean shuttingDown;
 
     TaskRunner(
             TaskTransitions transitions,
@@ -133,6 +135,10 @@ class TaskRunner implements DisposableBean {
             }
             metrics.started(task, Duration.between(task.dueSince(), started));
             running.put(task.id(), run);
+            // Put first, then look, as interruptForShutdown sets the flag, then looks: one of the two sees the other.
+            if (shuttingDown) {
+                run.claimInterruption(Interruption.SHUTDOWN);
+            }
             try {
                 execute(run);
             } finally {
@@ -212,7 +218,8 @@ class TaskRunner implements DisposableBean {
         Object result = null;
         Throwable error = null;
         long began = System.nanoTime();
-        if (run.enterHandler()) {
+        boolean entered = run.enterHandler();
+        if (entered) {
             try {
                 result = handle(run);
             } catch (Throwable thrown) { // a handler's failure, whatever it is, is the task's outcome
@@ -227,7 +234,8 @@ class TaskRunner implements DisposableBean {
             log.debug("Task {} ended by {}; what its handler returned is discarded", task.id(), interruption);
             return;
         }
-        if (interruption == Interruption.SHUTDOWN && error != null) {
+        // Interrupted by shutdown, or stopped by it before its handler was called: given back.
+        if (interruption == Interruption.SHUTDOWN && (error != null || !entered)) {
             try {
                 if (run.claimCommitted() && transitions.apply(transitions.releasing(task.id(), run.owner()))) {
                     log.info("Task {} was interrupted by shutdown and will run again", task.id());
@@ -309,8 +317,18 @@ class TaskRunner implements DisposableBean {
         }
     }
 
-    /** Interrupts every task running here for shutdown; they will run again at the next start. */
+    /** Runs start as usual: at every start of the dispatcher, after a stop in this process. */
+    void acceptStarts() {
+        shuttingDown = false;
+    }
+
+    /**
+     * Interrupts every task running here for shutdown; they will run again at the next start. A run
+     * whose handler has not been called yet (its worker still waiting for the claim) is given back
+     * instead of starting.
+     */
     void interruptForShutdown() {
+        shuttingDown = true;
         for (var run : running.values()) {
             if (run.claimInterruption(Interruption.SHUTDOWN)) {
                 run.interruptWorker();
