@@ -179,10 +179,16 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
 
     @Override
     public void submitted(TaskSubmitted submitted) {
-        if (running
-                && node.id().equals(submitted.reservedBy())
-                && tracker.holds(submitted.task().id())) {
+        var id = submitted.task().id();
+        if (!running || !tracker.holds(id)) {
+            return;
+        }
+        if (node.id().equals(submitted.reservedBy())) {
             timer.add(runner.prepare(submitted.task()));
+        } else {
+            // Reserved under the id this instance had before it was presumed dead and rejoined: a
+            // reservation of nobody now, which any loader takes, this one's too once it lets go.
+            tracker.forget(id);
         }
     }
 
