@@ -333,6 +333,9 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 loadOnce();
             } catch (RuntimeException databaseTrouble) {
                 log.warn("Loading due tasks failed, will retry: {}", databaseTrouble.toString());
+            } catch (Error unexpected) {
+                // Not the end of the loader: without it, nothing due would ever be loaded again.
+                log.error("Loading due tasks failed, will retry", unexpected);
             }
             if (!awaitNextPass()) {
                 return;

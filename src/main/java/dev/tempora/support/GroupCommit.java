@@ -91,8 +91,9 @@ public final class GroupCommit<T> {
                     queue.drainTo(batch, maxBatch - 1);
                     writeBatch.accept(batch);
                 }
-            } catch (RuntimeException bug) {
-                // writeBatch should complete its items itself; never let one batch stop the thread.
+            } catch (RuntimeException | Error bug) {
+                // writeBatch should complete its items itself; never let one batch stop the thread,
+                // on which every later item's caller would wait.
                 log.error("{} failed to write a batch", threadName, bug);
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
