@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -570,6 +571,24 @@ class TaskApiValidationTests {
                     .as(slug + ": " + response.text())
                     .isEqualTo("urn:tempora:problem:" + slug);
             assertThat(response.body().path("status").asInt()).as(slug).isEqualTo(response.status());
+        }
+    }
+
+    @Test
+    void anAcceptHeaderThatCannotBeParsedIsDisregarded() {
+        var id = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
+        for (var accept : List.of("*/*;q=abc", "application/json;q=2")) {
+            // Honoured, it made every answer a 406 without a body, problems included.
+            var task = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks/" + id))
+                    .header("Accept", accept)
+                    .GET());
+            assertThat(task.status()).as(accept).isEqualTo(200);
+            assertThat(task.body().path("id").asString()).isEqualTo(id);
+            var missing = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks/" + UUID.randomUUID()))
+                    .header("Accept", accept)
+                    .GET());
+            assertThat(missing.status()).as(accept).isEqualTo(404);
+            assertThat(missing.contentType()).startsWith("application/problem+json");
         }
     }
 
