@@ -96,6 +96,7 @@ class HttpHandlerTests {
         var task = api.await(id, Duration.ofSeconds(10));
         assertThat(task.path("state").asString()).isEqualTo("FAILED");
         assertThat(task.path("exception").path("message").asString()).contains("failed");
+        assertThat(task.path("exception").path("type").asString()).isEqualTo("HttpConnectionException");
     }
 
     @Test
@@ -105,6 +106,7 @@ class HttpHandlerTests {
         var task = api.await(id, Duration.ofSeconds(10));
         assertThat(task.path("state").asString()).isEqualTo("FAILED");
         assertThat(task.path("exception").path("message").asString()).contains("no answer");
+        assertThat(task.path("exception").path("type").asString()).isEqualTo("HttpConnectionException");
     }
 
     @Test

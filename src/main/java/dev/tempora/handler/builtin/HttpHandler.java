@@ -110,9 +110,9 @@ class HttpHandler implements TaskHandler {
         } catch (ExecutionException failed) {
             var cause = failed.getCause();
             if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException) {
-                throw new HttpStatusException("no answer from %s within %s".formatted(url, timeout(args)));
+                throw new HttpConnectionException("no answer from %s within %s".formatted(url, timeout(args)));
             }
-            throw new HttpStatusException("request to %s failed: %s".formatted(url, cause.getMessage()));
+            throw new HttpConnectionException("request to %s failed: %s".formatted(url, cause.getMessage()));
         }
     }
 
@@ -207,11 +207,20 @@ class HttpHandler implements TaskHandler {
         return headers;
     }
 
-    /** The request answered with a non-2xx status, or could not be made. */
+    /** The request was answered with a non-2xx status. */
     static final class HttpStatusException extends Exception {
         private static final long serialVersionUID = 1L;
 
         HttpStatusException(String message) {
+            super(message);
+        }
+    }
+
+    /** The request got no answer: refused by the policy or the peer, cut off, or not answered in time. */
+    static final class HttpConnectionException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        HttpConnectionException(String message) {
             super(message);
         }
     }
