@@ -5,6 +5,7 @@ import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -217,38 +218,24 @@ class NodeRegistry implements SmartLifecycle {
 
     /**
      * Rows of this host that are earlier incarnations, dead now, without waiting for their timeout:
-     * <ul>
-     *   <li>in this process space, a row whose process is gone, or is this very process (restarted
-     *       in place under a reused pid);
-     *   <li>from another process space (or an unknown one), a row with this process's pid whose
-     *       heartbeat is older than two heartbeats: a container's pid 1 restarted, whose new pid
-     *       namespace cannot see the old one.
-     * </ul>
-     * A row of another process space that still heartbeats may be a live sibling sharing this host
-     * name (containers on the host's network are all pid 1), and is left to the node timeout, as is a
-     * pid of another process space, which cannot be looked up here.
+     * rows of this process space whose process is gone, or is this very process (restarted in place
+     * under a reused pid). A pid names a process only in its own process space (kernel boot and pid
+     * namespace): containers on the host's network share a host name and all run as pid 1, so a
+     * row of another space, even with this pid, may be a live sibling, and is left to the node
+     * timeout. So is the row of a container's own earlier run, as a restart gives it a new pid
+     * namespace. Where the space is unknown on both sides (not Linux), pids are taken as local.
      */
     private int forgetEarlierIncarnationsOfThisHost() {
         int forgotten = 0;
-        var quiet = seconds(lease());
-        var earlier = jdbc.sql("select id, pid, process_space,"
-                        + " case when heartbeat_at < current_timestamp - interval '" + quiet
-                        + "' second then 1 else 0 end as quiet"
-                        + " from tempora_node where host = :host and id <> :id")
+        var earlier = jdbc.sql("select id, pid, process_space from tempora_node where host = :host and id <> :id")
                 .param("host", node.host())
                 .param("id", node.id())
-                .query((row, n) -> new Incarnation(
-                        row.getString("id"),
-                        row.getLong("pid"),
-                        row.getString("process_space"),
-                        row.getInt("quiet") == 1))
+                .query((row, n) ->
+                        new Incarnation(row.getString("id"), row.getLong("pid"), row.getString("process_space")))
                 .list();
         for (var row : earlier) {
-            boolean here = node.processSpace() != null && node.processSpace().equals(row.processSpace());
-            boolean gone = here
-                    ? row.pid() == node.pid() || ProcessHandle.of(row.pid()).isEmpty()
-                    : row.pid() == node.pid() && row.quiet();
-            if (gone) {
+            boolean here = Objects.equals(node.processSpace(), row.processSpace());
+            if (here && (row.pid() == node.pid() || ProcessHandle.of(row.pid()).isEmpty())) {
                 jdbc.sql("delete from tempora_node where id = :id")
                         .param("id", row.id())
                         .update();
@@ -265,5 +252,5 @@ class NodeRegistry implements SmartLifecycle {
     }
 
     private record Incarnation(
-            String id, long pid, @Nullable String processSpace, boolean quiet) {}
+            String id, long pid, @Nullable String processSpace) {}
 }
