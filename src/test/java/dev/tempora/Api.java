@@ -80,11 +80,16 @@ public final class Api {
      */
     public Response raw(String method, String target) {
         var address = uri("/");
+        return raw("%s %s HTTP/1.0\r\nHost: %s:%d\r\nContent-Length: 0\r\n\r\n"
+                .formatted(method, target, address.getHost(), address.getPort()));
+    }
+
+    /** Sends {@code request} byte for byte (ISO-8859-1) over a plain socket, read until the server closes. */
+    public Response raw(String request) {
+        var address = uri("/");
         try (var socket = new Socket()) {
             socket.connect(new InetSocketAddress(address.getHost(), address.getPort()), 5_000);
             socket.setSoTimeout(90_000);
-            var request = "%s %s HTTP/1.0\r\nHost: %s:%d\r\nContent-Length: 0\r\n\r\n"
-                    .formatted(method, target, address.getHost(), address.getPort());
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             var answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int end = answer.indexOf("\r\n\r\n");

@@ -67,6 +67,13 @@ class ContainerErrors implements WebServerFactoryCustomizer<TomcatServletWebServ
             if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
                 return;
             }
+            if (status == 501 || status == 505) {
+                // Tomcat's answers to a transfer coding or method it does not implement, and to an
+                // HTTP version it does not speak. RFC 9112 suggests these, but Tempora's contract
+                // promises no 5xx to any request, however malformed: it is the request that is wrong.
+                status = 400;
+                response.setStatus(status);
+            }
             var ioAllowed = new AtomicBoolean();
             response.getCoyoteResponse().action(ActionCode.IS_IO_ALLOWED, ioAllowed);
             if (!ioAllowed.get()) {

@@ -3,6 +3,7 @@ package dev.tempora.support;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.Api;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -23,6 +24,26 @@ class ContainerErrorsTests {
         assertThat(response.body().path("status").asInt()).isEqualTo(400);
         assertThat(response.body().path("type").asString()).isEqualTo("urn:tempora:problem:malformed-request");
         assertThat(response.body().path("title").asString()).isEqualTo("Bad Request");
+    }
+
+    @Test
+    void whatHttpWouldAnswerWith501Or505IsABadRequestProblem() {
+        var api = new Api(port);
+        for (var request : List.of(
+                // A transfer coding Tomcat does not implement: 501 in RFC 9112's words.
+                "POST /api/v1/tasks HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n"
+                        + "Content-Type: application/json\r\nConnection: close\r\n\r\n",
+                // An HTTP version it does not speak: 505.
+                "GET /api/v1/handlers HTTP/2.0\r\nHost: localhost\r\nConnection: close\r\n\r\n")) {
+            var response = api.raw(request);
+            var what = request.substring(0, request.indexOf('\r'));
+            assertThat(response.status()).as(what).isEqualTo(400);
+            assertThat(response.contentType()).as(what).startsWith("application/problem+json");
+            assertThat(response.body().path("status").asInt()).as(what).isEqualTo(400);
+            assertThat(response.body().path("type").asString())
+                    .as(what)
+                    .isEqualTo("urn:tempora:problem:malformed-request");
+        }
     }
 
     @Test
