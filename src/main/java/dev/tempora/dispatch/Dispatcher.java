@@ -183,7 +183,11 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         if (!running || !tracker.holds(id)) {
             return;
         }
-        if (node.id().equals(submitted.reservedBy())) {
+        var reservedBy = submitted.reservedBy();
+        if (reservedBy == null) {
+            return; // not reserved on submit: held because a loader pass reserved it meanwhile
+        }
+        if (reservedBy.equals(node.id())) {
             timer.add(runner.prepare(submitted.task()));
         } else {
             // Reserved under the id this instance had before it was presumed dead and rejoined: a
@@ -371,12 +375,10 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         var reserved = new ArrayList<DueTask>();
         if (reservationsUnknown) {
             // Reserved for this node, but held by nobody: what a failed reservation committed.
-            finder.reservedFor(node.id(), windowEnd).stream()
-                    .filter(task -> !tracker.isDropped(task.id()))
-                    .forEach(reserved::add);
+            reserved.addAll(finder.reservedFor(node.id(), windowEnd));
             reservationsUnknown = false;
         }
-        RuntimeException failed = null;
+        Throwable failed = null;
         try {
             if (rooms.size() < pools.all().size()) {
                 var limited = rooms.stream().map(PoolRoom::pool).toList();
@@ -392,7 +394,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 }
                 reserve(windowEnd, take, ofPool(pool.pool()), reserved);
             }
-        } catch (RuntimeException reservationFailed) {
+        } catch (RuntimeException | Error reservationFailed) {
             // What this pass reserved before is held all the same, and the statement that failed may
             // have committed with its answer lost: either way, nobody else may take those tasks.
             reservationsUnknown = true;
@@ -400,16 +402,26 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         }
         int loaded = 0;
         for (var task : reserved) {
-            if (tracker.hold(task.id(), mark)) {
-                timer.add(runner.prepare(task));
-                loaded++;
+            if (!tracker.hold(task.id(), mark)) {
+                continue;
             }
+            if (tracker.isDropped(task.id())) {
+                // Taken up after a failed pass while its worker dropped it: it is given back at the
+                // next pass (perhaps RUNNING), so it must not start from here too.
+                tracker.forget(task.id());
+                continue;
+            }
+            timer.add(runner.prepare(task));
+            loaded++;
         }
         if (loaded > 0) {
             log.debug("Loaded {} due tasks ({} in memory)", loaded, tracker.size());
         }
-        if (failed != null) {
-            throw failed;
+        if (failed instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failed instanceof Error error) {
+            throw error;
         }
     }
 
