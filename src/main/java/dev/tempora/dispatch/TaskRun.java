@@ -1,7 +1,12 @@
 package dev.tempora.dispatch;
 
 import dev.tempora.task.DueTask;
+import java.time.Duration;
 import java.util.Comparator;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -69,11 +74,14 @@ final class TaskRun implements Runnable {
         return claim;
     }
 
-    /** Waits for its claim: whether it committed. A run may have started before it did. */
-    boolean claimCommitted() {
+    /**
+     * Waits for its claim, at most {@code wait}: whether it committed. A run may have started before
+     * it did; while the database is away, its claim waits for it to come back.
+     */
+    boolean claimCommittedWithin(Duration wait) throws InterruptedException {
         try {
-            return claim.committed().join();
-        } catch (RuntimeException failed) {
+            return claim.committed().get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | TimeoutException | CancellationException unsettled) {
             return false;
         }
     }

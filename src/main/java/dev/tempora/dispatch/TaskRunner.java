@@ -52,6 +52,13 @@ import tools.jackson.databind.node.NullNode;
 @Component
 class TaskRunner implements DisposableBean {
 
+    /**
+     * How long a run stopped by shutdown waits for a claim still on its way (a run started ahead of
+     * it) before giving the task back. A claim unsettled by then (the database away) leaves the task
+     * to the next start, or to the instance that takes this one's tasks over.
+     */
+    private static final Duration CLAIM_WAIT_AT_SHUTDOWN = Duration.ofSeconds(2);
+
     private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
 
     /** The result column's size: a larger result FAILS the task instead of failing the write. */
@@ -237,12 +244,15 @@ class TaskRunner implements DisposableBean {
         // Interrupted by shutdown, or stopped by it before its handler was called: given back.
         if (interruption == Interruption.SHUTDOWN && (error != null || !entered)) {
             try {
-                if (run.claimCommitted() && transitions.apply(transitions.releasing(task.id(), run.owner()))) {
+                if (run.claimCommittedWithin(CLAIM_WAIT_AT_SHUTDOWN)
+                        && transitions.apply(transitions.releasing(task.id(), run.owner()))) {
                     log.info("Task {} was interrupted by shutdown and will run again", task.id());
                 }
             } catch (RuntimeException databaseTrouble) {
                 // Still RUNNING for this node: it runs again once another node takes over this one's tasks.
                 log.warn("Task {} was interrupted by shutdown: {}", task.id(), databaseTrouble.toString());
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
             }
             return;
         }

@@ -8,7 +8,9 @@ import dev.tempora.task.TaskTransitions;
 import dev.tempora.task.Transition;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -145,6 +147,8 @@ class TransitionWriter {
             new GroupCommit<>("tempora-outcomes-ahead", MAX_BATCH, AHEAD_CLAIMS_LINGER, this::applyOutcomes);
 
     private volatile ScheduledExecutorService retries;
+    /** What waits in {@link #retries} for the database to come back: failed if it is still waiting at stop. */
+    private final Set<Pending> retrying = ConcurrentHashMap.newKeySet();
 
     TransitionWriter(TaskTransitions transitions, TaskCompletions completions) {
         this.transitions = transitions;
@@ -170,6 +174,13 @@ class TransitionWriter {
         foldedOutcomes.stop();
         outcomes.stop();
         retries.shutdownNow();
+        // Left waiting, a worker that waits for the claim of a run it started ahead would wait forever.
+        var stopped = new IllegalStateException("stopped while the database was away");
+        for (var pending : retrying) {
+            if (retrying.remove(pending)) {
+                pending.fail(stopped);
+            }
+        }
     }
 
     /** The claim {@code starting}, to {@link #queue}; its {@link Claim#committed} tells whether it took effect. */
@@ -280,9 +291,18 @@ class TransitionWriter {
         if (executor == null) {
             return false;
         }
+        retrying.addAll(batch);
         try {
-            executor.schedule(() -> batch.forEach(outcomes::add), RETRY_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+            executor.schedule(
+                    () -> batch.forEach(pending -> {
+                        if (retrying.remove(pending)) {
+                            outcomes.add(pending);
+                        }
+                    }),
+                    RETRY_AFTER.toMillis(),
+                    TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopping) {
+            batch.forEach(retrying::remove);
             return false;
         }
         log.warn(
