@@ -16,6 +16,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -206,30 +207,40 @@ class WebhookSender implements SmartLifecycle {
         try {
             var now = clock.instant();
             var horizon = now.plus(properties.loadInterval().multipliedBy(2));
-            var dueNow = new ArrayList<UUID>();
-            store.findDue(horizon, now, 1000).forEach((id, due) -> {
-                if (!scheduled.containsKey(id)) {
-                    if (due.isAfter(now)) {
-                        schedule(id, due);
-                    } else {
-                        dueNow.add(id);
-                    }
+            var found = store.findDue(horizon, now, 1000);
+            found.keySet().removeIf(scheduled::containsKey);
+            if (found.isEmpty()) {
+                return;
+            }
+            // One may have been written a moment ago, its outbox's checkpoint still to come (on H2):
+            // nothing is sent, or timed to be, before it is in the database file, where a crash
+            // cannot take the event back. One checkpoint per pass that finds any; none on PostgreSQL.
+            durability.flushSoon().whenComplete((flushed, failed) -> {
+                if (failed != null) {
+                    log.warn("Due webhook deliveries wait for the next load: {}", failed.toString());
+                } else if (timer != null) { // not stopped meanwhile
+                    sendOrSchedule(found, now);
                 }
             });
-            if (!dueNow.isEmpty()) {
-                // One may have been written a moment ago, its outbox's checkpoint still to come (on
-                // H2): nothing is sent before it is in the database file, where a crash cannot take
-                // the event back. One checkpoint per pass that finds any; nothing on PostgreSQL.
-                durability.flushSoon().whenComplete((flushed, failed) -> {
-                    if (failed == null) {
-                        workers.execute(() -> attempt(dueNow, now));
-                    } else {
-                        log.warn("Due webhook deliveries wait for the next load: {}", failed.toString());
-                    }
-                });
-            }
         } catch (RuntimeException databaseTrouble) {
             log.warn("Could not look for due webhook deliveries: {}", databaseTrouble.toString());
+        }
+    }
+
+    /** Sends the deliveries {@code found} due by {@code now}, and times the others. */
+    private void sendOrSchedule(Map<UUID, Instant> found, Instant now) {
+        var dueNow = new ArrayList<UUID>();
+        found.forEach((id, due) -> {
+            if (!scheduled.containsKey(id)) {
+                if (due.isAfter(now)) {
+                    schedule(id, due);
+                } else {
+                    dueNow.add(id);
+                }
+            }
+        });
+        if (!dueNow.isEmpty()) {
+            workers.execute(() -> attempt(dueNow, now));
         }
     }
 
