@@ -47,7 +47,9 @@ class RequestBodyFilter extends OncePerRequestFilter {
             return;
         }
         var coding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
-        if (coding != null && !coding.isBlank() && !coding.strip().equalsIgnoreCase("identity")) {
+        boolean hasBody =
+                request.getContentLengthLong() > 0 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+        if (hasBody && coding != null && !coding.isBlank() && !coding.strip().equalsIgnoreCase("identity")) {
             refuse(
                     request,
                     response,

@@ -34,7 +34,9 @@ class ContainerErrorsTests {
                 "POST /api/v1/tasks HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n"
                         + "Content-Type: application/json\r\nConnection: close\r\n\r\n",
                 // An HTTP version it does not speak: 505.
-                "GET /api/v1/handlers HTTP/2.0\r\nHost: localhost\r\nConnection: close\r\n\r\n")) {
+                "GET /api/v1/handlers HTTP/2.0\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                // A method it does not implement: 501.
+                "CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\nConnection: close\r\n\r\n")) {
             var response = api.raw(request);
             var what = request.substring(0, request.indexOf('\r'));
             assertThat(response.status()).as(what).isEqualTo(400);
