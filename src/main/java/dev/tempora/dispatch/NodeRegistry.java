@@ -5,7 +5,6 @@ import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -223,7 +222,8 @@ class NodeRegistry implements SmartLifecycle {
      * namespace): containers on the host's network share a host name and all run as pid 1, so a
      * row of another space, even with this pid, may be a live sibling, and is left to the node
      * timeout. So is the row of a container's own earlier run, as a restart gives it a new pid
-     * namespace. Where the space is unknown on both sides (not Linux), pids are taken as local.
+     * namespace, and every row where the space is unknown (not Linux): two machines may share a
+     * host name ("node" when it cannot be resolved), and a pid of one says nothing on the other.
      */
     private int forgetEarlierIncarnationsOfThisHost() {
         int forgotten = 0;
@@ -234,7 +234,7 @@ class NodeRegistry implements SmartLifecycle {
                         new Incarnation(row.getString("id"), row.getLong("pid"), row.getString("process_space")))
                 .list();
         for (var row : earlier) {
-            boolean here = Objects.equals(node.processSpace(), row.processSpace());
+            boolean here = node.processSpace() != null && node.processSpace().equals(row.processSpace());
             if (here && (row.pid() == node.pid() || ProcessHandle.of(row.pid()).isEmpty())) {
                 jdbc.sql("delete from tempora_node where id = :id")
                         .param("id", row.id())
