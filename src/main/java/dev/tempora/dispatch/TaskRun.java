@@ -76,13 +76,19 @@ final class TaskRun implements Runnable {
 
     /**
      * Waits for its claim, at most {@code wait}: whether it committed. A run may have started before
-     * it did; while the database is away, its claim waits for it to come back.
+     * it did; while the database is away, its claim waits for it to come back. Interrupts are not
+     * heeded: at shutdown every worker is interrupted, and this wait is what gives its task back.
      */
-    boolean claimCommittedWithin(Duration wait) throws InterruptedException {
-        try {
-            return claim.committed().get(wait.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException | TimeoutException | CancellationException unsettled) {
-            return false;
+    boolean claimCommittedWithin(Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            try {
+                return claim.committed().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException meantForTheHandler) {
+                // Its run is over (this comes after the handler returned): the interrupt was for it.
+            } catch (ExecutionException | TimeoutException | CancellationException unsettled) {
+                return false;
+            }
         }
     }
 

@@ -251,8 +251,6 @@ class TaskRunner implements DisposableBean {
             } catch (RuntimeException databaseTrouble) {
                 // Still RUNNING for this node: it runs again once another node takes over this one's tasks.
                 log.warn("Task {} was interrupted by shutdown: {}", task.id(), databaseTrouble.toString());
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
             }
             return;
         }
