@@ -190,9 +190,13 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         if (reservedBy.equals(node.id())) {
             timer.add(runner.prepare(submitted.task()));
         } else {
-            // Reserved under the id this instance had before it was presumed dead and rejoined: a
-            // reservation of nobody now, which any loader takes, this one's too once it lets go.
+            // Reserved under the id this instance had before it was presumed dead and rejoined, which
+            // a claim under the new id cannot take. That reservation counts as nobody's now, so a
+            // loader takes the task; if this one reserved it meanwhile under the new id (and could
+            // not hold it, held here already), its next pass takes it up.
             tracker.forget(id);
+            reservationsUnknown = true;
+            requestLoad();
         }
     }
 
@@ -326,10 +330,10 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     }
 
     /**
-     * A reservation failed (loader thread only): tasks may be reserved for this node that it does
-     * not hold, which every loader skips. The next pass takes them up.
+     * A reservation failed, or a submission crossed a rejoin: tasks may be reserved for this node
+     * that it does not hold, which every loader skips. The next pass takes them up.
      */
-    private boolean reservationsUnknown;
+    private volatile boolean reservationsUnknown;
 
     private void loadLoop() {
         while (running) {
@@ -375,8 +379,14 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         var reserved = new ArrayList<DueTask>();
         if (reservationsUnknown) {
             // Reserved for this node, but held by nobody: what a failed reservation committed.
-            reserved.addAll(finder.reservedFor(node.id(), windowEnd));
+            // Cleared first: set again meanwhile (a submission), it brings another pass.
             reservationsUnknown = false;
+            try {
+                reserved.addAll(finder.reservedFor(node.id(), windowEnd));
+            } catch (RuntimeException | Error failed) {
+                reservationsUnknown = true;
+                throw failed;
+            }
         }
         Throwable failed = null;
         try {
