@@ -3,10 +3,9 @@ package dev.tempora.dispatch;
 import dev.tempora.support.RepeatingJob;
 import dev.tempora.task.TaskCompletions;
 import dev.tempora.task.TaskId;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -72,32 +71,22 @@ class ClusterWatcher implements SmartLifecycle {
     }
 
     private void interruptCancelledElsewhere() {
-        for (var chunk : chunks(runner.runningIds())) {
-            jdbc.sql("select id from task where id in (:ids) and state = 'CANCELLED'")
-                    .param("ids", chunk)
-                    .query(UUID.class)
-                    .list()
-                    .forEach(id -> runner.interruptCancelled(new TaskId(id)));
-        }
+        forEachIn(runner.runningIds(), "'CANCELLED'", runner::interruptCancelled);
     }
 
     private void wakeWaitersOfTasksEndedElsewhere() {
-        for (var chunk : chunks(completions.waitedOn())) {
-            jdbc.sql("select id from task where id in (:ids) and state in ('SUCCEEDED', 'FAILED', 'CANCELLED')")
-                    .param("ids", chunk)
-                    .query(UUID.class)
-                    .list()
-                    .forEach(id -> completions.signal(new TaskId(id)));
-        }
+        forEachIn(completions.waitedOn(), "'SUCCEEDED', 'FAILED', 'CANCELLED'", completions::signal);
     }
 
-    /** {@code ids} in lists of at most {@value #MAX_IDS}, for one query each. */
-    private static List<List<UUID>> chunks(Collection<TaskId> ids) {
+    /** Does {@code action} for each of {@code ids} in one of {@code states}: one query per {@value #MAX_IDS} ids. */
+    private void forEachIn(Collection<TaskId> ids, String states, Consumer<TaskId> action) {
         var all = ids.stream().map(TaskId::value).toList();
-        var chunks = new ArrayList<List<UUID>>();
         for (int from = 0; from < all.size(); from += MAX_IDS) {
-            chunks.add(all.subList(from, Math.min(all.size(), from + MAX_IDS)));
+            jdbc.sql("select id from task where id in (:ids) and state in (" + states + ")")
+                    .param("ids", all.subList(from, Math.min(all.size(), from + MAX_IDS)))
+                    .query(UUID.class)
+                    .list()
+                    .forEach(id -> action.accept(new TaskId(id)));
         }
-        return chunks;
     }
 }
