@@ -104,14 +104,8 @@ class DeliveryStoreTests {
                 .deliveries()
                 .getFirst();
         store.lease(List.of(paused), t0.plusSeconds(1), gone + "/2", t0.plusSeconds(41));
-        var alive = pendingDelivery();
-        var valid = store.lease(List.of(alive), t0, gone + "/3", t0.plusSeconds(40))
-                .deliveries()
-                .getFirst();
-        var holder = pendingDelivery();
-        var held = store.lease(List.of(holder), t0, gone + "/4", t0.plusSeconds(40))
-                .deliveries()
-                .getFirst();
+        var valid = leasedDelivery(gone + "/3");
+        var held = leasedDelivery(gone + "/4");
 
         var recorded = recordAfterAHeldBatch(held, delivered(late), delivered(valid));
 
@@ -122,8 +116,8 @@ class DeliveryStoreTests {
         assertThat(recorded.batches())
                 .as("the two in one batch, then each alone")
                 .containsExactly(1, 2, 1, 1);
-        assertThat(store.find(alive).orElseThrow().state()).isEqualTo(Delivery.SUCCEEDED);
-        assertThat(store.attempts(alive))
+        assertThat(store.find(valid.id()).orElseThrow().state()).isEqualTo(Delivery.SUCCEEDED);
+        assertThat(store.attempts(valid.id()))
                 .singleElement()
                 .satisfies(attempt -> assertThat(attempt.statusCode()).isEqualTo(200));
         assertThat(store.attempts(paused))
@@ -138,28 +132,19 @@ class DeliveryStoreTests {
     void aBatchHoldingTheOutcomeOfADeliveryDeletedMeanwhileStillRecordsTheOthers() throws Exception {
         // Retention deleted a task, and its delivery with it, while an attempt was in flight: the
         // foreign key failed the batch, whose other outcomes were then sent again at their lease's end.
-        var deleted = pendingDelivery();
-        var orphan = store.lease(List.of(deleted), t0, gone + "/1", t0.plusSeconds(40))
-                .deliveries()
-                .getFirst();
-        jdbc.sql("delete from task where id = (select task_id from webhook_delivery where id = :id)")
-                .param("id", deleted)
+        var orphan = leasedDelivery(gone + "/1");
+        jdbc.sql("delete from task where id = :task")
+                .param("task", orphan.taskId())
                 .update();
-        var alive = pendingDelivery();
-        var valid = store.lease(List.of(alive), t0, gone + "/2", t0.plusSeconds(40))
-                .deliveries()
-                .getFirst();
-        var holder = pendingDelivery();
-        var held = store.lease(List.of(holder), t0, gone + "/3", t0.plusSeconds(40))
-                .deliveries()
-                .getFirst();
+        var valid = leasedDelivery(gone + "/2");
+        var held = leasedDelivery(gone + "/3");
 
         var recorded = recordAfterAHeldBatch(held, delivered(orphan), delivered(valid));
 
         assertThat(recorded.failures().get(0)).isInstanceOf(DataIntegrityViolationException.class);
         assertThat(recorded.failures().get(1)).isNull();
         assertThat(recorded.batches()).containsExactly(1, 2, 1, 1);
-        assertThat(store.find(alive).orElseThrow().state()).isEqualTo(Delivery.SUCCEEDED);
+        assertThat(store.find(valid.id()).orElseThrow().state()).isEqualTo(Delivery.SUCCEEDED);
     }
 
     /** The sizes of the batches written, and what failed each of the outcomes (null: recorded). */
@@ -206,6 +191,13 @@ class DeliveryStoreTests {
             release.countDown();
             recorder.stop();
         }
+    }
+
+    /** A pending delivery due at {@code t0}, leased by {@code lease} for 40 s. */
+    private Delivery leasedDelivery(String lease) {
+        return store.lease(List.of(pendingDelivery()), t0, lease, t0.plusSeconds(40))
+                .deliveries()
+                .getFirst();
     }
 
     private UUID pendingDelivery() {
