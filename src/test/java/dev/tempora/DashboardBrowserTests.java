@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -26,7 +26,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 @Tag("h2-only") // a client of the API, which the suite tests on both databases; 40 s a pass
 class DashboardBrowserTests {
 
-    static final Path TOOLS = Path.of("src/test/js");
     static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
 
     @LocalServerPort
@@ -38,42 +37,16 @@ class DashboardBrowserTests {
                 Files.isExecutable(CHROMIUM),
                 "Chromium is not installed at " + CHROMIUM + ": apt-get install chromium (as .ci/run does)");
         assumeTrue(
-                Files.isDirectory(TOOLS.resolve("node_modules/playwright-core")),
+                Files.isDirectory(NodeScript.TOOLS.resolve("node_modules/playwright-core")),
                 "playwright-core is not installed: run `npm ci` in src/test/js (as .ci/run does)");
-        var node = findNode();
-        assumeTrue(node != null, "node is not on the PATH");
-
         var shots = Files.createDirectories(Path.of("target/screenshots"));
-        var log = shots.resolve("dashboard.test.log");
-        var process = new ProcessBuilder(List.of(
-                        node,
-                        TOOLS.resolve("dashboard.test.mjs").toAbsolutePath().toString(),
-                        "http://127.0.0.1:" + port,
-                        shots.toAbsolutePath().toString()))
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        boolean finished = process.waitFor(4, TimeUnit.MINUTES);
-        if (!finished) {
-            process.destroyForcibly();
-        }
-        var output = Files.readString(log);
-        assertThat(finished).as("the browser test finished:%n%s", output).isTrue();
-        assertThat(process.exitValue())
-                .as("the browser test passed:%n%s", output)
-                .isZero();
+        var output = NodeScript.run(
+                "dashboard.test.mjs",
+                List.of("http://127.0.0.1:" + port, shots.toAbsolutePath().toString()),
+                shots.resolve("dashboard.test.log"),
+                Duration.ofMinutes(4));
         assertThat(output).contains("23 passed, 0 failed");
         assertThat(shots.resolve("overview.png")).exists();
         assertThat(shots.resolve("task-cancelled.png")).exists();
-    }
-
-    private static String findNode() {
-        for (var dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            var candidate = Path.of(dir, "node");
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        return null;
     }
 }
