@@ -44,9 +44,10 @@ public final class DatabaseErrors {
     }
 
     /**
-     * SQLState class 08 (connection exception), and PostgreSQL's 57P01–57P03: the server ended the
-     * session (an administrator's {@code pg_terminate_backend}, a shutdown, a restart), which a
-     * client sees as the connection going away, mid-statement or mid-commit.
+     * SQLState class 08 (connection exception), and PostgreSQL's 57P01–57P05: the server ended the
+     * session (an administrator's {@code pg_terminate_backend}, a shutdown, a restart, its database
+     * dropped, an idle-session timeout), which a client sees as the connection going away,
+     * mid-statement or mid-commit.
      */
     private static boolean lostConnection(String state) {
         return state != null && (state.startsWith("08") || state.startsWith("57P0"));
