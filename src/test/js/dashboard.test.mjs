@@ -60,6 +60,11 @@ const page = await browser.context.newPage();
 page.setDefaultTimeout(15000);
 const pageErrors = [];
 page.on('pageerror', (error) => pageErrors.push(error));
+// What the page's Content-Security-Policy blocks is only a console message, not a page error.
+const watchPolicy = (p) => p.on('console', (message) => {
+  if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
+});
+watchPolicy(page);
 let failed = false;
 try {
   const label = `e2e-${Date.now()}`;
@@ -377,6 +382,7 @@ try {
     // its axis up to 1/s) whose tasks started all but on time (lateness of hundredths of a ms).
     const chartPage = await browser.context.newPage();
     chartPage.on('pageerror', (error) => pageErrors.push(error));
+    watchPolicy(chartPage);
     await chartPage.addInitScript(() => {
       window.drawnText = {};
       const { clearRect, fillText } = CanvasRenderingContext2D.prototype;
@@ -448,7 +454,7 @@ try {
     await page.screenshot({ path: join(shots, 'overview-phone.png'), fullPage: true });
   });
 
-  await step('no script errors on the page', async () => {
+  await step('no script errors on the page, nothing its Content-Security-Policy blocks', async () => {
     if (pageErrors.length) throw new Error(pageErrors.map(String).join('\n'));
   });
 } catch {

@@ -2,6 +2,7 @@ package dev.tempora.support;
 
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.oas.models.headers.Header;
 import io.swagger.v3.oas.models.info.Contact;
 import io.swagger.v3.oas.models.info.Info;
@@ -83,6 +84,18 @@ class OpenApiDocument implements OpenApiCustomizer {
                 if (CONDITIONAL.contains(name) && path.getGet() != null) {
                     conditional(path.getGet());
                 }
+                // BrowserSafetyFilter: what a browser marks as sent from another site's page.
+                path.readOperationsMap().forEach((method, operation) -> {
+                    if (method != PathItem.HttpMethod.GET && operation.getResponses() != null) {
+                        operation
+                                .getResponses()
+                                .computeIfAbsent(
+                                        "403",
+                                        code -> new ApiResponse()
+                                                .description("A browser sent this change from another site's page"
+                                                        + " (Sec-Fetch-Site: cross-site): cross-site-request"));
+                    }
+                });
                 path.readOperations().forEach(operation -> {
                     if (!WITHOUT_DATABASE.contains(name) && operation.getResponses() != null) {
                         operation

@@ -1,5 +1,8 @@
 package dev.tempora.support;
 
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -8,6 +11,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import tools.jackson.databind.ObjectMapper;
 
 /** RFC 9457 problems with Tempora's stable type URIs ({@code urn:tempora:problem:<slug>}). */
 public final class Problems {
@@ -37,6 +41,16 @@ public final class Problems {
         return ResponseEntity.status(status)
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(problem(status, slug, title, detail));
+    }
+
+    /** Writes {@code problem} as the answer to {@code request}, for a filter that answers before Spring MVC. */
+    public static void write(
+            HttpServletRequest request, HttpServletResponse response, ProblemDetail problem, ObjectMapper json)
+            throws IOException {
+        problem.setInstance(URI.create(request.getRequestURI())); // as Spring sets it on the others
+        response.setStatus(problem.getStatus());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        json.writeValue(response.getOutputStream(), problem);
     }
 
     /** 500, saying no more than that: the cause is in the log. */

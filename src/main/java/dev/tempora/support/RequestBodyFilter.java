@@ -8,7 +8,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.URI;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -65,12 +64,9 @@ class RequestBodyFilter extends OncePerRequestFilter {
 
     private void refuse(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem)
             throws IOException {
-        problem.setInstance(URI.create(request.getRequestURI())); // as Spring sets it on the others
-        response.setStatus(problem.getStatus());
-        response.setContentType("application/problem+json");
         // The unread body is not worth draining; the connection closes after this answer.
         response.setHeader("Connection", "close");
-        json.writeValue(response.getOutputStream(), problem);
+        Problems.write(request, response, problem, json);
     }
 
     private static final class LimitedRequest extends HttpServletRequestWrapper {
