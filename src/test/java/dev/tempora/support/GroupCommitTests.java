@@ -3,8 +3,11 @@ package dev.tempora.support;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +45,36 @@ class GroupCommitTests {
             }
             assertThat(writes.get()).as("round %d", round).isEqualTo(adders * perAdder);
             assertThat(written).hasSize(adders * perAdder);
+        }
+    }
+
+    /** A batch whose write throws, even an Error, costs that batch only: the thread writes the next ones. */
+    @Test
+    void theThreadOutlivesABatchThatThrows() throws Exception {
+        var tried = new LinkedBlockingQueue<List<Integer>>();
+        var written = new LinkedBlockingQueue<Integer>();
+        var commit = new GroupCommit<Integer>("group-commit-test", 64, batch -> {
+            tried.add(batch);
+            if (batch.contains(-1)) {
+                throw new OutOfMemoryError("thrown by the test");
+            }
+            if (batch.contains(-2)) {
+                throw new IllegalStateException("thrown by the test");
+            }
+            written.addAll(batch);
+        });
+        commit.start();
+        try {
+            for (int poison : new int[] {-1, -2}) {
+                commit.add(poison);
+                assertThat(tried.poll(5, TimeUnit.SECONDS)).containsExactly(poison);
+            }
+            commit.add(1);
+            assertThat(written.poll(5, TimeUnit.SECONDS))
+                    .as("written after two batches threw")
+                    .isEqualTo(1);
+        } finally {
+            commit.stop();
         }
     }
 
