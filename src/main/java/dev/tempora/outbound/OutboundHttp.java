@@ -3,11 +3,13 @@ package dev.tempora.outbound;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hc.client5.http.async.AsyncExecCallback;
 import org.apache.hc.client5.http.async.AsyncExecChain;
 import org.apache.hc.client5.http.async.AsyncExecRuntime;
+import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
 import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -17,9 +19,11 @@ import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.RequestNotExecutedException;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.TimeValue;
@@ -36,6 +40,9 @@ public class OutboundHttp implements DisposableBean {
 
     /** The context attribute through which an exchange's runtime, which holds its connection, is found. */
     private static final String RUNTIME = "tempora.exec-runtime";
+
+    /** Times a request is sent again on another connection after the peer closed the one it was given. */
+    private static final int MAX_RESENDS = 2;
 
     private final OutboundPolicy policy;
     private final CloseableHttpAsyncClient client;
@@ -92,51 +99,109 @@ public class OutboundHttp implements DisposableBean {
                             ? ContentType.APPLICATION_OCTET_STREAM
                             : ContentType.parse(request.contentType()));
         }
-        var result = new CompletableFuture<OutboundResponse>();
-        var context = HttpClientContext.create();
-        var runtime = new AtomicReference<AsyncExecRuntime>();
-        context.setAttribute(RUNTIME, runtime);
-        // Answered by its head, an exchange ends as soon as the bytes kept have come.
-        var consumer = new CappedResponseConsumer(
-                request.maxResponseBytes(), request.answeredByHead() ? result::complete : answer -> {});
-        var exchange = client.execute(
-                SimpleRequestProducer.create(builder.build()), consumer, context, new FutureCallback<>() {
-                    @Override
-                    public void completed(OutboundResponse response) {
-                        result.complete(response);
-                    }
-
-                    @Override
-                    public void failed(Exception error) {
-                        fail(result, error, request, consumer);
-                    }
-
-                    @Override
-                    public void cancelled() {
-                        result.cancel(false);
-                    }
-                });
+        var send = new Send(builder.build(), request);
+        send.start(MAX_RESENDS);
         var deadline = new CompletableFuture<Void>().orTimeout(request.timeout().toNanos(), TimeUnit.NANOSECONDS);
         deadline.whenComplete((ignored, timedOut) -> {
             if (timedOut != null) {
-                fail(result, timedOut, request, consumer);
+                send.fail(timedOut);
             }
         });
-        // Ended early (the body cut short, a timeout, a cancel), the exchange is aborted, and its
-        // connection closed; else a no-op. Cancelling the exchange alone closed the connection only
-        // on its first use: over one kept alive from an earlier request, the request went on to its
-        // end at the receiver, the answer discarded (an interrupted http task still ran there).
-        result.whenComplete((response, error) -> {
+        send.result.whenComplete((response, error) -> {
             deadline.complete(null);
-            if (!exchange.isDone()) {
-                exchange.cancel(true);
+            send.abort();
+        });
+        return send.result;
+    }
+
+    /** One request on its way: its exchange with the peer, and what the caller is given. */
+    private final class Send {
+        final CompletableFuture<OutboundResponse> result = new CompletableFuture<>();
+        private final SimpleHttpRequest http;
+        private final OutboundRequest request;
+        /** The runtime of the exchange, which holds its connection ({@link #rememberRuntime}). */
+        private final AtomicReference<AsyncExecRuntime> runtime = new AtomicReference<>();
+
+        private volatile Future<OutboundResponse> exchange;
+        private volatile CappedResponseConsumer consumer;
+
+        Send(SimpleHttpRequest http, OutboundRequest request) {
+            this.http = http;
+            this.request = request;
+        }
+
+        /**
+         * Starts an exchange. A kept-alive connection may have been closed by the peer (one that
+         * keeps fewer idle connections than were opened to it, or lets them go sooner) with the pool
+         * not knowing yet: an exchange that fails so is sent again, on another connection, up to
+         * {@code resends} times, when it was never sent at all (safe whatever the method), or when
+         * the peer closed the connection before answering and the request is {@link
+         * OutboundRequest#resendable}. The caller should not pay a failed attempt (a webhook's next
+         * is 5 s away) for a connection the peer let go.
+         */
+        void start(int resends) {
+            var context = HttpClientContext.create();
+            context.setAttribute(RUNTIME, runtime);
+            // Answered by its head, an exchange ends as soon as the bytes kept have come.
+            consumer = new CappedResponseConsumer(
+                    request.maxResponseBytes(), request.answeredByHead() ? result::complete : answer -> {});
+            exchange = client.execute(SimpleRequestProducer.create(http), consumer, context, new FutureCallback<>() {
+                @Override
+                public void completed(OutboundResponse response) {
+                    result.complete(response);
+                }
+
+                @Override
+                public void failed(Exception error) {
+                    if (resends > 0 && resendable(error) && !result.isDone()) {
+                        start(resends - 1);
+                        if (result.isDone()) { // ended meanwhile (timed out, cancelled): not sent after all
+                            abort();
+                        }
+                    } else {
+                        fail(error);
+                    }
+                }
+
+                @Override
+                public void cancelled() {
+                    result.cancel(false);
+                }
+            });
+        }
+
+        private boolean resendable(Exception error) {
+            return error instanceof RequestNotExecutedException
+                    || (error instanceof ConnectionClosedException
+                            && request.resendable()
+                            && consumer.soFar().isEmpty());
+        }
+
+        /**
+         * Ends the result on {@code error}: with the answer as far as it has come if the request is
+         * answered by its head and that head came, else with the error.
+         */
+        void fail(Throwable error) {
+            var answer = request.answeredByHead() ? consumer.soFar() : Optional.<OutboundResponse>empty();
+            answer.ifPresentOrElse(result::complete, () -> result.completeExceptionally(error));
+        }
+
+        /**
+         * Ended early (the body cut short, a timeout, a cancel), the exchange is aborted, and its
+         * connection closed; else a no-op. Cancelling the exchange alone closed the connection only
+         * on its first use: over one kept alive from an earlier request, the request went on to its
+         * end at the receiver, the answer discarded (an interrupted http task still ran there).
+         */
+        void abort() {
+            var current = exchange;
+            if (current != null && !current.isDone()) {
+                current.cancel(true);
                 var held = runtime.get();
                 if (held != null) {
                     held.discardEndpoint();
                 }
             }
-        });
-        return result;
+        }
     }
 
     /** Notes the runtime of each exchange in its context, for {@link #send} to close its connection. */
@@ -153,19 +218,6 @@ public class OutboundHttp implements DisposableBean {
             slot.set(scope.execRuntime);
         }
         chain.proceed(request, entity, scope, callback);
-    }
-
-    /**
-     * Ends {@code result} on {@code error}: with the answer as far as it has come if the request is
-     * answered by its head and that head came, else with the error.
-     */
-    private static void fail(
-            CompletableFuture<OutboundResponse> result,
-            Throwable error,
-            OutboundRequest request,
-            CappedResponseConsumer consumer) {
-        var answer = request.answeredByHead() ? consumer.soFar() : Optional.<OutboundResponse>empty();
-        answer.ifPresentOrElse(result::complete, () -> result.completeExceptionally(error));
     }
 
     @Override

@@ -15,6 +15,10 @@ import java.util.Map;
  * @param answeredByHead whether the answer is complete once its status line and headers have come:
  *     of the body, only what comes within the timeout is read, up to {@code maxResponseBytes}, and the
  *     exchange is then closed. Otherwise the whole body must come within the timeout.
+ * @param resendable whether it may be sent again, on another connection, when the peer closed the
+ *     one it went out on before answering: its method is idempotent (RFC 9110), or its receiver
+ *     deduplicates it (a webhook, by {@code webhook-id}). One never sent at all (the connection was
+ *     found closed first) is sent again whatever this says.
  */
 public record OutboundRequest(
         String method,
@@ -24,7 +28,8 @@ public record OutboundRequest(
         String contentType,
         Duration timeout,
         int maxResponseBytes,
-        boolean answeredByHead) {
+        boolean answeredByHead,
+        boolean resendable) {
 
     public OutboundRequest {
         headers = headers == null ? Map.of() : Map.copyOf(headers);

@@ -310,7 +310,8 @@ class WebhookSender implements SmartLifecycle {
                 "application/json",
                 properties.timeout(),
                 RESPONSE_BYTES_KEPT,
-                true); // answered by its head: a 200 whose body never ends is delivered, not timed out
+                true, // answered by its head: a 200 whose body never ends is delivered, not timed out
+                true); // receivers deduplicate by webhook-id
         long start = System.nanoTime();
         var key = new DeliveryStore.Lease(delivery.id(), lease);
         // In the map before the request goes out, so a stop that comes once it is on the wire cuts

@@ -1,21 +1,31 @@
 package dev.tempora.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hc.core5.http.ConnectionClosedException;
 import org.junit.jupiter.api.Test;
 
-/** The outbound client opens as many connections at once as its callers ask for. */
+/** The outbound client: as many connections at once as its callers ask for, and what it does when a peer closes one. */
 class OutboundHttpTests {
 
     @Test
@@ -50,6 +60,7 @@ class OutboundHttpTests {
                         "application/json",
                         Duration.ofSeconds(20),
                         1024,
+                        false,
                         false)));
             }
             for (var answer : answers) {
@@ -58,6 +69,122 @@ class OutboundHttpTests {
         } finally {
             http.destroy();
             server.stop(0);
+        }
+    }
+
+    /**
+     * A peer that answers the first request of each connection and keeps it open, then closes it
+     * on the next request without answering, as one that lets idle connections go does when a
+     * request crosses its close. A request the receiver deduplicates goes again on a new connection;
+     * a POST that is not resendable fails, since the peer may have acted on it.
+     */
+    @Test
+    void aRequestThePeerClosedItsConnectionOnIsSentAgainWhenResendable() throws Exception {
+        try (var peer = new ClosingPeer()) {
+            var http = new OutboundHttp(new OutboundPolicy(new OutboundProperties(true)));
+            try {
+                var url = URI.create("http://127.0.0.1:" + peer.port() + "/hook");
+                assertThat(http.send(post(url, true)).get(10, TimeUnit.SECONDS).status())
+                        .isEqualTo(200);
+                Thread.sleep(200); // the connection back in the pool, to be reused
+
+                // The kept-alive connection is reused, closed unanswered; the request goes again.
+                assertThat(http.send(post(url, true)).get(10, TimeUnit.SECONDS).status())
+                        .isEqualTo(200);
+                assertThat(peer.closedUnanswered.get()).isEqualTo(1);
+                assertThat(peer.requests.get()).isEqualTo(3);
+                Thread.sleep(200);
+
+                var notResendable = http.send(post(url, false));
+                assertThatThrownBy(() -> notResendable.get(10, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class)
+                        .cause()
+                        .isInstanceOf(ConnectionClosedException.class);
+                assertThat(peer.closedUnanswered.get()).isEqualTo(2);
+                assertThat(peer.requests.get()).isEqualTo(4);
+            } finally {
+                http.destroy();
+            }
+        }
+    }
+
+    private static OutboundRequest post(URI url, boolean resendable) {
+        return new OutboundRequest(
+                "POST",
+                url,
+                Map.of(),
+                new byte[] {'{', '}'},
+                "application/json",
+                Duration.ofSeconds(5),
+                1024,
+                false,
+                resendable);
+    }
+
+    /** Answers each connection's first request (keeping it open), closes it on the second unanswered. */
+    private static final class ClosingPeer implements AutoCloseable {
+        final AtomicInteger requests = new AtomicInteger();
+        final AtomicInteger closedUnanswered = new AtomicInteger();
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final Thread acceptor = Thread.ofPlatform().daemon().start(this::accept);
+
+        ClosingPeer() throws IOException {}
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try {
+                    var socket = server.accept();
+                    Thread.ofVirtual().start(() -> serve(socket));
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }
+
+        private void serve(Socket socket) {
+            try (socket) {
+                var in = socket.getInputStream();
+                for (int served = 0; readRequest(in); served++) {
+                    requests.incrementAndGet();
+                    if (served > 0) {
+                        closedUnanswered.incrementAndGet();
+                        return; // closed unanswered
+                    }
+                    socket.getOutputStream()
+                            .write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+            } catch (IOException gone) {
+                // the client closed it
+            }
+        }
+
+        /** Reads one request (head, then a body of its Content-Length); false at the end of the stream. */
+        private static boolean readRequest(InputStream in) throws IOException {
+            var head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    return false;
+                }
+                head.append((char) b);
+            }
+            var length = head.toString()
+                    .lines()
+                    .filter(line -> line.toLowerCase(Locale.ROOT).startsWith("content-length:"))
+                    .map(line -> Integer.parseInt(line.substring(15).strip()))
+                    .findFirst()
+                    .orElse(0);
+            in.readNBytes(length);
+            return true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
         }
     }
 }

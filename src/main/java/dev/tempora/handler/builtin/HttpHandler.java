@@ -33,6 +33,9 @@ import tools.jackson.databind.ObjectMapper;
 class HttpHandler implements TaskHandler {
 
     private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
+    /** RFC 9110's idempotent methods among them: sent again when the peer closed the connection unanswered. */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "PUT", "DELETE");
+
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     /** A header name: an RFC 9110 token. */
@@ -91,7 +94,15 @@ class HttpHandler implements TaskHandler {
         var url = url(args);
         // The whole body within the timeout: it is the task's result.
         var request = new OutboundRequest(
-                method(args), url, headers, bytes, contentType, timeout(args), MAX_RESPONSE_BYTES, false);
+                method(args),
+                url,
+                headers,
+                bytes,
+                contentType,
+                timeout(args),
+                MAX_RESPONSE_BYTES,
+                false,
+                IDEMPOTENT.contains(method(args)));
         var exchange = http.send(request);
         try {
             var response = exchange.get();
