@@ -7,6 +7,7 @@ import dev.tempora.handler.TaskHandler;
 import dev.tempora.task.DueTask;
 import dev.tempora.task.TaskException;
 import dev.tempora.task.TaskId;
+import dev.tempora.task.TaskState;
 import dev.tempora.task.TaskTransitions;
 import dev.tempora.task.Transition;
 import java.io.PrintWriter;
@@ -178,7 +179,8 @@ class TaskRunner implements DisposableBean {
         var owner = node.id();
         // Claimed through the group commit: on a database whose commits serialise (H2 writes each to
         // its file under one lock), one commit per batch of claims instead of one per task.
-        var claim = writer.claim(transitions.starting(task.id(), started, owner).withCallback(task.hasCallback()));
+        var claim = writer.claim(
+                transitions.starting(task.id(), started, owner).withCallback(task.tells(TaskState.RUNNING)));
         run.claimedBy(owner, claim);
         boolean ahead =
                 !task.hasCallback() && node.alone() && tracker.startAhead(task.id(), claim.committed(), started);
@@ -265,7 +267,7 @@ class TaskRunner implements DisposableBean {
             log.warn("Task {} FAILED: {}", task.id(), error.toString());
             outcome = transitions.failing(task.id(), describe(error), now, run.owner());
         }
-        var recording = outcome.withCallback(task.hasCallback());
+        var recording = outcome.withCallback(task.tells(outcome.to()));
         var ran = Duration.ofNanos(System.nanoTime() - began);
         // Not waited for: the worker moves on; long polls are signalled once it is committed. Written
         // after the claim, or with it if a run started ahead of it ended before it was written.
@@ -309,7 +311,7 @@ class TaskRunner implements DisposableBean {
                     run.claim(),
                     transitions
                             .failing(task.id(), describe(timedOut), clock.instant(), run.owner())
-                            .withCallback(task.hasCallback()),
+                            .withCallback(task.tells(TaskState.FAILED)),
                     task.timeout());
         } finally {
             run.interruptWorker();

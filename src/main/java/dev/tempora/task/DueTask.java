@@ -3,6 +3,7 @@ package dev.tempora.task;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.Set;
 
 /**
  * What the dispatcher holds in memory for a task that has not started: just enough to order it
@@ -10,7 +11,7 @@ import java.util.Comparator;
  *
  * @param timeout the per-task timeout, or {@code null} for none
  * @param createdAt when it was submitted
- * @param hasCallback whether it has a {@code callbackUrl}, so its transitions may produce events
+ * @param callbackEvents what its {@code callbackUrl} hears of; empty when it has none
  */
 public record DueTask(
         TaskId id,
@@ -21,7 +22,24 @@ public record DueTask(
         Duration timeout,
         String pool,
         Instant createdAt,
-        boolean hasCallback) {
+        Set<TaskEvent> callbackEvents) {
+
+    public DueTask {
+        callbackEvents = Set.copyOf(callbackEvents);
+    }
+
+    /** Whether it has a {@code callbackUrl}. */
+    public boolean hasCallback() {
+        return !callbackEvents.isEmpty();
+    }
+
+    /**
+     * Whether arriving in {@code state} is an event its callback hears of: only then does the
+     * transition's transaction need the webhook outbox (and a JPA session to read the task).
+     */
+    public boolean tells(TaskState state) {
+        return TaskEvent.of(state).filter(callbackEvents::contains).isPresent();
+    }
 
     /** The sched rule: earliest {@code runAt}, then lowest priority, then submission order. */
     public static final Comparator<DueTask> SCHED_ORDER = Comparator.comparing(DueTask::runAt)

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -31,7 +32,7 @@ public class DueTaskFinder {
     private static final String UNRESERVED = "(owner is null or owner not in (select id from tempora_node))";
 
     private static final String COLUMNS =
-            "id, handler, args, priority, run_at, timeout_ms, pool, created_at, callback_url";
+            "id, handler, args, priority, run_at, timeout_ms, pool, created_at, callback_url, callback_events";
 
     private final JdbcClient jdbc;
     private final DatabaseProduct database;
@@ -122,6 +123,6 @@ public class DueTaskFinder {
                 timeoutMs == null ? null : Duration.ofMillis(timeoutMs),
                 row.getString("pool"),
                 row.getObject("created_at", OffsetDateTime.class).toInstant(),
-                row.getString("callback_url") != null);
+                row.getString("callback_url") == null ? Set.of() : TaskEvent.load(row.getString("callback_events")));
     }
 }

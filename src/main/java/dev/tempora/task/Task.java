@@ -256,6 +256,14 @@ public class Task implements Persistable<UUID> {
     /** What the dispatcher needs to run this task. */
     public DueTask toDueTask() {
         return new DueTask(
-                id(), handler, args, priority, runAt, timeout().orElse(null), pool, createdAt, callbackUrl != null);
+                id(),
+                handler,
+                args,
+                priority,
+                runAt,
+                timeout().orElse(null),
+                pool,
+                createdAt,
+                callbackUrl == null ? Set.of() : callbackEvents());
     }
 }

@@ -7,6 +7,7 @@ import dev.tempora.task.TaskId;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -102,7 +103,7 @@ class WorkerPoolTests {
 
     private TaskRun run(Instant runAt, TaskRunner runner) {
         return new TaskRun(
-                new DueTask(TaskId.next(clock), "early", null, 0, runAt, null, "early", clock.instant(), false),
+                new DueTask(TaskId.next(clock), "early", null, 0, runAt, null, "early", clock.instant(), Set.of()),
                 runner,
                 null);
     }
