@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -357,8 +358,13 @@ public final class TemporaBenchmark {
         var receiver = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
         receiver.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        // Requests received by path (/ok/<run's label>): how a run knows, without querying the
+        // database every few milliseconds beside the engine it measures, that it is all but done.
+        var received = new ConcurrentHashMap<String, AtomicInteger>();
         receiver.createContext("/ok", exchange -> {
             exchange.getRequestBody().readAllBytes();
+            received.computeIfAbsent(exchange.getRequestURI().getPath(), path -> new AtomicInteger())
+                    .incrementAndGet();
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
@@ -374,14 +380,14 @@ public final class TemporaBenchmark {
         try {
             var url = java.net.URI.create(
                     "http://127.0.0.1:" + receiver.getAddress().getPort() + "/ok");
-            webhookRun(Math.max(50, n / 10), url, Duration.ZERO); // warm-up
+            webhookRun(Math.max(50, n / 10), url, received, Duration.ZERO); // warm-up
             var rates = new ArrayList<Double>();
             var p50 = new ArrayList<Double>();
             var p99 = new ArrayList<Double>();
             var steadyP50 = new ArrayList<Double>();
             var steadyP99 = new ArrayList<Double>();
             for (int r = 0; r < config.repetitions(); r++) {
-                var run = webhookRun(n, url, Duration.ZERO);
+                var run = webhookRun(n, url, received, Duration.ZERO);
                 rates.add(run[0]);
                 p50.add(run[1]);
                 p99.add(run[2]);
@@ -389,6 +395,7 @@ public final class TemporaBenchmark {
                 var steady = webhookRun(
                         Math.min(n, STEADY_WEBHOOKS_PER_S * 4),
                         url,
+                        received,
                         Duration.ofSeconds(1).dividedBy(STEADY_WEBHOOKS_PER_S));
                 steadyP50.add(steady[1]);
                 steadyP99.add(steady[2]);
@@ -427,20 +434,31 @@ public final class TemporaBenchmark {
 
     /**
      * One webhook run, tasks due {@code spacing} apart (all at once when zero): deliveries/s, and
-     * first-attempt latency p50 and p99 in milliseconds.
+     * first-attempt latency p50 and p99 in milliseconds. Its callbacks go to {@code url/<label>}; the
+     * run waits until {@code received} counts {@code n} requests there, then until the database
+     * has every delivery SUCCEEDED (the attempts are recorded a moment after they are answered).
      */
-    private double[] webhookRun(int n, java.net.URI url, Duration spacing) throws InterruptedException {
+    private double[] webhookRun(int n, java.net.URI url, Map<String, AtomicInteger> received, Duration spacing)
+            throws InterruptedException {
         var label = UUID.randomUUID().toString();
+        var callback = java.net.URI.create(url + "/" + label);
         var batch = new ArrayList<NewTask>();
         for (int i = 0; i < n; i++) {
             batch.add(new NewTask(
-                    "echo", null, spacing.multipliedBy(i), null, 0, null, url, "default", Map.of("bench", label)));
+                    "echo", null, spacing.multipliedBy(i), null, 0, null, callback, "default", Map.of("bench", label)));
             if (batch.size() == 500 || i == n - 1) {
                 tasks.submitAll(batch);
                 batch.clear();
             }
         }
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        var count = received.computeIfAbsent(callback.getPath(), path -> new AtomicInteger());
+        while (count.get() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(unfinished(label, count.get(), n));
+            }
+            Thread.sleep(5);
+        }
         var joined = " from webhook_delivery d join task t on t.id = d.task_id join task_label l on l.task_id = t.id"
                 + " where l.label_key = 'bench' and l.label_value = :label";
         while (jdbc.sql("select count(*)" + joined + " and d.state = 'SUCCEEDED'")
@@ -474,6 +492,25 @@ public final class TemporaBenchmark {
                 .single();
         double seconds = Math.max(span.toNanos() / 1e9, 0.001);
         return new double[] {n / seconds, Stats.percentile(latencies, 50), Stats.percentile(latencies, 99)};
+    }
+
+    /** What a webhook run that did not finish left: the tasks' states, the deliveries' and their attempts'. */
+    private String unfinished(String label, int received, int n) {
+        var tasks = jdbc.sql("select t.state, count(*) from task t join task_label l on l.task_id = t.id"
+                        + " where l.label_key = 'bench' and l.label_value = :label group by t.state")
+                .param("label", label)
+                .query((row, i) -> row.getString(1) + "=" + row.getLong(2))
+                .list();
+        var deliveries = jdbc.sql("select d.state, coalesce(a.error, cast(a.status_code as varchar(10)), 'none'),"
+                        + " count(*) from webhook_delivery d join task_label l on l.task_id = d.task_id"
+                        + " left join webhook_attempt a on a.delivery_id = d.id"
+                        + " where l.label_key = 'bench' and l.label_value = :label group by d.state,"
+                        + " coalesce(a.error, cast(a.status_code as varchar(10)), 'none')")
+                .param("label", label)
+                .query((row, i) -> row.getString(1) + " " + row.getString(2) + "=" + row.getLong(3))
+                .list();
+        return "deliveries did not finish: %d of %d received; tasks %s; deliveries and attempts %s"
+                .formatted(received, n, tasks, deliveries);
     }
 
     /** A million tasks hours ahead: time and heap to hold them, and lateness of due tasks meanwhile. */
