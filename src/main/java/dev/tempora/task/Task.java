@@ -16,10 +16,12 @@ import jakarta.persistence.PostPersist;
 import jakarta.persistence.Table;
 import jakarta.persistence.Transient;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -130,6 +132,44 @@ public class Task implements Persistable<UUID> {
         running.owner = owner;
         running.labels = new LinkedHashMap<>(labels);
         return running;
+    }
+
+    /**
+     * A stored task read through JDBC ({@link TaskLookup}): the columns of {@link
+     * TaskLookup#COLUMNS}, in any order; its labels are then added with {@link #label}.
+     */
+    static Task fromRow(ResultSet row, int number) throws SQLException {
+        var task = new Task();
+        task.id = row.getObject("id", UUID.class);
+        task.handler = row.getString("handler");
+        task.args = row.getString("args");
+        task.priority = row.getInt("priority");
+        task.runAt = instant(row, "run_at");
+        task.createdAt = instant(row, "created_at");
+        task.state = TaskState.valueOf(row.getString("state"));
+        task.attempts = row.getInt("attempts");
+        task.startedAt = instant(row, "started_at");
+        task.finishedAt = instant(row, "finished_at");
+        task.result = row.getString("result");
+        task.exceptionType = row.getString("exception_type");
+        task.exceptionMessage = row.getString("exception_message");
+        task.exceptionTrace = row.getString("exception_trace");
+        task.timeoutMs = row.getObject("timeout_ms", Long.class);
+        task.callbackUrl = row.getString("callback_url");
+        task.callbackEvents = row.getString("callback_events");
+        task.pool = row.getString("pool");
+        task.owner = row.getString("owner");
+        return task;
+    }
+
+    private static Instant instant(ResultSet row, String column) throws SQLException {
+        var value = row.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    /** Adds a label to a task read through JDBC. */
+    void label(String key, String value) {
+        labels.put(key, value);
     }
 
     @PostLoad

@@ -22,7 +22,6 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.TransactionStatus;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Every stored state change of a task, each a guarded update: it applies only while the row is in
@@ -73,8 +72,7 @@ public class TaskTransitions {
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
-    private final TransactionTemplate transaction;
-    /** For batches no hook reads (no callbacks): a plain JDBC transaction, without a JPA session. */
+    /** Plain JDBC transactions, without a JPA session: hooks write and read through JDBC too. */
     private final JdbcTransactions jdbcTransactions;
 
     private final TaskEvents events;
@@ -85,7 +83,6 @@ public class TaskTransitions {
     TaskTransitions(
             JdbcClient jdbc,
             NamedParameterJdbcTemplate batch,
-            TransactionTemplate transaction,
             TaskEvents events,
             Clock clock,
             List<TransitionHook> hooks,
@@ -93,7 +90,6 @@ public class TaskTransitions {
             JdbcTransactions jdbcTransactions) {
         this.jdbc = jdbc;
         this.batch = batch;
-        this.transaction = transaction;
         this.jdbcTransactions = jdbcTransactions;
         this.durability = durability;
         this.events = events;
@@ -196,7 +192,6 @@ public class TaskTransitions {
      */
     public boolean[] applyAll(List<Transition> transitions, boolean relaxed) {
         var applied = new boolean[transitions.size()];
-        boolean hooked = !hooks.isEmpty() && transitions.stream().anyMatch(Transition::callback);
         Consumer<TransactionStatus> work = status -> {
             if (relaxed) {
                 durability.relaxCurrentTransaction();
@@ -227,11 +222,7 @@ public class TaskTransitions {
                 hooks.forEach(hook -> hook.applied(took));
             }
         };
-        if (hooked) {
-            transaction.executeWithoutResult(work);
-        } else {
-            jdbcTransactions.run(work);
-        }
+        jdbcTransactions.run(work);
         for (int i = 0; i < applied.length; i++) {
             if (applied[i]) {
                 changed(transitions.get(i));
