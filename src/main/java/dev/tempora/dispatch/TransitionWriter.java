@@ -203,7 +203,8 @@ class TransitionWriter {
      * ahead of its claim, ended already): a third fewer writes for a task.
      */
     CompletableFuture<Boolean> finish(Claim claim, Transition outcome) {
-        if (!outcome.callback() && claim.take()) {
+        // Folded, only the outcome's event could be told: so only when neither has one to tell.
+        if (!outcome.callback() && !claim.transition.callback() && claim.take()) {
             var folded = new Folded(claim, outcome);
             foldedOutcomes.add(folded);
             return folded.outcome.applied;

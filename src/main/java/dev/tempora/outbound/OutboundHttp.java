@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hc.client5.http.async.AsyncExecCallback;
 import org.apache.hc.client5.http.async.AsyncExecChain;
@@ -124,6 +125,10 @@ public class OutboundHttp implements DisposableBean {
 
         private volatile Future<OutboundResponse> exchange;
         private volatile CappedResponseConsumer consumer;
+        /** Exchanges started: a re-send started from within {@code execute} must not be overwritten by its caller. */
+        private final AtomicInteger started = new AtomicInteger();
+        /** Whether it was sent again after the peer closed a connection unanswered: once is enough. */
+        private volatile boolean resentAfterClose;
 
         Send(SimpleHttpRequest http, OutboundRequest request) {
             this.http = http;
@@ -136,16 +141,18 @@ public class OutboundHttp implements DisposableBean {
          * not knowing yet: an exchange that fails so is sent again, on another connection, up to
          * {@code resends} times, when it was never sent at all (safe whatever the method), or when
          * the peer closed the connection before answering and the request is {@link
-         * OutboundRequest#resendable}. The caller should not pay a failed attempt (a webhook's next
-         * is 5 s away) for a connection the peer let go.
+         * OutboundRequest#resendable} (once: a peer that closes every connection unanswered gets it
+         * twice, not three times). The caller should not pay a failed attempt (a webhook's next is
+         * 5 s away) for a connection the peer let go.
          */
         void start(int resends) {
+            int attempt = started.incrementAndGet();
             var context = HttpClientContext.create();
             context.setAttribute(RUNTIME, runtime);
             // Answered by its head, an exchange ends as soon as the bytes kept have come.
             consumer = new CappedResponseConsumer(
                     request.maxResponseBytes(), request.answeredByHead() ? result::complete : answer -> {});
-            exchange = client.execute(SimpleRequestProducer.create(http), consumer, context, new FutureCallback<>() {
+            var future = client.execute(SimpleRequestProducer.create(http), consumer, context, new FutureCallback<>() {
                 @Override
                 public void completed(OutboundResponse response) {
                     result.complete(response);
@@ -154,7 +161,11 @@ public class OutboundHttp implements DisposableBean {
                 @Override
                 public void failed(Exception error) {
                     if (resends > 0 && resendable(error) && !result.isDone()) {
-                        start(resends - 1);
+                        try {
+                            start(resends - 1);
+                        } catch (RuntimeException notStarted) {
+                            fail(notStarted);
+                        }
                         if (result.isDone()) { // ended meanwhile (timed out, cancelled): not sent after all
                             abort();
                         }
@@ -168,13 +179,23 @@ public class OutboundHttp implements DisposableBean {
                     result.cancel(false);
                 }
             });
+            if (started.get() == attempt) { // else a re-send, started from within execute, is the current one
+                exchange = future;
+            }
         }
 
         private boolean resendable(Exception error) {
-            return error instanceof RequestNotExecutedException
-                    || (error instanceof ConnectionClosedException
-                            && request.resendable()
-                            && consumer.soFar().isEmpty());
+            if (error instanceof RequestNotExecutedException) {
+                return true;
+            }
+            if (error instanceof ConnectionClosedException
+                    && request.resendable()
+                    && consumer.soFar().isEmpty()
+                    && !resentAfterClose) {
+                resentAfterClose = true;
+                return true;
+            }
+            return false;
         }
 
         /**

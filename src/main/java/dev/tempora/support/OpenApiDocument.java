@@ -84,7 +84,7 @@ class OpenApiDocument implements OpenApiCustomizer {
                 if (CONDITIONAL.contains(name) && path.getGet() != null) {
                     conditional(path.getGet());
                 }
-                // BrowserSafetyFilter: what a browser marks as sent from another site's page.
+                // BrowserSafetyFilter: what a browser marks as sent from another origin's page.
                 path.readOperationsMap().forEach((method, operation) -> {
                     if (method != PathItem.HttpMethod.GET && operation.getResponses() != null) {
                         operation
@@ -92,8 +92,9 @@ class OpenApiDocument implements OpenApiCustomizer {
                                 .computeIfAbsent(
                                         "403",
                                         code -> new ApiResponse()
-                                                .description("A browser sent this change from another site's page"
-                                                        + " (Sec-Fetch-Site: cross-site): cross-site-request"));
+                                                .description(
+                                                        "A browser sent this change from another origin's page"
+                                                                + " (Sec-Fetch-Site cross-site or same-site): cross-site-request"));
                     }
                 });
                 path.readOperations().forEach(operation -> {

@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tempora.Api;
+import dev.tempora.SocketPeer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -150,24 +149,12 @@ class HttpHandlerTests {
      */
     private static final class HoldingReceiver implements AutoCloseable {
         final AtomicBoolean cutOff = new AtomicBoolean();
-        private final ServerSocket server;
+        private final SocketPeer server = new SocketPeer(this::serve);
 
-        HoldingReceiver() throws IOException {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread.ofVirtual().start(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        var socket = server.accept();
-                        Thread.ofVirtual().start(() -> serve(socket));
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            });
-        }
+        HoldingReceiver() throws IOException {}
 
         String url(String path) {
-            return "http://127.0.0.1:" + server.getLocalPort() + path;
+            return "http://127.0.0.1:" + server.port() + path;
         }
 
         private void serve(Socket socket) {

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.tempora.SocketPeer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -125,24 +125,12 @@ class OutboundHttpTests {
     private static final class ClosingPeer implements AutoCloseable {
         final AtomicInteger requests = new AtomicInteger();
         final AtomicInteger closedUnanswered = new AtomicInteger();
-        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        private final Thread acceptor = Thread.ofPlatform().daemon().start(this::accept);
+        private final SocketPeer server = new SocketPeer(this::serve);
 
         ClosingPeer() throws IOException {}
 
         int port() {
-            return server.getLocalPort();
-        }
-
-        private void accept() {
-            while (!server.isClosed()) {
-                try {
-                    var socket = server.accept();
-                    Thread.ofVirtual().start(() -> serve(socket));
-                } catch (IOException closed) {
-                    return;
-                }
-            }
+            return server.port();
         }
 
         private void serve(Socket socket) {

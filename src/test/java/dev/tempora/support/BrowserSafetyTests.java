@@ -12,8 +12,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * What a browser is told, so that another site's page cannot use an operator's browser against
- * Tempora: no change requested from another site (Fetch Metadata), no framing of the dashboard,
+ * What a browser is told, so that another origin's page cannot use an operator's browser against
+ * Tempora: no change requested from another origin (Fetch Metadata), no framing of the dashboard,
  * no sniffing of answers into another type.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -58,8 +58,14 @@ class BrowserSafetyTests {
 
         assertThat(refused.status()).isEqualTo(403);
         assertThat(tasks()).isEqualTo(before);
-        // The browser's own address bar (none), its own pages and clients without Fetch Metadata pass.
-        for (var site : new String[] {"none", "same-origin", "same-site"}) {
+        // A page of the same site but another origin (another port, a subdomain) is refused too.
+        var sameSite = api.send(fromSite("same-site", "/api/v1/tasks")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(FAR)));
+        assertThat(sameSite.status()).isEqualTo(403);
+        assertThat(tasks()).isEqualTo(before);
+        // What the user typed or bookmarked (none) and the service's own pages pass.
+        for (var site : new String[] {"none", "same-origin"}) {
             var stored = api.send(fromSite(site, "/api/v1/tasks")
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(FAR)));
