@@ -2,9 +2,8 @@ package dev.tempora.task;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.UUID;
+import java.util.Map;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -21,9 +20,6 @@ public class TaskLookup {
             + " finished_at, result, exception_type, exception_message, exception_trace, timeout_ms, callback_url,"
             + " callback_events, pool, owner";
 
-    /** Ids per {@code in (...)} list: well under every database's limit on bind parameters. */
-    private static final int CHUNK = 500;
-
     private final JdbcClient jdbc;
 
     TaskLookup(JdbcClient jdbc) {
@@ -32,29 +28,20 @@ public class TaskLookup {
 
     /** The tasks of {@code ids} that exist, with their labels, in no particular order. */
     public List<Task> findAll(Collection<TaskId> ids) {
-        var all = ids.stream().map(TaskId::value).distinct().toList();
-        var found = new ArrayList<Task>(all.size());
-        for (int from = 0; from < all.size(); from += CHUNK) {
-            var chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
-            var byId = new HashMap<UUID, Task>();
-            jdbc.sql("select " + COLUMNS + " from task where id in (:ids)")
+        var found = new ArrayList<Task>(ids.size());
+        for (var chunk : TaskReads.chunks(ids)) {
+            var tasks = jdbc.sql("select " + COLUMNS + " from task where id in (:ids)")
                     .param("ids", chunk)
                     .query(Task::fromRow)
-                    .list()
-                    .forEach(task -> byId.put(task.getId(), task));
-            if (byId.isEmpty()) {
+                    .list();
+            if (tasks.isEmpty()) {
                 continue;
             }
-            jdbc.sql("select task_id, label_key, label_value from task_label where task_id in (:ids)"
-                            + " order by task_id, label_key")
-                    .param("ids", List.copyOf(byId.keySet()))
-                    .query(row -> {
-                        var task = byId.get(row.getObject("task_id", UUID.class));
-                        if (task != null) {
-                            task.label(row.getString("label_key"), row.getString("label_value"));
-                        }
-                    });
-            found.addAll(byId.values());
+            var labels = TaskReads.labels(jdbc, chunk);
+            for (var task : tasks) {
+                labels.getOrDefault(task.getId(), Map.of()).forEach(task::label);
+            }
+            found.addAll(tasks);
         }
         return found;
     }

@@ -4,9 +4,11 @@ import dev.tempora.support.Timestamps;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -75,16 +77,8 @@ public class TaskReads {
     /** The tags of those of {@code ids} that exist. */
     public Map<TaskId, Tags> tags(Collection<TaskId> ids) {
         var found = new HashMap<TaskId, Tags>();
-        var all = ids.stream().map(TaskId::value).distinct().toList();
-        for (int from = 0; from < all.size(); from += CHUNK) {
-            var chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
-            var labels = new HashMap<UUID, Map<String, String>>();
-            jdbc.sql("select task_id, label_key, label_value from task_label where task_id in (:ids)")
-                    .param("ids", chunk)
-                    .query(row -> {
-                        labels.computeIfAbsent(row.getObject("task_id", UUID.class), id -> new LinkedHashMap<>())
-                                .put(row.getString("label_key"), row.getString("label_value"));
-                    });
+        for (var chunk : chunks(ids)) {
+            var labels = labels(jdbc, chunk);
             jdbc.sql("select id, handler, pool, run_at from task where id in (:ids)")
                     .param("ids", chunk)
                     .query(row -> {
@@ -110,6 +104,28 @@ public class TaskReads {
                 .param("now", Timestamps.utc(now))
                 .query((row, number) -> Optional.ofNullable(instant(row.getObject(1, OffsetDateTime.class))))
                 .single();
+    }
+
+    /** {@code ids}, each once, in lists short enough for one {@code in (...)} each. */
+    static List<List<UUID>> chunks(Collection<TaskId> ids) {
+        var all = ids.stream().map(TaskId::value).distinct().toList();
+        var chunks = new ArrayList<List<UUID>>();
+        for (int from = 0; from < all.size(); from += CHUNK) {
+            chunks.add(all.subList(from, Math.min(all.size(), from + CHUNK)));
+        }
+        return chunks;
+    }
+
+    /** The labels of the tasks of {@code chunk} (one of {@link #chunks}) that have any, by task. */
+    static Map<UUID, Map<String, String>> labels(JdbcClient jdbc, List<UUID> chunk) {
+        var labels = new HashMap<UUID, Map<String, String>>();
+        jdbc.sql("select task_id, label_key, label_value from task_label where task_id in (:ids)")
+                .param("ids", chunk)
+                .query(row -> {
+                    labels.computeIfAbsent(row.getObject("task_id", UUID.class), id -> new LinkedHashMap<>())
+                            .put(row.getString("label_key"), row.getString("label_value"));
+                });
+        return labels;
     }
 
     private static Instant instant(OffsetDateTime time) {
