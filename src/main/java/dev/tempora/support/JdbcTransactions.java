@@ -13,9 +13,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Plain JDBC transactions, for work done only through JDBC (inserting tasks, applying transitions
- * no hook reads, reading deliveries with their attempts): no JPA session is opened, and when the connection is lost the failure is reported
- * as a JDBC one (see {@code DatabaseErrors}). Not a transaction manager bean: the application's own
- * stays the JPA one.
+ * and what their hooks write, reading deliveries with their attempts): no JPA session is opened,
+ * synchronizations still run after the commit, and when the connection is lost the failure is
+ * reported as a JDBC one (see {@code DatabaseErrors}). Not a transaction manager bean: the
+ * application's own stays the JPA one.
  */
 @Component
 public class JdbcTransactions {

@@ -35,7 +35,7 @@ public record DueTask(
 
     /**
      * Whether arriving in {@code state} is an event its callback hears of: only then does the
-     * transition's transaction need the webhook outbox (and a JPA session to read the task).
+     * transition's transaction need the webhook outbox (which reads the task).
      */
     public boolean tells(TaskState state) {
         return TaskEvent.of(state).filter(callbackEvents::contains).isPresent();

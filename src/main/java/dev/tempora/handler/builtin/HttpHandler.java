@@ -92,9 +92,10 @@ class HttpHandler implements TaskHandler {
             headers.put("Content-Type", contentType);
         }
         var url = url(args);
+        var method = method(args);
         // The whole body within the timeout: it is the task's result.
         var request = new OutboundRequest(
-                method(args),
+                method,
                 url,
                 headers,
                 bytes,
@@ -102,7 +103,7 @@ class HttpHandler implements TaskHandler {
                 timeout(args),
                 MAX_RESPONSE_BYTES,
                 false,
-                IDEMPOTENT.contains(method(args)));
+                IDEMPOTENT.contains(method));
         var exchange = http.send(request);
         try {
             var response = exchange.get();
