@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +53,11 @@ class WebhookSender implements SmartLifecycle {
      */
     static final int RESPONSE_BYTES_KEPT = 1024;
 
-    private static final Duration RETRY_WHEN_BUSY = Duration.ofMillis(50);
+    /**
+     * The most deliveries kept waiting for a place among {@code maxInFlight}; more are left in the
+     * database, where the loader finds them once there is room.
+     */
+    static final int WAITING_AT_MOST = 100_000;
 
     private final DeliveryStore store;
     private final WebhookSigner signer;
@@ -78,6 +83,16 @@ class WebhookSender implements SmartLifecycle {
      * client's I/O threads (they must never block on the database).
      */
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+
+    /**
+     * Deliveries due (with when they were found due) that wait for a place among {@code
+     * maxInFlight}, in the order they came due: each freed place goes to the one that has waited
+     * longest, and the places freed while a lease is taken are filled together, with one statement.
+     * Guarded by itself.
+     */
+    private final LinkedHashMap<UUID, Instant> waiting = new LinkedHashMap<>();
+    /** Whether a thread is taking leases for waiting deliveries: one at a time, so they batch up. */
+    private final AtomicBoolean draining = new AtomicBoolean();
 
     private final AtomicLong leases = new AtomicLong();
 
@@ -131,6 +146,9 @@ class WebhookSender implements SmartLifecycle {
             executor.shutdownNow();
         }
         scheduled.clear();
+        synchronized (waiting) {
+            waiting.clear(); // still due in the database: the loader finds them after the next start
+        }
         giveBackAttemptsInFlight();
         try {
             recorder.stop();
@@ -208,7 +226,7 @@ class WebhookSender implements SmartLifecycle {
             var now = clock.instant();
             var horizon = now.plus(properties.loadInterval().multipliedBy(2));
             var found = store.findDue(horizon, now, 1000);
-            found.keySet().removeIf(scheduled::containsKey);
+            found.keySet().removeIf(this::inHand);
             if (found.isEmpty()) {
                 return;
             }
@@ -231,7 +249,7 @@ class WebhookSender implements SmartLifecycle {
     private void sendOrSchedule(Map<UUID, Instant> found, Instant now) {
         var dueNow = new ArrayList<UUID>();
         found.forEach((id, due) -> {
-            if (!scheduled.containsKey(id)) {
+            if (!inHand(id)) {
                 if (due.isAfter(now)) {
                     schedule(id, due);
                 } else {
@@ -244,42 +262,99 @@ class WebhookSender implements SmartLifecycle {
         }
     }
 
+    /** Whether {@code id} is timed to be sent, or waits for a place. */
+    private boolean inHand(UUID id) {
+        if (scheduled.containsKey(id)) {
+            return true;
+        }
+        synchronized (waiting) {
+            return waiting.containsKey(id);
+        }
+    }
+
     /**
-     * Leases the deliveries that are still due (all in one statement) and sends each. {@code due} is
-     * when the caller found them due: the lease counts from then at the earliest, since a timer may
-     * fire a little before its time (by the clock the database compares with). A retry timed a
-     * moment early used to lease nothing and wait for the loader's next pass, up to 5 s late.
+     * Sends these deliveries, found due at {@code due}, once each has a place among {@code
+     * maxInFlight}: behind those already waiting for one.
      */
     private void attempt(List<UUID> ids, Instant due) {
         ids.forEach(scheduled::remove);
-        var permitted = new ArrayList<UUID>();
-        for (var id : ids) {
-            if (inFlight.tryAcquire()) {
-                permitted.add(id);
-            } else {
-                schedule(id, clock.instant().plus(RETRY_WHEN_BUSY));
+        synchronized (waiting) {
+            for (var id : ids) {
+                if (waiting.size() < WAITING_AT_MOST) {
+                    waiting.putIfAbsent(id, due);
+                }
             }
         }
-        if (permitted.isEmpty()) {
-            return;
+        drain();
+    }
+
+    /**
+     * Gives the free places to the deliveries waiting longest and leases them. One thread drains at
+     * a time: another that frees a place meanwhile leaves it to that one, which fills every place
+     * freed during its last lease with its next.
+     */
+    private void drain() {
+        while (timer != null && draining.compareAndSet(false, true)) {
+            try {
+                for (var placed = takeWaiting(); !placed.isEmpty(); placed = takeWaiting()) {
+                    lease(placed);
+                }
+            } finally {
+                draining.set(false);
+            }
+            // A delivery may have come, or a place been freed, after the last take and before the flag
+            // fell, its drain() refused: look once more.
+            synchronized (waiting) {
+                if (waiting.isEmpty() || inFlight.availablePermits() == 0) {
+                    return;
+                }
+            }
         }
+    }
+
+    /** The waiting deliveries given a place (its permit taken), longest waiting first. */
+    private Map<UUID, Instant> takeWaiting() {
+        var placed = new LinkedHashMap<UUID, Instant>();
+        synchronized (waiting) {
+            var next = waiting.entrySet().iterator();
+            while (next.hasNext() && inFlight.tryAcquire()) {
+                var entry = next.next();
+                placed.put(entry.getKey(), entry.getValue());
+                next.remove();
+            }
+        }
+        return placed;
+    }
+
+    /**
+     * Leases the deliveries that are still due (all in one statement) and sends each; each holds a
+     * place. A delivery's due time is when it was found due: the lease counts from the latest of
+     * them at the earliest, since a timer may fire a little before its time (by the clock the
+     * database compares with). A retry timed a moment early used to lease nothing and wait for the
+     * loader's next pass, up to 5 s late.
+     */
+    private void lease(Map<UUID, Instant> placed) {
+        var ids = List.copyOf(placed.keySet());
+        var now = placed.values().stream().reduce(clock.instant(), WebhookSender::later);
         List<Delivery> leased;
-        var now = later(clock.instant(), due);
         try {
             var taken = store.lease(
-                    permitted,
+                    ids,
                     now,
                     node.id() + "/" + leases.incrementAndGet(),
                     now.plus(properties.timeout()).plusSeconds(30));
             taken.stopped().forEach(metrics::stopped);
             leased = taken.deliveries();
         } catch (RuntimeException trouble) {
-            inFlight.release(permitted.size());
-            log.warn("Webhook deliveries {} could not be attempted: {}", permitted, trouble.toString());
+            inFlight.release(ids.size());
+            log.warn(
+                    "{} webhook deliveries could not be leased, and wait for the next load: {}",
+                    ids.size(),
+                    trouble.toString());
             return;
         }
         // Those not leased were delivered, have ended, or are another instance's now.
-        inFlight.release(permitted.size() - leased.size());
+        inFlight.release(ids.size() - leased.size());
         for (var delivery : leased) {
             try {
                 send(delivery, now);
@@ -333,6 +408,7 @@ class WebhookSender implements SmartLifecycle {
                     if (sending.remove(key, exchange)) {
                         record(delivery, lease, now, System.nanoTime() - start, response, error);
                     }
+                    drain();
                 },
                 workers);
     }
