@@ -68,6 +68,7 @@ class ConfigurationValidationTests {
                 "tempora.webhooks.timeout=-PT1S            | Origin: \"tempora.webhooks.timeout\"",
                 "tempora.webhooks.load-interval=PT0S       | Origin: \"tempora.webhooks.load-interval\"",
                 "tempora.webhooks.max-in-flight=-1         | Origin: \"tempora.webhooks.max-in-flight\"",
+                "tempora.webhooks.max-in-flight-per-receiver=0 | Origin: \"tempora.webhooks.max-in-flight-per-receiver\"",
                 "tempora.webhooks.retry-schedule=PT5S,PT0S | Property: tempora.webhooks.retrySchedule[1]",
                 "tempora.webhooks.jitter=1                 | Origin: \"tempora.webhooks.jitter\"",
                 "tempora.webhooks.max-retry-after=PT0.5S   | Origin: \"tempora.webhooks.max-retry-after\"",

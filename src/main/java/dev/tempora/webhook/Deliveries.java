@@ -5,6 +5,7 @@ import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskLookup;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
@@ -57,8 +58,9 @@ public class Deliveries {
         if (!store.redeliver(id, now)) {
             return Optional.empty();
         }
-        sender.sendSoon(List.of(id), now);
-        return transactions.readSnapshot(
+        var view = transactions.readSnapshot(
                 () -> store.find(id).map(delivery -> DeliveryView.of(delivery, store.attempts(id))));
+        view.ifPresent(delivery -> sender.sendSoon(Map.of(id, delivery.url()), now));
+        return view;
     }
 }

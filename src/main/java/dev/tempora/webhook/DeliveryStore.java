@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -239,11 +240,17 @@ class DeliveryStore {
         return released;
     }
 
-    /** PENDING deliveries due before {@code horizon} whose lease, if any, is void at {@code now}: id and due time. */
-    Map<UUID, Instant> findDue(Instant horizon, Instant now, int limit) {
-        var due = new HashMap<UUID, Instant>();
+    /** When a delivery is due, and where it goes. */
+    record Due(Instant at, String url) {}
+
+    /**
+     * PENDING deliveries due before {@code horizon} whose lease, if any, is void at {@code now}, by
+     * id, the earliest due first.
+     */
+    Map<UUID, Due> findDue(Instant horizon, Instant now, int limit) {
+        var due = new LinkedHashMap<UUID, Due>();
         jdbc.sql(
-                        "select id, next_attempt_at from webhook_delivery where state = 'PENDING' and next_attempt_at < :horizon"
+                        "select id, next_attempt_at, url from webhook_delivery where state = 'PENDING' and next_attempt_at < :horizon"
                                 + " and " + LEASE_VOID + " order by next_attempt_at"
                                 + " fetch first :limit rows only")
                 .param("horizon", utc(horizon))
@@ -252,7 +259,7 @@ class DeliveryStore {
                 .query(row -> {
                     due.put(
                             row.getObject(1, UUID.class),
-                            row.getObject(2, OffsetDateTime.class).toInstant());
+                            new Due(row.getObject(2, OffsetDateTime.class).toInstant(), row.getString(3)));
                 });
         return due;
     }

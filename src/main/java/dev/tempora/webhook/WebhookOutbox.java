@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -91,7 +92,8 @@ class WebhookOutbox implements TransitionHook {
             return;
         }
         deliveries.insert(created);
-        var ids = created.stream().map(Delivery::id).toList();
+        var urls = new LinkedHashMap<UUID, String>();
+        created.forEach(delivery -> urls.put(delivery.id(), delivery.url()));
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCommit() {
@@ -100,7 +102,7 @@ class WebhookOutbox implements TransitionHook {
                 // writer) goes on meanwhile.
                 durability.flushSoon().whenComplete((flushed, failed) -> {
                     if (failed == null) {
-                        sender.sendSoon(ids, now);
+                        sender.sendSoon(urls, now);
                     } else {
                         log.warn("Webhook deliveries wait for the next load: {}", failed.toString());
                     }

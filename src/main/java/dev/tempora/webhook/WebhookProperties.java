@@ -26,6 +26,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxRetryAfter the longest wait a receiver's {@code Retry-After} (on 429 or 503) can ask
  *     for; at least a second, the shortest it is honoured with
  * @param maxInFlight attempts in flight at once, over all receivers
+ * @param maxInFlightPerReceiver attempts in flight at once to one receiver (scheme, host and port),
+ *     so that one that hangs leaves the other places to the others
  * @param loadInterval how often pending deliveries are looked for in the database (after a
  *     restart, or scheduled by another instance)
  */
@@ -45,6 +47,7 @@ public record WebhookProperties(
         @DefaultValue("PT1H") @DurationMin(seconds = 1) Duration maxRetryAfter,
 
         @DefaultValue("256") @Min(1) int maxInFlight,
+        @DefaultValue("128") @Min(1) int maxInFlightPerReceiver,
         @DefaultValue("PT5S") @DurationMin(millis = 1) Duration loadInterval) {
 
     /**

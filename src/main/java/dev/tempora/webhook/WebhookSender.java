@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,12 +86,10 @@ class WebhookSender implements SmartLifecycle {
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
 
     /**
-     * Deliveries due (with when they were found due) that wait for a place among {@code
-     * maxInFlight}, in the order they came due: each freed place goes to the one that has waited
-     * longest, and the places freed while a lease is taken are filled together, with one statement.
-     * Guarded by itself.
+     * Deliveries due that wait for a place among {@code maxInFlight}: the places freed while a lease
+     * is taken are filled together, with one statement.
      */
-    private final LinkedHashMap<UUID, Instant> waiting = new LinkedHashMap<>();
+    private final WaitingDeliveries waiting;
     /** Whether a thread is taking leases for waiting deliveries: one at a time, so they batch up. */
     private final AtomicBoolean draining = new AtomicBoolean();
 
@@ -120,6 +119,7 @@ class WebhookSender implements SmartLifecycle {
         this.metrics = metrics;
         this.durability = durability;
         this.inFlight = new Semaphore(properties.maxInFlight());
+        this.waiting = new WaitingDeliveries(WAITING_AT_MOST, properties.maxInFlightPerReceiver());
         metrics.inFlight(() -> properties.maxInFlight() - inFlight.availablePermits());
     }
 
@@ -146,9 +146,7 @@ class WebhookSender implements SmartLifecycle {
             executor.shutdownNow();
         }
         scheduled.clear();
-        synchronized (waiting) {
-            waiting.clear(); // still due in the database: the loader finds them after the next start
-        }
+        waiting.clear(); // still due in the database: the loader finds them after the next start
         giveBackAttemptsInFlight();
         try {
             recorder.stop();
@@ -191,19 +189,19 @@ class WebhookSender implements SmartLifecycle {
         return timer != null;
     }
 
-    /** Attempts these deliveries at {@code at} (now, or when due). */
-    void sendSoon(List<UUID> ids, Instant at) {
+    /** Attempts these deliveries (by id, where each goes) at {@code at} (now, or when due). */
+    void sendSoon(Map<UUID, String> urls, Instant at) {
         if (timer == null) {
             return; // stopped: the loader finds them after the next start
         }
         if (at.isAfter(clock.instant())) {
-            ids.forEach(id -> schedule(id, at));
+            urls.forEach((id, url) -> schedule(id, url, at));
         } else {
-            workers.execute(() -> attempt(ids, at));
+            workers.execute(() -> attempt(urls, at));
         }
     }
 
-    private void schedule(UUID id, Instant at) {
+    private void schedule(UUID id, String url, Instant at) {
         var executor = timer;
         if (executor == null) {
             return; // stopped: the loader finds it after the next start
@@ -217,7 +215,7 @@ class WebhookSender implements SmartLifecycle {
                 existing.cancel(false);
             }
             return executor.schedule(
-                    () -> workers.execute(() -> attempt(List.of(id), at)), delay, TimeUnit.NANOSECONDS);
+                    () -> workers.execute(() -> attempt(Map.of(id, url), at)), delay, TimeUnit.NANOSECONDS);
         });
     }
 
@@ -246,14 +244,14 @@ class WebhookSender implements SmartLifecycle {
     }
 
     /** Sends the deliveries {@code found} due by {@code now}, and times the others. */
-    private void sendOrSchedule(Map<UUID, Instant> found, Instant now) {
-        var dueNow = new ArrayList<UUID>();
+    private void sendOrSchedule(Map<UUID, DeliveryStore.Due> found, Instant now) {
+        var dueNow = new LinkedHashMap<UUID, String>();
         found.forEach((id, due) -> {
             if (!inHand(id)) {
-                if (due.isAfter(now)) {
-                    schedule(id, due);
+                if (due.at().isAfter(now)) {
+                    schedule(id, due.url(), due.at());
                 } else {
-                    dueNow.add(id);
+                    dueNow.put(id, due.url());
                 }
             }
         });
@@ -264,39 +262,30 @@ class WebhookSender implements SmartLifecycle {
 
     /** Whether {@code id} is timed to be sent, or waits for a place. */
     private boolean inHand(UUID id) {
-        if (scheduled.containsKey(id)) {
-            return true;
-        }
-        synchronized (waiting) {
-            return waiting.containsKey(id);
-        }
+        return scheduled.containsKey(id) || waiting.contains(id);
     }
 
     /**
-     * Sends these deliveries, found due at {@code due}, once each has a place among {@code
-     * maxInFlight}: behind those already waiting for one.
+     * Sends these deliveries (by id, where each goes), found due at {@code due}, once each has a
+     * place among those in flight: behind those already waiting for one.
      */
-    private void attempt(List<UUID> ids, Instant due) {
-        ids.forEach(scheduled::remove);
-        synchronized (waiting) {
-            for (var id : ids) {
-                if (waiting.size() < WAITING_AT_MOST) {
-                    waiting.putIfAbsent(id, due);
-                }
-            }
-        }
+    private void attempt(Map<UUID, String> urls, Instant due) {
+        urls.forEach((id, url) -> {
+            scheduled.remove(id);
+            waiting.add(id, url, due);
+        });
         drain();
     }
 
     /**
-     * Gives the free places to the deliveries waiting longest and leases them. One thread drains at
-     * a time: another that frees a place meanwhile leaves it to that one, which fills every place
-     * freed during its last lease with its next.
+     * Gives the free places to waiting deliveries and leases them. One thread drains at a time:
+     * another that frees a place meanwhile leaves it to that one, which fills every place freed
+     * during its last lease with its next.
      */
     private void drain() {
         while (timer != null && draining.compareAndSet(false, true)) {
             try {
-                for (var placed = takeWaiting(); !placed.isEmpty(); placed = takeWaiting()) {
+                for (var placed = waiting.take(inFlight); !placed.isEmpty(); placed = waiting.take(inFlight)) {
                     lease(placed);
                 }
             } finally {
@@ -304,26 +293,10 @@ class WebhookSender implements SmartLifecycle {
             }
             // A delivery may have come, or a place been freed, after the last take and before the flag
             // fell, its drain() refused: look once more.
-            synchronized (waiting) {
-                if (waiting.isEmpty() || inFlight.availablePermits() == 0) {
-                    return;
-                }
+            if (!waiting.anyToTake(inFlight)) {
+                return;
             }
         }
-    }
-
-    /** The waiting deliveries given a place (its permit taken), longest waiting first. */
-    private Map<UUID, Instant> takeWaiting() {
-        var placed = new LinkedHashMap<UUID, Instant>();
-        synchronized (waiting) {
-            var next = waiting.entrySet().iterator();
-            while (next.hasNext() && inFlight.tryAcquire()) {
-                var entry = next.next();
-                placed.put(entry.getKey(), entry.getValue());
-                next.remove();
-            }
-        }
-        return placed;
     }
 
     /**
@@ -333,43 +306,53 @@ class WebhookSender implements SmartLifecycle {
      * database compares with). A retry timed a moment early used to lease nothing and wait for the
      * loader's next pass, up to 5 s late.
      */
-    private void lease(Map<UUID, Instant> placed) {
-        var ids = List.copyOf(placed.keySet());
-        var now = placed.values().stream().reduce(clock.instant(), WebhookSender::later);
+    private void lease(List<WaitingDeliveries.Placed> placed) {
+        var receivers = new HashMap<UUID, String>();
+        var now = clock.instant();
+        for (var delivery : placed) {
+            receivers.put(delivery.id(), delivery.receiver());
+            now = later(now, delivery.due());
+        }
         List<Delivery> leased;
         try {
             var taken = store.lease(
-                    ids,
+                    List.copyOf(receivers.keySet()),
                     now,
                     node.id() + "/" + leases.incrementAndGet(),
                     now.plus(properties.timeout()).plusSeconds(30));
             taken.stopped().forEach(metrics::stopped);
             leased = taken.deliveries();
         } catch (RuntimeException trouble) {
-            inFlight.release(ids.size());
+            receivers.values().forEach(this::placeFreed);
             log.warn(
                     "{} webhook deliveries could not be leased, and wait for the next load: {}",
-                    ids.size(),
+                    placed.size(),
                     trouble.toString());
             return;
         }
         // Those not leased were delivered, have ended, or are another instance's now.
-        inFlight.release(ids.size() - leased.size());
         for (var delivery : leased) {
+            var receiver = receivers.remove(delivery.id());
             try {
-                send(delivery, now);
+                send(delivery, now, receiver);
             } catch (RuntimeException trouble) {
-                inFlight.release();
+                placeFreed(receiver);
                 log.warn("Webhook delivery {} could not be sent: {}", delivery.id(), trouble.toString());
             }
         }
+        receivers.values().forEach(this::placeFreed);
+    }
+
+    private void placeFreed(String receiver) {
+        waiting.ended(receiver);
+        inFlight.release();
     }
 
     private static Instant later(Instant a, Instant b) {
         return a.isAfter(b) ? a : b;
     }
 
-    private void send(Delivery delivery, Instant now) {
+    private void send(Delivery delivery, Instant now, String receiver) {
         if (delivery.attempts() == 1) {
             metrics.firstAttempt(delivery.type(), Duration.between(delivery.createdAt(), now));
         }
@@ -404,7 +387,7 @@ class WebhookSender implements SmartLifecycle {
         });
         exchange.whenCompleteAsync(
                 (response, error) -> {
-                    inFlight.release();
+                    placeFreed(receiver);
                     if (sending.remove(key, exchange)) {
                         record(delivery, lease, now, System.nanoTime() - start, response, error);
                     }
@@ -463,7 +446,7 @@ class WebhookSender implements SmartLifecycle {
             if (Duration.between(now, outcome.nextAttemptAt())
                             .compareTo(properties.loadInterval().multipliedBy(2))
                     < 0) {
-                schedule(delivery.id(), outcome.nextAttemptAt());
+                schedule(delivery.id(), delivery.url(), outcome.nextAttemptAt());
             }
             return;
         }

@@ -25,14 +25,17 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
- * {@code max-in-flight}: no more attempts open at once, and the deliveries that wait for a place
- * go out as places free, in the order they became due, without using up an attempt. The loader
- * comes once a minute here, so none of it can be the loader's doing.
+ * {@code max-in-flight} and {@code max-in-flight-per-receiver}: no more attempts open at once, in
+ * all and to one receiver; the deliveries that wait for a place go out as places free, each
+ * receiver's in the order they became due, without using up an attempt; and a receiver that holds
+ * its share leaves the other places to the others. The loader comes once a minute here, so none of
+ * it can be the loader's doing.
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
-            "tempora.webhooks.max-in-flight=2",
+            "tempora.webhooks.max-in-flight=3",
+            "tempora.webhooks.max-in-flight-per-receiver=2",
             "tempora.webhooks.timeout=PT30S",
             "tempora.webhooks.load-interval=PT1M"
         })
@@ -63,7 +66,7 @@ class WebhookInFlightTests {
     }
 
     @Test
-    void atMostMaxInFlightAreOpenAndTheWaitingGoOutOneByOneInTheOrderTheyBecameDue() throws Exception {
+    void atMostItsShareIsOpenToOneReceiverAndItsWaitingGoOutOneByOneInTheOrderTheyBecameDue() throws Exception {
         // Due 60 ms apart, so they end, and their deliveries come due, in submission order.
         var first = Instant.now().plusSeconds(1);
         var ids = new ArrayList<String>();
@@ -84,7 +87,7 @@ class WebhookInFlightTests {
         }
         // Every delivery is due now; two are open and the receiver holds them.
         assertThat(holding.arrived.poll(300, TimeUnit.MILLISECONDS))
-                .as("no third attempt while two are open")
+                .as("no third attempt to the receiver while two are open")
                 .isNull();
 
         var order = new ArrayList<String>();
@@ -98,6 +101,76 @@ class WebhookInFlightTests {
                 .as("one place freed at a time: the longest waiting goes next")
                 .isEqualTo(ids.subList(2, TASKS));
         assertThat(holding.mostOpen.get()).isEqualTo(2);
+        awaitDelivered(ids);
+    }
+
+    @Test
+    void aReceiverThatHoldsItsShareLeavesTheOtherPlacesToTheOthers() throws Exception {
+        try (var healthy = new MockWebServer()) {
+            healthy.start(InetAddress.getLoopbackAddress(), 0);
+            for (int i = 0; i < 3; i++) {
+                healthy.enqueue(new MockResponse.Builder().code(200).build());
+            }
+            var held = submit(6, receiver.url("/hooks"));
+            holding.next();
+            holding.next();
+            var others = submit(3, healthy.url("/ok"));
+            for (int i = 0; i < others.size(); i++) {
+                assertThat(healthy.takeRequest(10, TimeUnit.SECONDS))
+                        .as("delivered while the first receiver holds its two")
+                        .isNotNull();
+            }
+            assertThat(holding.arrived)
+                    .as("the holding receiver got no more than its share")
+                    .isEmpty();
+            holding.answerAll();
+            awaitDelivered(held);
+            awaitDelivered(others);
+            assertThat(holding.mostOpen.get()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void noMoreThanMaxInFlightAreOpenInAll() throws Exception {
+        var second = new HoldingReceiver();
+        try (var other = new MockWebServer()) {
+            other.setDispatcher(second);
+            other.start(InetAddress.getLoopbackAddress(), 0);
+            var ids = new ArrayList<String>();
+            ids.addAll(submit(3, receiver.url("/hooks")));
+            ids.addAll(submit(3, other.url("/hooks")));
+            for (var id : ids) {
+                await().atMost(Duration.ofSeconds(10))
+                        .until(
+                                () -> api.get("/api/v1/tasks/" + id)
+                                        .body()
+                                        .path("state")
+                                        .asString(),
+                                "SUCCEEDED"::equals);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> holding.arrived.size() + second.arrived.size() == 3);
+            Thread.sleep(300);
+            assertThat(holding.arrived.size() + second.arrived.size())
+                    .as("three open in all, whatever the receivers' shares")
+                    .isEqualTo(3);
+            holding.answerAll();
+            second.answerAll();
+            awaitDelivered(ids);
+        } finally {
+            second.close();
+        }
+    }
+
+    private List<String> submit(int tasks, Object url) {
+        var ids = new ArrayList<String>();
+        for (int i = 0; i < tasks; i++) {
+            ids.add(api.submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}".formatted(url)));
+        }
+        return ids;
+    }
+
+    /** Each task's one delivery SUCCEEDED at its first attempt. */
+    private void awaitDelivered(List<String> ids) {
         for (var id : ids) {
             var delivery = await().atMost(Duration.ofSeconds(10))
                     .until(

@@ -21,7 +21,7 @@ class WebhookSignerTests {
     @Test
     void rotationSendsBothSignaturesAndEitherSecretVerifies() throws Exception {
         var properties = new WebhookProperties(
-                NEW, OLD, Duration.ofSeconds(10), List.of(), 0, Duration.ofHours(1), 1, Duration.ofSeconds(5));
+                NEW, OLD, Duration.ofSeconds(10), List.of(), 0, Duration.ofHours(1), 1, 1, Duration.ofSeconds(5));
         var signer = new WebhookSigner(new WebhookSecrets(properties, (JdbcClient) null));
         long now = Instant.now().getEpochSecond();
         var body = "{\"type\":\"task.succeeded\"}";
