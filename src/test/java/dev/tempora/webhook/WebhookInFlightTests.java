@@ -76,15 +76,7 @@ class WebhookInFlightTests {
         }
         var open = List.of(holding.next(), holding.next());
         assertThat(open).containsExactlyInAnyOrderElementsOf(ids.subList(0, 2));
-        for (var id : ids) {
-            await().atMost(Duration.ofSeconds(10))
-                    .until(
-                            () -> api.get("/api/v1/tasks/" + id)
-                                    .body()
-                                    .path("state")
-                                    .asString(),
-                            "SUCCEEDED"::equals);
-        }
+        awaitSucceeded(ids);
         // Every delivery is due now; two are open and the receiver holds them.
         assertThat(holding.arrived.poll(300, TimeUnit.MILLISECONDS))
                 .as("no third attempt to the receiver while two are open")
@@ -139,15 +131,7 @@ class WebhookInFlightTests {
             var ids = new ArrayList<String>();
             ids.addAll(submit(3, receiver.url("/hooks")));
             ids.addAll(submit(3, other.url("/hooks")));
-            for (var id : ids) {
-                await().atMost(Duration.ofSeconds(10))
-                        .until(
-                                () -> api.get("/api/v1/tasks/" + id)
-                                        .body()
-                                        .path("state")
-                                        .asString(),
-                                "SUCCEEDED"::equals);
-            }
+            awaitSucceeded(ids);
             await().atMost(Duration.ofSeconds(10)).until(() -> holding.arrived.size() + second.arrived.size() == 3);
             Thread.sleep(300);
             assertThat(holding.arrived.size() + second.arrived.size())
@@ -167,6 +151,18 @@ class WebhookInFlightTests {
             ids.add(api.submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}".formatted(url)));
         }
         return ids;
+    }
+
+    private void awaitSucceeded(List<String> ids) {
+        for (var id : ids) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(
+                            () -> api.get("/api/v1/tasks/" + id)
+                                    .body()
+                                    .path("state")
+                                    .asString(),
+                            "SUCCEEDED"::equals);
+        }
     }
 
     /** Each task's one delivery SUCCEEDED at its first attempt. */
