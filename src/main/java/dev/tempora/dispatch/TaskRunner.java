@@ -193,6 +193,8 @@ class TaskRunner implements DisposableBean {
                 return Start.AFTER_CLAIM;
             }
             log.debug("Task {} was cancelled, or is another node's, before it started", task.id());
+            // Or this node's under a new id: see claimSettledAfterRun.
+            tracker.drop(task.id());
         } catch (RuntimeException databaseTrouble) { // CompletionException from the writer, too
             // The claim failed (the database was away), or committed with its answer lost: the
             // loader gives the task back (SCHEDULED, unreserved), for any node to load again.
@@ -212,9 +214,15 @@ class TaskRunner implements DisposableBean {
         }
         if (!claimed) {
             log.warn(
-                    "Task {} started before its claim, which found it changed in the database (deleted or"
-                            + " taken over); its outcome is discarded",
+                    "Task {} started before its claim, which found it changed in the database (cancelled,"
+                            + " deleted or taken over); its outcome is discarded",
                     task.id());
+            // Taken over perhaps by this very node: presumed dead and rejoined under a new id, it
+            // reserved the task anew, and could not hold it while this run held it. Dropped, it is
+            // given back at the loader's next pass (a no-op if it was cancelled or is another node's),
+            // for any loader to take; forgotten, it stayed reserved for this node and held by nobody.
+            tracker.drop(task.id());
+            return;
         }
         tracker.forget(task.id());
     }

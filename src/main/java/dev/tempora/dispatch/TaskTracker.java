@@ -134,8 +134,8 @@ class TaskTracker implements StartsAhead {
 
     /**
      * Forgets a task this node will not run: one that could not be dispatched (its claim failed:
-     * the database was away, or the answer to its commit was lost), or one handed back for other
-     * instances to run. It is still this node's in the database (reserved, or RUNNING if the claim
+     * the database was away, or the answer to its commit was lost; or its claim found it reserved
+     * anew, by this node after a rejoin perhaps), or one handed back for other instances to run. It is still this node's in the database (reserved, or RUNNING if the claim
      * did commit), where no loader would take it again; the loader gives such tasks back ({@link
      * #takeDropped}) at its next pass.
      */
