@@ -28,7 +28,7 @@ final class WaitingDeliveries {
     private final int perReceiver;
     private final Map<UUID, Placed> byId = new HashMap<>();
     /** Each receiver's waiting deliveries, oldest first; the receivers in the order of their turns. */
-    private final LinkedHashMap<String, ArrayDeque<Placed>> queues = new LinkedHashMap<>();
+    private final LinkedHashMap<String, ArrayDeque<UUID>> queues = new LinkedHashMap<>();
     /** Places held, by receiver: taken here, given back by {@link #ended}. */
     private final Map<String, Integer> open = new HashMap<>();
 
@@ -48,9 +48,10 @@ final class WaitingDeliveries {
     static String receiver(String url) {
         try {
             var uri = URI.create(url);
-            if (uri.getHost() != null) {
-                return uri.getScheme().toLowerCase(Locale.ROOT) + "://"
-                        + uri.getHost().toLowerCase(Locale.ROOT) + ":" + uri.getPort();
+            if (uri.getHost() != null && uri.getScheme() != null) {
+                var scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+                int port = uri.getPort() != -1 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+                return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port;
             }
         } catch (IllegalArgumentException notAUri) {
             // sending it fails, and records why; it waits as a receiver of its own meanwhile
@@ -58,15 +59,25 @@ final class WaitingDeliveries {
         return url;
     }
 
-    /** Whether it was added: not when it waits already, nor when {@code most} wait. */
+    /**
+     * Whether it was added: not when {@code most} wait, nor when it waits already (found due again,
+     * it keeps its place, and the later of the two times it was found due).
+     */
     synchronized boolean add(UUID id, String url, Instant due) {
-        if (byId.containsKey(id) || byId.size() >= most) {
+        var waiting = byId.get(id);
+        if (waiting != null) {
+            if (due.isAfter(waiting.due())) {
+                byId.put(id, new Placed(id, due, waiting.receiver()));
+            }
+            return false;
+        }
+        if (byId.size() >= most) {
             return false;
         }
         var placed = new Placed(id, due, receiver(url));
         byId.put(id, placed);
         queues.computeIfAbsent(placed.receiver(), receiver -> new ArrayDeque<>())
-                .add(placed);
+                .add(id);
         return true;
     }
 
@@ -87,7 +98,7 @@ final class WaitingDeliveries {
         boolean more = true;
         while (more) {
             more = false;
-            var served = new ArrayList<Map.Entry<String, ArrayDeque<Placed>>>();
+            var served = new ArrayList<Map.Entry<String, ArrayDeque<UUID>>>();
             try {
                 for (var turn = queues.entrySet().iterator(); turn.hasNext(); ) {
                     var queue = turn.next();
@@ -97,8 +108,7 @@ final class WaitingDeliveries {
                     if (!places.tryAcquire()) {
                         return taken;
                     }
-                    var placed = queue.getValue().poll();
-                    byId.remove(placed.id());
+                    var placed = byId.remove(queue.getValue().poll());
                     open.merge(placed.receiver(), 1, Integer::sum);
                     taken.add(placed);
                     more = true;

@@ -126,6 +126,8 @@ class WebhookSender implements SmartLifecycle {
     @Override
     public synchronized void start() {
         recorder.start();
+        // What an attempt queued before the last stop added after it: the loader finds it again.
+        waiting.clear();
         var executor = new ScheduledThreadPoolExecutor(
                 1,
                 runnable -> Thread.ofPlatform()
@@ -223,7 +225,9 @@ class WebhookSender implements SmartLifecycle {
         try {
             var now = clock.instant();
             var horizon = now.plus(properties.loadInterval().multipliedBy(2));
-            var found = store.findDue(horizon, now, 1000);
+            // Past those waiting here, which come first when a receiver holds up a backlog: a later
+            // delivery to another receiver is found all the same.
+            var found = store.findDue(horizon, now, 1000 + waiting.size());
             found.keySet().removeIf(this::inHand);
             if (found.isEmpty()) {
                 return;
@@ -270,6 +274,9 @@ class WebhookSender implements SmartLifecycle {
      * place among those in flight: behind those already waiting for one.
      */
     private void attempt(Map<UUID, String> urls, Instant due) {
+        if (timer == null) {
+            return; // stopped: the loader finds them after the next start
+        }
         urls.forEach((id, url) -> {
             scheduled.remove(id);
             waiting.add(id, url, due);
@@ -286,6 +293,10 @@ class WebhookSender implements SmartLifecycle {
         while (timer != null && draining.compareAndSet(false, true)) {
             try {
                 for (var placed = waiting.take(inFlight); !placed.isEmpty(); placed = waiting.take(inFlight)) {
+                    if (timer == null) { // stopped meanwhile: the loader finds them after the next start
+                        placed.forEach(delivery -> placeFreed(delivery.receiver()));
+                        break;
+                    }
                     lease(placed);
                 }
             } finally {
@@ -388,10 +399,13 @@ class WebhookSender implements SmartLifecycle {
         exchange.whenCompleteAsync(
                 (response, error) -> {
                     placeFreed(receiver);
-                    if (sending.remove(key, exchange)) {
-                        record(delivery, lease, now, System.nanoTime() - start, response, error);
+                    try {
+                        if (sending.remove(key, exchange)) {
+                            record(delivery, lease, now, System.nanoTime() - start, response, error);
+                        }
+                    } finally {
+                        drain(); // the place freed goes to a waiting delivery, whatever recording did
                     }
-                    drain();
                 },
                 workers);
     }

@@ -28,7 +28,7 @@ class WaitingDeliveriesTests {
         assertThat(waiting.anyToTake(places)).as("a holds its share").isFalse();
         assertThat(waiting.take(places)).isEmpty();
 
-        waiting.ended("http://a.example:-1");
+        waiting.ended("http://a.example:80");
         assertThat(taken(waiting.take(places))).containsExactly(a.get(2));
         assertThat(waiting.contains(a.get(3))).isTrue();
         assertThat(waiting.contains(a.get(2))).isFalse();
@@ -72,11 +72,28 @@ class WaitingDeliveriesTests {
     }
 
     @Test
+    void foundDueAgainItKeepsItsPlaceAndTheLaterTime() {
+        var ids = ids(2);
+        waiting.add(ids.get(0), "http://a.example/", DUE);
+        waiting.add(ids.get(1), "http://a.example/", DUE);
+        assertThat(waiting.add(ids.get(0), "http://a.example/", DUE.plusMillis(5)))
+                .isFalse();
+        assertThat(waiting.add(ids.get(1), "http://a.example/", DUE.minusMillis(5)))
+                .isFalse();
+        var taken = waiting.take(new Semaphore(10));
+        assertThat(taken).extracting(WaitingDeliveries.Placed::due).containsExactly(DUE.plusMillis(5), DUE);
+    }
+
+    @Test
     void aReceiverIsItsSchemeHostAndPort() {
         assertThat(WaitingDeliveries.receiver("https://Example.COM:8443/a?b"))
                 .isEqualTo(WaitingDeliveries.receiver("HTTPS://example.com:8443/other"));
         assertThat(WaitingDeliveries.receiver("http://example.com:8080/a"))
                 .isNotEqualTo(WaitingDeliveries.receiver("http://example.com:8081/a"));
+        assertThat(WaitingDeliveries.receiver("http://example.com/a"))
+                .isEqualTo(WaitingDeliveries.receiver("http://example.com:80/b"));
+        assertThat(WaitingDeliveries.receiver("https://example.com/a"))
+                .isEqualTo(WaitingDeliveries.receiver("https://example.com:443/b"));
         assertThat(WaitingDeliveries.receiver("not a url")).isEqualTo("not a url");
     }
 
