@@ -155,9 +155,9 @@ class TaskRunner implements DisposableBean {
         } finally {
             if (start == Start.AHEAD_OF_CLAIM) {
                 // Held until its claim settles: a cancel meanwhile finds it, and waits for the claim.
-                run.claim().committed().whenComplete((claimed, failed) -> claimSettledAfterRun(task, claimed, failed));
+                run.claim().committed().whenComplete((claimed, failed) -> claimSettledAfterRun(run, claimed, failed));
             } else {
-                tracker.forget(task.id());
+                letGo(run);
             }
             MDC.remove("taskId");
         }
@@ -205,7 +205,8 @@ class TaskRunner implements DisposableBean {
     }
 
     /** Once a run started ahead of its claim has ended and the claim has settled. */
-    private void claimSettledAfterRun(DueTask task, Boolean claimed, Throwable failed) {
+    private void claimSettledAfterRun(TaskRun run, Boolean claimed, Throwable failed) {
+        var task = run.task();
         if (failed != null) {
             // As a claim that fails before the start: given back, to run again (at least once).
             log.error("Task {} ran, but its claim failed: {}; it will run again", task.id(), failed.toString());
@@ -224,7 +225,22 @@ class TaskRunner implements DisposableBean {
             tracker.drop(task.id());
             return;
         }
-        tracker.forget(task.id());
+        letGo(run);
+    }
+
+    /**
+     * Lets go of the task of a run that has ended. Claimed under an id this node no longer has (it
+     * was presumed dead meanwhile and rejoined), the task may have been taken over (reset by a
+     * recovery) and reserved anew by this node's loader, which could not hold it while this run did:
+     * the run's outcome is refused, so the task is dropped, to be given back at the loader's next
+     * pass, not forgotten, reserved for this node and held by nobody.
+     */
+    private void letGo(TaskRun run) {
+        if (run.owner() == null || run.owner().equals(node.id())) {
+            tracker.forget(run.task().id());
+        } else {
+            tracker.drop(run.task().id());
+        }
     }
 
     private void execute(TaskRun run) {

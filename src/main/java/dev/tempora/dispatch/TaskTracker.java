@@ -134,10 +134,11 @@ class TaskTracker implements StartsAhead {
 
     /**
      * Forgets a task this node will not run: one that could not be dispatched (its claim failed:
-     * the database was away, or the answer to its commit was lost; or its claim found it reserved
-     * anew, by this node after a rejoin perhaps), or one handed back for other instances to run. It is still this node's in the database (reserved, or RUNNING if the claim
-     * did commit), where no loader would take it again; the loader gives such tasks back ({@link
-     * #takeDropped}) at its next pass.
+     * the database was away, or the answer to its commit was lost), one handed back for other
+     * instances to run, or one whose claim or outcome found it changed, which may mean reserved anew
+     * by this very node under the id it rejoined with. It may still be this node's in the database
+     * (reserved, or RUNNING if the claim did commit), where no loader would take it again; the loader
+     * gives such tasks back ({@link #takeDropped}) at its next pass.
      */
     void drop(TaskId id) {
         dropped.add(id);
@@ -153,7 +154,10 @@ class TaskTracker implements StartsAhead {
     List<TaskId> takeDropped() {
         var taken = new ArrayList<TaskId>();
         for (var id : dropped) {
-            if (dropped.remove(id)) {
+            // One still held is being dropped right now (added, not yet forgotten): given back and
+            // reserved anew in this pass, it could not be held, and would then be forgotten. The
+            // next pass gives it back.
+            if (!held.containsKey(id) && dropped.remove(id)) {
                 taken.add(id);
             }
         }
