@@ -124,19 +124,6 @@ final class WaitingDeliveries {
         return taken;
     }
 
-    /** Whether {@link #take} would give a place now. */
-    synchronized boolean anyToTake(Semaphore places) {
-        if (places.availablePermits() == 0) {
-            return false;
-        }
-        for (var receiver : queues.keySet()) {
-            if (open.getOrDefault(receiver, 0) < perReceiver) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** A place taken for {@code receiver} is free again (its permit is the caller's to release). */
     synchronized void ended(String receiver) {
         open.computeIfPresent(receiver, (key, held) -> held == 1 ? null : held - 1);

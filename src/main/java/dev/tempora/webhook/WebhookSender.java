@@ -30,7 +30,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,13 +84,8 @@ class WebhookSender implements SmartLifecycle {
      */
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
 
-    /**
-     * Deliveries due that wait for a place among {@code maxInFlight}: the places freed while a lease
-     * is taken are filled together, with one statement.
-     */
+    /** Deliveries due that wait for a place among {@code maxInFlight}. */
     private final WaitingDeliveries waiting;
-    /** Whether a thread is taking leases for waiting deliveries: one at a time, so they batch up. */
-    private final AtomicBoolean draining = new AtomicBoolean();
 
     private final AtomicLong leases = new AtomicLong();
 
@@ -285,28 +279,20 @@ class WebhookSender implements SmartLifecycle {
     }
 
     /**
-     * Gives the free places to waiting deliveries and leases them. One thread drains at a time:
-     * another that frees a place meanwhile leaves it to that one, which fills every place freed
-     * during its last lease with its next.
+     * Gives the free places to waiting deliveries and leases them, as many as are free now, in one
+     * statement. Called after every change that may let one go (a delivery comes due, a place is
+     * freed), so none is left waiting while there is a place for it. Threads drain side by side,
+     * each with what it took: with one draining at a time, a lease slowed by the database (a
+     * checkpoint on H2) held up every delivery due meanwhile, and the steady rate's first-attempt
+     * p99 doubled.
      */
     private void drain() {
-        while (timer != null && draining.compareAndSet(false, true)) {
-            try {
-                for (var placed = waiting.take(inFlight); !placed.isEmpty(); placed = waiting.take(inFlight)) {
-                    if (timer == null) { // stopped meanwhile: the loader finds them after the next start
-                        placed.forEach(delivery -> placeFreed(delivery.receiver()));
-                        break;
-                    }
-                    lease(placed);
-                }
-            } finally {
-                draining.set(false);
-            }
-            // A delivery may have come, or a place been freed, after the last take and before the flag
-            // fell, its drain() refused: look once more.
-            if (!waiting.anyToTake(inFlight)) {
+        for (var placed = waiting.take(inFlight); !placed.isEmpty(); placed = waiting.take(inFlight)) {
+            if (timer == null) { // stopped meanwhile: the loader finds them after the next start
+                placed.forEach(delivery -> placeFreed(delivery.receiver()));
                 return;
             }
+            lease(placed);
         }
     }
 
