@@ -192,9 +192,8 @@ class TaskRunner implements DisposableBean {
             if (claim.committed().join()) {
                 return Start.AFTER_CLAIM;
             }
+            // Or this node's under the id it rejoined with: run() lets it go (letGo).
             log.debug("Task {} was cancelled, or is another node's, before it started", task.id());
-            // Or this node's under a new id: see claimSettledAfterRun.
-            tracker.drop(task.id());
         } catch (RuntimeException databaseTrouble) { // CompletionException from the writer, too
             // The claim failed (the database was away), or committed with its answer lost: the
             // loader gives the task back (SCHEDULED, unreserved), for any node to load again.
@@ -218,22 +217,18 @@ class TaskRunner implements DisposableBean {
                     "Task {} started before its claim, which found it changed in the database (cancelled,"
                             + " deleted or taken over); its outcome is discarded",
                     task.id());
-            // Taken over perhaps by this very node: presumed dead and rejoined under a new id, it
-            // reserved the task anew, and could not hold it while this run held it. Dropped, it is
-            // given back at the loader's next pass (a no-op if it was cancelled or is another node's),
-            // for any loader to take; forgotten, it stayed reserved for this node and held by nobody.
-            tracker.drop(task.id());
-            return;
         }
         letGo(run);
     }
 
     /**
-     * Lets go of the task of a run that has ended. Claimed under an id this node no longer has (it
-     * was presumed dead meanwhile and rejoined), the task may have been taken over (reset by a
-     * recovery) and reserved anew by this node's loader, which could not hold it while this run did:
-     * the run's outcome is refused, so the task is dropped, to be given back at the loader's next
-     * pass, not forgotten, reserved for this node and held by nobody.
+     * Lets go of the task of a run that has ended, or whose claim was refused. Claimed under an id
+     * this node no longer has (it was presumed dead meanwhile and rejoined), the task may have been
+     * reserved anew by this node's loader under the new id (free since the old one left the node
+     * list, or reset by a recovery), which could not hold it while this run did; the run's claim or
+     * outcome was then refused. So the task is dropped, to be given back at the loader's next pass,
+     * not forgotten, reserved for this node and held by nobody. Under the same id, a refused claim
+     * means cancelled, deleted or another node's: forgotten.
      */
     private void letGo(TaskRun run) {
         if (run.owner() == null || run.owner().equals(node.id())) {

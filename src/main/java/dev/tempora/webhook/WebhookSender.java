@@ -283,8 +283,7 @@ class WebhookSender implements SmartLifecycle {
      * statement. Called after every change that may let one go (a delivery comes due, a place is
      * freed), so none is left waiting while there is a place for it. Threads drain side by side,
      * each with what it took: with one draining at a time, a lease slowed by the database (a
-     * checkpoint on H2) held up every delivery due meanwhile, and the steady rate's first-attempt
-     * p99 doubled.
+     * checkpoint on H2) held up every delivery due meanwhile.
      */
     private void drain() {
         for (var placed = waiting.take(inFlight); !placed.isEmpty(); placed = waiting.take(inFlight)) {
