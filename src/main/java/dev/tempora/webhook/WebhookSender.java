@@ -31,6 +31,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -58,6 +60,9 @@ class WebhookSender implements SmartLifecycle {
      * database, where the loader finds them once there is room.
      */
     static final int WAITING_AT_MOST = 100_000;
+
+    /** How long a stop waits for leases under way (a statement each) before it cuts what is in flight. */
+    private static final Duration LEASES_AWAITED_AT_STOP = Duration.ofSeconds(10);
 
     private final DeliveryStore store;
     private final WebhookSigner signer;
@@ -88,6 +93,15 @@ class WebhookSender implements SmartLifecycle {
     private final WaitingDeliveries waiting;
 
     private final AtomicLong leases = new AtomicLong();
+
+    /**
+     * Shared by each drain from its last look at {@link #timer} until what it leased is in {@link
+     * #sending}; taken alone by a stop, once {@code timer} is cleared, so that the stop cuts what
+     * every drain under way leases too. Without it, a drain that found the sender running just
+     * before a stop leased and sent after the stop had cut the others, and its attempt stayed leased
+     * by a stopped sender until its lease ended.
+     */
+    private final ReadWriteLock leasing = new ReentrantReadWriteLock();
 
     private volatile ScheduledThreadPoolExecutor timer;
 
@@ -143,9 +157,25 @@ class WebhookSender implements SmartLifecycle {
         }
         scheduled.clear();
         waiting.clear(); // still due in the database: the loader finds them after the next start
+        awaitLeasesUnderWay();
         giveBackAttemptsInFlight();
         try {
             recorder.stop();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for the drains that looked before the stop to have put what they leased in {@link #sending}. */
+    private void awaitLeasesUnderWay() {
+        try {
+            if (leasing.writeLock().tryLock(LEASES_AWAITED_AT_STOP.toMillis(), TimeUnit.MILLISECONDS)) {
+                leasing.writeLock().unlock();
+            } else {
+                log.warn(
+                        "Stopping: webhook leases still under way after {}: their attempts are sent again once their leases end",
+                        LEASES_AWAITED_AT_STOP);
+            }
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }
@@ -287,11 +317,16 @@ class WebhookSender implements SmartLifecycle {
      */
     private void drain() {
         for (var placed = waiting.take(inFlight); !placed.isEmpty(); placed = waiting.take(inFlight)) {
-            if (timer == null) { // stopped meanwhile: the loader finds them after the next start
-                placed.forEach(delivery -> placeFreed(delivery.receiver()));
-                return;
+            leasing.readLock().lock();
+            try {
+                if (timer == null) { // stopped meanwhile: the loader finds them after the next start
+                    placed.forEach(delivery -> placeFreed(delivery.receiver()));
+                    return;
+                }
+                lease(placed);
+            } finally {
+                leasing.readLock().unlock();
             }
-            lease(placed);
         }
     }
 

@@ -14,11 +14,15 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
@@ -65,6 +69,9 @@ class WebhookTests {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    DataSource dataSource;
 
     Api api;
     MockWebServer receiver;
@@ -439,6 +446,64 @@ class WebhookTests {
         assertThat(data.path("state").asString()).isEqualTo("SUCCEEDED");
         assertThat(data.path("result").asString()).isEqualTo(result);
         assertThat(data.path("args").path("result").asString()).isEqualTo(result);
+    }
+
+    @Test
+    void aStopWaitsForALeaseUnderWayAndGivesItsAttemptBackToo() throws Exception {
+        // A drain that had found the sender running just before a stop leased and sent after it: the
+        // stop had nothing to cut yet, and the attempt stayed leased by a stopped sender until its
+        // lease ended (timeout + 30 s). Here the drain's lease waits for a row lock while the stop
+        // comes; the stop must wait for it, then give its attempt back like any other.
+        receiver.enqueue(ok());
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        var webhookId = UUID.fromString(take().getHeaders().get("webhook-id"));
+        awaitDelivery(id, "SUCCEEDED");
+        receiver.enqueue(ok());
+        receiver.enqueue(ok());
+        // Due again a second from now, when the loader's timer sends it; its row locked before then.
+        assertThat(jdbc.sql("update webhook_delivery set state = 'PENDING', next_attempt_at = :at, lease_owner = null,"
+                                + " lease_until = null where id = :id")
+                        .param("at", OffsetDateTime.now(ZoneOffset.UTC).plusSeconds(1))
+                        .param("id", webhookId)
+                        .update())
+                .isEqualTo(1);
+        try (var holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (var lock = holder.prepareStatement("select id from webhook_delivery where id = ? for update")) {
+                lock.setObject(1, webhookId);
+                lock.executeQuery().close();
+            }
+            var blocked = holder.getMetaData().getDatabaseProductName().equals("H2")
+                    ? "select count(*) from information_schema.sessions where blocker_id is not null"
+                    : "select count(*) from pg_locks where not granted";
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> jdbc.sql(blocked).query(Long.class).single() > 0);
+            var stopping = CompletableFuture.runAsync(sender::stop);
+            try {
+                await().atMost(Duration.ofSeconds(5)).until(() -> !sender.isRunning());
+                Thread.sleep(300); // time for a stop that does not wait to be done before the lease goes on
+                holder.commit();
+                stopping.get(15, TimeUnit.SECONDS);
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() ->
+                                meters.get("tempora.webhook.in.flight").gauge().value() == 0);
+                var row = jdbc.sql("select state, attempts, lease_owner from webhook_delivery where id = :id")
+                        .param("id", webhookId)
+                        .query()
+                        .singleRow();
+                assertThat(row.get("state")).as(row.toString()).isEqualTo("PENDING");
+                assertThat(((Number) row.get("attempts")).intValue())
+                        .as(row.toString())
+                        .isEqualTo(1);
+                assertThat(row.get("lease_owner")).as(row.toString()).isNull();
+            } finally {
+                stopping.join();
+                sender.start();
+            }
+        }
+        var attempts = awaitDelivery(id, "SUCCEEDED").get(0).path("attempts");
+        assertThat(attempts.size()).as(attempts.toString()).isEqualTo(2);
+        assertThat(attempts.get(1).path("attempt").asInt()).isEqualTo(2);
     }
 
     @Test
