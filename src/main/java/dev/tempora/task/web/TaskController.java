@@ -100,9 +100,10 @@ class TaskController implements DisposableBean {
             content = @Content(mediaType = "application/problem+json"))
     @ApiResponse(
             responseCode = "503",
-            description = "The database is away (database-unavailable), the commit's outcome is unknown"
-                    + " (outcome-unknown, with taskIds: read them before submitting again), or it is not"
-                    + " confirmed on disk (not-durable, with taskIds: do not submit again); with Retry-After",
+            description = "The database is away (database-unavailable, with Retry-After), the commit's"
+                    + " outcome is unknown (outcome-unknown, with taskIds: read them before submitting again;"
+                    + " with Retry-After), or it is not confirmed on disk (not-durable, with taskIds: do not"
+                    + " submit again)",
             content = @Content(mediaType = "application/problem+json"))
     ResponseEntity<TaskView> submit(@RequestBody JsonNode body) {
         var task = tasks.submit(parser.parse(body));
@@ -170,9 +171,9 @@ class TaskController implements DisposableBean {
             content = @Content(mediaType = "application/problem+json"))
     @ApiResponse(
             responseCode = "503",
-            description = "The database is away (database-unavailable), or the cancel is not confirmed on"
-                    + " disk (not-durable, with taskIds: it took effect), or this instance is starting or"
-                    + " stopping and cannot decide it (not-ready); with Retry-After",
+            description = "The database is away (database-unavailable), or this instance is starting or"
+                    + " stopping and cannot decide it (not-ready), both with Retry-After; or the cancel is not"
+                    + " confirmed on disk (not-durable, with taskIds: it took effect)",
             content = @Content(mediaType = "application/problem+json"))
     @ApiResponse(
             responseCode = "404",
