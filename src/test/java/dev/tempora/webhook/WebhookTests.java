@@ -482,20 +482,23 @@ class WebhookTests {
             try {
                 await().atMost(Duration.ofSeconds(5)).until(() -> !sender.isRunning());
                 Thread.sleep(300); // time for a stop that does not wait to be done before the lease goes on
+                assertThat(stopping)
+                        .as("the stop waits for the lease under way")
+                        .isNotDone();
                 holder.commit();
                 stopping.get(15, TimeUnit.SECONDS);
                 await().atMost(Duration.ofSeconds(5))
                         .until(() ->
                                 meters.get("tempora.webhook.in.flight").gauge().value() == 0);
+                // Cut and given back, or answered and recorded before the stop was done: not left leased.
                 var row = jdbc.sql("select state, attempts, lease_owner from webhook_delivery where id = :id")
                         .param("id", webhookId)
                         .query()
                         .singleRow();
-                assertThat(row.get("state")).as(row.toString()).isEqualTo("PENDING");
-                assertThat(((Number) row.get("attempts")).intValue())
-                        .as(row.toString())
-                        .isEqualTo(1);
                 assertThat(row.get("lease_owner")).as(row.toString()).isNull();
+                assertThat(List.of(row.get("state"), ((Number) row.get("attempts")).intValue()))
+                        .as(row.toString())
+                        .isIn(List.of("PENDING", 1), List.of("SUCCEEDED", 2));
             } finally {
                 stopping.join();
                 sender.start();
