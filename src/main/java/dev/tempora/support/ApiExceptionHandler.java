@@ -26,12 +26,14 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.AbstractJacksonHttpMessageConverter;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.core.JacksonException;
 
 /**
@@ -50,6 +52,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
      */
     private static final Pattern JACKSON_SETTING = Pattern.compile(
             ", from `[^`]*`|: (?:enable|not allowed as per) `[^`]*`(?: to allow)?| ?\\((?:bound as )?`[^`]*`\\)");
+
+    /** Where the parser says where an object began, in its terms: "(start marker at [Source: REDACTED ...])". */
+    private static final Pattern JACKSON_SOURCE = Pattern.compile(" ?\\(start marker at \\[Source: [^\\]]*\\]\\)");
 
     @ExceptionHandler(InvalidRequestException.class)
     ResponseEntity<ProblemDetail> invalid(InvalidRequestException invalid) {
@@ -257,6 +262,29 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     }
 
     @Override
+    protected @Nullable ResponseEntity<Object> handleNoResourceFoundException(
+            NoResourceFoundException notFound, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        // Spring says "No static resource api/v1/nothing.": an API client looked for an endpoint.
+        notFound.getBody()
+                .setDetail("No endpoint %s /%s".formatted(notFound.getHttpMethod(), notFound.getResourcePath()));
+        return super.handleNoResourceFoundException(notFound, headers, status, request);
+    }
+
+    @Override
+    protected @Nullable ResponseEntity<Object> handleHttpMediaTypeNotSupported(
+            HttpMediaTypeNotSupportedException unsupported,
+            HttpHeaders headers,
+            HttpStatusCode status,
+            WebRequest request) {
+        if (unsupported.getContentType() == null) { // Spring says "Content-Type 'null' is not supported."
+            unsupported
+                    .getBody()
+                    .setDetail("The body must be sent with Content-Type: application/json; this one has none.");
+        }
+        return super.handleHttpMediaTypeNotSupported(unsupported, headers, status, request);
+    }
+
+    @Override
     protected @Nullable ResponseEntity<Object> handleTypeMismatch(
             TypeMismatchException mismatch, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         var field = mismatch instanceof MethodArgumentTypeMismatchException argument
@@ -298,7 +326,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             int newline = message.indexOf('\n');
             var line = newline > 0 ? message.substring(0, newline) : message;
             // "exceeds the maximum allowed (500, from `StreamReadConstraints.getMaxNestingDepth()`)"
-            return JACKSON_SETTING.matcher(line).replaceAll("");
+            var brief = JACKSON_SOURCE
+                    .matcher(JACKSON_SETTING.matcher(line).replaceAll(""))
+                    .replaceAll("");
+            var location = parser.getLocation();
+            return location == null || location.getLineNr() < 1
+                    ? brief
+                    : "%s (line %d, column %d)".formatted(brief, location.getLineNr(), location.getColumnNr());
         }
         return "the body is missing or unreadable";
     }

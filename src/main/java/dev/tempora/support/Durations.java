@@ -21,7 +21,9 @@ public final class Durations {
     /** The longest number of seconds read from a string: Jackson's limit for a JSON number's text. */
     private static final int MAX_NUMBER_LENGTH = 1000;
 
-    public static final String EXPECTED = "must be an ISO-8601 duration such as \"PT1.5S\" or a number of seconds";
+    public static final String EXPECTED =
+            "must be an ISO-8601 duration in days, hours, minutes and seconds (PnDTnHnMn.nS,"
+                    + " such as \"PT1.5S\" or \"P1DT12H\"; not years, months or weeks) or a number of seconds";
 
     private Durations() {}
 

@@ -3,6 +3,7 @@ package dev.tempora.support;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import tools.jackson.databind.JsonNode;
 
 /** What every JSON request body must be before its fields are read. */
@@ -22,9 +23,14 @@ public final class RequestBodies {
         var problems = new ArrayList<FieldProblem>();
         for (var name : body.propertyNames()) {
             if (!fields.contains(name)) {
-                problems.add(new FieldProblem(name, "is not a known field; known are " + fields));
+                problems.add(new FieldProblem(name, notKnown(fields)));
             }
         }
         return problems;
+    }
+
+    /** What is said of a field not among {@code fields}: the known ones, in alphabetical order. */
+    public static String notKnown(Set<String> fields) {
+        return "is not a known field; known are " + new TreeSet<>(fields);
     }
 }

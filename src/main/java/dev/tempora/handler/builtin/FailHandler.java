@@ -3,6 +3,7 @@ package dev.tempora.handler.builtin;
 import dev.tempora.handler.InvalidArgumentsException;
 import dev.tempora.handler.TaskContext;
 import dev.tempora.handler.TaskHandler;
+import java.util.Set;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
@@ -23,6 +24,7 @@ class FailHandler implements TaskHandler {
     @Override
     public void validate(JsonNode args) throws InvalidArgumentsException {
         Args.optionalObject(args);
+        Args.knownFields(args, Set.of("message"));
         var message = args.get("message");
         if (message != null && !message.isString() && !message.isNull()) {
             throw new InvalidArgumentsException("args.message", "must be a string");

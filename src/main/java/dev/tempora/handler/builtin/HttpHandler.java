@@ -71,6 +71,7 @@ class HttpHandler implements TaskHandler {
         if (!args.isObject()) {
             throw new InvalidArgumentsException("args", "must be an object with at least \"url\"");
         }
+        Args.knownFields(args, Set.of("method", "url", "headers", "body", "timeout"));
         method(args);
         url(args);
         timeout(args);

@@ -5,6 +5,7 @@ import dev.tempora.handler.TaskContext;
 import dev.tempora.handler.TaskHandler;
 import dev.tempora.support.Durations;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
@@ -26,6 +27,7 @@ class SleepHandler implements TaskHandler {
     @Override
     public void validate(JsonNode args) throws InvalidArgumentsException {
         Args.optionalObject(args);
+        Args.knownFields(args, Set.of("seconds", "result"));
         var seconds = args.get("seconds");
         if (seconds == null || seconds.isNull()) {
             return;

@@ -224,7 +224,18 @@ class TaskApiValidationTests {
                 Arguments.of(
                         "http non-http url",
                         "{\"handler\": \"http\", \"args\": {\"url\": \"file:///etc/passwd\"}}",
-                        "args.url"));
+                        "args.url"),
+                // Ignored, a misspelt method was a GET and a misspelt field a sleep of 0 s.
+                Arguments.of(
+                        "http args field misspelt",
+                        "{\"handler\": \"http\", \"args\": {\"url\": \"http://127.0.0.1/\", \"methd\": \"POST\"}}",
+                        "args.methd"),
+                Arguments.of(
+                        "sleep args field misspelt", "{\"handler\": \"sleep\", \"args\": {\"secs\": 5}}", "args.secs"),
+                Arguments.of(
+                        "fail args field unknown",
+                        "{\"handler\": \"fail\", \"args\": {\"message\": \"no\", \"code\": 3}}",
+                        "args.code"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -481,6 +492,37 @@ class TaskApiValidationTests {
         assertThat(api.get("/api/v1/tasks?handler=ec%00ho").errorFields()).containsExactly("handler");
         assertThat(api.get("/api/v1/tasks?cursor=!!!").errorFields()).containsExactly("cursor");
         assertThat(api.get("/api/v1/queue?limit=0").errorFields()).containsExactly("limit");
+        api.post("/api/v1/tasks/" + id + "/cancel");
+    }
+
+    @Test
+    void anUnknownQueryParameterOrOneGivenTwiceIsA400NamingItAndChangesNothing() {
+        // Ignored, ?States= listed every task, POST /tasks?delay=60 ran the task at once, and two
+        // handler filters were read as the one handler "echo,fail".
+        var id = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
+        long before = storedTasks();
+        var submitted = api.post("/api/v1/tasks?delay=60", "{\"handler\": \"echo\"}");
+        assertThat(submitted.status()).as(submitted.text()).isEqualTo(400);
+        assertThat(submitted.errorFields()).containsExactly("delay");
+        assertThat(storedTasks()).isEqualTo(before);
+        assertThat(api.get("/api/v1/tasks?States=FAILED").errorFields()).containsExactly("States");
+        assertThat(api.get("/api/v1/tasks?handler=echo&handler=fail").errorFields())
+                .containsExactly("handler");
+        assertThat(api.get("/api/v1/tasks?limit=1&limit=2").errorFields()).containsExactly("limit");
+        assertThat(api.get("/api/v1/tasks/" + id + "?wait=PT1S&wait=PT2S").errorFields())
+                .containsExactly("wait");
+        assertThat(api.get("/api/v1/tasks/" + id + "/result?Wait=PT5S").errorFields())
+                .containsExactly("Wait");
+        assertThat(api.get("/api/v1/stats?verbose=true").errorFields()).containsExactly("verbose");
+        assertThat(api.post("/api/v1/tasks/" + id + "/cancel?mayinterruptifrunning=true")
+                        .errorFields())
+                .containsExactly("mayinterruptifrunning");
+        assertThat(api.get("/api/v1/tasks/" + id).body().path("state").asString())
+                .isEqualTo("SCHEDULED");
+        // Repeatable ones may be repeated.
+        assertThat(api.get("/api/v1/tasks?state=SCHEDULED&state=QUEUED&label=a:b&label=c:d")
+                        .status())
+                .isEqualTo(200);
         api.post("/api/v1/tasks/" + id + "/cancel");
     }
 
