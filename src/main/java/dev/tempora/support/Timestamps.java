@@ -8,12 +8,15 @@ import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoField;
 
-/** Timestamps as the API writes and reads them: RFC 3339, UTC, at least milliseconds. */
+/**
+ * Timestamps as the API writes and reads them: RFC 3339, UTC, written with microseconds (as stored)
+ * always, so that two of them compare as text as they do in time.
+ */
 public final class Timestamps {
 
     private static final DateTimeFormatter WRITE = new DateTimeFormatterBuilder()
             .appendPattern("uuuu-MM-dd'T'HH:mm:ss")
-            .appendFraction(ChronoField.NANO_OF_SECOND, 3, 9, true)
+            .appendFraction(ChronoField.NANO_OF_SECOND, 6, 6, true)
             .appendLiteral('Z')
             .toFormatter()
             .withZone(ZoneOffset.UTC);
@@ -25,7 +28,10 @@ public final class Timestamps {
         return instant.atOffset(ZoneOffset.UTC);
     }
 
-    /** {@code 2026-11-22T10:00:00.250Z}: never fewer than three fraction digits. */
+    /**
+     * {@code 2026-11-22T10:00:00.250000Z}: six fraction digits, whatever they are. Written with as
+     * few as needed, {@code 10:00:00.14193Z} came before {@code 10:00:00.141Z} as text.
+     */
     public static String format(Instant instant) {
         return instant == null ? null : WRITE.format(instant);
     }

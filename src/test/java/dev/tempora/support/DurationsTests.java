@@ -54,11 +54,14 @@ class DurationsTests {
     }
 
     @Test
-    void timestampsAlwaysHaveAtLeastMilliseconds() {
-        assertThat(Timestamps.format(Instant.parse("2026-11-22T10:00:00Z"))).isEqualTo("2026-11-22T10:00:00.000Z");
-        assertThat(Timestamps.format(Instant.parse("2026-11-22T10:00:00.25Z"))).isEqualTo("2026-11-22T10:00:00.250Z");
+    void timestampsAlwaysHaveMicrosecondsAndSortAsText() {
+        assertThat(Timestamps.format(Instant.parse("2026-11-22T10:00:00Z"))).isEqualTo("2026-11-22T10:00:00.000000Z");
+        assertThat(Timestamps.format(Instant.parse("2026-11-22T10:00:00.25Z")))
+                .isEqualTo("2026-11-22T10:00:00.250000Z");
         assertThat(Timestamps.format(Instant.parse("2026-11-22T10:00:00.123456Z")))
                 .isEqualTo("2026-11-22T10:00:00.123456Z");
+        assertThat(Timestamps.format(Instant.parse("2026-11-22T10:00:00.14193Z")))
+                .isGreaterThan(Timestamps.format(Instant.parse("2026-11-22T10:00:00.141Z")));
         assertThat(Timestamps.parse("2026-11-22T11:00:00+01:00")).isEqualTo(Instant.parse("2026-11-22T10:00:00Z"));
         // The years 0001 to 9999 are checked in UTC, as the timestamp is written back.
         assertThat(Timestamps.parse("9999-12-31T23:59:59+01:00")).isEqualTo(Instant.parse("9999-12-31T22:59:59Z"));
