@@ -18,6 +18,7 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -48,6 +49,9 @@ class SubmitRequestParser {
             "callbackEvents",
             "pool",
             "labels");
+
+    /** The most submissions one batch may hold. */
+    static final int MAX_BATCH = 1000;
 
     private final HandlerRegistry handlers;
     private final WorkerPools pools;
@@ -89,6 +93,37 @@ class SubmitRequestParser {
         }
         return new NewTask(
                 handler, argsJson, delay, runAt, priority, timeout, callbackUrl, pool, labels, callbackEvents);
+    }
+
+    /**
+     * Reads a batch, {@code {"tasks": [submission, ...]}} with 1 to {@link #MAX_BATCH} of them: every
+     * problem of every submission at once, each field named by the submission's place
+     * ({@code tasks[2].delay}), so that none is stored unless all can be.
+     */
+    List<NewTask> parseBatch(JsonNode body) {
+        var problems = RequestBodies.unknownFields(body, Set.of("tasks"));
+        var submissions = body.get("tasks");
+        if (submissions == null || !submissions.isArray() || submissions.isEmpty() || submissions.size() > MAX_BATCH) {
+            problems.add(new FieldProblem("tasks", "must be an array of 1 to " + MAX_BATCH + " submissions"));
+            throw new InvalidRequestException(problems);
+        }
+        var batch = new ArrayList<NewTask>(submissions.size());
+        for (int i = 0; i < submissions.size(); i++) {
+            try {
+                batch.add(parse(submissions.get(i)));
+            } catch (InvalidRequestException invalid) {
+                var place = "tasks[" + i + "]";
+                for (var problem : invalid.problems()) {
+                    // "body" is the submission itself: one that is not a JSON object
+                    var field = problem.field().equals("body") ? place : place + "." + problem.field();
+                    problems.add(new FieldProblem(field, problem.message()));
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidRequestException(problems);
+        }
+        return batch;
     }
 
     private static Set<TaskEvent> callbackEvents(JsonNode node, List<FieldProblem> problems) {

@@ -110,6 +110,31 @@ class TaskController implements DisposableBean {
         return ResponseEntity.created(URI.create("/api/v1/tasks/" + task.id())).body(view(task));
     }
 
+    @PostMapping(path = "/tasks/batch", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(
+            summary = "Submit up to 1,000 tasks at once, all or none (an addition to the contract)",
+            description = "Body {\"tasks\": [submission, ...]}, each as POST /tasks takes it. One transaction:"
+                    + " every task is stored, and durable before this answer, or none is.")
+    @ApiResponse(responseCode = "201", description = "Stored, in the order given: {\"items\": [task, ...]}")
+    @ApiResponse(
+            responseCode = "400",
+            description = "Invalid input; each field named by its submission's place, e.g. tasks[2].delay."
+                    + " Nothing is stored",
+            content = @Content(mediaType = "application/problem+json"))
+    @ApiResponse(
+            responseCode = "413",
+            description = "Body too large",
+            content = @Content(mediaType = "application/problem+json"))
+    @ApiResponse(
+            responseCode = "503",
+            description = "As for POST /tasks, with every task's id in taskIds",
+            content = @Content(mediaType = "application/problem+json"))
+    ResponseEntity<TaskBatch> submitBatch(@RequestBody JsonNode body) {
+        var created = tasks.submitAll(parser.parseBatch(body));
+        return ResponseEntity.status(HttpStatus.CREATED)
+                .body(new TaskBatch(created.stream().map(this::view).toList()));
+    }
+
     @GetMapping("/tasks/{id}")
     @Operation(summary = "Read a task's state, optionally waiting until it is done (long poll)")
     @ApiResponse(responseCode = "200", description = "The task")

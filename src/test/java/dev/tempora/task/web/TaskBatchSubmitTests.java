@@ -1,0 +1,110 @@
+package dev.tempora.task.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import java.time.Duration;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** {@code POST /tasks/batch}: many submissions in one request, all stored or none. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class TaskBatchSubmitTests {
+
+    @LocalServerPort
+    int port;
+
+    Api api;
+
+    @BeforeEach
+    void setUp() {
+        api = new Api(port);
+    }
+
+    @Test
+    void aBatchIsStoredInTheOrderGivenAndEachTaskRunsAsIfSubmittedAlone() {
+        var response = api.post("/api/v1/tasks/batch", """
+                {"tasks": [
+                  {"handler": "echo", "args": {"n": 0}},
+                  {"handler": "echo", "args": {"n": 1}, "delay": 3600, "priority": -5, "labels": {"batch": "b1"}},
+                  {"handler": "echo", "args": {"n": 2}, "runAt": "2020-01-01T00:00:00Z"}
+                ]}""");
+        assertThat(response.status()).as(response.text()).isEqualTo(201);
+        var items = response.body().path("items");
+        assertThat(items.size()).isEqualTo(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(items.get(i).path("args").path("n").asInt()).isEqualTo(i);
+        }
+        var later =
+                api.get("/api/v1/tasks/" + items.get(1).path("id").asString()).body();
+        assertThat(later.path("state").asString()).isEqualTo("SCHEDULED");
+        assertThat(later.path("priority").asInt()).isEqualTo(-5);
+        assertThat(later.path("labels").path("batch").asString()).isEqualTo("b1");
+        for (int i : new int[] {0, 2}) {
+            var done = api.await(items.get(i).path("id").asString(), Duration.ofSeconds(10));
+            assertThat(done.path("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+            assertThat(done.path("result").path("n").asInt()).isEqualTo(i);
+        }
+        api.post("/api/v1/tasks/" + items.get(1).path("id").asString() + "/cancel");
+    }
+
+    @Test
+    void everyProblemOfEverySubmissionIsA400NamingItsPlaceAndNoneIsStored() {
+        long before = storedTasks();
+        var response = api.post("/api/v1/tasks/batch", """
+                {"tasks": [
+                  {"handler": "echo"},
+                  {"handler": "nope"},
+                  {"handler": "echo", "delay": -1, "runat": "now"},
+                  5
+                ]}""");
+        assertThat(response.status()).as(response.text()).isEqualTo(400);
+        assertThat(response.errorFields())
+                .containsExactlyInAnyOrder("tasks[1].handler", "tasks[2].delay", "tasks[2].runat", "tasks[3]");
+        assertThat(storedTasks()).as("not even the valid first one").isEqualTo(before);
+    }
+
+    @Test
+    void aBatchHoldsOneToAThousandSubmissionsUnderTasksAndNothingElse() {
+        long before = storedTasks();
+        assertThat(api.post("/api/v1/tasks/batch", "{}").errorFields()).containsExactly("tasks");
+        assertThat(api.post("/api/v1/tasks/batch", "{\"tasks\": []}").errorFields())
+                .containsExactly("tasks");
+        assertThat(api.post("/api/v1/tasks/batch", "{\"tasks\": {\"handler\": \"echo\"}}")
+                        .errorFields())
+                .containsExactly("tasks");
+        assertThat(api.post("/api/v1/tasks/batch", "[{\"handler\": \"echo\"}]").errorFields())
+                .containsExactly("body");
+        assertThat(api.post("/api/v1/tasks/batch", "{\"tasks\": [{\"handler\": \"echo\"}], \"atomic\": true}")
+                        .errorFields())
+                .containsExactly("atomic");
+        assertThat(api.post("/api/v1/tasks/batch", batch(SubmitRequestParser.MAX_BATCH + 1))
+                        .errorFields())
+                .containsExactly("tasks");
+        assertThat(storedTasks()).isEqualTo(before);
+
+        var full = api.post("/api/v1/tasks/batch", batch(SubmitRequestParser.MAX_BATCH));
+        assertThat(full.status()).as(full.text()).isEqualTo(201);
+        assertThat(full.body().path("items").size()).isEqualTo(SubmitRequestParser.MAX_BATCH);
+        assertThat(storedTasks()).isEqualTo(before + SubmitRequestParser.MAX_BATCH);
+    }
+
+    private static String batch(int size) {
+        return IntStream.range(0, size)
+                .mapToObj(i -> "{\"handler\": \"echo\", \"args\": " + i + "}")
+                .collect(Collectors.joining(",", "{\"tasks\": [", "]}"));
+    }
+
+    private long storedTasks() {
+        var counts = api.get("/api/v1/stats").body().path("tasks");
+        long total = 0;
+        for (var count : counts) {
+            total += count.asLong();
+        }
+        return total;
+    }
+}
