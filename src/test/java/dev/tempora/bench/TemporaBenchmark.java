@@ -343,10 +343,13 @@ public final class TemporaBenchmark {
         int clients = config.httpClients();
         var result = SubmitWorkload.measure(tasks, port, n, clients, config.repetitions());
         results.put("submit_http_tasks_per_s", result.http());
+        results.put("submit_http_batch_tasks_per_s", result.httpBatched());
         results.put("submit_in_process_tasks_per_s", result.inProcess());
         results.put("submit_http_over_in_process", result.ratio());
         table.add("| Submit over HTTP, %d keep-alive clients, %,d tasks | %s tasks/s | in-process %s | ratio %s |"
                 .formatted(clients, n, result.http(), result.inProcess(), result.ratio()));
+        table.add("| Submit over HTTP in batches of %d (`POST /tasks/batch`), %d clients, %,d tasks | %s tasks/s | | |"
+                .formatted(SubmitWorkload.BATCH, clients, n, result.httpBatched()));
     }
 
     /**
