@@ -30,6 +30,7 @@ import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
@@ -265,8 +266,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     protected @Nullable ResponseEntity<Object> handleNoResourceFoundException(
             NoResourceFoundException notFound, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         // Spring says "No static resource api/v1/nothing.": an API client looked for an endpoint.
-        notFound.getBody()
-                .setDetail("No endpoint %s /%s".formatted(notFound.getHttpMethod(), notFound.getResourcePath()));
+        if (request instanceof ServletWebRequest servlet) {
+            notFound.getBody()
+                    .setDetail("No endpoint %s %s"
+                            .formatted(
+                                    notFound.getHttpMethod(),
+                                    servlet.getRequest().getRequestURI()));
+        }
         return super.handleNoResourceFoundException(notFound, headers, status, request);
     }
 
@@ -276,7 +282,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             HttpHeaders headers,
             HttpStatusCode status,
             WebRequest request) {
-        if (unsupported.getContentType() == null) { // Spring says "Content-Type 'null' is not supported."
+        var sent = request.getHeader(HttpHeaders.CONTENT_TYPE);
+        if (sent == null || sent.isBlank()) { // Spring says "Content-Type 'null' is not supported."
             unsupported
                     .getBody()
                     .setDetail("The body must be sent with Content-Type: application/json; this one has none.");

@@ -135,15 +135,15 @@ class OpenApiDocument implements OpenApiCustomizer {
         if (operation.getResponses() == null) {
             return;
         }
-        // What every such operation can answer, whether or not its controller declares it.
-        if (operation.getParameters() != null
-                && operation.getParameters().stream().anyMatch(parameter -> "query".equals(parameter.getIn()))) {
-            operation
-                    .getResponses()
-                    .computeIfAbsent(
-                            "400",
-                            code -> new ApiResponse().description("A query parameter is invalid (named in errors)"));
-        }
+        // What every operation can answer, whether or not its controller declares it: a query
+        // parameter it does not take, or one given twice, is refused (QueryParameters).
+        operation
+                .getResponses()
+                .computeIfAbsent(
+                        "400",
+                        code -> new ApiResponse()
+                                .description(
+                                        "A query parameter is invalid, unknown, or given twice (named in errors)"));
         if (operation.getRequestBody() != null) {
             operation
                     .getResponses()

@@ -5,15 +5,16 @@ import io.swagger.v3.oas.annotations.enums.ParameterIn;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.lang.reflect.Method;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Locale;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.core.DefaultParameterNameDiscoverer;
-import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
@@ -25,12 +26,16 @@ import org.springframework.web.servlet.HandlerInterceptor;
  * once, and {@code ?handler=a&handler=b} was read as the one handler {@code "a,b"}.
  *
  * <p>What an endpoint takes is read off its method: each {@link RequestParam} (repeatable when it
- * binds a collection or an array), and each query {@link Parameter} the method declares for a
- * parameter it reads itself (repeatable when documented as an array).
+ * binds a collection or an array; any parameter at all when it binds a map), and each query
+ * {@link Parameter} the method declares for a parameter it reads itself (repeatable when documented
+ * as an array). Only the query string is checked: a form body's fields are not query parameters.
  */
 final class QueryParameters implements HandlerInterceptor {
 
     private static final DefaultParameterNameDiscoverer NAMES = new DefaultParameterNameDiscoverer();
+
+    /** What an endpoint taking every parameter (a map of them) is known by. */
+    private static final Map<String, Boolean> ANY = Collections.unmodifiableMap(new TreeMap<>());
 
     /** By endpoint method: each query parameter it takes, and whether it may be repeated. */
     private final Map<Method, Map<String, Boolean>> taken = new ConcurrentHashMap<>();
@@ -39,12 +44,17 @@ final class QueryParameters implements HandlerInterceptor {
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
         if (!(handler instanceof HandlerMethod endpoint)
                 || !endpoint.getBeanType().getPackageName().startsWith("dev.tempora")
-                || isForm(request)) { // its fields are parameters too; the endpoint refuses the body (415)
+                || request.getQueryString() == null) {
             return true;
         }
-        var accepted = taken.computeIfAbsent(endpoint.getMethod(), QueryParameters::accepted);
+        // The container's own parse first: it refuses a malformed escape (a malformed-request problem).
+        request.getParameterMap();
+        var accepted = taken.computeIfAbsent(endpoint.getMethod(), method -> accepted(endpoint));
+        if (accepted == ANY) {
+            return true;
+        }
         var problems = new ArrayList<FieldProblem>();
-        request.getParameterMap().forEach((name, values) -> {
+        given(request.getQueryString()).forEach((name, times) -> {
             var repeatable = accepted.get(name);
             if (repeatable == null) {
                 problems.add(new FieldProblem(
@@ -52,8 +62,8 @@ final class QueryParameters implements HandlerInterceptor {
                         accepted.isEmpty()
                                 ? "is not a query parameter of this endpoint, which takes none"
                                 : "is not a query parameter of this endpoint; known are " + accepted.keySet()));
-            } else if (!repeatable && values.length > 1) {
-                problems.add(new FieldProblem(name, "is given " + values.length + " times; give it once"));
+            } else if (!repeatable && times > 1) {
+                problems.add(new FieldProblem(name, "is given " + times + " times; give it once"));
             }
         });
         if (!problems.isEmpty()) {
@@ -62,27 +72,49 @@ final class QueryParameters implements HandlerInterceptor {
         return true;
     }
 
-    private static boolean isForm(HttpServletRequest request) {
-        var type = request.getContentType();
-        return type != null && type.toLowerCase(Locale.ROOT).startsWith(MediaType.APPLICATION_FORM_URLENCODED_VALUE);
+    /**
+     * The names in {@code query}, decoded, with how often each is given. The container has refused a
+     * malformed escape by now; were one left, its name is taken as written.
+     */
+    private static Map<String, Integer> given(String query) {
+        var names = new LinkedHashMap<String, Integer>();
+        for (var pair : query.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            var name = equals < 0 ? pair : pair.substring(0, equals);
+            try {
+                name = URLDecoder.decode(name, StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException malformed) {
+                // kept as written
+            }
+            names.merge(name, 1, Integer::sum);
+        }
+        return names;
     }
 
-    private static Map<String, Boolean> accepted(Method method) {
+    private static Map<String, Boolean> accepted(HandlerMethod endpoint) {
         var accepted = new TreeMap<String, Boolean>();
-        var names = NAMES.getParameterNames(method);
-        var types = method.getParameterTypes();
-        var annotations = method.getParameterAnnotations();
-        for (int i = 0; i < types.length; i++) {
-            for (var annotation : annotations[i]) {
-                if (annotation instanceof RequestParam param) {
-                    var name = !param.name().isEmpty() ? param.name() : names == null ? null : names[i];
-                    if (name != null) {
-                        accepted.put(name, types[i].isArray() || Collection.class.isAssignableFrom(types[i]));
-                    }
-                }
+        var names = NAMES.getParameterNames(endpoint.getMethod());
+        for (var parameter : endpoint.getMethodParameters()) {
+            // Synthesized: @RequestParam("limit") and @RequestParam(name = "limit") read alike.
+            var param = parameter.getParameterAnnotation(RequestParam.class);
+            if (param == null) {
+                continue;
+            }
+            var type = parameter.getParameterType();
+            if (Map.class.isAssignableFrom(type)) {
+                return ANY;
+            }
+            var name = !param.name().isEmpty()
+                    ? param.name()
+                    : names == null ? null : names[parameter.getParameterIndex()];
+            if (name != null) {
+                accepted.put(name, type.isArray() || Collection.class.isAssignableFrom(type));
             }
         }
-        for (var documented : method.getAnnotationsByType(Parameter.class)) {
+        for (var documented : endpoint.getMethod().getAnnotationsByType(Parameter.class)) {
             if (documented.in() == ParameterIn.QUERY && !documented.name().isEmpty()) {
                 accepted.put(
                         documented.name(),

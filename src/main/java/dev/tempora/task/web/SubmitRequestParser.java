@@ -109,14 +109,16 @@ class SubmitRequestParser {
         }
         var batch = new ArrayList<NewTask>(submissions.size());
         for (int i = 0; i < submissions.size(); i++) {
+            var place = "tasks[" + i + "]";
+            if (!submissions.get(i).isObject()) {
+                problems.add(new FieldProblem(place, "must be a JSON object: a submission"));
+                continue;
+            }
             try {
                 batch.add(parse(submissions.get(i)));
             } catch (InvalidRequestException invalid) {
-                var place = "tasks[" + i + "]";
                 for (var problem : invalid.problems()) {
-                    // "body" is the submission itself: one that is not a JSON object
-                    var field = problem.field().equals("body") ? place : place + "." + problem.field();
-                    problems.add(new FieldProblem(field, problem.message()));
+                    problems.add(new FieldProblem(place + "." + problem.field(), problem.message()));
                 }
             }
         }

@@ -114,7 +114,10 @@ class TaskController implements DisposableBean {
     @Operation(
             summary = "Submit up to 1,000 tasks at once, all or none (an addition to the contract)",
             description = "Body {\"tasks\": [submission, ...]}, each as POST /tasks takes it. One transaction:"
-                    + " every task is stored, and durable before this answer, or none is.")
+                    + " every task is stored, and durable before this answer, or none is.",
+            requestBody =
+                    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                            content = @Content(schema = @Schema(implementation = SubmitBatchRequest.class))))
     @ApiResponse(responseCode = "201", description = "Stored, in the order given: {\"items\": [task, ...]}")
     @ApiResponse(
             responseCode = "400",
@@ -127,7 +130,8 @@ class TaskController implements DisposableBean {
             content = @Content(mediaType = "application/problem+json"))
     @ApiResponse(
             responseCode = "503",
-            description = "As for POST /tasks, with every task's id in taskIds",
+            description = "As for POST /tasks: database-unavailable (nothing stored), or outcome-unknown and"
+                    + " not-durable with every task's id in taskIds",
             content = @Content(mediaType = "application/problem+json"))
     ResponseEntity<TaskBatch> submitBatch(@RequestBody JsonNode body) {
         var created = tasks.submitAll(parser.parseBatch(body));

@@ -354,6 +354,15 @@ class TaskApiValidationTests {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"handler\": \"echo\"}")));
         assertThat(response.status()).isEqualTo(415);
         assertThat(response.contentType()).startsWith("application/problem+json");
+        var none = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"handler\": \"echo\"}")));
+        assertThat(none.status()).isEqualTo(415);
+        assertThat(none.body().path("detail").asString()).contains("has none");
+        var malformed = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks"))
+                .header("Content-Type", "json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"handler\": \"echo\"}")));
+        assertThat(malformed.status()).isEqualTo(415);
+        assertThat(malformed.body().path("detail").asString()).doesNotContain("has none");
     }
 
     @Test
@@ -517,6 +526,12 @@ class TaskApiValidationTests {
         assertThat(api.post("/api/v1/tasks/" + id + "/cancel?mayinterruptifrunning=true")
                         .errorFields())
                 .containsExactly("mayinterruptifrunning");
+        // A form body's type (curl -d '') does not turn the check off: its query is still a query.
+        var form =
+                api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks/" + id + "/cancel?mayinterruptifrunning=true"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString("")));
+        assertThat(form.errorFields()).containsExactly("mayinterruptifrunning");
         assertThat(api.get("/api/v1/tasks/" + id).body().path("state").asString())
                 .isEqualTo("SCHEDULED");
         // Repeatable ones may be repeated.
@@ -565,6 +580,7 @@ class TaskApiValidationTests {
         var missing = api.get("/api/v1/nothing-here");
         assertThat(missing.status()).isEqualTo(404);
         assertThat(missing.contentType()).startsWith("application/problem+json");
+        assertThat(missing.body().path("detail").asString()).isEqualTo("No endpoint GET /api/v1/nothing-here");
         var method = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks")).DELETE());
         assertThat(method.status()).isEqualTo(405);
         assertThat(method.contentType()).startsWith("application/problem+json");

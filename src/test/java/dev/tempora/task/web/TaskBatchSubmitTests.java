@@ -60,11 +60,13 @@ class TaskBatchSubmitTests {
                   {"handler": "echo"},
                   {"handler": "nope"},
                   {"handler": "echo", "delay": -1, "runat": "now"},
-                  5
+                  5,
+                  {"handler": "echo", "body": "a field of the http handler's args"}
                 ]}""");
         assertThat(response.status()).as(response.text()).isEqualTo(400);
         assertThat(response.errorFields())
-                .containsExactlyInAnyOrder("tasks[1].handler", "tasks[2].delay", "tasks[2].runat", "tasks[3]");
+                .containsExactlyInAnyOrder(
+                        "tasks[1].handler", "tasks[2].delay", "tasks[2].runat", "tasks[3]", "tasks[4].body");
         assertThat(storedTasks()).as("not even the valid first one").isEqualTo(before);
     }
 
