@@ -95,11 +95,11 @@ class WebhookSender implements SmartLifecycle {
     private final AtomicLong leases = new AtomicLong();
 
     /**
-     * Shared by each drain from its last look at {@link #timer} until what it leased is in {@link
-     * #sending}; taken alone by a stop, once {@code timer} is cleared, so that the stop cuts what
-     * every drain under way leases too. Without it, a drain that found the sender running just
-     * before a stop leased and sent after the stop had cut the others, and its attempt stayed leased
-     * by a stopped sender until its lease ended.
+     * Shared by each drain from its last look at {@link #timer} until what it leased is sent (in
+     * {@link #sending}) or given back; taken alone by a stop, once {@code timer} is cleared, so that
+     * the stop's cut comes after every drain under way. Without it, a drain that found the sender
+     * running just before a stop leased and sent after the stop had cut the others, and its attempt
+     * stayed leased by a stopped sender until its lease ended.
      */
     private final ReadWriteLock leasing = new ReentrantReadWriteLock();
 
@@ -359,6 +359,22 @@ class WebhookSender implements SmartLifecycle {
                     "{} webhook deliveries could not be leased, and wait for the next load: {}",
                     placed.size(),
                     trouble.toString());
+            return;
+        }
+        if (timer == null && !leased.isEmpty()) {
+            // A stop came while this lease was under way: given back at once rather than sent, so no
+            // attempt starts once a stop has begun (even one that gave up waiting for this lease).
+            receivers.values().forEach(this::placeFreed);
+            try {
+                store.release(leased.stream()
+                        .map(delivery -> new DeliveryStore.Lease(delivery.id(), delivery.lease()))
+                        .toList());
+            } catch (RuntimeException databaseTrouble) {
+                log.warn(
+                        "Stopping: {} webhook deliveries leased meanwhile are sent again once their leases end: {}",
+                        leased.size(),
+                        databaseTrouble.toString());
+            }
             return;
         }
         // Those not leased were delivered, have ended, or are another instance's now.
