@@ -1,5 +1,6 @@
 package dev.tempora.support;
 
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -10,9 +11,14 @@ import org.springframework.validation.Validator;
  * {@code tempora.api.*}.
  *
  * @param maxBodySize requests with a larger body are refused with 413; at least a byte
+ * @param allowedHosts host names, beyond {@code localhost} and IP addresses, that a request reaching
+ *     this instance on a loopback address may give in its {@code Host} header (see {@link
+ *     BrowserSafetyFilter})
  */
 @ConfigurationProperties("tempora.api")
-public record ApiProperties(@DefaultValue("1MB") DataSize maxBodySize) implements Validator {
+public record ApiProperties(
+        @DefaultValue("1MB") DataSize maxBodySize,
+        @DefaultValue List<String> allowedHosts) implements Validator {
 
     /** Spring Boot applies this when binding: Bean Validation has no constraint for a {@link DataSize}. */
     @Override

@@ -5,8 +5,12 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
@@ -22,6 +26,13 @@ import tools.jackson.databind.ObjectMapper;
  * {@code fetch} there could cancel a task or redeliver an event without a CORS preflight; clients
  * that send no such header (curl, SDKs) and the dashboard itself are not affected. Every answer forbids framing and content sniffing, and the dashboard's
  * page carries a Content-Security-Policy allowing only its own scripts and styles.
+ *
+ * <p>A page can also become "same-origin" by DNS rebinding: its name, looked up again, now resolves
+ * to 127.0.0.1, and the browser lets its scripts read and write Tempora on this machine. So a
+ * request that reaches Tempora on a loopback address must name it as such a request can only
+ * honestly name it: {@code localhost} (or a {@code .localhost} name), an IP address, this
+ * machine's own name, or one of {@code tempora.api.allowed-hosts}; any other {@code Host} is a 403.
+ * Requests arriving on other addresses (a container's interface, a LAN address) are not checked.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE) // first, so that what other filters answer themselves carries the headers too
@@ -36,10 +47,42 @@ class BrowserSafetyFilter extends OncePerRequestFilter {
 
     private static final Set<String> DASHBOARD_PAGES = Set.of("/", "/index.html");
 
-    private final ObjectMapper json;
+    /** An IPv4 address as a Host header gives it; IPv6 ones hold a colon. */
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
-    BrowserSafetyFilter(ObjectMapper json) {
+    private final ObjectMapper json;
+    /** Names allowed beyond localhost and IP addresses, in lower case: the settings' and this machine's. */
+    private final Set<String> allowedHosts;
+
+    BrowserSafetyFilter(ObjectMapper json, ApiProperties properties) {
         this.json = json;
+        var allowed = new HashSet<String>();
+        properties.allowedHosts().forEach(host -> allowed.add(host.strip().toLowerCase(Locale.ROOT)));
+        try {
+            allowed.add(InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT));
+        } catch (UnknownHostException | SecurityException nameless) {
+            // no name of its own to allow
+        }
+        this.allowedHosts = Set.copyOf(allowed);
+    }
+
+    /** Whether a request that reached a loopback address names it as only a local client would. */
+    private boolean hostAllowed(HttpServletRequest request) {
+        if (!isLoopback(request.getLocalAddr())) {
+            return true;
+        }
+        var host = request.getServerName().toLowerCase(Locale.ROOT);
+        return host.isEmpty()
+                || host.equals("localhost")
+                || host.endsWith(".localhost")
+                || host.contains(":") // an IPv6 address
+                || IPV4.matcher(host).matches()
+                || allowedHosts.contains(host);
+    }
+
+    private static boolean isLoopback(String address) {
+        return address != null
+                && (address.startsWith("127.") || address.equals("::1") || address.equals("0:0:0:0:0:0:0:1"));
     }
 
     @Override
@@ -47,6 +90,21 @@ class BrowserSafetyFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         response.setHeader("X-Content-Type-Options", "nosniff");
         response.setHeader("X-Frame-Options", "DENY");
+        if (!hostAllowed(request)) {
+            Problems.write(
+                    request,
+                    response,
+                    Problems.problem(
+                            HttpStatus.FORBIDDEN,
+                            "host-not-allowed",
+                            "Host not allowed",
+                            ("Reached on a loopback address as %s, a name that may have been rebound to this machine by"
+                                            + " another site's page: use localhost or an IP address, or add the name to"
+                                            + " tempora.api.allowed-hosts")
+                                    .formatted(request.getServerName())),
+                    json);
+            return;
+        }
         var site = request.getHeader("Sec-Fetch-Site");
         if (!SAFE_METHODS.contains(request.getMethod())
                 && site != null

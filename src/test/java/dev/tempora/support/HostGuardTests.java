@@ -1,0 +1,78 @@
+package dev.tempora.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * DNS rebinding: a page whose name now resolves to 127.0.0.1 reaches Tempora as "same-origin", with
+ * its own name in the Host header. Reached on a loopback address, Tempora answers only the names a
+ * local client would use.
+ */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "tempora.api.allowed-hosts=tempora.internal")
+class HostGuardTests {
+
+    @LocalServerPort
+    int port;
+
+    Api api;
+
+    @BeforeEach
+    void setUp() {
+        api = new Api(port);
+    }
+
+    @Test
+    void aRequestOnLoopbackNamingAnotherHostIsRefusedAndChangesNothing() {
+        long before = storedTasks();
+        var read = request("GET", "/api/v1/tasks", "rebound.example:" + port, "");
+        assertThat(read.status()).isEqualTo(403);
+        assertThat(read.contentType()).startsWith("application/problem+json");
+        assertThat(read.body().path("type").asString()).isEqualTo("urn:tempora:problem:host-not-allowed");
+        assertThat(read.body().path("detail").asString()).contains("rebound.example", "tempora.api.allowed-hosts");
+        assertThat(request("POST", "/api/v1/tasks", "rebound.example", "{\"handler\": \"echo\"}")
+                        .status())
+                .isEqualTo(403);
+        assertThat(request("GET", "/", "rebound.example:" + port, "").status())
+                .as("the dashboard")
+                .isEqualTo(403);
+        assertThat(storedTasks()).isEqualTo(before);
+    }
+
+    @Test
+    void localNamesAddressesAndAllowedHostsAreAnswered() {
+        for (var host : new String[] {
+            "localhost:" + port,
+            "LOCALHOST",
+            "app.localhost:" + port,
+            "127.0.0.1:" + port,
+            "[::1]:" + port,
+            "tempora.internal:" + port,
+            "Tempora.Internal"
+        }) {
+            assertThat(request("GET", "/api/v1/stats", host, "").status())
+                    .as(host)
+                    .isEqualTo(200);
+        }
+    }
+
+    private Api.Response request(String method, String path, String host, String body) {
+        return api.raw("%s %s HTTP/1.0\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                .formatted(method, path, host, body.length(), body));
+    }
+
+    private long storedTasks() {
+        var counts = api.get("/api/v1/stats").body().path("tasks");
+        long total = 0;
+        for (var count : counts) {
+            total += count.asLong();
+        }
+        return total;
+    }
+}
