@@ -29,10 +29,12 @@ import tools.jackson.databind.ObjectMapper;
  *
  * <p>A page can also become "same-origin" by DNS rebinding: its name, looked up again, now resolves
  * to 127.0.0.1, and the browser lets its scripts read and write Tempora on this machine. So a
- * request that reaches Tempora on a loopback address must name it as such a request can only
- * honestly name it: {@code localhost} (or a {@code .localhost} name), an IP address, this
- * machine's own name, or one of {@code tempora.api.allowed-hosts}; any other {@code Host} is a 403.
- * Requests arriving on other addresses (a container's interface, a LAN address) are not checked.
+ * browser's request (one with {@code Sec-Fetch-Site}, which no page can leave out) that reaches
+ * Tempora on a loopback address must name it as a local one would: {@code localhost} (or a
+ * {@code .localhost} name), an IP address, this machine's own name, or one of {@code
+ * tempora.api.allowed-hosts} ({@code *}: any); any other {@code Host} is a 403. Other clients
+ * (curl, SDKs, a proxy's own calls) cannot be rebound and are not checked, nor are requests arriving
+ * on other addresses (a container's interface, a LAN address).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE) // first, so that what other filters answer themselves carries the headers too
@@ -66,9 +68,11 @@ class BrowserSafetyFilter extends OncePerRequestFilter {
         this.allowedHosts = Set.copyOf(allowed);
     }
 
-    /** Whether a request that reached a loopback address names it as only a local client would. */
+    /** Whether a browser's request that reached a loopback address names it as a local page would. */
     private boolean hostAllowed(HttpServletRequest request) {
-        if (!isLoopback(request.getLocalAddr())) {
+        if (request.getHeader("Sec-Fetch-Site") == null
+                || allowedHosts.contains("*")
+                || !isLoopback(request.getLocalAddr())) {
             return true;
         }
         var host = request.getServerName().toLowerCase(Locale.ROOT);
@@ -98,9 +102,9 @@ class BrowserSafetyFilter extends OncePerRequestFilter {
                             HttpStatus.FORBIDDEN,
                             "host-not-allowed",
                             "Host not allowed",
-                            ("Reached on a loopback address as %s, a name that may have been rebound to this machine by"
-                                            + " another site's page: use localhost or an IP address, or add the name to"
-                                            + " tempora.api.allowed-hosts")
+                            ("A browser reached this loopback address as %s, a name that may have been rebound to"
+                                            + " this machine by another site's page: use localhost or an IP address, or"
+                                            + " add the name to tempora.api.allowed-hosts")
                                     .formatted(request.getServerName())),
                     json);
             return;
