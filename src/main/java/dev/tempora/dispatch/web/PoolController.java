@@ -45,7 +45,10 @@ class PoolController {
             @Schema(description = "Worker threads, 1 to 1024", example = "8")
             int size) {}
 
-    @PatchMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE)
+    // {"size": N} is a JSON merge patch (RFC 7396) too, as clients of PATCH often label it.
+    @PatchMapping(
+            path = "/{name}",
+            consumes = {MediaType.APPLICATION_JSON_VALUE, "application/merge-patch+json"})
     @Operation(
             summary = "Resize a pool's live ThreadPoolExecutor",
             requestBody =

@@ -613,7 +613,7 @@ class TaskApiValidationTests {
                 Map.entry(
                         "unsupported-media-type",
                         api.send(HttpRequest.newBuilder(api.uri("/api/v1/pools/default"))
-                                .header("Content-Type", "application/merge-patch+json")
+                                .header("Content-Type", "application/xml")
                                 .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"size\": 2}")))),
                 Map.entry(
                         "not-acceptable",
@@ -671,6 +671,13 @@ class TaskApiValidationTests {
                 .containsExactly("sise");
         assertThat(defaultPoolSize()).isEqualTo(before);
         assertThat(api.patch("/api/v1/pools/nope", "{\"size\": 2}").status()).isEqualTo(404);
+        // Labelled a merge patch, as PATCH clients often do: the same body, the same resize.
+        var merged = api.send(HttpRequest.newBuilder(api.uri("/api/v1/pools/default"))
+                .header("Content-Type", "application/merge-patch+json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"size\": %d}".formatted(before + 1))));
+        assertThat(merged.status()).as(merged.text()).isEqualTo(200);
+        assertThat(defaultPoolSize()).isEqualTo(before + 1);
+        api.patch("/api/v1/pools/default", "{\"size\": %d}".formatted(before));
     }
 
     private int defaultPoolSize() {
