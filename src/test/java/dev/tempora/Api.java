@@ -130,6 +130,15 @@ public final class Api {
         return response.body().path("id").asString();
     }
 
+    /** How many tasks are stored, in every state, as {@code /stats} counts them. */
+    public long storedTasks() {
+        long total = 0;
+        for (var count : get("/api/v1/stats").body().path("tasks")) {
+            total += count.asLong();
+        }
+        return total;
+    }
+
     /** Reads a task, waiting up to {@code wait} for it to be done. */
     public JsonNode await(String id, Duration wait) {
         return get("/api/v1/tasks/" + id + "?wait=" + wait).body();

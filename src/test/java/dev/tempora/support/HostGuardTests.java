@@ -30,7 +30,7 @@ class HostGuardTests {
 
     @Test
     void aRequestOnLoopbackNamingAnotherHostIsRefusedAndChangesNothing() {
-        long before = storedTasks();
+        long before = api.storedTasks();
         var read = request("GET", "/api/v1/tasks", "rebound.example:" + port, "");
         assertThat(read.status()).isEqualTo(403);
         assertThat(read.contentType()).startsWith("application/problem+json");
@@ -42,7 +42,7 @@ class HostGuardTests {
         assertThat(request("GET", "/", "rebound.example:" + port, "").status())
                 .as("the dashboard")
                 .isEqualTo(403);
-        assertThat(storedTasks()).isEqualTo(before);
+        assertThat(api.storedTasks()).isEqualTo(before);
     }
 
     @Test
@@ -74,14 +74,5 @@ class HostGuardTests {
         return api.raw(
                 "%s %s HTTP/1.0\r\nHost: %s\r\nSec-Fetch-Site: same-origin\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
                         .formatted(method, path, host, body.length(), body));
-    }
-
-    private long storedTasks() {
-        var counts = api.get("/api/v1/stats").body().path("tasks");
-        long total = 0;
-        for (var count : counts) {
-            total += count.asLong();
-        }
-        return total;
     }
 }

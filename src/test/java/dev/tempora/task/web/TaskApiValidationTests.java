@@ -241,7 +241,7 @@ class TaskApiValidationTests {
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidSubmissions")
     void invalidSubmissionIsA400NamingTheFieldAndStoresNothing(String why, String body, String field) {
-        long before = storedTasks();
+        long before = api.storedTasks();
         var response = api.post("/api/v1/tasks", body);
         assertThat(response.status()).as(response.text()).isEqualTo(400);
         assertThat(response.contentType()).startsWith("application/problem+json");
@@ -259,7 +259,7 @@ class TaskApiValidationTests {
                         "Constraints",
                         "Feature",
                         "JsonToken");
-        assertThat(storedTasks()).isEqualTo(before);
+        assertThat(api.storedTasks()).isEqualTo(before);
     }
 
     @Test
@@ -329,12 +329,12 @@ class TaskApiValidationTests {
     @Test
     void bodyOverTheLimitIsA413() {
         var big = "{\"handler\": \"echo\", \"args\": \"" + "x".repeat(70 * 1024) + "\"}";
-        long before = storedTasks();
+        long before = api.storedTasks();
         var response = api.post("/api/v1/tasks", big);
         assertThat(response.status()).isEqualTo(413);
         assertThat(response.contentType()).startsWith("application/problem+json");
         assertThat(response.body().path("instance").asString()).isEqualTo("/api/v1/tasks");
-        assertThat(storedTasks()).isEqualTo(before);
+        assertThat(api.storedTasks()).isEqualTo(before);
     }
 
     @Test
@@ -367,7 +367,7 @@ class TaskApiValidationTests {
 
     @Test
     void aCompressedBodyIsA415ProblemAndStoresNothing() throws Exception {
-        long before = storedTasks();
+        long before = api.storedTasks();
         var gzipped = new ByteArrayOutputStream();
         try (var gzip = new GZIPOutputStream(gzipped)) {
             gzip.write("{\"handler\": \"echo\"}".getBytes(StandardCharsets.UTF_8));
@@ -382,7 +382,7 @@ class TaskApiValidationTests {
             assertThat(response.contentType()).startsWith("application/problem+json");
             assertThat(response.body().path("type").asString()).isEqualTo("urn:tempora:problem:unsupported-media-type");
         }
-        assertThat(storedTasks()).isEqualTo(before);
+        assertThat(api.storedTasks()).isEqualTo(before);
         var identity = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks"))
                 .header("Content-Type", "application/json")
                 .header("Content-Encoding", "identity")
@@ -509,11 +509,11 @@ class TaskApiValidationTests {
         // Ignored, ?States= listed every task, POST /tasks?delay=60 ran the task at once, and two
         // handler filters were read as the one handler "echo,fail".
         var id = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
-        long before = storedTasks();
+        long before = api.storedTasks();
         var submitted = api.post("/api/v1/tasks?delay=60", "{\"handler\": \"echo\"}");
         assertThat(submitted.status()).as(submitted.text()).isEqualTo(400);
         assertThat(submitted.errorFields()).containsExactly("delay");
-        assertThat(storedTasks()).isEqualTo(before);
+        assertThat(api.storedTasks()).isEqualTo(before);
         assertThat(api.get("/api/v1/tasks?States=FAILED").errorFields()).containsExactly("States");
         assertThat(api.get("/api/v1/tasks?handler=echo&handler=fail").errorFields())
                 .containsExactly("handler");
@@ -545,7 +545,7 @@ class TaskApiValidationTests {
     void aMalformedPercentEscapeInTheQueryIsA400NamingTheParameter() {
         // Tomcat refuses to decode any parameter of such a query; that was a 500 internal-error.
         var id = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
-        long before = storedTasks();
+        long before = api.storedTasks();
         var requests = new String[][] {
             {"GET", "/api/v1/tasks?limit=%ZZ", "limit"},
             {"GET", "/api/v1/tasks?foo=%ZZ", "foo"},
@@ -571,7 +571,7 @@ class TaskApiValidationTests {
         // Nothing was cancelled.
         assertThat(api.get("/api/v1/tasks/" + id).body().path("state").asString())
                 .isEqualTo("SCHEDULED");
-        assertThat(storedTasks()).isEqualTo(before);
+        assertThat(api.storedTasks()).isEqualTo(before);
         api.post("/api/v1/tasks/" + id + "/cancel");
     }
 
@@ -687,14 +687,5 @@ class TaskApiValidationTests {
             }
         }
         throw new AssertionError("no default pool");
-    }
-
-    private long storedTasks() {
-        var counts = api.get("/api/v1/stats").body().path("tasks");
-        long total = 0;
-        for (var count : counts) {
-            total += count.asLong();
-        }
-        return total;
     }
 }

@@ -54,7 +54,7 @@ class TaskBatchSubmitTests {
 
     @Test
     void everyProblemOfEverySubmissionIsA400NamingItsPlaceAndNoneIsStored() {
-        long before = storedTasks();
+        long before = api.storedTasks();
         var response = api.post("/api/v1/tasks/batch", """
                 {"tasks": [
                   {"handler": "echo"},
@@ -67,12 +67,12 @@ class TaskBatchSubmitTests {
         assertThat(response.errorFields())
                 .containsExactlyInAnyOrder(
                         "tasks[1].handler", "tasks[2].delay", "tasks[2].runat", "tasks[3]", "tasks[4].body");
-        assertThat(storedTasks()).as("not even the valid first one").isEqualTo(before);
+        assertThat(api.storedTasks()).as("not even the valid first one").isEqualTo(before);
     }
 
     @Test
     void aBatchHoldsOneToAThousandSubmissionsUnderTasksAndNothingElse() {
-        long before = storedTasks();
+        long before = api.storedTasks();
         assertThat(api.post("/api/v1/tasks/batch", "{}").errorFields()).containsExactly("tasks");
         assertThat(api.post("/api/v1/tasks/batch", "{\"tasks\": []}").errorFields())
                 .containsExactly("tasks");
@@ -87,26 +87,17 @@ class TaskBatchSubmitTests {
         assertThat(api.post("/api/v1/tasks/batch", batch(SubmitRequestParser.MAX_BATCH + 1))
                         .errorFields())
                 .containsExactly("tasks");
-        assertThat(storedTasks()).isEqualTo(before);
+        assertThat(api.storedTasks()).isEqualTo(before);
 
         var full = api.post("/api/v1/tasks/batch", batch(SubmitRequestParser.MAX_BATCH));
         assertThat(full.status()).as(full.text()).isEqualTo(201);
         assertThat(full.body().path("items").size()).isEqualTo(SubmitRequestParser.MAX_BATCH);
-        assertThat(storedTasks()).isEqualTo(before + SubmitRequestParser.MAX_BATCH);
+        assertThat(api.storedTasks()).isEqualTo(before + SubmitRequestParser.MAX_BATCH);
     }
 
     private static String batch(int size) {
         return IntStream.range(0, size)
                 .mapToObj(i -> "{\"handler\": \"echo\", \"args\": " + i + "}")
                 .collect(Collectors.joining(",", "{\"tasks\": [", "]}"));
-    }
-
-    private long storedTasks() {
-        var counts = api.get("/api/v1/stats").body().path("tasks");
-        long total = 0;
-        for (var count : counts) {
-            total += count.asLong();
-        }
-        return total;
     }
 }
