@@ -10,15 +10,18 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -27,6 +30,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.AbstractJacksonHttpMessageConverter;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -274,6 +278,36 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                                     servlet.getRequest().getRequestURI()));
         }
         return super.handleNoResourceFoundException(notFound, headers, status, request);
+    }
+
+    @Override
+    protected @Nullable ResponseEntity<Object> handleHttpRequestMethodNotSupported(
+            HttpRequestMethodNotSupportedException notSupported,
+            HttpHeaders headers,
+            HttpStatusCode status,
+            WebRequest request) {
+        // Spring's Allow lists the mapped methods only, where OPTIONS answers with HEAD and OPTIONS
+        // too: both now say the same, and the detail names them.
+        var allowed = new LinkedHashSet<HttpMethod>();
+        var supported = notSupported.getSupportedHttpMethods();
+        if (supported != null) {
+            allowed.addAll(supported);
+            if (allowed.contains(HttpMethod.GET)) {
+                allowed.add(HttpMethod.HEAD);
+            }
+            allowed.add(HttpMethod.OPTIONS);
+            headers.setAllow(allowed);
+        }
+        if (request instanceof ServletWebRequest servlet && !allowed.isEmpty()) {
+            notSupported
+                    .getBody()
+                    .setDetail("%s is not supported on %s; it takes %s"
+                            .formatted(
+                                    notSupported.getMethod(),
+                                    servlet.getRequest().getRequestURI(),
+                                    allowed.stream().map(HttpMethod::name).collect(Collectors.joining(", "))));
+        }
+        return super.handleHttpRequestMethodNotSupported(notSupported, headers, status, request);
     }
 
     @Override

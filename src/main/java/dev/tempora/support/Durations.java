@@ -42,6 +42,12 @@ public final class Durations {
             return ofSeconds(node.decimalValue());
         }
         if (node.isString()) {
+            if (isNumber(node.asString().strip())) {
+                // JSON has a number type, and the API takes seconds as one: a string "1.5" is more
+                // likely a client's mistake (a number quoted by a template, say) than a duration.
+                throw new IllegalArgumentException(
+                        "must be a JSON number of seconds (1.5) or an ISO-8601 string (\"PT1.5S\"), not a number in a string");
+            }
             return parse(node.asString());
         }
         throw new IllegalArgumentException(EXPECTED);
@@ -54,7 +60,7 @@ public final class Durations {
      */
     public static Duration parse(String text) {
         var trimmed = text.strip();
-        if (!trimmed.isEmpty() && (Character.isDigit(trimmed.charAt(0)) || trimmed.charAt(0) == '-')) {
+        if (isNumber(trimmed)) {
             // As long as a JSON number may be: rounding a million digits took 13 s of a request thread.
             if (trimmed.length() > MAX_NUMBER_LENGTH) {
                 throw new IllegalArgumentException("is a number of more than " + MAX_NUMBER_LENGTH + " characters");
@@ -70,6 +76,12 @@ public final class Durations {
         } catch (DateTimeParseException | ArithmeticException notIso) {
             throw new IllegalArgumentException(EXPECTED);
         }
+    }
+
+    /** Whether {@code text} is written as a number of seconds rather than ISO-8601 ({@code -PT1S}). */
+    private static boolean isNumber(String text) {
+        int digit = text.startsWith("-") ? 1 : 0;
+        return text.length() > digit && Character.isDigit(text.charAt(digit));
     }
 
     private static Duration ofSeconds(BigDecimal seconds) {

@@ -6,6 +6,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 
 /**
@@ -20,6 +21,21 @@ public final class Timestamps {
             .appendLiteral('Z')
             .toFormatter()
             .withZone(ZoneOffset.UTC);
+
+    /**
+     * RFC 3339's {@code date-time}: seconds required (ISO-8601, and so {@link OffsetDateTime#parse},
+     * lets them out), a fraction of up to nine digits, {@code Z} or an offset in hours and minutes;
+     * {@code T} and {@code Z} in either case, as RFC 3339 allows.
+     */
+    private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
+            .parseCaseInsensitive()
+            .appendPattern("uuuu-MM-dd'T'HH:mm:ss")
+            .optionalStart()
+            .appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true)
+            .optionalEnd()
+            .appendOffset("+HH:MM", "Z")
+            .toFormatter()
+            .withResolverStyle(ResolverStyle.STRICT);
 
     private Timestamps() {}
 
@@ -45,7 +61,7 @@ public final class Timestamps {
         try {
             // The years are those of the UTC time, as it is written back: 9999-12-31T23:59:59-01:00
             // is in the year 10000, which RFC 3339 cannot write.
-            var time = OffsetDateTime.parse(text).toInstant();
+            var time = OffsetDateTime.parse(text, READ).toInstant();
             int year = utc(time).getYear();
             if (year < 1 || year > 9999) {
                 throw new IllegalArgumentException("must be between the years 0001 and 9999 (in UTC)");

@@ -20,6 +20,9 @@ class DurationsTests {
         assertThat(Durations.parse("2.5")).isEqualTo(Duration.ofMillis(2500));
         assertThat(Durations.parse("PT30S")).isEqualTo(Duration.ofSeconds(30));
         assertThat(Durations.parse("-1")).isEqualTo(Duration.ofSeconds(-1));
+        // Negative ISO-8601 was read as a number, and refused as none.
+        assertThat(Durations.parse("-PT1S")).isEqualTo(Duration.ofSeconds(-1));
+        assertThat(Durations.fromJson(Api.json("\"-PT1S\""))).isEqualTo(Duration.ofSeconds(-1));
         // Below a nanosecond, away from zero: still positive (or negative).
         assertThat(Durations.fromJson(Api.json("1e-10"))).isEqualTo(Duration.ofNanos(1));
         assertThat(Durations.fromJson(Api.json("-1e-10"))).isEqualTo(Duration.ofNanos(-1));
@@ -50,6 +53,11 @@ class DurationsTests {
                 .isThrownBy(() -> Durations.fromJson(Api.json("-1e400")))
                 .withMessage("is too long");
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("1x"));
+        // In JSON a number of seconds is a number; a query parameter has only text.
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Durations.fromJson(Api.json("\"1.5\"")))
+                .withMessageContaining("not a number in a string");
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.fromJson(Api.json("\"-1\"")));
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("PT9999999999999H"));
     }
 
@@ -67,6 +75,13 @@ class DurationsTests {
         assertThat(Timestamps.parse("9999-12-31T23:59:59+01:00")).isEqualTo(Instant.parse("9999-12-31T22:59:59Z"));
         assertThat(Timestamps.parse("0001-01-01T00:00:00-01:00")).isEqualTo(Instant.parse("0001-01-01T01:00:00Z"));
         assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("9999-12-31T23:59:59-01:00"));
+        // RFC 3339: seconds required, up to nine fraction digits, T and Z in either case.
+        assertThat(Timestamps.parse("2026-11-22t10:00:00.123456789z"))
+                .isEqualTo(Instant.parse("2026-11-22T10:00:00.123456789Z"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("2026-11-22T10:00Z"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("2026-11-22T10:00:00.Z"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("2026-02-30T10:00:00Z"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("2026-11-22T10:00:00+0100"));
         assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("0001-01-01T00:00:00+01:00"));
     }
 }

@@ -1,6 +1,7 @@
 package dev.tempora.dispatch.web;
 
 import dev.tempora.dispatch.PoolStatus;
+import dev.tempora.dispatch.WorkerPool;
 import dev.tempora.dispatch.WorkerPools;
 import dev.tempora.support.FieldProblem;
 import dev.tempora.support.InvalidRequestException;
@@ -40,6 +41,17 @@ class PoolController {
         return pools.all().stream().map(pool -> pool.status()).toList();
     }
 
+    @GetMapping("/{name}")
+    @Operation(summary = "One pool's size and load")
+    @ApiResponse(responseCode = "200", description = "The pool")
+    @ApiResponse(
+            responseCode = "404",
+            description = "No such pool",
+            content = @Content(mediaType = "application/problem+json"))
+    PoolStatus pool(@PathVariable String name) {
+        return find(name).status();
+    }
+
     @Schema(name = "PoolResize")
     record Resize(
             @Schema(description = "Worker threads, 1 to 1024", example = "8")
@@ -64,25 +76,25 @@ class PoolController {
             description = "No such pool",
             content = @Content(mediaType = "application/problem+json"))
     PoolStatus resize(@PathVariable String name, @RequestBody JsonNode body) {
-        var pool = pools.find(name).orElseThrow(() -> new NotFoundException("No pool is named " + name));
+        var pool = find(name);
         pool.resize(size(body));
         return pool.status();
+    }
+
+    private WorkerPool find(String name) {
+        return pools.find(name).orElseThrow(() -> new NotFoundException("No pool is named " + name));
     }
 
     /** The new size, or every problem with the body: as for submissions, unknown fields are refused. */
     private static int size(JsonNode body) {
         var problems = RequestBodies.unknownFields(body, Set.of("size"));
-        var size = body.get("size");
-        if (size == null
-                || !size.isIntegralNumber()
-                || !size.canConvertToInt()
-                || size.intValue() < 1
-                || size.intValue() > 1024) {
+        var size = RequestBodies.intValue(body.get("size"));
+        if (size.isEmpty() || size.getAsInt() < 1 || size.getAsInt() > 1024) {
             problems.add(new FieldProblem("size", "must be an integer from 1 to 1024"));
         }
         if (!problems.isEmpty()) {
             throw new InvalidRequestException(problems);
         }
-        return size.intValue();
+        return size.getAsInt();
     }
 }

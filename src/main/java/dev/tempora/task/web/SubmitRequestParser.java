@@ -233,11 +233,12 @@ class SubmitRequestParser {
         if (node == null || node.isNull()) {
             return 0;
         }
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+        var priority = RequestBodies.intValue(node);
+        if (priority.isEmpty()) {
             problems.add(new FieldProblem("priority", "must be an integer (32-bit); lower runs first"));
             return 0;
         }
-        return node.intValue();
+        return priority.getAsInt();
     }
 
     private URI callbackUrl(JsonNode node, List<FieldProblem> problems) {
