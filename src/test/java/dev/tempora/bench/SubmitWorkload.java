@@ -2,10 +2,6 @@ package dev.tempora.bench;
 
 import dev.tempora.task.NewTask;
 import dev.tempora.task.TaskService;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Submit rate over real HTTP with concurrent keep-alive clients, against the same submits made
+ * Submit rate over real HTTP on concurrent keep-alive connections, against the same submits made
  * in-process: what the HTTP path costs. Shared by {@link TemporaBenchmark} and the peer benchmark
  * (the peers have no HTTP API, so this workload is Tempora against itself).
  */
@@ -33,9 +29,20 @@ public final class SubmitWorkload {
 
     private SubmitWorkload() {}
 
-    /** One warm-up, then {@code repetitions} pairs of HTTP and in-process runs of {@code n} tasks each. */
-    public static Result measure(TaskService tasks, int port, int n, int clients, int repetitions) throws Exception {
-        httpOnce(port, Math.max(clients, n / 10), clients, 1);
+    /**
+     * Submits over HTTP for {@code warmUp} (one round at least), then {@code repetitions} pairs of
+     * HTTP and in-process runs of {@code n} tasks each.
+     */
+    public static Result measure(TaskService tasks, int port, int n, int clients, int repetitions, Duration warmUp)
+            throws Exception {
+        // The request path is long (Tomcat, Spring MVC, Jackson, the transaction) and the JIT takes
+        // about 100,000 requests over it on two cores: a fresh service accepted 1,700, then 4,000 for
+        // a while, then 7,400 to 9,300 submits/s, rounds of 20,000 requests apart. Warmed with n / 10
+        // requests, the measured runs were all of the slow kind.
+        long warmUntil = System.nanoTime() + warmUp.toNanos();
+        do {
+            httpOnce(port, Math.max(clients, n / 10), clients, 1);
+        } while (System.nanoTime() < warmUntil);
         httpOnce(port, Math.max(clients * BATCH, n / 10), clients, BATCH);
         var http = new ArrayList<Double>();
         var batched = new ArrayList<Double>();
@@ -56,40 +63,21 @@ public final class SubmitWorkload {
                 Stats.Summary.of(ratios));
     }
 
-    /** Tasks/s submitting {@code n} tasks (rounded up to whole requests), {@code perRequest} per request. */
-    private static double httpOnce(int port, int n, int clients, int perRequest) throws Exception {
-        var client =
-                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /**
+     * Tasks/s submitting {@code n} tasks (rounded up to whole requests), {@code perRequest} per
+     * request, through {@link KeepAliveLoad}: a client light enough to leave the CPU to the server.
+     */
+    private static double httpOnce(int port, int n, int clients, int perRequest) {
         var one = "{\"handler\": \"echo\", \"delay\": 36000, \"args\": {\"n\": 1}}";
-        var uri = URI.create("http://127.0.0.1:" + port + (perRequest == 1 ? "/api/v1/tasks" : "/api/v1/tasks/batch"));
         var body =
                 perRequest == 1 ? one : "{\"tasks\": [" + String.join(",", Collections.nCopies(perRequest, one)) + "]}";
-        var next = new AtomicInteger();
-        var failures = new AtomicInteger();
-        long start = System.nanoTime();
-        try (var pool = Executors.newFixedThreadPool(clients)) {
-            for (int c = 0; c < clients; c++) {
-                pool.submit(() -> {
-                    while (next.getAndAdd(perRequest) < n) {
-                        var response = client.send(
-                                HttpRequest.newBuilder(uri)
-                                        .header("Content-Type", "application/json")
-                                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                                        .build(),
-                                HttpResponse.BodyHandlers.discarding());
-                        if (response.statusCode() != 201) {
-                            failures.incrementAndGet();
-                        }
-                    }
-                    return null;
-                });
-            }
-        }
-        if (failures.get() > 0) {
-            throw new IllegalStateException(failures.get() + " submits failed");
-        }
         int requests = (n + perRequest - 1) / perRequest;
-        return (double) requests * perRequest / ((System.nanoTime() - start) / 1e9);
+        var outcome = KeepAliveLoad.post(
+                port, perRequest == 1 ? "/api/v1/tasks" : "/api/v1/tasks/batch", body, clients, requests, 201);
+        if (outcome.unexpected() > 0) {
+            throw new IllegalStateException(outcome.unexpected() + " submits failed");
+        }
+        return (double) requests * perRequest / (outcome.nanos() / 1e9);
     }
 
     private static double inProcessOnce(TaskService tasks, int n, int clients) throws Exception {

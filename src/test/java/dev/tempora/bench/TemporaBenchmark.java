@@ -46,15 +46,25 @@ public final class TemporaBenchmark {
             int latenessPerSecond,
             int httpTasks,
             int httpClients,
+            Duration httpWarmUp,
             int futureTasks,
             Path output) {
 
         static Config defaults() {
-            return new Config(3, 50_000, 10, 1000, 20_000, 16, 1_000_000, Path.of("target/bench/tempora.json"));
+            return new Config(
+                    3,
+                    50_000,
+                    10,
+                    1000,
+                    20_000,
+                    16,
+                    Duration.ofSeconds(40),
+                    1_000_000,
+                    Path.of("target/bench/tempora.json"));
         }
 
         public static Config smoke(Path output) {
-            return new Config(1, 200, 1, 100, 100, 2, 1_000, output);
+            return new Config(1, 200, 1, 100, 100, 2, Duration.ZERO, 1_000, output);
         }
 
         /** The same with the command-line option {@code --name=value} applied. */
@@ -76,6 +86,7 @@ public final class TemporaBenchmark {
                     latenessPerSecond,
                     httpTasks,
                     httpClients,
+                    httpWarmUp,
                     futureTasks,
                     output);
         }
@@ -337,19 +348,20 @@ public final class TemporaBenchmark {
         return Stats.sorted(lateness);
     }
 
-    /** Submit rate over real HTTP with concurrent keep-alive clients, against the in-process call. */
+    /** Submit rate over real HTTP on concurrent keep-alive connections, against the in-process call. */
     private void submit() throws Exception {
         int n = config.httpTasks();
         int clients = config.httpClients();
-        var result = SubmitWorkload.measure(tasks, port, n, clients, config.repetitions());
+        var result = SubmitWorkload.measure(tasks, port, n, clients, config.repetitions(), config.httpWarmUp());
         results.put("submit_http_tasks_per_s", result.http());
         results.put("submit_http_batch_tasks_per_s", result.httpBatched());
         results.put("submit_in_process_tasks_per_s", result.inProcess());
         results.put("submit_http_over_in_process", result.ratio());
-        table.add("| Submit over HTTP, %d keep-alive clients, %,d tasks | %s tasks/s | in-process %s | ratio %s |"
+        table.add("| Submit over HTTP, %d keep-alive connections, %,d tasks | %s tasks/s | in-process %s | ratio %s |"
                 .formatted(clients, n, result.http(), result.inProcess(), result.ratio()));
-        table.add("| Submit over HTTP in batches of %d (`POST /tasks/batch`), %d clients, %,d tasks | %s tasks/s | | |"
-                .formatted(SubmitWorkload.BATCH, clients, n, result.httpBatched()));
+        table.add(
+                "| Submit over HTTP in batches of %d (`POST /tasks/batch`), %d connections, %,d tasks | %s tasks/s | | |"
+                        .formatted(SubmitWorkload.BATCH, clients, n, result.httpBatched()));
     }
 
     /**

@@ -85,6 +85,7 @@ public final class PeerBenchmark {
             Duration latenessBurst,
             int httpTasks,
             int httpClients,
+            Duration httpWarmUp,
             int futureTasks,
             Duration futureBudget,
             Duration runBound,
@@ -121,6 +122,7 @@ public final class PeerBenchmark {
                     Duration.ofSeconds(2),
                     1_000,
                     16,
+                    Duration.ofSeconds(10),
                     1_000_000,
                     Duration.ofSeconds(8),
                     Duration.ofSeconds(10),
@@ -145,6 +147,7 @@ public final class PeerBenchmark {
                     Duration.ofMillis(100),
                     50,
                     2,
+                    Duration.ZERO,
                     500,
                     Duration.ofSeconds(5),
                     Duration.ofSeconds(3),
@@ -179,6 +182,7 @@ public final class PeerBenchmark {
                     latenessBurst,
                     httpTasks,
                     httpClients,
+                    httpWarmUp,
                     option.equals("future-tasks") ? Integer.parseInt(value) : futureTasks,
                     futureBudget,
                     runBound,
@@ -671,7 +675,12 @@ public final class PeerBenchmark {
     private Map<String, Object> submit(BenchDatabase database, TemporaEngine tempora) throws Exception {
         progress("{}: submit over HTTP and in-process on tempora", database.name());
         var result = SubmitWorkload.measure(
-                tempora.tasks(), tempora.port(), config.httpTasks(), config.httpClients(), config.repetitions());
+                tempora.tasks(),
+                tempora.port(),
+                config.httpTasks(),
+                config.httpClients(),
+                config.repetitions(),
+                config.httpWarmUp());
         var out = new LinkedHashMap<String, Object>();
         out.put("tasks", config.httpTasks());
         out.put("clients", config.httpClients());

@@ -118,7 +118,7 @@ final class PeerReport {
             cells.add("n/a (no HTTP API)");
         }
         rows(database)
-                .add("| 3. Submit, %,d tasks, %d keep-alive clients (tasks/s) | %s |"
+                .add("| 3. Submit, %,d tasks, %d keep-alive connections (tasks/s) | %s |"
                         .formatted(tasks, clients, String.join(" | ", cells)));
     }
 
