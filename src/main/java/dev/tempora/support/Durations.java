@@ -33,6 +33,22 @@ public final class Durations {
      * @throws IllegalArgumentException with a message fit for a client when it is not a duration
      */
     public static Duration fromJson(JsonNode node) {
+        if (node.isString() && isNumber(node.asString().strip())) {
+            // JSON has a number type, and the API takes seconds as one: a string "1.5" is more
+            // likely a client's mistake (a number quoted by a template, say) than a duration.
+            throw new IllegalArgumentException(
+                    "must be a JSON number of seconds (1.5) or an ISO-8601 string (\"PT1.5S\"), not a number in a string");
+        }
+        return fromStoredJson(node);
+    }
+
+    /**
+     * Reads a duration from JSON stored before: as {@link #fromJson}, and a number in a string too,
+     * which versions before 2026-12-06 accepted. For what a task reads again when it runs.
+     *
+     * @throws IllegalArgumentException with a message fit for a client when it is not a duration
+     */
+    public static Duration fromStoredJson(JsonNode node) {
         if (node.isNumber()) {
             // A number beyond double range (1e400) may be read as an infinite double, which has no
             // BigDecimal value: it is too long either way.
@@ -42,12 +58,6 @@ public final class Durations {
             return ofSeconds(node.decimalValue());
         }
         if (node.isString()) {
-            if (isNumber(node.asString().strip())) {
-                // JSON has a number type, and the API takes seconds as one: a string "1.5" is more
-                // likely a client's mistake (a number quoted by a template, say) than a duration.
-                throw new IllegalArgumentException(
-                        "must be a JSON number of seconds (1.5) or an ISO-8601 string (\"PT1.5S\"), not a number in a string");
-            }
             return parse(node.asString());
         }
         throw new IllegalArgumentException(EXPECTED);
@@ -81,7 +91,8 @@ public final class Durations {
     /** Whether {@code text} is written as a number of seconds rather than ISO-8601 ({@code -PT1S}). */
     private static boolean isNumber(String text) {
         int digit = text.startsWith("-") ? 1 : 0;
-        return text.length() > digit && Character.isDigit(text.charAt(digit));
+        // ASCII digits only: Character.isDigit takes Arabic-Indic and other digits, which BigDecimal reads.
+        return text.length() > digit && text.charAt(digit) >= '0' && text.charAt(digit) <= '9';
     }
 
     private static Duration ofSeconds(BigDecimal seconds) {

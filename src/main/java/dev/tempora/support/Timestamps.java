@@ -8,6 +8,7 @@ import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
+import java.time.temporal.ChronoUnit;
 
 /**
  * Timestamps as the API writes and reads them: RFC 3339, UTC, written with microseconds (as stored)
@@ -23,13 +24,16 @@ public final class Timestamps {
             .withZone(ZoneOffset.UTC);
 
     /**
-     * RFC 3339's {@code date-time}: seconds required (ISO-8601, and so {@link OffsetDateTime#parse},
+     * RFC 3339's {@code date-time}: a four-digit year, seconds required (ISO-8601, and so {@link OffsetDateTime#parse},
      * lets them out), a fraction of up to nine digits, {@code Z} or an offset in hours and minutes;
      * {@code T} and {@code Z} in either case, as RFC 3339 allows.
      */
     private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
             .parseCaseInsensitive()
-            .appendPattern("uuuu-MM-dd'T'HH:mm:ss")
+            // Four digits, no sign: RFC 3339 has no other year, and a year of up to 19 digits
+            // (+999999999) parsed, and then failed as a year in UTC with a 500.
+            .appendValue(ChronoField.YEAR, 4)
+            .appendPattern("-MM-dd'T'HH:mm:ss")
             .optionalStart()
             .appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true)
             .optionalEnd()
@@ -61,7 +65,12 @@ public final class Timestamps {
         try {
             // The years are those of the UTC time, as it is written back: 9999-12-31T23:59:59-01:00
             // is in the year 10000, which RFC 3339 cannot write.
-            var time = OffsetDateTime.parse(text, READ).toInstant();
+            var parsed = OffsetDateTime.parse(text, READ).toInstant();
+            // Stored to the microsecond: rounded up, so that no task starts before the instant sent.
+            var time = parsed.truncatedTo(ChronoUnit.MICROS);
+            if (time.isBefore(parsed)) {
+                time = time.plus(1, ChronoUnit.MICROS);
+            }
             int year = utc(time).getYear();
             if (year < 1 || year > 9999) {
                 throw new IllegalArgumentException("must be between the years 0001 and 9999 (in UTC)");

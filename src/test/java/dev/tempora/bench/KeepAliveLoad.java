@@ -10,7 +10,10 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A load generator in the manner of {@code wrk}: one thread drives keep-alive HTTP/1.1 connections,
@@ -23,8 +26,11 @@ import java.util.Locale;
  */
 final class KeepAliveLoad {
 
-    /** What a run saw: how many answers had the expected status, how many did not, and how long it took. */
-    record Outcome(int expected, int unexpected, long nanos) {}
+    /**
+     * What a run saw: how many answers had the expected status, how many of each other status came,
+     * and how long it took.
+     */
+    record Outcome(int expected, Map<Integer, Integer> unexpected, long nanos) {}
 
     private static final int READ_BUFFER = 64 * 1024;
 
@@ -47,14 +53,15 @@ final class KeepAliveLoad {
         var read = ByteBuffer.allocateDirect(READ_BUFFER);
         int sent = 0;
         int expected = 0;
-        int unexpected = 0;
+        int answered = 0;
+        var unexpected = new TreeMap<Integer, Integer>();
         long start = System.nanoTime();
         try (var selector = Selector.open()) {
             for (int c = 0; c < Math.min(connections, requests); c++) {
                 connect(selector, port, request);
                 sent++;
             }
-            while (expected + unexpected < requests) {
+            while (answered < requests) {
                 if (selector.select(10_000) == 0) {
                     throw new IllegalStateException("no answer for 10 s");
                 }
@@ -76,10 +83,11 @@ final class KeepAliveLoad {
                         if (status == 0) {
                             continue;
                         }
+                        answered++;
                         if (status == expectedStatus) {
                             expected++;
                         } else {
-                            unexpected++;
+                            unexpected.merge(status, 1, Integer::sum);
                         }
                         if (connection.closing || sent == requests) {
                             key.cancel();
@@ -144,10 +152,20 @@ final class KeepAliveLoad {
             if (headEnd < 0) {
                 return 0;
             }
-            var head = new String(in, 0, headEnd, StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
-            int end = head.contains("\r\ntransfer-encoding: chunked")
+            var lines = new String(in, 0, headEnd, StandardCharsets.US_ASCII).split("\r\n");
+            var headers = new HashMap<String, String>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                if (colon > 0) {
+                    headers.merge(
+                            lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT),
+                            lines[i].substring(colon + 1).strip().toLowerCase(Locale.ROOT),
+                            (first, second) -> first + ", " + second);
+                }
+            }
+            int end = headers.getOrDefault("transfer-encoding", "").contains("chunked")
                     ? chunkedEnd(headEnd + 4)
-                    : headEnd + 4 + contentLength(head);
+                    : headEnd + 4 + Integer.parseInt(headers.getOrDefault("content-length", "0"));
             if (end < 0 || end > length) {
                 return 0;
             }
@@ -155,19 +173,9 @@ final class KeepAliveLoad {
                 throw new IllegalStateException("more bytes than one answer: the server sent unasked");
             }
             length = 0;
-            closing = head.contains("\r\nconnection: close");
-            return Integer.parseInt(head.substring(9, 12));
-        }
-
-        private static int contentLength(String head) {
-            int at = head.indexOf("\r\ncontent-length:");
-            if (at < 0) {
-                return 0;
-            }
-            int from = at + "\r\ncontent-length:".length();
-            int to = head.indexOf("\r\n", from);
-            return Integer.parseInt(
-                    head.substring(from, to < 0 ? head.length() : to).strip());
+            closing = headers.getOrDefault("connection", "").contains("close");
+            // "HTTP/1.1 201 ": a 1xx would be taken for the answer, but none is asked for (no Expect).
+            return Integer.parseInt(lines[0].substring(9, 12));
         }
 
         /** Where a chunked body that starts at {@code position} ends, or -1 if it has not all come. */

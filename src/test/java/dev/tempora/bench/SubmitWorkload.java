@@ -74,8 +74,8 @@ public final class SubmitWorkload {
         int requests = (n + perRequest - 1) / perRequest;
         var outcome = KeepAliveLoad.post(
                 port, perRequest == 1 ? "/api/v1/tasks" : "/api/v1/tasks/batch", body, clients, requests, 201);
-        if (outcome.unexpected() > 0) {
-            throw new IllegalStateException(outcome.unexpected() + " submits failed");
+        if (!outcome.unexpected().isEmpty()) {
+            throw new IllegalStateException("submits answered otherwise than 201, by status: " + outcome.unexpected());
         }
         return (double) requests * perRequest / (outcome.nanos() / 1e9);
     }

@@ -12,12 +12,17 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /** The {@code http} handler against a real local HTTP server, under the default outbound policy. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -25,6 +30,9 @@ class HttpHandlerTests {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    JdbcClient jdbc;
 
     Api api;
     LocalHttpServer server;
@@ -51,6 +59,22 @@ class HttpHandlerTests {
         assertThat(result.path("headers").path("x-test").asString()).isEqualTo("yes");
         assertThat(result.path("body").path("ok").asBoolean()).isTrue();
         assertThat(server.received.getFirst().method()).isEqualTo("GET");
+    }
+
+    @Test
+    void argumentsStoredByAnEarlierVersionStillRunAsThenAccepted() {
+        // Until 2026-12-06 a number in a string was a duration ("timeout": "5"). Submissions are
+        // refused it now; a task stored before, read again as it runs, must not fail for it.
+        var id = api.submit("""
+                {"handler": "http", "delay": 3600, "args": {"url": "%s", "timeout": 5}}""".formatted(server.url("/json")));
+        jdbc.sql("update task set args = :args, run_at = :now where id = :id")
+                .param("args", "{\"url\": \"%s\", \"timeout\": \"5\"}".formatted(server.url("/json")))
+                .param("now", OffsetDateTime.now(ZoneOffset.UTC))
+                .param("id", UUID.fromString(id))
+                .update();
+        var task = api.await(id, Duration.ofSeconds(15));
+        assertThat(task.path("state").asString()).as(task.toString()).isEqualTo("SUCCEEDED");
+        assertThat(task.path("result").path("status").asInt()).isEqualTo(200);
     }
 
     @Test

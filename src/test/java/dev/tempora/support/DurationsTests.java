@@ -58,6 +58,10 @@ class DurationsTests {
                 .isThrownBy(() -> Durations.fromJson(Api.json("\"1.5\"")))
                 .withMessageContaining("not a number in a string");
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.fromJson(Api.json("\"-1\"")));
+        // What a task stored before then reads again when it runs.
+        assertThat(Durations.fromStoredJson(Api.json("\"1.5\""))).isEqualTo(Duration.ofMillis(1500));
+        // Digits other than ASCII's, which BigDecimal reads (an Arabic-Indic one).
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("\u0661"));
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("PT9999999999999H"));
     }
 
@@ -77,11 +81,20 @@ class DurationsTests {
         assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("9999-12-31T23:59:59-01:00"));
         // RFC 3339: seconds required, up to nine fraction digits, T and Z in either case.
         assertThat(Timestamps.parse("2026-11-22t10:00:00.123456789z"))
-                .isEqualTo(Instant.parse("2026-11-22T10:00:00.123456789Z"));
+                .isEqualTo(Instant.parse("2026-11-22T10:00:00.123457Z"));
         assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("2026-11-22T10:00Z"));
         assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("2026-11-22T10:00:00.Z"));
         assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("2026-02-30T10:00:00Z"));
         assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("2026-11-22T10:00:00+0100"));
+        // Four-digit years only: a signed one of nine digits parsed, then failed in UTC as a 500.
+        assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("+002030-01-01T00:00:00Z"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("+999999999-12-31T23:59:59-18:00"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("-999999999-01-01T00:00:00+18:00"));
+        // Stored to the microsecond, rounded up: a task never starts before the instant sent.
+        assertThat(Timestamps.parse("2026-11-22T10:00:00.123456001Z"))
+                .isEqualTo(Instant.parse("2026-11-22T10:00:00.123457Z"));
+        assertThat(Timestamps.parse("2026-11-22T10:00:00.123456Z"))
+                .isEqualTo(Instant.parse("2026-11-22T10:00:00.123456Z"));
         assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("0001-01-01T00:00:00+01:00"));
     }
 }

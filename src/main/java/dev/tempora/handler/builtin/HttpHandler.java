@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
@@ -74,7 +75,7 @@ class HttpHandler implements TaskHandler {
         Args.knownFields(args, Set.of("method", "url", "headers", "body", "timeout"));
         method(args);
         url(args);
-        timeout(args);
+        timeout(args, Durations::fromJson);
         headers(args);
     }
 
@@ -94,6 +95,8 @@ class HttpHandler implements TaskHandler {
         }
         var url = url(args);
         var method = method(args);
+        // Leniently: arguments stored by an earlier version may hold what it accepted.
+        var timeout = timeout(args, Durations::fromStoredJson);
         // The whole body within the timeout: it is the task's result.
         var request = new OutboundRequest(
                 method,
@@ -101,7 +104,7 @@ class HttpHandler implements TaskHandler {
                 headers,
                 bytes,
                 contentType,
-                timeout(args),
+                timeout,
                 MAX_RESPONSE_BYTES,
                 false,
                 IDEMPOTENT.contains(method));
@@ -123,7 +126,7 @@ class HttpHandler implements TaskHandler {
         } catch (ExecutionException failed) {
             var cause = failed.getCause();
             if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException) {
-                throw new HttpConnectionException("no answer from %s within %s".formatted(url, timeout(args)));
+                throw new HttpConnectionException("no answer from %s within %s".formatted(url, timeout));
             }
             throw new HttpConnectionException("request to %s failed: %s".formatted(url, cause.getMessage()));
         }
@@ -176,13 +179,14 @@ class HttpHandler implements TaskHandler {
         }
     }
 
-    private static Duration timeout(JsonNode args) throws InvalidArgumentsException {
+    private static Duration timeout(JsonNode args, Function<JsonNode, Duration> reader)
+            throws InvalidArgumentsException {
         var timeout = args.get("timeout");
         if (timeout == null || timeout.isNull()) {
             return DEFAULT_TIMEOUT;
         }
         try {
-            var duration = Durations.fromJson(timeout);
+            var duration = reader.apply(timeout);
             if (duration.isNegative() || duration.isZero()) {
                 throw new InvalidArgumentsException("args.timeout", "must be positive");
             }

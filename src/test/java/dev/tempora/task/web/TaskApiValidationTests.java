@@ -85,6 +85,11 @@ class TaskApiValidationTests {
                 Arguments.of("delay a number in a string", "{\"handler\": \"echo\", \"delay\": \"1.5\"}", "delay"),
                 Arguments.of("priority with a fraction", "{\"handler\": \"echo\", \"priority\": 1.5}", "priority"),
                 Arguments.of("priority beyond 32 bits", "{\"handler\": \"echo\", \"priority\": 3e9}", "priority"),
+                // A 500: parsed, then no year in UTC.
+                Arguments.of(
+                        "runAt in a nine-digit year",
+                        "{\"handler\": \"echo\", \"runAt\": \"+999999999-12-31T23:59:59-18:00\"}",
+                        "runAt"),
                 Arguments.of(
                         "runAt past year 9999",
                         "{\"handler\": \"echo\", \"runAt\": \"+99999-01-01T00:00:00Z\"}",
@@ -614,9 +619,9 @@ class TaskApiValidationTests {
         assertThat(method.body().path("detail").asString())
                 .startsWith("DELETE is not supported on /api/v1/tasks; it takes ")
                 .contains("POST");
-        var patchOnly = api.send(
+        var noDelete = api.send(
                 HttpRequest.newBuilder(api.uri("/api/v1/pools/default")).DELETE());
-        assertThat(patchOnly.header("Allow").split(", *")).containsExactlyInAnyOrder("GET", "HEAD", "PATCH", "OPTIONS");
+        assertThat(noDelete.header("Allow").split(", *")).containsExactlyInAnyOrder("GET", "HEAD", "PATCH", "OPTIONS");
         // Tomcat answered TRACE itself, in Spring Boot's error format.
         var trace = api.send(
                 HttpRequest.newBuilder(api.uri("/api/v1/tasks")).method("TRACE", HttpRequest.BodyPublishers.noBody()));
