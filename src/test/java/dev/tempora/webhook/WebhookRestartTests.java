@@ -117,6 +117,51 @@ class WebhookRestartTests {
         }
     }
 
+    @Test
+    void anOutcomeAReceiverHeardOfSurvivesKillNineRightAfter() throws Exception {
+        // On H2 a task's outcome reaches the file in the background, up to a second after its
+        // commit; its event is sent only after a CHECKPOINT. Without it, a kill a few milliseconds
+        // after the receiver heard "succeeded" took the outcome back: the task ran again, and the
+        // receiver heard of a second run, under another webhook-id.
+        var args = new String[] {
+            "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE",
+            "--tempora.webhooks.secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        };
+        try (var receiver = new MockWebServer()) {
+            receiver.start(InetAddress.getLoopbackAddress(), 0);
+            receiver.enqueue(new MockResponse.Builder().code(200).build());
+            receiver.enqueue(new MockResponse.Builder().code(200).build());
+            String taskId;
+            String webhookId;
+            try (var first = TemporaProcess.start(dir, "first", args)) {
+                taskId = first.api()
+                        .submit("{\"handler\": \"echo\", \"args\": {\"n\": 7}, \"callbackUrl\": \"%s\"}"
+                                .formatted(receiver.url("/hook")));
+                var heard = receiver.takeRequest(10, TimeUnit.SECONDS);
+                assertThat(heard).isNotNull();
+                first.kill(); // at once: no later write or checkpoint of the first instance's helps
+                webhookId = heard.getHeaders().get("webhook-id");
+                assertThat(heard.getBody().utf8()).contains("SUCCEEDED");
+            }
+            try (var second = TemporaProcess.start(dir, "second", args)) {
+                var task = second.api().get("/api/v1/tasks/" + taskId).body();
+                assertThat(task.path("state").asString()).as(task.toString()).isEqualTo("SUCCEEDED");
+                assertThat(task.path("attempts").asInt()).as(task.toString()).isEqualTo(1);
+                assertThat(task.path("result").path("n").asInt()).isEqualTo(7);
+                // The attempt's answer may not have reached the file: then the same event is sent
+                // again, under the same webhook-id (at-least-once), and never another run's.
+                var again = receiver.takeRequest(3, TimeUnit.SECONDS);
+                if (again != null) {
+                    assertThat(again.getHeaders().get("webhook-id")).isEqualTo(webhookId);
+                }
+                var deliveries = second.api()
+                        .get("/api/v1/tasks/" + taskId + "/deliveries")
+                        .body();
+                assertThat(deliveries.size()).as(deliveries.toString()).isEqualTo(1);
+            }
+        }
+    }
+
     private static JsonNode awaitSucceeded(Api api, String taskId) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (true) {
