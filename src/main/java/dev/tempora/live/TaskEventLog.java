@@ -327,11 +327,14 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
         if (eventId == null || !eventId.startsWith(epoch + "-")) {
             return Optional.empty();
         }
-        try {
-            return Optional.of(Long.parseLong(eventId.substring(epoch.length() + 1)));
-        } catch (NumberFormatException notOurs) {
-            return Optional.empty();
-        }
+        var sequence = eventId.substring(epoch.length() + 1);
+        // Only as written (ASCII digits, no sign, no leading zero, within a long): Long.parseLong
+        // also read "+84", "084" and other scripts' digits.
+        boolean written = !sequence.isEmpty()
+                && sequence.length() <= 18
+                && sequence.chars().allMatch(c -> c >= '0' && c <= '9')
+                && (sequence.length() == 1 || sequence.charAt(0) != '0');
+        return written ? Optional.of(Long.parseLong(sequence)) : Optional.empty();
     }
 
     /** A task change as streamed: the task's id, its state as clients see it then, its tags, when. */

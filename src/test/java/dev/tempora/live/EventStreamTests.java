@@ -218,6 +218,11 @@ class EventStreamTests {
         api.submit("{\"handler\": \"echo\", \"delay\": 3600, \"labels\": {\"run\": \"%s\"}}".formatted(tag));
         await().atMost(Duration.ofSeconds(10)).until(() -> changes(seen).size() == 1);
         var oldId = changes(seen).getFirst().id();
+        // Not an id this stream wrote, though Long.parseLong reads its sequence: "+84" resumed as 84.
+        int dash = oldId.lastIndexOf('-');
+        var signed = listen("?label=run:" + tag, oldId.substring(0, dash + 1) + "+" + oldId.substring(dash + 1));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> signed.stream().anyMatch(event -> event.name().equals("reset")));
         // More changes than the buffer of 200 holds push that event out.
         for (int i = 0; i < 300; i++) {
             api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
