@@ -39,16 +39,20 @@ public final class Durations {
             throw new IllegalArgumentException(
                     "must be a JSON number of seconds (1.5) or an ISO-8601 string (\"PT1.5S\"), not a number in a string");
         }
-        return fromStoredJson(node);
+        return read(node, true);
     }
 
     /**
-     * Reads a duration from JSON stored before: as {@link #fromJson}, and a number in a string too,
-     * which versions before 2026-12-06 accepted. For what a task reads again when it runs.
+     * Reads a duration from JSON stored before: as {@link #fromJson}, and a number in a string, or
+     * signs inside the ISO-8601 form, too, which versions before 2026-12-06 accepted. For what a task reads again when it runs.
      *
      * @throws IllegalArgumentException with a message fit for a client when it is not a duration
      */
     public static Duration fromStoredJson(JsonNode node) {
+        return read(node, false);
+    }
+
+    private static Duration read(JsonNode node, boolean strict) {
         if (node.isNumber()) {
             // A number beyond double range (1e400) may be read as an infinite double, which has no
             // BigDecimal value: it is too long either way.
@@ -58,7 +62,7 @@ public final class Durations {
             return ofSeconds(node.decimalValue());
         }
         if (node.isString()) {
-            return parse(node.asString());
+            return parse(node.asString(), strict);
         }
         throw new IllegalArgumentException(EXPECTED);
     }
@@ -69,6 +73,14 @@ public final class Durations {
      * @throws IllegalArgumentException with a message fit for a client when it is not a duration
      */
     public static Duration parse(String text) {
+        return parse(text, true);
+    }
+
+    /**
+     * As {@link #parse(String)}; {@code strict} refuses signs inside the ISO-8601 form, which
+     * {@link Duration#parse} reads ({@code "-P-1D"} is a day) and versions before 2026-12-06 took.
+     */
+    private static Duration parse(String text, boolean strict) {
         var trimmed = text.strip();
         if (isNumber(trimmed)) {
             // As long as a JSON number may be: rounding a million digits took 13 s of a request thread.
@@ -80,6 +92,11 @@ public final class Durations {
             } catch (NumberFormatException notANumber) {
                 throw new IllegalArgumentException(EXPECTED);
             }
+        }
+        // ISO 8601-2 signs a duration as a whole, before its P ("-PT1S", refused later as negative
+        // where it must not be); a sign on a part, or a "+", is Java's extension.
+        if (strict && (trimmed.lastIndexOf('-') > 0 || trimmed.indexOf('+') >= 0)) {
+            throw new IllegalArgumentException(EXPECTED);
         }
         try {
             return bounded(Duration.parse(trimmed));

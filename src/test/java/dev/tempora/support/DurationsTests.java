@@ -63,6 +63,17 @@ class DurationsTests {
         // Digits other than ASCII's, which BigDecimal reads (an Arabic-Indic one).
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("\u0661"));
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("PT9999999999999H"));
+        // Signs on its parts are Java's, not ISO 8601's: "-P-1D" was read as a day, "P1DT-1H" as 23 hours.
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("-P-1D"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("P1DT-1H"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("+PT1S"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("PT+1S"));
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Durations.fromJson(Api.json("\"-P-1D\"")))
+                .withMessage(Durations.EXPECTED);
+        // ISO 8601's decimal comma stays; and what a task stored before still reads as it did.
+        assertThat(Durations.parse("PT1,5S")).isEqualTo(Duration.ofMillis(1500));
+        assertThat(Durations.fromStoredJson(Api.json("\"-P-1D\""))).isEqualTo(Duration.ofDays(1));
     }
 
     @Test

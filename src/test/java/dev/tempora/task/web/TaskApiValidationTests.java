@@ -83,6 +83,10 @@ class TaskApiValidationTests {
                         "runAt"),
                 // A number of seconds is a JSON number; in a string it was accepted as one.
                 Arguments.of("delay a number in a string", "{\"handler\": \"echo\", \"delay\": \"1.5\"}", "delay"),
+                Arguments.of(
+                        "delay signed inside, a day by Java's reading",
+                        "{\"handler\": \"echo\", \"delay\": \"-P-1D\"}",
+                        "delay"),
                 Arguments.of("priority with a fraction", "{\"handler\": \"echo\", \"priority\": 1.5}", "priority"),
                 Arguments.of("priority beyond 32 bits", "{\"handler\": \"echo\", \"priority\": 3e9}", "priority"),
                 // A 500: parsed, then no year in UTC.
