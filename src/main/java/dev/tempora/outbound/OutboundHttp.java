@@ -13,7 +13,6 @@ import org.apache.hc.client5.http.async.AsyncExecRuntime;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
 import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
-import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
@@ -52,9 +51,6 @@ public class OutboundHttp implements DisposableBean {
         this.policy = policy;
         var connections = PoolingAsyncClientConnectionManagerBuilder.create()
                 .setDnsResolver(new PolicyDnsResolver(policy))
-                .setDefaultConnectionConfig(ConnectionConfig.custom()
-                        .setConnectTimeout(Timeout.ofSeconds(10))
-                        .build())
                 // No cap: how many requests are open at once is bounded where they are made (webhooks
                 // by tempora.webhooks.max-in-flight, the http handler by its pools' workers). A cap
                 // here made the ones above it wait for a connection, a wait their timeout counted:
@@ -86,12 +82,17 @@ public class OutboundHttp implements DisposableBean {
             return CompletableFuture.failedFuture(new OutboundRefusedException(request.url() + " " + refusal.get()));
         }
         var timeout = Timeout.ofMilliseconds(Math.max(1, request.timeout().toMillis()));
+        // Connecting may take the whole timeout, which differs by request: ConnectionConfig's
+        // replacement for this setter is one per pool, and its 10 s cut an http task's 30 s short.
+        @SuppressWarnings("deprecation")
+        var config = RequestConfig.custom()
+                .setConnectTimeout(timeout)
+                .setResponseTimeout(timeout)
+                .setConnectionRequestTimeout(timeout)
+                .build();
         var builder = SimpleRequestBuilder.create(request.method())
                 .setUri(request.url())
-                .setRequestConfig(RequestConfig.custom()
-                        .setResponseTimeout(timeout)
-                        .setConnectionRequestTimeout(timeout)
-                        .build());
+                .setRequestConfig(config);
         request.headers().forEach(builder::addHeader);
         if (request.body() != null) {
             builder.setBody(

@@ -9,11 +9,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -106,6 +109,46 @@ class OutboundHttpTests {
                 http.destroy();
             }
         }
+    }
+
+    @Test
+    void connectingMayTakeTheWholeTimeout() throws Exception {
+        // A listener whose accept queue is full: the kernel drops further connection requests
+        // unanswered, as a host that has gone away does, and the client keeps trying to connect.
+        var queued = new ArrayList<Socket>();
+        try (var listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            fillAcceptQueue(listener, queued);
+            var http = new OutboundHttp(new OutboundPolicy(new OutboundProperties(true)));
+            try {
+                var url = URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/hook");
+                var timeout = Duration.ofSeconds(11); // beyond the 10 s the client's pool cut connecting at
+                long start = System.nanoTime();
+                var answer =
+                        http.send(new OutboundRequest("GET", url, Map.of(), null, null, timeout, 1024, false, true));
+                assertThatThrownBy(() -> answer.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(timeout);
+            } finally {
+                http.destroy();
+            }
+        } finally {
+            for (var socket : queued) {
+                socket.close();
+            }
+        }
+    }
+
+    /** Connects to {@code listener} until a connection is no longer taken into its full accept queue. */
+    private static void fillAcceptQueue(ServerSocket listener, List<Socket> queued) throws IOException {
+        for (int i = 0; i < 16; i++) {
+            var socket = new Socket();
+            queued.add(socket);
+            try {
+                socket.connect(listener.getLocalSocketAddress(), 300);
+            } catch (SocketTimeoutException full) {
+                return;
+            }
+        }
+        throw new IllegalStateException("The accept queue took 16 connections");
     }
 
     private static OutboundRequest post(URI url, boolean resendable) {
