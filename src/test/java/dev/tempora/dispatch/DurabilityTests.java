@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tempora.Api;
 import dev.tempora.TemporaProcess;
 import dev.tempora.support.Timestamps;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -133,7 +137,15 @@ class DurabilityTests {
             awaitState(api, longTask, "RUNNING");
             waiting = api.submit("{\"handler\": \"echo\", \"args\": \"waited\"}");
             assertThat(state(api.get("/api/v1/tasks/" + waiting).body())).isEqualTo("QUEUED");
+            // A long poll open at the stop held it for the rest of its wait, past the 30 s below.
+            var poll = HttpClient.newHttpClient()
+                    .sendAsync(
+                            HttpRequest.newBuilder(api.uri("/api/v1/tasks/" + longTask + "?wait=PT60S"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            Thread.sleep(500); // the poll open
             assertThat(first.terminate(Duration.ofSeconds(30))).isIn(0, 143);
+            assertThat(poll.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
             assertThat(first.log()).contains("Interrupting 1 tasks still running", "will run again");
         }
         try (var second = TemporaProcess.start(dir, "second", args())) {
