@@ -3,7 +3,6 @@ package dev.tempora.task;
 import dev.tempora.support.CommitOutcomeUnknownException;
 import dev.tempora.support.JdbcTransactions;
 import dev.tempora.support.Timestamps;
-import jakarta.persistence.criteria.Predicate;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -17,8 +16,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
-import org.springframework.data.domain.Sort;
-import org.springframework.data.jpa.domain.Specification;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
@@ -61,6 +58,7 @@ public class TaskService implements SmartInitializingSingleton {
     private final TaskInserts inserts;
     private final JdbcTransactions jdbcTransactions;
     private final TaskReads reads;
+    private final TaskListing listing;
 
     TaskService(
             TaskRepository tasks,
@@ -77,6 +75,7 @@ public class TaskService implements SmartInitializingSingleton {
             JdbcTransactions jdbcTransactions,
             TaskReads reads) {
         this.reads = reads;
+        this.listing = new TaskListing(jdbc);
         this.reservations = reservations;
         this.cancelGates = cancelGates;
         this.inserts = inserts;
@@ -233,42 +232,15 @@ public class TaskService implements SmartInitializingSingleton {
 
     /** Tasks matching {@code query}, newest first; one more than the limit tells there is a next page. */
     public List<Task> list(TaskQuery query) {
-        var now = now();
-        Specification<Task> filter = (root, criteria, builder) -> {
-            var where = new ArrayList<Predicate>();
-            if (!query.states().isEmpty()) {
-                var anyState = new ArrayList<Predicate>();
-                for (var state : query.states()) {
-                    var stored = builder.equal(root.get("state"), state.stored());
-                    anyState.add(
-                            switch (state) {
-                                case SCHEDULED -> builder.and(stored, builder.greaterThan(root.get("runAt"), now));
-                                case QUEUED -> builder.and(stored, builder.lessThanOrEqualTo(root.get("runAt"), now));
-                                default -> stored;
-                            });
-                }
-                where.add(builder.or(anyState.toArray(Predicate[]::new)));
-            }
-            if (query.handler() != null) {
-                where.add(builder.equal(root.get("handler"), query.handler()));
-            }
-            // One join per pair: two values of one key match nothing.
-            for (var pair : query.labels()) {
-                var label = root.<Task, String, String>joinMap("labels");
-                where.add(builder.and(
-                        builder.equal(label.key(), pair.getKey()), builder.equal(label.value(), pair.getValue())));
-            }
-            if (query.before() != null) {
-                where.add(builder.lessThan(root.get("id"), query.before().value()));
-            }
-            return builder.and(where.toArray(Predicate[]::new));
-        };
-        return tasks.findBy(
-                filter,
-                q -> q.sortBy(Sort.by(Sort.Direction.DESC, "id"))
-                        .limit(query.limit() + 1)
-                        .all());
+        return listing.list(query, Timestamps.utc(now()));
     }
+
+    /**
+     * The queue's SCHEDULED part, in {@code task_due}'s order: without {@code state} in the {@code
+     * order by}, H2 read every task scheduled ahead and sorted them (1.3 s over a million).
+     */
+    static final String SCHEDULED_QUEUE = "select id from task where state = 'SCHEDULED' and run_at > :now"
+            + " order by state, run_at, priority, id fetch first :limit rows only";
 
     /**
      * {@code sched.scheduler.queue}: tasks that have not started, in the order they would start.
@@ -283,8 +255,7 @@ public class TaskService implements SmartInitializingSingleton {
                 .query(UUID.class)
                 .list());
         if (ids.size() < limit) {
-            ids.addAll(jdbc.sql("select id from task where state = 'SCHEDULED' and run_at > :now"
-                            + " order by run_at, priority, id fetch first :limit rows only")
+            ids.addAll(jdbc.sql(SCHEDULED_QUEUE)
                     .param("now", now)
                     .param("limit", limit - ids.size())
                     .query(UUID.class)

@@ -3,10 +3,12 @@ package dev.tempora.task.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.Api;
+import dev.tempora.task.TaskId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -75,6 +77,69 @@ class TaskListingTests {
         assertThat(ids("label=t:" + tag + "&state=QUEUED")).isEmpty();
         api.post("/api/v1/tasks/" + scheduled + "/cancel");
         assertThat(ids("label=t:" + tag + "&state=cancelled")).containsExactly(scheduled);
+    }
+
+    /**
+     * Each filter pages newest first, whichever index leads it (a state, several states merged, the
+     * handler, or the one of them with fewer tasks): the pages, walked two tasks at a time from
+     * just above the tasks made here, hold exactly those of them that match, in order.
+     */
+    @Test
+    void everyFilterPagesNewestFirstWhicheverIndexLeads() {
+        var made = new ArrayList<String[]>(); // id, handler, state; oldest first
+        for (int i = 0; i < 4; i++) {
+            made.add(new String[] {api.submit("{\"handler\": \"echo\", \"delay\": 3600}"), "echo", "SCHEDULED"});
+            var cancelled = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
+            api.post("/api/v1/tasks/" + cancelled + "/cancel");
+            made.add(new String[] {cancelled, "echo", "CANCELLED"});
+            var failed = api.submit("{\"handler\": \"fail\"}");
+            api.await(failed, Duration.ofSeconds(5));
+            made.add(new String[] {failed, "fail", "FAILED"});
+            var succeeded = api.submit("{\"handler\": \"echo\"}");
+            api.await(succeeded, Duration.ofSeconds(5));
+            made.add(new String[] {succeeded, "echo", "SUCCEEDED"});
+        }
+        var above = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
+        var oldest = TaskId.parse(made.getFirst()[0]).orElseThrow();
+        var queries = Map.<String, java.util.function.Predicate<String[]>>of(
+                "", task -> true,
+                "state=SCHEDULED", task -> task[2].equals("SCHEDULED"),
+                "state=SCHEDULED&state=QUEUED", task -> task[2].equals("SCHEDULED"),
+                "state=CANCELLED&state=SCHEDULED", task -> task[2].equals("CANCELLED") || task[2].equals("SCHEDULED"),
+                "state=SUCCEEDED&state=FAILED&state=QUEUED",
+                        task -> task[2].equals("SUCCEEDED") || task[2].equals("FAILED"),
+                "handler=fail", task -> task[1].equals("fail"),
+                "handler=echo&state=CANCELLED", task -> task[1].equals("echo") && task[2].equals("CANCELLED"),
+                "handler=echo&state=FAILED&state=SUCCEEDED",
+                        task -> task[1].equals("echo") && task[2].equals("SUCCEEDED"));
+        var ours = new HashSet<String>();
+        made.forEach(task -> ours.add(task[0]));
+        queries.forEach((query, matches) -> {
+            var expected = made.reversed().stream()
+                    .filter(matches)
+                    .map(task -> task[0])
+                    .toList();
+            var seen = new ArrayList<String>();
+            String cursor = TaskController.Cursors.encode(TaskId.parse(above).orElseThrow());
+            for (int pages = 0; cursor != null && pages < 100; pages++) {
+                var page = api.get("/api/v1/tasks?limit=2&cursor=" + cursor + (query.isEmpty() ? "" : "&" + query))
+                        .body();
+                boolean passedOurs = false;
+                for (var item : page.path("items")) {
+                    var id = item.path("id").asString();
+                    seen.add(id);
+                    passedOurs |= TaskId.parse(id).orElseThrow().compareTo(oldest) < 0;
+                }
+                cursor = passedOurs || page.path("nextCursor").isNull()
+                        ? null
+                        : page.path("nextCursor").asString();
+            }
+            assertThat(seen.stream().filter(ours::contains).toList()).as(query).containsExactlyElementsOf(expected);
+        });
+        api.post("/api/v1/tasks/" + above + "/cancel");
+        made.stream()
+                .filter(task -> task[2].equals("SCHEDULED"))
+                .forEach(task -> api.post("/api/v1/tasks/" + task[0] + "/cancel"));
     }
 
     @Test
