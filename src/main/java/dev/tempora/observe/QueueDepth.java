@@ -11,9 +11,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code tempora.queue.depth{state}}: how many tasks are in each state. Counting scans an index of
- * every task, so the counts are taken at most once per {@link #MAX_AGE} however often or by how
- * many scrapers they are read.
+ * {@code tempora.queue.depth{state}}: how many tasks are in each state. Counting reads an index
+ * entry of every task (on H2, of every task not in the largest state), so the counts are taken at
+ * most once per {@link #MAX_AGE} however often or by how many scrapers they are read.
  */
 @Component
 class QueueDepth {

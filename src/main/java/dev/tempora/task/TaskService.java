@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +58,7 @@ public class TaskService implements SmartInitializingSingleton {
     private final JdbcTransactions jdbcTransactions;
     private final TaskReads reads;
     private final TaskListing listing;
+    private final TaskCounts counts;
 
     TaskService(
             TaskRepository tasks,
@@ -73,8 +73,10 @@ public class TaskService implements SmartInitializingSingleton {
             ObjectProvider<CancelGate> cancelGates,
             TaskInserts inserts,
             JdbcTransactions jdbcTransactions,
-            TaskReads reads) {
+            TaskReads reads,
+            TaskCounts counts) {
         this.reads = reads;
+        this.counts = counts;
         this.listing = new TaskListing(jdbc);
         this.reservations = reservations;
         this.cancelGates = cancelGates;
@@ -268,20 +270,7 @@ public class TaskService implements SmartInitializingSingleton {
 
     /** How many tasks are in each state, as clients see the states now. */
     public Map<TaskState, Long> countByState() {
-        var counts = new EnumMap<TaskState, Long>(TaskState.class);
-        for (var state : TaskState.values()) {
-            counts.put(state, 0L);
-        }
-        jdbc.sql("select state, count(*) as n from task group by state").query(row -> {
-            counts.put(TaskState.valueOf(row.getString("state")), row.getLong("n"));
-        });
-        long due = jdbc.sql("select count(*) from task where state = 'SCHEDULED' and run_at <= :now")
-                .param("now", Timestamps.utc(now()))
-                .query(Long.class)
-                .single();
-        counts.put(TaskState.SCHEDULED, Math.max(0, counts.get(TaskState.SCHEDULED) - due));
-        counts.put(TaskState.QUEUED, due);
-        return counts;
+        return counts.byState(now());
     }
 
     private Instant now() {
