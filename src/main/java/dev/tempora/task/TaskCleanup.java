@@ -133,10 +133,18 @@ class TaskCleanup implements SmartLifecycle {
 
     private record Row(UUID id, OffsetDateTime createdAt, OffsetDateTime finishedAt) {}
 
+    /**
+     * A page of one state's tasks by id, in {@code task_state_id}'s order: with {@code order by id}
+     * alone, H2 read every task of the state after the cursor and sorted them, for each page.
+     */
+    static String pageSql(boolean after) {
+        return "select id, created_at, finished_at from task where state = :state"
+                + (after ? " and id > :after" : "")
+                + " order by state, id fetch first " + PAGE + " rows only";
+    }
+
     private List<Row> page(TaskState state, UUID after) {
-        var sql = "select id, created_at, finished_at from task where state = :state"
-                + (after == null ? "" : " and id > :after")
-                + " order by id fetch first " + PAGE + " rows only";
+        var sql = pageSql(after != null);
         var query = jdbc.sql(sql).param("state", state.name());
         if (after != null) {
             query = query.param("after", after);

@@ -41,10 +41,12 @@ final class TaskListing {
         var groups = stateGroups(query.states());
         if (groups.size() > 1 && query.labels().isEmpty() && query.handler() == null) {
             // Each state in the order of its own index, merged: an `or` of states has no index order.
-            var merged = new ArrayList<Task>();
+            // A task that moved from one to another between the reads is listed once.
+            var byId = new HashMap<UUID, Task>();
             for (var group : groups) {
-                merged.addAll(read(query, group, now));
+                read(query, group, now).forEach(task -> byId.putIfAbsent(task.getId(), task));
             }
+            var merged = new ArrayList<>(byId.values());
             merged.sort(Comparator.comparing((Task task) -> new TaskId(task.getId()))
                     .reversed());
             return merged.size() > query.limit() + 1 ? merged.subList(0, query.limit() + 1) : merged;
