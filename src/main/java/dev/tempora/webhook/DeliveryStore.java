@@ -244,15 +244,21 @@ class DeliveryStore {
     record Due(Instant at, String url) {}
 
     /**
+     * The due deliveries, in {@code webhook_delivery_due}'s order: ordered by {@code next_attempt_at}
+     * alone, H2 read every pending delivery due within the horizon and sorted them for each pass,
+     * a receiver's whole backlog.
+     */
+    static final String FIND_DUE = "select id, next_attempt_at, url from webhook_delivery"
+            + " where state = 'PENDING' and next_attempt_at < :horizon and " + LEASE_VOID
+            + " order by state, next_attempt_at fetch first :limit rows only";
+
+    /**
      * PENDING deliveries due before {@code horizon} whose lease, if any, is void at {@code now}, by
      * id, the earliest due first.
      */
     Map<UUID, Due> findDue(Instant horizon, Instant now, int limit) {
         var due = new LinkedHashMap<UUID, Due>();
-        jdbc.sql(
-                        "select id, next_attempt_at, url from webhook_delivery where state = 'PENDING' and next_attempt_at < :horizon"
-                                + " and " + LEASE_VOID + " order by next_attempt_at"
-                                + " fetch first :limit rows only")
+        jdbc.sql(FIND_DUE)
                 .param("horizon", utc(horizon))
                 .param("now", utc(now))
                 .param("limit", limit)
