@@ -3,6 +3,7 @@ package dev.tempora.task;
 import dev.tempora.support.Timestamps;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -20,6 +21,10 @@ class TaskCounts {
 
     private final JdbcClient jdbc;
     private final DatabaseProduct database;
+
+    /** The stored states, SCHEDULED (where new tasks are) last. */
+    private static final List<TaskState> COUNTING_ORDER =
+            List.of(TaskState.CANCELLED, TaskState.FAILED, TaskState.SUCCEEDED, TaskState.RUNNING, TaskState.SCHEDULED);
 
     /** The state with the most tasks at the last count: the one not read next time. */
     private volatile TaskState largest = TaskState.SUCCEEDED;
@@ -51,12 +56,20 @@ class TaskCounts {
         return counts;
     }
 
+    /**
+     * Counts all states but the largest, which is the rest of the total. New tasks are SCHEDULED,
+     * so SCHEDULED is counted last and the total right after it: submissions while the others are
+     * counted are in both. (With the total read first, the difference took every task submitted
+     * meanwhile: 22,573 off in a helper's test under a stream of submissions.) A task changing state
+     * meanwhile may be counted in the state it left, as in any reading of states that change while
+     * it is taken. A snapshot transaction would hold them all still, but inside one H2 counts its
+     * table row by row (0.8-1.2 s a million).
+     */
     private void countAroundTheLargest(Map<TaskState, Long> counts) {
         var skipped = largest;
-        long total = jdbc.sql("select count(*) from task").query(Long.class).single();
         long others = 0;
-        for (var state : TaskState.values()) {
-            if (state != skipped && state.stored() == state) {
+        for (var state : COUNTING_ORDER) {
+            if (state != skipped) {
                 long n = jdbc.sql("select count(*) from task where state = '" + state.name() + "'")
                         .query(Long.class)
                         .single();
@@ -64,8 +77,7 @@ class TaskCounts {
                 others += n;
             }
         }
-        // Each count is a statement of its own: tasks added or moved between them may leave the
-        // difference off by those few for this one reading, never below zero.
+        long total = jdbc.sql("select count(*) from task").query(Long.class).single();
         counts.put(skipped, Math.max(0, total - others));
         largest = counts.entrySet().stream()
                 .max(Map.Entry.comparingByValue())

@@ -1,5 +1,6 @@
 package dev.tempora.task;
 
+import dev.tempora.support.JdbcTransactions;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,7 +23,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * <p>One filter leads, the rest are checked on its rows: a label ({@code task_label_lookup}), the
  * handler ({@code task_handler_id}) or a state ({@code task_state_id}); of several, the one that
  * matches the fewest tasks ({@link #lead}); with none, the key. Several states and nothing else are
- * read one by one and merged. QUEUED alone is read through {@code task_due}, which holds it as a
+ * read one by one, in one snapshot, and merged. QUEUED alone is read through {@code task_due}, which holds it as a
  * range of {@code run_at}: the due backlog is small next to the tasks scheduled ahead.
  */
 final class TaskListing {
@@ -31,9 +32,11 @@ final class TaskListing {
     static final int PROBED = 10_000;
 
     private final JdbcClient jdbc;
+    private final JdbcTransactions transactions;
 
-    TaskListing(JdbcClient jdbc) {
+    TaskListing(JdbcClient jdbc, JdbcTransactions transactions) {
         this.jdbc = jdbc;
+        this.transactions = transactions;
     }
 
     /** At most {@code query.limit() + 1} tasks, newest first, so that the caller knows if there are more. */
@@ -41,12 +44,15 @@ final class TaskListing {
         var groups = stateGroups(query.states());
         if (groups.size() > 1 && query.labels().isEmpty() && query.handler() == null) {
             // Each state in the order of its own index, merged: an `or` of states has no index order.
-            // A task that moved from one to another between the reads is listed once.
-            var byId = new HashMap<UUID, Task>();
-            for (var group : groups) {
-                read(query, group, now).forEach(task -> byId.putIfAbsent(task.getId(), task));
-            }
-            var merged = new ArrayList<>(byId.values());
+            // In one snapshot: read one after another, a task moving from a state not read yet to one
+            // read already was in neither, and the next page's cursor passed it by.
+            var merged = transactions.readSnapshot(() -> {
+                var all = new ArrayList<Task>();
+                for (var group : groups) {
+                    all.addAll(read(query, group, now));
+                }
+                return all;
+            });
             merged.sort(Comparator.comparing((Task task) -> new TaskId(task.getId()))
                     .reversed());
             return merged.size() > query.limit() + 1 ? merged.subList(0, query.limit() + 1) : merged;

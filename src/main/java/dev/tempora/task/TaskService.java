@@ -77,7 +77,7 @@ public class TaskService implements SmartInitializingSingleton {
             TaskCounts counts) {
         this.reads = reads;
         this.counts = counts;
-        this.listing = new TaskListing(jdbc);
+        this.listing = new TaskListing(jdbc, jdbcTransactions);
         this.reservations = reservations;
         this.cancelGates = cancelGates;
         this.inserts = inserts;
