@@ -44,7 +44,8 @@ public final class Durations {
 
     /**
      * Reads a duration from JSON stored before: as {@link #fromJson}, and a number in a string, or
-     * signs inside the ISO-8601 form, too, which versions before 2026-12-06 accepted. For what a task reads again when it runs.
+     * signs inside the ISO-8601 form, too, which versions before 2026-12-06 accepted. For what a
+     * task reads again when it runs.
      *
      * @throws IllegalArgumentException with a message fit for a client when it is not a duration
      */

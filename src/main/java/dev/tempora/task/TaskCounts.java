@@ -19,12 +19,12 @@ import org.springframework.stereotype.Component;
 @Component
 class TaskCounts {
 
-    private final JdbcClient jdbc;
-    private final DatabaseProduct database;
-
     /** The stored states, SCHEDULED (where new tasks are) last. */
     private static final List<TaskState> COUNTING_ORDER =
             List.of(TaskState.CANCELLED, TaskState.FAILED, TaskState.SUCCEEDED, TaskState.RUNNING, TaskState.SCHEDULED);
+
+    private final JdbcClient jdbc;
+    private final DatabaseProduct database;
 
     /** The state with the most tasks at the last count: the one not read next time. */
     private volatile TaskState largest = TaskState.SUCCEEDED;
