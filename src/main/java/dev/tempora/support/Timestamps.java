@@ -24,9 +24,9 @@ public final class Timestamps {
             .withZone(ZoneOffset.UTC);
 
     /**
-     * RFC 3339's {@code date-time}: a four-digit year, seconds required (ISO-8601, and so {@link OffsetDateTime#parse},
-     * lets them out), a fraction of up to nine digits, {@code Z} or an offset in hours and minutes;
-     * {@code T} and {@code Z} in either case, as RFC 3339 allows.
+     * RFC 3339's {@code date-time}: a four-digit year, seconds required (ISO-8601, and so {@link
+     * OffsetDateTime#parse}, lets them out), a fraction of up to nine digits, {@code Z} or an offset
+     * in hours and minutes; {@code T} and {@code Z} in either case, as RFC 3339 allows.
      */
     private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
             .parseCaseInsensitive()

@@ -23,8 +23,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * <p>One filter leads, the rest are checked on its rows: a label ({@code task_label_lookup}), the
  * handler ({@code task_handler_id}) or a state ({@code task_state_id}); of several, the one that
  * matches the fewest tasks ({@link #lead}); with none, the key. Several states and nothing else are
- * read one by one, in one snapshot, and merged. QUEUED alone is read through {@code task_due}, which holds it as a
- * range of {@code run_at}: the due backlog is small next to the tasks scheduled ahead.
+ * read one by one, in one snapshot, and merged. QUEUED alone is read through {@code task_due},
+ * which holds it as a range of {@code run_at}: the due backlog is small next to the tasks
+ * scheduled ahead.
  */
 final class TaskListing {
 
@@ -67,16 +68,7 @@ final class TaskListing {
                 .params(statement.params())
                 .query(Task::fromRow)
                 .list();
-        if (!tasks.isEmpty()) {
-            var ids = tasks.stream().map(task -> new TaskId(task.getId())).toList();
-            Map<UUID, Map<String, String>> found = new HashMap<>();
-            for (var chunk : TaskReads.chunks(ids)) {
-                found.putAll(TaskReads.labels(jdbc, chunk));
-            }
-            for (var task : tasks) {
-                found.getOrDefault(task.getId(), Map.of()).forEach(task::label);
-            }
-        }
+        TaskReads.addLabels(jdbc, tasks);
         return tasks;
     }
 
@@ -151,25 +143,25 @@ final class TaskListing {
      */
     private Lead lead(
             TaskQuery query, List<Map.Entry<String, String>> labels, Set<TaskState> states, OffsetDateTime now) {
-        var counts = new EnumMap<Lead, Long>(Lead.class);
         var before = query.before() == null ? null : query.before().value();
+        var candidates = EnumSet.noneOf(Lead.class);
         if (!labels.isEmpty()) {
-            counts.put(Lead.LABEL, null);
+            candidates.add(Lead.LABEL);
         }
         if (query.handler() != null) {
-            counts.put(Lead.HANDLER, null);
+            candidates.add(Lead.HANDLER);
         }
         // Several stored states have no one index order: they are a filter then.
-        boolean stateMayLead = stateGroups(states).size() == 1;
-        if (stateMayLead) {
-            counts.put(Lead.STATE, null);
+        if (stateGroups(states).size() == 1) {
+            candidates.add(Lead.STATE);
         }
-        if (counts.isEmpty()) {
+        if (candidates.isEmpty()) {
             return Lead.KEY;
         }
-        if (counts.size() == 1 && labels.size() < 2) {
-            return counts.keySet().iterator().next();
+        if (candidates.size() == 1 && labels.size() < 2) {
+            return candidates.iterator().next();
         }
+        var counts = new EnumMap<Lead, Long>(Lead.class);
         if (!labels.isEmpty()) {
             var byLabel = new HashMap<Map.Entry<String, String>, Long>();
             for (var label : labels) {
@@ -192,7 +184,7 @@ final class TaskListing {
                             Map.of("handler", query.handler()),
                             before));
         }
-        if (stateMayLead) {
+        if (candidates.contains(Lead.STATE)) {
             counts.put(
                     Lead.STATE,
                     probe(

@@ -3,7 +3,6 @@ package dev.tempora.task;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -37,10 +36,7 @@ public class TaskLookup {
             if (tasks.isEmpty()) {
                 continue;
             }
-            var labels = TaskReads.labels(jdbc, chunk);
-            for (var task : tasks) {
-                labels.getOrDefault(task.getId(), Map.of()).forEach(task::label);
-            }
+            TaskReads.addLabels(jdbc, tasks);
             found.addAll(tasks);
         }
         return found;

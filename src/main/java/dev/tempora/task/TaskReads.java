@@ -116,6 +116,18 @@ public class TaskReads {
         return chunks;
     }
 
+    /** Adds to {@code tasks}, read by their columns alone, their labels, read in chunks. */
+    static void addLabels(JdbcClient jdbc, List<Task> tasks) {
+        var labels = new HashMap<UUID, Map<String, String>>();
+        for (var chunk :
+                chunks(tasks.stream().map(task -> new TaskId(task.getId())).toList())) {
+            labels.putAll(labels(jdbc, chunk));
+        }
+        for (var task : tasks) {
+            labels.getOrDefault(task.getId(), Map.of()).forEach(task::label);
+        }
+    }
+
     /** The labels of the tasks of {@code chunk} (one of {@link #chunks}) that have any, by task. */
     static Map<UUID, Map<String, String>> labels(JdbcClient jdbc, List<UUID> chunk) {
         var labels = new HashMap<UUID, Map<String, String>>();
