@@ -157,7 +157,7 @@ class TaskRunner implements DisposableBean {
                 // Held until its claim settles: a cancel meanwhile finds it, and waits for the claim.
                 run.claim().committed().whenComplete((claimed, failed) -> claimSettledAfterRun(run, claimed, failed));
             } else {
-                letGo(run);
+                letGo(run, start == Start.AFTER_CLAIM);
             }
             MDC.remove("taskId");
         }
@@ -192,7 +192,7 @@ class TaskRunner implements DisposableBean {
             if (claim.committed().join()) {
                 return Start.AFTER_CLAIM;
             }
-            // Or this node's under the id it rejoined with: run() lets it go (letGo).
+            // Or reserved under the id this node had before it rejoined: run() lets it go (letGo).
             log.debug("Task {} was cancelled, or is another node's, before it started", task.id());
         } catch (RuntimeException databaseTrouble) { // CompletionException from the writer, too
             // The claim failed (the database was away), or committed with its answer lost: the
@@ -218,20 +218,23 @@ class TaskRunner implements DisposableBean {
                             + " deleted or taken over); its outcome is discarded",
                     task.id());
         }
-        letGo(run);
+        letGo(run, claimed);
     }
 
     /**
-     * Lets go of the task of a run that has ended, or whose claim was refused. Claimed under an id
-     * this node no longer has (it was presumed dead meanwhile and rejoined), the task may have been
-     * reserved anew by this node's loader under the new id (free since the old one left the node
-     * list, or reset by a recovery), which could not hold it while this run did; the run's claim or
-     * outcome was then refused. So the task is dropped, to be given back at the loader's next pass,
-     * not forgotten, reserved for this node and held by nobody. Under the same id, a refused claim
-     * means cancelled, deleted or another node's: forgotten.
+     * Lets go of the task of a run that has ended, or whose claim was refused. A task whose claim
+     * committed under the id this node still has is RUNNING for it, which no loader reserves:
+     * forgotten. Otherwise this node's own loader may have reserved it anew under its current id
+     * while this run held it, and could not hold it then: after a refused claim (the task was
+     * reserved under the id this node had before it was presumed dead and rejoined, and that
+     * reservation then counted as nobody's), or after a claim under such an earlier id (its run then
+     * found the task freed by a recovery, and its outcome refused). Forgotten, the task would stay
+     * reserved for this node and held by nobody for as long as it lives; so it is dropped, and given
+     * back at the loader's next pass if it is reserved for this node (a task cancelled, deleted or
+     * another node's is left as it is).
      */
-    private void letGo(TaskRun run) {
-        if (run.owner() == null || run.owner().equals(node.id())) {
+    private void letGo(TaskRun run, boolean claimed) {
+        if (run.owner() == null || (claimed && run.owner().equals(node.id()))) {
             tracker.forget(run.task().id());
         } else {
             tracker.drop(run.task().id());
