@@ -195,10 +195,11 @@ class TaskRunner implements DisposableBean {
             // Or reserved under the id this node had before it rejoined: run() lets it go (letGo).
             log.debug("Task {} was cancelled, or is another node's, before it started", task.id());
         } catch (RuntimeException databaseTrouble) { // CompletionException from the writer, too
-            // The claim failed (the database was away), or committed with its answer lost: the
-            // loader gives the task back (SCHEDULED, unreserved), for any node to load again.
+            // The claim failed (the database was away), or committed with its answer lost: run()
+            // drops the task (letGo), and the loader gives it back (SCHEDULED, unreserved) for any
+            // node to load again. Dropped once: a loader pass between two drops could give it back
+            // and hold it anew, and the second would take that new hold.
             log.error("Task {} could not be dispatched: {}", task.id(), databaseTrouble.toString());
-            tracker.drop(task.id());
         }
         return Start.REFUSED;
     }
@@ -286,8 +287,9 @@ class TaskRunner implements DisposableBean {
                     ? transitions.succeeding(task.id(), resultJson.get(), now, run.owner())
                     : transitions.failing(task.id(), resultProblem(result), now, run.owner());
         } else {
-            log.warn("Task {} FAILED: {}", task.id(), error.toString());
-            outcome = transitions.failing(task.id(), describe(error), now, run.owner());
+            var failure = describe(error);
+            log.warn("Task {} FAILED: {}: {}", task.id(), failure.type(), failure.message());
+            outcome = transitions.failing(task.id(), failure, now, run.owner());
         }
         var recording = outcome.withCallback(task.tells(outcome.to()));
         var ran = Duration.ofNanos(System.nanoTime() - began);
@@ -393,12 +395,32 @@ class TaskRunner implements DisposableBean {
                 null);
     }
 
+    /**
+     * {@code error} as a task's outcome. Total: the exception is the handler's, and one whose
+     * message cannot be built (its {@code getMessage} throws) must still end the task, not the
+     * worker, which would leave it RUNNING for this node with nobody to record its end.
+     */
     static TaskException describe(Throwable error) {
-        var trace = new StringWriter();
-        error.printStackTrace(new PrintWriter(trace));
         var type = error.getClass().getSimpleName();
-        return new TaskException(
-                type.isEmpty() ? error.getClass().getName() : type, error.getMessage(), trace.toString());
+        if (type.isEmpty()) {
+            type = error.getClass().getName();
+        }
+        String message;
+        String trace;
+        try {
+            message = error.getMessage();
+            var text = new StringWriter();
+            error.printStackTrace(new PrintWriter(text));
+            trace = text.toString();
+        } catch (RuntimeException unreadable) {
+            message = "(its message could not be read: " + unreadable.getClass().getName() + ")";
+            var text = new StringBuilder(error.getClass().getName());
+            for (var frame : error.getStackTrace()) {
+                text.append("\n\tat ").append(frame);
+            }
+            trace = text.toString();
+        }
+        return new TaskException(type, message, trace);
     }
 
     @Override
