@@ -16,13 +16,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
@@ -616,14 +621,17 @@ class WebhookTests {
     void redeliverWhileAnAttemptWaitsSendsAgainAtOnce() throws Exception {
         // The attempt in flight held its lease: the redelivery was sent only once that attempt had
         // failed (here at the 5 s timeout), and with the default schedule not for 5 minutes.
-        receiver.enqueue(
-                new MockResponse.Builder().headersDelay(20, TimeUnit.SECONDS).build());
-        receiver.enqueue(ok());
+        // Answered in the order taken here: the server's own queue records a request before it
+        // takes its answer, so a redelivery could take the first answer while attempt 1's thread
+        // was descheduled between the two.
+        var answered = new InOrder(
+                new MockResponse.Builder().headersDelay(20, TimeUnit.SECONDS).build(), ok());
+        receiver.setDispatcher(answered);
         var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
-        var webhookId = take().getHeaders().get("webhook-id");
+        var webhookId = answered.take().getHeaders().get("webhook-id");
         assertThat(api.post("/api/v1/deliveries/" + webhookId + "/redeliver").status())
                 .isEqualTo(202);
-        assertThat(take().getHeaders().get("webhook-id")).isEqualTo(webhookId);
+        assertThat(answered.take().getHeaders().get("webhook-id")).isEqualTo(webhookId);
         var delivery = awaitDelivery(id, "SUCCEEDED").get(0);
         var attempts = delivery.path("attempts").valueStream().toList();
         var redelivered = attempts.stream()
@@ -715,6 +723,29 @@ class WebhookTests {
         var request = receiver.takeRequest(10, TimeUnit.SECONDS);
         assertThat(request).as("a delivery arrived").isNotNull();
         return request;
+    }
+
+    /** Gives its answers in turn, and records each request as it takes its answer. */
+    private static final class InOrder extends Dispatcher {
+        private final Queue<MockResponse> answers;
+        private final BlockingQueue<RecordedRequest> taken = new LinkedBlockingQueue<>();
+
+        InOrder(MockResponse... answers) {
+            this.answers = new ArrayDeque<>(List.of(answers));
+        }
+
+        @Override
+        public synchronized MockResponse dispatch(RecordedRequest request) {
+            taken.add(request);
+            var answer = answers.poll();
+            return answer != null ? answer : ok();
+        }
+
+        RecordedRequest take() throws InterruptedException {
+            var request = taken.poll(10, TimeUnit.SECONDS);
+            assertThat(request).as("a delivery arrived").isNotNull();
+            return request;
+        }
     }
 
     private static MockResponse ok() {
