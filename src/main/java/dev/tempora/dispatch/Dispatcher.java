@@ -201,18 +201,26 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     }
 
     @Override
-    public void beforeCancel(TaskId id) throws InterruptedException {
+    public boolean beforeCancel(TaskId id) throws InterruptedException {
         node.enterCancel(registry.joinWait());
         try {
             var claim = tracker.cancelBegins(id);
             if (claim.isPresent()) {
                 try {
                     claim.get().get(CLAIM_WAIT.toNanos(), TimeUnit.NANOSECONDS);
-                } catch (ExecutionException | TimeoutException unsettled) {
-                    // The claim failed or is stuck: the database decides the cancel as it stands.
-                    log.warn("Cancelling task {} whose claim is unsettled: {}", id, unsettled.toString());
+                } catch (TimeoutException stuck) {
+                    // Still running ahead of it, as reads show: RUNNING for the cancel too. With
+                    // mayInterruptIfRunning, the database's SCHEDULED is cancelled and the run
+                    // interrupted (cancelled); the claim is then refused, and the outcome discarded.
+                    log.warn("Cancelling task {}, running ahead of a claim unsettled after {}", id, CLAIM_WAIT);
+                    return true;
+                } catch (ExecutionException failed) {
+                    // The claim failed: the task runs again (given back), and reads show it SCHEDULED,
+                    // which the database decides the cancel as.
+                    log.warn("Cancelling task {} whose claim failed: {}", id, failed.toString());
                 }
             }
+            return false;
         } catch (InterruptedException | RuntimeException | Error failed) {
             afterCancel(id); // the caller calls it only when this returns
             throw failed;

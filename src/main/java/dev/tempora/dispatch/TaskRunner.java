@@ -134,7 +134,16 @@ class TaskRunner implements DisposableBean {
         var task = run.task();
         MDC.put("taskId", task.id().toString());
         var start = Start.REFUSED;
+        // Registered before its claim: a cancel with mayInterruptIfRunning that commits right after
+        // the claim may be told here before this worker hears that its claim committed. It finds
+        // the run, and the handler is never called (enterHandler), instead of being called after
+        // the cancel's answer and interrupted by the watcher later.
+        running.put(task.id(), run);
         try {
+            // Put first, then look, as interruptForShutdown sets the flag, then looks: one of the two sees the other.
+            if (shuttingDown) {
+                run.claimInterruption(Interruption.SHUTDOWN);
+            }
             // As the database stores it: a read before the claim commits shows the same start.
             var started = clock.instant().truncatedTo(ChronoUnit.MICROS);
             start = start(run, started);
@@ -142,17 +151,9 @@ class TaskRunner implements DisposableBean {
                 return;
             }
             metrics.started(task, Duration.between(task.dueSince(), started));
-            running.put(task.id(), run);
-            // Put first, then look, as interruptForShutdown sets the flag, then looks: one of the two sees the other.
-            if (shuttingDown) {
-                run.claimInterruption(Interruption.SHUTDOWN);
-            }
-            try {
-                execute(run);
-            } finally {
-                running.remove(task.id());
-            }
+            execute(run);
         } finally {
+            running.remove(task.id());
             if (start == Start.AHEAD_OF_CLAIM) {
                 // Held until its claim settles: a cancel meanwhile finds it, and waits for the claim.
                 run.claim().committed().whenComplete((claimed, failed) -> claimSettledAfterRun(run, claimed, failed));

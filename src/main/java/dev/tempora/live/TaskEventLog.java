@@ -10,13 +10,16 @@ import dev.tempora.task.TaskChanged;
 import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskListener;
 import dev.tempora.task.TaskReads;
+import dev.tempora.task.TaskState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,6 +49,7 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
 
     private static final Logger log = LoggerFactory.getLogger(TaskEventLog.class);
     private static final int TAG_CACHE = 10_000;
+    static final int CANCELS_REMEMBERED = 1024;
     private static final Duration RECONNECT = Duration.ofSeconds(2);
     /** How soon changes whose tags could not be read (the database was away) are tried again. */
     private static final Duration RETRY = Duration.ofMillis(250);
@@ -60,6 +64,15 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
     private final TaskChanged[] ring;
     /** The sequence number the next change gets; the first is 1. Guarded by {@link #lock}. */
     private long next = 1;
+
+    /**
+     * The latest {@link #CANCELS_REMEMBERED} cancels recorded, oldest out first, to leave out a
+     * change told after the cancel it came before. Guarded by {@link #lock}.
+     */
+    private final Set<TaskId> cancelled = new HashSet<>();
+
+    private final TaskId[] cancelledRing = new TaskId[CANCELS_REMEMBERED];
+    private int cancelledNext;
 
     private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     /** Writes to the streams; virtual threads, as a write to a slow client mostly waits. */
@@ -86,6 +99,15 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
     public void changed(TaskChanged changed) {
         lock.lock();
         try {
+            if (changed.state() == TaskState.CANCELLED) {
+                rememberCancel(changed.id());
+            } else if (!changed.state().isDone() && cancelled.contains(changed.id())) {
+                // Committed before the task's cancel, told after it: a claim's RUNNING, its claims
+                // thread descheduled between the commit and the telling while a cancel with
+                // mayInterruptIfRunning committed and was told. Streamed, it would end the task's
+                // events RUNNING, though CANCELLED.
+                return;
+            }
             ring[(int) (next % ring.length)] = changed;
             next++;
         } finally {
@@ -94,6 +116,17 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
         if (!subscribers.isEmpty()) {
             LockSupport.unpark(feeder);
         }
+    }
+
+    /** Hold the lock. */
+    private void rememberCancel(TaskId id) {
+        var oldest = cancelledRing[cancelledNext];
+        if (oldest != null) {
+            cancelled.remove(oldest);
+        }
+        cancelledRing[cancelledNext] = id;
+        cancelledNext = (cancelledNext + 1) % CANCELS_REMEMBERED;
+        cancelled.add(id);
     }
 
     /**

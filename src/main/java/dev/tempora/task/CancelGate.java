@@ -14,9 +14,12 @@ public interface CancelGate {
      * instance that has just joined others, for their leases on being alone to run out. When it
      * returns, {@link #afterCancel} follows.
      *
+     * @return whether the task is running here still ahead of its claim, which has not committed
+     *     within the longest a cancel waits (the database is slow, or away): it is RUNNING as
+     *     clients read it, though still SCHEDULED in the database
      * @throws NotReadyException when this instance cannot settle it now, as it starts or stops
      */
-    void beforeCancel(TaskId id) throws InterruptedException;
+    boolean beforeCancel(TaskId id) throws InterruptedException;
 
     /** The cancel of {@code id} has been decided in the database (or failed). */
     void afterCancel(TaskId id);

@@ -28,11 +28,16 @@ public class TaskService implements SmartInitializingSingleton {
     /** Without a dispatcher, no task is held in memory, so there is nothing to settle before a cancel. */
     private static final CancelGate NO_GATE = new CancelGate() {
         @Override
-        public void beforeCancel(TaskId id) {}
+        public boolean beforeCancel(TaskId id) {
+            return false;
+        }
 
         @Override
         public void afterCancel(TaskId id) {}
     };
+
+    private static final String RUNNING_CONFLICT =
+            "Task is running; cancel with mayInterruptIfRunning=true to interrupt it";
 
     private final TaskRepository tasks;
     private final TaskTransitions transitions;
@@ -187,13 +192,18 @@ public class TaskService implements SmartInitializingSingleton {
      * @throws TaskConflictException when it is running (and may not be interrupted) or already ended
      */
     public Task cancel(TaskId id, boolean mayInterruptIfRunning) {
+        boolean runningAheadOfClaim;
         try {
-            cancelGate.beforeCancel(id);
+            runningAheadOfClaim = cancelGate.beforeCancel(id);
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted before cancelling task " + id, interrupted);
         }
         try {
+            if (runningAheadOfClaim && !mayInterruptIfRunning) {
+                // SCHEDULED in the database, where the cancel would win: its handler runs all the same.
+                throw new TaskConflictException(get(id), RUNNING_CONFLICT);
+            }
             return decideCancel(id, mayInterruptIfRunning);
         } finally {
             cancelGate.afterCancel(id);
@@ -217,9 +227,7 @@ public class TaskService implements SmartInitializingSingleton {
                 case CANCELLED -> {
                     return current;
                 }
-                case RUNNING ->
-                    throw new TaskConflictException(
-                            current, "Task is running; cancel with mayInterruptIfRunning=true to interrupt it");
+                case RUNNING -> throw new TaskConflictException(current, RUNNING_CONFLICT);
                 case SUCCEEDED, FAILED ->
                     throw new TaskConflictException(current, "Task has already ended: " + current.state());
                 default -> {

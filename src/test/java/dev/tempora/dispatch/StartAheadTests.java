@@ -221,6 +221,32 @@ class StartAheadTests {
                 .isEqualTo("SUCCEEDED");
     }
 
+    /**
+     * The cancel waits for the claim at most 10 s; it then decided as the database stood, where the
+     * task was still SCHEDULED: {@code 200} CANCELLED, for a task read as RUNNING whose handler ran on
+     * uninterrupted. Found by review.
+     */
+    @Test
+    void aCancelOfATaskStartedAheadWhoseClaimStaysUnsettledStillFindsItRunning() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(node::alone);
+        var id = api.submit(dueSoon("block", "claim-stuck"));
+
+        Api.Response refused;
+        try (var _ = lockRow(id)) {
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> TestHandlers.started().contains("claim-stuck"));
+            refused = api.post("/api/v1/tasks/" + id + "/cancel");
+            assertThat(stateInDatabase(id)).as("still not claimed").isEqualTo("SCHEDULED");
+        }
+
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.body().path("state").asString()).isEqualTo("RUNNING");
+        TestHandlers.open("claim-stuck");
+        assertThat(api.await(id, Duration.ofSeconds(5)).path("state").asString())
+                .isEqualTo("SUCCEEDED");
+        assertThat(TestHandlers.interrupted()).doesNotContain(id);
+    }
+
     @Test
     void anInstanceThatJoinsOthersWaitsOutTheirLeasesBeforeItCancels() throws Exception {
         var joining = new Node();
