@@ -97,28 +97,33 @@ class DeliveryStore {
      * due and not leased by anyone (or whose lease is void) can be leased, so two instances never send
      * one at once. {@code lease} must be unique to this call. The free ones (nearly always all of
      * them) are taken in one update; only if some are left, those whose lease is void are taken over
-     * in a transaction that first records as stopped the attempts it takes over from instances gone
-     * from the node list, so the usual lease costs no transaction and no look-up of its own.
+     * after recording as stopped the attempts it takes over from instances gone from the node list,
+     * so the usual lease costs no look-up of its own.
+     *
+     * <p>One transaction, with the read of what was leased: committed on its own, the update counted
+     * attempts that a redelivery could then free (clearing the lease) before the read, which found
+     * nothing to send, and a read that failed left them leased by this live instance, unsent. Either
+     * way an attempt number was used up with no attempt, and the delivery waited out the lease.
      */
     Leased lease(List<UUID> ids, Instant now, String lease, Instant until) {
-        int leased = take(ids, now, lease, until, "lease_owner is null");
-        var stopped = new ArrayList<String>();
-        if (leased < ids.size()) {
-            leased += transaction.execute(status -> {
+        return transaction.execute(status -> {
+            int leased = take(ids, now, lease, until, "lease_owner is null");
+            var stopped = new ArrayList<String>();
+            if (leased < ids.size()) {
                 stopped.addAll(recordStopped(ids, now, Duration.between(now, until)));
-                return take(ids, now, lease, until, LEASE_VOID);
-            });
-        }
-        if (leased == 0) {
-            return new Leased(List.of(), stopped);
-        }
-        return new Leased(
-                jdbc.sql(COLUMNS + " where id in (:ids) and lease_owner = :lease")
-                        .param("ids", ids)
-                        .param("lease", lease)
-                        .query(DeliveryStore::delivery)
-                        .list(),
-                stopped);
+                leased += take(ids, now, lease, until, LEASE_VOID);
+            }
+            if (leased == 0) {
+                return new Leased(List.of(), stopped);
+            }
+            return new Leased(
+                    jdbc.sql(COLUMNS + " where id in (:ids) and lease_owner = :lease")
+                            .param("ids", ids)
+                            .param("lease", lease)
+                            .query(DeliveryStore::delivery)
+                            .list(),
+                    stopped);
+        });
     }
 
     /** Leases those of {@code ids} that are PENDING, due, and match {@code free}: how many. */
@@ -221,20 +226,64 @@ class DeliveryStore {
     }
 
     /**
-     * Gives back leased attempts that came to no end (cut by a stop), by delivery id and lease: not
-     * counted, and free for anyone to lease at once. How many were given back.
+     * Ends attempts cut by a stop: each still leased is given back ({@link #release}); one whose lease
+     * a redelivery took away (the redelivery's attempt, counted after it, is what is given back) is
+     * recorded as {@link #STOPPED}, or the delivery would list the attempt after it without it.
+     *
+     * @return how many were given back
      */
-    int release(List<Lease> leases) {
-        var rows = leases.stream()
+    int releaseOrRecordStopped(List<CutAttempt> cut) {
+        var leases = cut.stream().map(CutAttempt::lease).toList();
+        return transaction.execute(status -> {
+            var counts = batch.batchUpdate(RELEASE, releaseRows(leases));
+            var displaced = new ArrayList<MapSqlParameterSource>();
+            int released = 0;
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] != 0) { // a count the driver does not know (negative) counts as given back
+                    released++;
+                } else {
+                    var attempt = cut.get(i);
+                    displaced.add(new MapSqlParameterSource()
+                            .addValue("id", attempt.lease().delivery())
+                            .addValue("attempt", attempt.attempt())
+                            .addValue("at", utc(attempt.sentAt()))
+                            .addValue("error", STOPPED));
+                }
+            }
+            if (!displaced.isEmpty()) {
+                // Where the delivery is still there, and the attempt has no record yet.
+                batch.batchUpdate(
+                        "insert into webhook_attempt (delivery_id, attempt, attempted_at, error, duration_ms)"
+                                + " select id, :attempt, :at, :error, 0 from webhook_delivery where id = :id"
+                                + " and not exists (select 1 from webhook_attempt where delivery_id = :id"
+                                + " and attempt = :attempt)",
+                        displaced.toArray(MapSqlParameterSource[]::new));
+            }
+            return released;
+        });
+    }
+
+    /** An attempt cut by a stop: its lease, its number, and when it was sent. */
+    record CutAttempt(Lease lease, int attempt, Instant sentAt) {}
+
+    private static final String RELEASE = "update webhook_delivery set attempts = attempts - 1, " + UNLEASED
+            + " where id = :id and lease_owner = :lease";
+
+    private static MapSqlParameterSource[] releaseRows(List<Lease> leases) {
+        return leases.stream()
                 .map(lease -> new MapSqlParameterSource()
                         .addValue("id", lease.delivery())
                         .addValue("lease", lease.owner()))
                 .toArray(MapSqlParameterSource[]::new);
+    }
+
+    /**
+     * Gives back leased attempts that came to no end (cut by a stop), by delivery id and lease: not
+     * counted, and free for anyone to lease at once. How many were given back.
+     */
+    int release(List<Lease> leases) {
         int released = 0;
-        for (int count : batch.batchUpdate(
-                "update webhook_delivery set attempts = attempts - 1, " + UNLEASED
-                        + " where id = :id and lease_owner = :lease",
-                rows)) {
+        for (int count : batch.batchUpdate(RELEASE, releaseRows(leases))) {
             released += Math.max(count, 0);
         }
         return released;

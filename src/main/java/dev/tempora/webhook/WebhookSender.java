@@ -81,8 +81,10 @@ class WebhookSender implements SmartLifecycle {
      * waiting): whichever removes one, its completion (which records it) or {@link #stop} (which
      * cuts it and gives it back), owns its end.
      */
-    private final ConcurrentHashMap<DeliveryStore.Lease, CompletableFuture<OutboundResponse>> sending =
-            new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<DeliveryStore.Lease, InFlight> sending = new ConcurrentHashMap<>();
+
+    /** An attempt waiting for its answer: what a stop needs to end it. */
+    private record InFlight(CompletableFuture<OutboundResponse> exchange, int attempt, Instant sentAt) {}
     /**
      * Leases and records attempts: never on the timer thread (it only keeps time) nor on the HTTP
      * client's I/O threads (they must never block on the database).
@@ -189,18 +191,19 @@ class WebhookSender implements SmartLifecycle {
      * {@code webhook-id}, as it would after a crash.
      */
     private void giveBackAttemptsInFlight() {
-        var cut = new ArrayList<DeliveryStore.Lease>();
-        sending.forEach((lease, exchange) -> {
-            if (sending.remove(lease, exchange)) {
-                cut.add(lease);
-                exchange.cancel(true);
+        var cut = new ArrayList<DeliveryStore.CutAttempt>();
+        sending.forEach((lease, inFlight) -> {
+            if (sending.remove(lease, inFlight)) {
+                cut.add(new DeliveryStore.CutAttempt(lease, inFlight.attempt(), inFlight.sentAt()));
+                inFlight.exchange().cancel(true);
             }
         });
         if (cut.isEmpty()) {
             return;
         }
         try {
-            int given = store.release(cut);
+            // One whose lease a redelivery took away is recorded as stopped instead (not given back).
+            int given = store.releaseOrRecordStopped(cut);
             log.info("Stopping: {} webhook attempts in flight were cut, to be sent again at the next start", given);
         } catch (RuntimeException databaseTrouble) {
             log.warn(
@@ -404,26 +407,14 @@ class WebhookSender implements SmartLifecycle {
             metrics.firstAttempt(delivery.type(), Duration.between(delivery.createdAt(), now));
         }
         var lease = delivery.lease();
-        var headers =
-                new LinkedHashMap<>(signer.headers(delivery.id().toString(), now.getEpochSecond(), delivery.payload()));
-        headers.put("User-Agent", "Tempora-Webhooks/1");
-        var request = new OutboundRequest(
-                "POST",
-                URI.create(delivery.url()),
-                headers,
-                delivery.payload().getBytes(StandardCharsets.UTF_8),
-                "application/json",
-                properties.timeout(),
-                RESPONSE_BYTES_KEPT,
-                true, // answered by its head: a 200 whose body never ends is delivered, not timed out
-                true); // receivers deduplicate by webhook-id
         long start = System.nanoTime();
         var key = new DeliveryStore.Lease(delivery.id(), lease);
         // In the map before the request goes out, so a stop that comes once it is on the wire cuts
         // it (put after the send, a stop in between missed it: the attempt stayed leased).
         var exchange = new CompletableFuture<OutboundResponse>();
-        sending.put(key, exchange);
-        var sent = http.send(request);
+        var inFlight = new InFlight(exchange, delivery.attempts(), now);
+        sending.put(key, inFlight);
+        var sent = sendOrFail(delivery, now);
         exchange.whenComplete((response, error) -> sent.cancel(true)); // cut by a stop; else a no-op
         sent.whenComplete((response, error) -> {
             if (error == null) {
@@ -436,7 +427,7 @@ class WebhookSender implements SmartLifecycle {
                 (response, error) -> {
                     placeFreed(receiver);
                     try {
-                        if (sending.remove(key, exchange)) {
+                        if (sending.remove(key, inFlight)) {
                             record(delivery, lease, now, System.nanoTime() - start, response, error);
                         }
                     } finally {
@@ -444,6 +435,35 @@ class WebhookSender implements SmartLifecycle {
                     }
                 },
                 workers);
+    }
+
+    /**
+     * The attempt's exchange. What throws before it is under way is its failure, recorded and retried
+     * by the schedule: thrown, it left the delivery leased by this live instance, its attempt counted,
+     * until the lease ran out (timeout + 30 s), and the next attempt was then listed without it.
+     */
+    private CompletableFuture<OutboundResponse> sendOrFail(Delivery delivery, Instant now) {
+        try {
+            return http.send(request(delivery, now));
+        } catch (RuntimeException unsendable) {
+            return CompletableFuture.failedFuture(unsendable);
+        }
+    }
+
+    private OutboundRequest request(Delivery delivery, Instant now) {
+        var headers =
+                new LinkedHashMap<>(signer.headers(delivery.id().toString(), now.getEpochSecond(), delivery.payload()));
+        headers.put("User-Agent", "Tempora-Webhooks/1");
+        return new OutboundRequest(
+                "POST",
+                URI.create(delivery.url()),
+                headers,
+                delivery.payload().getBytes(StandardCharsets.UTF_8),
+                "application/json",
+                properties.timeout(),
+                RESPONSE_BYTES_KEPT,
+                true, // answered by its head: a 200 whose body never ends is delivered, not timed out
+                true); // receivers deduplicate by webhook-id
     }
 
     private void record(
