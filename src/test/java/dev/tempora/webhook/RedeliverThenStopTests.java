@@ -6,18 +6,11 @@ import static org.awaitility.Awaitility.await;
 import dev.tempora.Api;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.List;
-import java.util.Queue;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,29 +95,5 @@ class RedeliverThenStopTests {
 
     private static MockResponse held() {
         return new MockResponse.Builder().headersDelay(20, TimeUnit.SECONDS).build();
-    }
-
-    private static final class InOrder extends Dispatcher {
-        private final Queue<MockResponse> answers;
-        private final BlockingQueue<RecordedRequest> taken = new LinkedBlockingQueue<>();
-
-        InOrder(MockResponse... answers) {
-            this.answers = new ArrayDeque<>(List.of(answers));
-        }
-
-        @Override
-        public synchronized MockResponse dispatch(RecordedRequest request) {
-            taken.add(request);
-            var answer = answers.poll();
-            return answer != null
-                    ? answer
-                    : new MockResponse.Builder().code(200).build();
-        }
-
-        RecordedRequest take() throws InterruptedException {
-            var request = taken.poll(10, TimeUnit.SECONDS);
-            assertThat(request).as("a delivery arrived").isNotNull();
-            return request;
-        }
     }
 }

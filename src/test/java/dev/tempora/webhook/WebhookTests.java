@@ -16,18 +16,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
@@ -723,29 +718,6 @@ class WebhookTests {
         var request = receiver.takeRequest(10, TimeUnit.SECONDS);
         assertThat(request).as("a delivery arrived").isNotNull();
         return request;
-    }
-
-    /** Gives its answers in turn, and records each request as it takes its answer. */
-    private static final class InOrder extends Dispatcher {
-        private final Queue<MockResponse> answers;
-        private final BlockingQueue<RecordedRequest> taken = new LinkedBlockingQueue<>();
-
-        InOrder(MockResponse... answers) {
-            this.answers = new ArrayDeque<>(List.of(answers));
-        }
-
-        @Override
-        public synchronized MockResponse dispatch(RecordedRequest request) {
-            taken.add(request);
-            var answer = answers.poll();
-            return answer != null ? answer : ok();
-        }
-
-        RecordedRequest take() throws InterruptedException {
-            var request = taken.poll(10, TimeUnit.SECONDS);
-            assertThat(request).as("a delivery arrived").isNotNull();
-            return request;
-        }
     }
 
     private static MockResponse ok() {
