@@ -3,6 +3,8 @@ package dev.tempora.outbound;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -69,8 +71,27 @@ public class OutboundPolicy {
         return literalAddress(url.getHost()).flatMap(this::refuseAddress);
     }
 
-    /** Why a connection to {@code address} is refused; empty if it is allowed. */
+    /**
+     * Why a connection to {@code address} is refused; empty if it is allowed. An IPv6 address that
+     * carries an IPv4 one (NAT64, 6to4, Teredo, IPv4-compatible) is judged by that one too: where
+     * such a route exists, {@code [64:ff9b::a9fe:a9fe]} reaches 169.254.169.254.
+     */
     public Optional<String> refuseAddress(InetAddress address) {
+        var reason = refuseItself(address);
+        if (reason.isPresent()) {
+            return reason;
+        }
+        for (var carried : carriedIpv4(address)) {
+            var inside = refuseItself(carried);
+            if (inside.isPresent()) {
+                return Optional.of("%s (%s, inside %s)"
+                        .formatted(inside.get(), carried.getHostAddress(), address.getHostAddress()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<String> refuseItself(InetAddress address) {
         if (address.isLinkLocalAddress()) {
             return Optional.of("link-local addresses are never called");
         }
@@ -81,6 +102,46 @@ public class OutboundPolicy {
             return Optional.of("loopback and private addresses are not allowed (tempora.outbound.allow-private=false)");
         }
         return Optional.empty();
+    }
+
+    /**
+     * The IPv4 addresses an IPv6 one carries: NAT64 (64:ff9b::/32, RFC 6052 and 8215, in its last
+     * four bytes), 6to4 (2002::/16, RFC 3056), Teredo (2001::/32, RFC 4380: its server, and its
+     * client inverted) and IPv4-compatible (::a.b.c.d, deprecated). {@code ::ffff:a.b.c.d} is read
+     * as the IPv4 address itself.
+     */
+    static List<InetAddress> carriedIpv4(InetAddress address) {
+        if (!(address instanceof Inet6Address)) {
+            return List.of();
+        }
+        byte[] b = address.getAddress();
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == (byte) 0xff && b[3] == (byte) 0x9b) {
+            return List.of(ipv4(b[12], b[13], b[14], b[15]));
+        }
+        if (b[0] == 0x20 && b[1] == 0x02) {
+            return List.of(ipv4(b[2], b[3], b[4], b[5]));
+        }
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {
+            return List.of(
+                    ipv4(b[4], b[5], b[6], b[7]), ipv4((byte) ~b[12], (byte) ~b[13], (byte) ~b[14], (byte) ~b[15]));
+        }
+        boolean compatible = true;
+        for (int i = 0; i < 12; i++) {
+            compatible &= b[i] == 0;
+        }
+        // Not :: nor ::1, which are themselves (and judged so).
+        if (compatible && (b[12] | b[13] | b[14]) != 0) {
+            return List.of(ipv4(b[12], b[13], b[14], b[15]));
+        }
+        return List.of();
+    }
+
+    private static InetAddress ipv4(byte a, byte b, byte c, byte d) {
+        try {
+            return InetAddress.getByAddress(new byte[] {a, b, c, d});
+        } catch (UnknownHostException impossible) { // four bytes are always an address
+            throw new IllegalStateException(impossible);
+        }
     }
 
     /** The host of an authority that {@link URI} could not parse as one: without user info and port. */

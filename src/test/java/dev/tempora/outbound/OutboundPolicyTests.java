@@ -52,4 +52,34 @@ class OutboundPolicyTests {
                 .hasValue("must be an absolute http or https URL");
         assertThat(policy.refuseUrl(URI.create("ftp://127.1/"))).hasValue("must use http or https");
     }
+
+    /** Where NAT64 or 6to4 routes exist, these reach the IPv4 address they carry. Found by review. */
+    @Test
+    void anIpv6AddressCarryingARefusedIpv4AddressIsRefused() {
+        for (var host : new String[] {
+            "[64:ff9b::a9fe:a9fe]",
+            "[64:ff9b:1::a9fe:a9fe]",
+            "[::169.254.169.254]",
+            "[2002:a9fe:a9fe::]",
+            "[2001:0:a9fe:a9fe::]",
+            "[2001:0:102:304::5601:5601]",
+            "[::ffff:169.254.169.254]"
+        }) {
+            assertThat(policy.refuseUrl(URI.create("http://" + host + "/")))
+                    .as(host)
+                    .hasValueSatisfying(
+                            reason -> assertThat(reason).startsWith("link-local addresses are never called"));
+        }
+        var strict = new OutboundPolicy(new OutboundProperties(false));
+        for (var host : new String[] {"[64:ff9b::7f00:1]", "[::10.0.0.1]", "[2002:c0a8:101::]"}) {
+            assertThat(strict.refuseUrl(URI.create("http://" + host + "/")))
+                    .as(host)
+                    .hasValueSatisfying(reason -> assertThat(reason).startsWith("loopback and private addresses"));
+        }
+        for (var host : new String[] {"[64:ff9b::808:808]", "[2002:808:808::]", "[2606:4700::1111]", "[::1]"}) {
+            assertThat(policy.refuseUrl(URI.create("http://" + host + "/")))
+                    .as(host)
+                    .isEmpty();
+        }
+    }
 }
