@@ -4,6 +4,7 @@ import dev.tempora.dispatch.TaskRun.Interruption;
 import dev.tempora.handler.HandlerRegistry;
 import dev.tempora.handler.TaskContext;
 import dev.tempora.handler.TaskHandler;
+import dev.tempora.support.JsonText;
 import dev.tempora.task.DueTask;
 import dev.tempora.task.TaskException;
 import dev.tempora.task.TaskId;
@@ -61,9 +62,6 @@ class TaskRunner implements DisposableBean {
     private static final Duration CLAIM_WAIT_AT_SHUTDOWN = Duration.ofSeconds(2);
 
     private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
-
-    /** The result column's size: a larger result FAILS the task instead of failing the write. */
-    private static final int MAX_RESULT_CHARS = 1024 * 1024;
 
     private static final Optional<String> NULL_RESULT = Optional.of("null");
 
@@ -382,7 +380,9 @@ class TaskRunner implements DisposableBean {
         }
         try {
             var text = json.writeValueAsString(result);
-            return text.length() > MAX_RESULT_CHARS ? Optional.empty() : Optional.of(text);
+            return text.length() > JsonText.MAX_CHARS || JsonText.depth(text) > JsonText.MAX_DEPTH
+                    ? Optional.empty()
+                    : Optional.of(text);
         } catch (JacksonException notJson) {
             return Optional.empty();
         }
@@ -391,8 +391,8 @@ class TaskRunner implements DisposableBean {
     private TaskException resultProblem(Object result) {
         return new TaskException(
                 "InvalidResult",
-                "the handler's result (" + result.getClass().getName() + ") is not JSON or is over " + MAX_RESULT_CHARS
-                        + " characters",
+                "the handler's result (" + result.getClass().getName() + ") is not JSON, is over " + JsonText.MAX_CHARS
+                        + " characters, or nests over " + JsonText.MAX_DEPTH + " deep",
                 null);
     }
 

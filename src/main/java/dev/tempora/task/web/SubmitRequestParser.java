@@ -7,6 +7,7 @@ import dev.tempora.outbound.OutboundPolicy;
 import dev.tempora.support.Durations;
 import dev.tempora.support.FieldProblem;
 import dev.tempora.support.InvalidRequestException;
+import dev.tempora.support.JsonText;
 import dev.tempora.support.RequestBodies;
 import dev.tempora.support.StorableText;
 import dev.tempora.support.Timestamps;
@@ -87,6 +88,13 @@ class SubmitRequestParser {
         // U+0000 is written escaped; a surrogate without its pair is not, and PostgreSQL would keep a '?'.
         if (!StorableText.storable(argsJson)) {
             problems.add(new FieldProblem("args", "must not hold a surrogate without its pair (half a character)"));
+        } else if (argsJson != null && argsJson.length() > JsonText.MAX_CHARS) {
+            // Numbers are kept as written, in their canonical form: 1e9 is stored as 1E+9.
+            problems.add(new FieldProblem(
+                    "args", "is over " + JsonText.MAX_CHARS + " characters as stored (" + argsJson.length() + ")"));
+        } else if (argsJson != null && JsonText.depth(argsJson) > JsonText.MAX_DEPTH) {
+            problems.add(
+                    new FieldProblem("args", "must not nest arrays and objects over " + JsonText.MAX_DEPTH + " deep"));
         }
         if (!problems.isEmpty()) {
             throw new InvalidRequestException(problems);

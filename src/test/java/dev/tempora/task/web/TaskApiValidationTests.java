@@ -255,7 +255,31 @@ class TaskApiValidationTests {
                 Arguments.of(
                         "fail args field unknown",
                         "{\"handler\": \"fail\", \"args\": {\"message\": \"no\", \"code\": 3}}",
-                        "args.code"));
+                        "args.code"),
+                // Read (under the parser's 500), then written three levels down in a list page: a 500.
+                Arguments.of("args nested too deep", "{\"handler\": \"echo\", \"args\": " + nested(401) + "}", "args"));
+    }
+
+    /** An empty array inside {@code depth - 1} others. */
+    private static String nested(int depth) {
+        return "[".repeat(depth) + "]".repeat(depth);
+    }
+
+    /**
+     * Nested as deep as allowed: the task is listed, and its outcome, written with a webhook's
+     * payload that holds its args and result, is recorded. 499 deep (under the parser's 500) was
+     * accepted; every list page that held the task was then a 500, and with a callback the outcome
+     * could not be written, and the task stayed RUNNING.
+     */
+    @Test
+    void argsNestedAsDeepAsAllowedAreListedAndTheirTaskEnds() {
+        var id = api.submit("{\"handler\": \"echo\", \"args\": %s, \"callbackUrl\": \"http://127.0.0.1:9/closed\"}"
+                .formatted(nested(400)));
+        assertThat(api.await(id, Duration.ofSeconds(10)).path("state").asString())
+                .isEqualTo("SUCCEEDED");
+        var page = api.get("/api/v1/tasks?limit=5");
+        assertThat(page.status()).as(page.text()).isEqualTo(200);
+        assertThat(api.get("/api/v1/tasks/" + id + "/deliveries").body().size()).isEqualTo(1);
     }
 
     @ParameterizedTest(name = "{0}")
