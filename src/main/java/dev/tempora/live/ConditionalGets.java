@@ -30,6 +30,7 @@ class ConditionalGets implements HandlerInterceptor {
 
     private static final String TASKS = "/api/v1/tasks";
     private static final String TASK = "/api/v1/tasks/";
+    private static final String QUEUE = "/api/v1/queue";
 
     private final EntityTags tags;
 
@@ -47,7 +48,11 @@ class ConditionalGets implements HandlerInterceptor {
         if (etag.isEmpty()) {
             return true;
         }
-        if (matches(request.getHeader(HttpHeaders.IF_NONE_MATCH), etag.get())) {
+        // "*" matches any current representation; a list or queue query is only known to have one
+        // once the controller has read it ("?limit=0" is a 400, and was a 304 with "*").
+        var path = request.getRequestURI().substring(request.getContextPath().length());
+        boolean queried = path.equals(TASKS) || path.equals(QUEUE);
+        if (matches(request.getHeader(HttpHeaders.IF_NONE_MATCH), etag.get(), !queried)) {
             response.setStatus(HttpStatus.NOT_MODIFIED.value());
             response.setHeader(HttpHeaders.ETAG, etag.get());
             response.setHeader(HttpHeaders.CACHE_CONTROL, CACHE_CONTROL);
@@ -61,7 +66,7 @@ class ConditionalGets implements HandlerInterceptor {
         var path = request.getRequestURI().substring(request.getContextPath().length());
         return switch (path) {
             case TASKS -> Optional.of(tags.collection("l", request.getQueryString()));
-            case "/api/v1/queue" -> Optional.of(tags.collection("q", request.getQueryString()));
+            case QUEUE -> Optional.of(tags.collection("q", request.getQueryString()));
             case "/api/v1/stats" -> Optional.of(tags.stats());
             default -> {
                 var id = path.startsWith(TASK) ? path.substring(TASK.length()) : "";
@@ -74,15 +79,18 @@ class ConditionalGets implements HandlerInterceptor {
         };
     }
 
-    /** Whether {@code ifNoneMatch} (a list of tags, or *) holds {@code etag}, by weak comparison. */
-    static boolean matches(String ifNoneMatch, String etag) {
+    /**
+     * Whether {@code ifNoneMatch} (a list of tags, or *) holds {@code etag}, by weak comparison;
+     * {@code *} only if {@code wildcard}.
+     */
+    static boolean matches(String ifNoneMatch, String etag, boolean wildcard) {
         if (ifNoneMatch == null || ifNoneMatch.isBlank()) {
             return false;
         }
         var wanted = opaque(etag);
         for (var candidate : ifNoneMatch.split(",")) {
             var tag = candidate.strip();
-            if (tag.equals("*") || opaque(tag).equals(wanted)) {
+            if ((wildcard && tag.equals("*")) || opaque(tag).equals(wanted)) {
                 return true;
             }
         }

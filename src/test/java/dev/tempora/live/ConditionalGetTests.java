@@ -105,6 +105,17 @@ class ConditionalGetTests {
         assertThat(api.get("/api/v1/tasks/" + id + "?wait=PT1S").header("ETag")).isNull();
     }
 
+    /** A wildcard no longer answers a query before it is read: "?limit=0" with "*" was a 304. Found by review. */
+    @Test
+    void aWildcardMatchesAnExistingTaskButDoesNotSkipReadingAQuery() {
+        assertThat(conditional("/api/v1/tasks?limit=0", "*").status()).isEqualTo(400);
+        assertThat(conditional("/api/v1/queue?limit=5000", "*").status()).isEqualTo(400);
+        assertThat(conditional("/api/v1/tasks?limit=1", "*").status()).isEqualTo(200);
+        var id = api.submit("{\"handler\": \"echo\"}");
+        api.await(id, Duration.ofSeconds(5));
+        assertThat(conditional("/api/v1/tasks/" + id, "*").status()).isEqualTo(304);
+    }
+
     private Api.Response conditional(String path, String etag) {
         return api.send(HttpRequest.newBuilder(api.uri(path))
                 .header("If-None-Match", etag)
