@@ -144,7 +144,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
      */
     @Override
     public Optional<String> reserveOnSubmit(Instant runAt, int alreadyReserved) {
-        if (!running || !runAt.isBefore(horizon)) {
+        if (!running || !runAt.isBefore(horizon) || !node.listedNow()) {
             return Optional.empty();
         }
         int limit = node.alone() ? properties.maxInMemory() : Math.min(properties.claimBatch(), holdLimit);
@@ -373,8 +373,8 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         }
         int memoryRoom = properties.maxInMemory() - tracker.size();
         int room = Math.min(memoryRoom, properties.claimBatch());
-        if (room <= 0) {
-            return;
+        if (room <= 0 || !node.listedNow()) {
+            return; // full, or perhaps out of the node list: what it reserved would be nobody's
         }
         var windowEnd = clock.instant().plus(properties.lookAhead());
         if (windowEnd.isAfter(horizon)) {

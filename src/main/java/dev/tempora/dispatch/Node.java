@@ -33,6 +33,9 @@ public class Node {
 
     private static final Logger log = LoggerFactory.getLogger(Node.class);
 
+    /** How often a cancel looks whether a heartbeat has renewed this instance's place in the list. */
+    private static final Duration LISTED_POLL = Duration.ofMillis(10);
+
     private final String host;
     private final long pid = ProcessHandle.current().pid();
     private final @Nullable String processSpace = readProcessSpace();
@@ -43,6 +46,12 @@ public class Node {
 
     /** {@link System#nanoTime} until which others may still believe themselves alone: past at first. */
     private volatile long othersAloneUntil = System.nanoTime();
+
+    /**
+     * {@link System#nanoTime} until which this instance is surely in the node list: nobody removes
+     * it before its last heartbeat is a node timeout old. Past at first.
+     */
+    private volatile long listedUntil = System.nanoTime();
 
     /**
      * Open once this instance has joined the node list. Its web server listens before that (Spring
@@ -114,11 +123,37 @@ public class Node {
         aloneUntil = alone ? lookedAt + lease.toNanos() : lookedAt;
     }
 
-    /** Joined (or rejoined) the node list at {@code joinedAt} while {@code others} were in it. */
+    /**
+     * Joined (or rejoined) the node list at {@code joinedAt} while {@code others} were in it; listed
+     * for a lease at least (its heartbeats then tell, {@link #listed}).
+     */
     void joined(int others, long joinedAt, Duration lease) {
         left = false;
         othersAloneUntil = others > 0 ? joinedAt + lease.toNanos() : joinedAt;
+        listedUntil = joinedAt + lease.toNanos();
         joinedOnce.countDown();
+    }
+
+    /**
+     * Its heartbeat, or its row, was written by a statement sent after {@code lookedAt} ({@link
+     * System#nanoTime}): nobody presumes it dead for a node timeout from then.
+     */
+    void listed(long lookedAt, Duration nodeTimeout) {
+        listedUntil = lookedAt + nodeTimeout.toNanos();
+    }
+
+    /** Found out of the node list (its heartbeat updated no row): not listed until it has rejoined. */
+    void unlisted() {
+        listedUntil = System.nanoTime();
+    }
+
+    /**
+     * Whether this instance is surely in the node list now. While it may not be (presumed dead
+     * after a pause, or its rejoin failed), what it reserves or claims under its id is taken for
+     * nobody's by the others, who may run those tasks too: it neither reserves nor claims.
+     */
+    boolean listedNow() {
+        return System.nanoTime() - listedUntil < 0;
     }
 
     /**
@@ -132,10 +167,21 @@ public class Node {
      *     an instance that finds itself alone once this one has left would not hear of the cancel)
      */
     void enterCancel(Duration joinWait) throws InterruptedException {
+        long deadline = System.nanoTime() + joinWait.toNanos();
         if (!joinedOnce.await(joinWait.toNanos(), TimeUnit.NANOSECONDS)) {
             throw new NotReadyException(
                     "This instance is starting and has not joined the node list yet: nothing was changed. Try again"
                             + " shortly.");
+        }
+        // Its last heartbeat a node timeout old (a long pause, the database away): others may have
+        // presumed it dead, and one alone may be starting tasks ahead of their claims. The next
+        // heartbeat tells: renewed, or rejoined under a new id, and then their leases are waited out.
+        while (!listedNow()) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new NotReadyException("This instance has not renewed its place in the node list within the node"
+                        + " timeout (the database away, or a long pause): nothing was changed. Try again shortly.");
+            }
+            TimeUnit.MILLISECONDS.sleep(LISTED_POLL.toMillis());
         }
         long leases = othersAloneUntil - System.nanoTime();
         if (leases > 0) {

@@ -72,6 +72,7 @@ class NodeRegistry implements SmartLifecycle {
         recover(forgetEarlierIncarnationsOfThisHost(), true);
         int others = others();
         node.joined(others, joinedAt, lease());
+        node.listed(lookedAt, properties.nodeTimeout());
         foundAlone(others == 0, lookedAt);
         heartbeat.start(properties.heartbeatInterval(), this::beat);
     }
@@ -128,14 +129,19 @@ class NodeRegistry implements SmartLifecycle {
                     .update();
             if (renewed == 0) {
                 var old = node.id();
+                // First: until the new id's row is written, nothing is reserved or claimed under either.
+                node.unlisted();
                 node.renew();
                 log.warn(
                         "Node {} was presumed dead (paused past tempora.cluster.node-timeout?): its tasks were"
                                 + " taken over; rejoining as {}",
                         old,
                         node.id());
-                rejoin();
+                if (!rejoin()) {
+                    return;
+                }
             }
+            node.listed(lookedAt, properties.nodeTimeout());
             recover(0, ++beats % FULL_CHECK_EVERY == 0);
             renewLease(lookedAt);
         } catch (RuntimeException databaseTrouble) {
@@ -144,12 +150,13 @@ class NodeRegistry implements SmartLifecycle {
     }
 
     /** Joins again after being presumed dead, unless this instance has begun to stop meanwhile. */
-    private synchronized void rejoin() {
+    private synchronized boolean rejoin() {
         if (!heartbeat.isRunning()) {
-            return; // stop() came first: it has left the node list, and it stays out
+            return false; // stop() came first: it has left the node list, and it stays out
         }
         register();
         node.joined(others(), System.nanoTime(), lease());
+        return true;
     }
 
     /**

@@ -175,6 +175,13 @@ class TaskRunner implements DisposableBean {
      */
     private Start start(TaskRun run, Instant started) {
         var task = run.task();
+        if (!node.listedNow()) {
+            // Perhaps presumed dead: its claim would be taken for nobody's, and the task run again
+            // elsewhere while it runs here. Given back (letGo drops it), for whoever is listed.
+            log.debug("Task {} not started: this instance may be out of the node list", task.id());
+            tracker.drop(task.id());
+            return Start.REFUSED;
+        }
         var owner = node.id();
         // Claimed through the group commit: on a database whose commits serialise (H2 writes each to
         // its file under one lock), one commit per batch of claims instead of one per task.
