@@ -75,7 +75,8 @@ public class Durability implements DisposableBean {
         try {
             jdbc.sql("CHECKPOINT").update();
             waiters.forEach(waiter -> waiter.complete(null));
-        } catch (RuntimeException failed) {
+        } catch (RuntimeException | Error failed) {
+            // An Error too: the group commit's thread survives it, and the waiters would not.
             waiters.forEach(waiter -> waiter.completeExceptionally(failed));
         }
     }

@@ -225,6 +225,13 @@ public class TaskService implements SmartInitializingSingleton {
             var current = get(id);
             switch (current.state()) {
                 case CANCELLED -> {
+                    // Cancelled by another request, perhaps not yet in the file (its checkpoint under
+                    // way, or failed: a 503 not-durable, and this may be its retry): this answer
+                    // promises it as much as that one does.
+                    var unconfirmed = flush();
+                    if (unconfirmed.isPresent()) {
+                        throw new NotDurableException("The cancel", List.of(id), unconfirmed.get());
+                    }
                     return current;
                 }
                 case RUNNING -> throw new TaskConflictException(current, RUNNING_CONFLICT);

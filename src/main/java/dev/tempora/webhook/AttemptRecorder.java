@@ -90,7 +90,7 @@ class AttemptRecorder {
                         refused.getMostSpecificCause().getMessage());
             }
             refusedOne.recorded().completeExceptionally(refused);
-        } catch (RuntimeException failed) {
+        } catch (RuntimeException | Error failed) { // an Error too: the waiters would wait for ever
             log.warn("Could not record {} webhook attempts: {}", batch.size(), failed.toString());
             // Unrecorded attempts keep their lease until it runs out; then they are attempted again.
             batch.forEach(pending -> pending.recorded().completeExceptionally(failed));
