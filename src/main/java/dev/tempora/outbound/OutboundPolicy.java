@@ -105,8 +105,8 @@ public class OutboundPolicy {
     }
 
     /**
-     * The IPv4 addresses an IPv6 one carries: NAT64 (64:ff9b::/32, RFC 6052 and 8215, in its last
-     * four bytes), 6to4 (2002::/16, RFC 3056), Teredo (2001::/32, RFC 4380: its server, and its
+     * The IPv4 addresses an IPv6 one may carry: NAT64 (64:ff9b::/96 in its last four bytes, RFC
+     * 6052; 64:ff9b:1::/48 in each layout its prefixes may have, RFC 8215), 6to4 (2002::/16, RFC 3056), Teredo (2001::/32, RFC 4380: its server, and its
      * client inverted) and IPv4-compatible (::a.b.c.d, deprecated). {@code ::ffff:a.b.c.d} is read
      * as the IPv4 address itself.
      */
@@ -116,6 +116,15 @@ public class OutboundPolicy {
         }
         byte[] b = address.getAddress();
         if (b[0] == 0x00 && b[1] == 0x64 && b[2] == (byte) 0xff && b[3] == (byte) 0x9b) {
+            if (b[4] == 0 && b[5] == 0x01) {
+                // The local-use 64:ff9b:1::/48 holds prefixes of its operator's length, each with its
+                // own layout (RFC 6052 2.2: /48, /56, /64 skip byte 8; /96 ends the address).
+                return List.of(
+                        ipv4(b[6], b[7], b[9], b[10]),
+                        ipv4(b[7], b[9], b[10], b[11]),
+                        ipv4(b[9], b[10], b[11], b[12]),
+                        ipv4(b[12], b[13], b[14], b[15]));
+            }
             return List.of(ipv4(b[12], b[13], b[14], b[15]));
         }
         if (b[0] == 0x20 && b[1] == 0x02) {

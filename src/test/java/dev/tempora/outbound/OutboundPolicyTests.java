@@ -63,7 +63,8 @@ class OutboundPolicyTests {
             "[2002:a9fe:a9fe::]",
             "[2001:0:a9fe:a9fe::]",
             "[2001:0:102:304::5601:5601]",
-            "[::ffff:169.254.169.254]"
+            "[::ffff:169.254.169.254]",
+            "[64:ff9b:1:a9fe:a9:fe00::]"
         }) {
             assertThat(policy.refuseUrl(URI.create("http://" + host + "/")))
                     .as(host)
