@@ -287,14 +287,18 @@ class TaskRunner implements DisposableBean {
         }
         var now = clock.instant();
         Transition outcome;
-        if (error == null) {
-            var resultJson = toJson(result);
-            outcome = resultJson.isPresent()
-                    ? transitions.succeeding(task.id(), resultJson.get(), now, run.owner())
-                    : transitions.failing(task.id(), resultProblem(result), now, run.owner());
-        } else {
-            var failure = describe(error);
-            log.warn("Task {} FAILED: {}: {}", task.id(), failure.type(), failure.message());
+        try {
+            outcome = outcome(run, result, error, now);
+        } catch (RuntimeException | Error unreadable) {
+            // What the handler returned or threw could not be read (a getter of its result, or the
+            // message of its exception, threw: a StackOverflowError, an AssertionError). Escaping,
+            // it ended the worker, and the task stayed RUNNING for this node with nobody to end it.
+            var failure = new TaskException(
+                    "UnreadableOutcome",
+                    "what the handler " + (error == null ? "returned" : "threw") + " could not be read: "
+                            + unreadable.getClass().getName(),
+                    null);
+            log.warn("Task {} FAILED: {}", task.id(), failure.message());
             outcome = transitions.failing(task.id(), failure, now, run.owner());
         }
         var recording = outcome.withCallback(task.tells(outcome.to()));
@@ -302,6 +306,20 @@ class TaskRunner implements DisposableBean {
         // Not waited for: the worker moves on; long polls are signalled once it is committed. Written
         // after the claim, or with it if a run started ahead of it ended before it was written.
         record(task, run.claim(), recording, ran);
+    }
+
+    /** The outcome of a run whose handler returned {@code result} or threw {@code error}. */
+    private Transition outcome(TaskRun run, Object result, Throwable error, Instant now) {
+        var task = run.task();
+        if (error == null) {
+            var resultJson = toJson(result);
+            return resultJson.isPresent()
+                    ? transitions.succeeding(task.id(), resultJson.get(), now, run.owner())
+                    : transitions.failing(task.id(), resultProblem(result), now, run.owner());
+        }
+        var failure = describe(error);
+        log.warn("Task {} FAILED: {}: {}", task.id(), failure.type(), failure.message());
+        return transitions.failing(task.id(), failure, now, run.owner());
     }
 
     private void record(DueTask task, TransitionWriter.Claim claim, Transition outcome, Duration ran) {

@@ -35,8 +35,49 @@ class UnprintableFailureTests {
         }
     }
 
+    /** Its message recurses (getMessage, toString, getLocalizedMessage, getMessage): a StackOverflowError. */
+    static final class Recursive extends RuntimeException {
+        @Override
+        public String getMessage() {
+            return "recursive: " + toString();
+        }
+    }
+
+    /** A result whose getter fails with an Error. */
+    public static final class BadResult {
+        public String getValue() {
+            throw new AssertionError("not initialised");
+        }
+    }
+
     @TestConfiguration(proxyBeanMethods = false)
     static class Handlers {
+        @Bean
+        TaskHandler recursiveHandler() {
+            return handler("recursive", () -> {
+                throw new Recursive();
+            });
+        }
+
+        @Bean
+        TaskHandler badResultHandler() {
+            return handler("badresult", BadResult::new);
+        }
+
+        private static TaskHandler handler(String name, java.util.function.Supplier<Object> handle) {
+            return new TaskHandler() {
+                @Override
+                public String name() {
+                    return name;
+                }
+
+                @Override
+                public Object handle(TaskContext context) {
+                    return handle.get();
+                }
+            };
+        }
+
         @Bean
         TaskHandler unprintableHandler() {
             return new TaskHandler() {
@@ -59,6 +100,32 @@ class UnprintableFailureTests {
     @Autowired
     JdbcClient jdbc;
 
+    /**
+     * An Error while the outcome is read (a StackOverflowError from a message that recurses, an
+     * AssertionError from a result's getter) escaped the worker, as above. Found by review.
+     */
+    @Test
+    void aTaskWhoseOutcomeCannotBeReadAtAllFails() {
+        for (var handler : new String[] {"recursive", "badresult"}) {
+            var id = tasks.submit(new NewTask(handler, null, null, null, 0, null, null, "default", Map.of(), Set.of()))
+                    .getId();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> jdbc.sql("select state from task where id = :id")
+                            .param("id", id)
+                            .query(String.class)
+                            .single()
+                            .equals("FAILED"));
+            var failure = jdbc.sql("select exception_type, exception_message from task where id = :id")
+                    .param("id", id)
+                    .query()
+                    .singleRow();
+            assertThat(failure.get("exception_type")).as(handler).isEqualTo("UnreadableOutcome");
+            assertThat((String) failure.get("exception_message"))
+                    .as(handler)
+                    .contains(handler.equals("recursive") ? "StackOverflowError" : "AssertionError");
+        }
+    }
+
     @Test
     void aTaskWhoseHandlerThrowsAnExceptionWithoutAReadableMessageFails() {
         var id = tasks.submit(
@@ -79,6 +146,6 @@ class UnprintableFailureTests {
                 .isEqualTo("(its message could not be read: java.lang.IllegalStateException)");
         assertThat((String) failure.get("exception_trace"))
                 .startsWith(Unprintable.class.getName() + "\n\tat ")
-                .contains("UnprintableFailureTests$Handlers$1.handle");
+                .containsPattern("UnprintableFailureTests\\$Handlers\\$\\d+\\.handle");
     }
 }
