@@ -87,6 +87,36 @@ class HttpHandlerTests {
         assertThat(task.path("result").path("body").path("n").asInt()).isEqualTo(2);
     }
 
+    /**
+     * A body kept up to 1 MiB, with the status and headers and once escaped (a quote is written as
+     * two characters), or parsed from JSON too deep to be a result, was over what a result may be,
+     * and the task FAILED (InvalidResult). It is returned as text, cut so that it fits. Found by
+     * review.
+     */
+    @Test
+    void aBodyTooLargeOrDeepForAResultIsReturnedCutAsText() {
+        for (var path : new String[] {"/large", "/quotes", "/deep"}) {
+            var id = api.submit("""
+                    {"handler": "http", "args": {"url": "%s"}}""".formatted(server.url(path)));
+            var task = api.await(id, Duration.ofSeconds(10));
+            assertThat(task.path("state").asString())
+                    .as(path + ": " + task.path("exception"))
+                    .isEqualTo("SUCCEEDED");
+            var body = task.path("result").path("body");
+            assertThat(body.isString()).as(path).isTrue();
+            if (path.equals("/deep")) {
+                assertThat(body.asString()).isEqualTo("[".repeat(450) + "]".repeat(450));
+                continue;
+            }
+            char repeated = path.equals("/large") ? 'x' : '"';
+            assertThat(body.asString()).as(path).isNotEmpty();
+            assertThat(body.asString().chars().allMatch(c -> c == repeated))
+                    .as(path)
+                    .isTrue();
+            assertThat(body.asString().length()).as(path).isLessThan(1024 * 1024);
+        }
+    }
+
     @Test
     void postSendsJsonBodyAndReturnsTextBody() {
         var id = api.submit("""

@@ -30,6 +30,10 @@ final class LocalHttpServer implements AutoCloseable {
                         201,
                         "text/plain",
                         new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+        server.createContext("/large", exchange -> answer(exchange, 200, "text/plain", "x".repeat(2 * 1024 * 1024)));
+        server.createContext("/quotes", exchange -> answer(exchange, 200, "text/plain", "\"".repeat(600 * 1024)));
+        server.createContext(
+                "/deep", exchange -> answer(exchange, 200, "application/json", "[".repeat(450) + "]".repeat(450)));
         server.createContext("/broken", exchange -> answer(exchange, 500, "text/plain", "database on fire"));
         server.createContext("/hang", exchange -> {
             record(exchange, "");

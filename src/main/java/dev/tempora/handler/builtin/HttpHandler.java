@@ -7,6 +7,7 @@ import dev.tempora.outbound.OutboundHttp;
 import dev.tempora.outbound.OutboundPolicy;
 import dev.tempora.outbound.OutboundRequest;
 import dev.tempora.support.Durations;
+import dev.tempora.support.JsonText;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -119,7 +120,7 @@ class HttpHandler implements TaskHandler {
                 throw new HttpStatusException(
                         "HTTP %d from %s: %s".formatted(response.status(), url, abbreviate(response.bodyText())));
             }
-            return result;
+            return fitted(result, response.bodyText());
         } catch (InterruptedException interrupted) {
             exchange.cancel(true);
             throw interrupted;
@@ -130,6 +131,44 @@ class HttpHandler implements TaskHandler {
             }
             throw new HttpConnectionException("request to %s failed: %s".formatted(url, cause.getMessage()));
         }
+    }
+
+    /**
+     * {@code result} as a task's result may hold it ({@link JsonText}): a body of up to 1 MiB,
+     * once written as JSON with the status and headers (escapes count: a quote is two characters),
+     * or parsed from JSON (nested over its depth), could be over it, and the task then FAILED. Such
+     * a body is returned as text, cut shorter so that the result fits.
+     */
+    private Map<String, Object> fitted(Map<String, Object> result, String text) {
+        try {
+            var written = json.writeValueAsString(result);
+            if (written.length() <= JsonText.MAX_CHARS && JsonText.depth(written) <= JsonText.MAX_DEPTH) {
+                return result;
+            }
+        } catch (JacksonException tooDeep) {
+            // Past the writer's nesting limit: as text, below.
+        }
+        result.put("body", "");
+        int room = JsonText.MAX_CHARS - json.writeValueAsString(result).length();
+        // The longest start of the text whose JSON string (quotes and escapes) fits in the room.
+        int low = 0;
+        int high = text.length();
+        while (low < high) {
+            int middle = (low + high + 1) >>> 1;
+            if (json.writeValueAsString(start(text, middle)).length() - 2 <= room) {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
+        }
+        result.put("body", start(text, low));
+        return result;
+    }
+
+    /** The first {@code length} characters of {@code text}, one fewer rather than half a character. */
+    private static String start(String text, int length) {
+        int end = length > 0 && Character.isHighSurrogate(text.charAt(length - 1)) ? length - 1 : length;
+        return text.substring(0, end);
     }
 
     private Object parseBody(String text, String contentType) {
