@@ -107,18 +107,7 @@ class UnprintableFailureTests {
     @Test
     void aTaskWhoseOutcomeCannotBeReadAtAllFails() {
         for (var handler : new String[] {"recursive", "badresult"}) {
-            var id = tasks.submit(new NewTask(handler, null, null, null, 0, null, null, "default", Map.of(), Set.of()))
-                    .getId();
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> jdbc.sql("select state from task where id = :id")
-                            .param("id", id)
-                            .query(String.class)
-                            .single()
-                            .equals("FAILED"));
-            var failure = jdbc.sql("select exception_type, exception_message from task where id = :id")
-                    .param("id", id)
-                    .query()
-                    .singleRow();
+            var failure = failureOf(handler);
             assertThat(failure.get("exception_type")).as(handler).isEqualTo("UnreadableOutcome");
             assertThat((String) failure.get("exception_message"))
                     .as(handler)
@@ -128,8 +117,18 @@ class UnprintableFailureTests {
 
     @Test
     void aTaskWhoseHandlerThrowsAnExceptionWithoutAReadableMessageFails() {
-        var id = tasks.submit(
-                        new NewTask("unprintable", null, null, null, 0, null, null, "default", Map.of(), Set.of()))
+        var failure = failureOf("unprintable");
+        assertThat(failure.get("exception_type")).isEqualTo("Unprintable");
+        assertThat(failure.get("exception_message"))
+                .isEqualTo("(its message could not be read: java.lang.IllegalStateException)");
+        assertThat((String) failure.get("exception_trace"))
+                .startsWith(Unprintable.class.getName() + "\n\tat ")
+                .containsPattern("UnprintableFailureTests\\$Handlers\\$\\d+\\.handle");
+    }
+
+    /** The stored exception of a task of {@code handler}, once it has FAILED. */
+    private Map<String, Object> failureOf(String handler) {
+        var id = tasks.submit(new NewTask(handler, null, null, null, 0, null, null, "default", Map.of(), Set.of()))
                 .getId();
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> jdbc.sql("select state from task where id = :id")
@@ -137,15 +136,9 @@ class UnprintableFailureTests {
                         .query(String.class)
                         .single()
                         .equals("FAILED"));
-        var failure = jdbc.sql("select exception_type, exception_message, exception_trace from task where id = :id")
+        return jdbc.sql("select exception_type, exception_message, exception_trace from task where id = :id")
                 .param("id", id)
                 .query()
                 .singleRow();
-        assertThat(failure.get("exception_type")).isEqualTo("Unprintable");
-        assertThat(failure.get("exception_message"))
-                .isEqualTo("(its message could not be read: java.lang.IllegalStateException)");
-        assertThat((String) failure.get("exception_trace"))
-                .startsWith(Unprintable.class.getName() + "\n\tat ")
-                .containsPattern("UnprintableFailureTests\\$Handlers\\$\\d+\\.handle");
     }
 }
