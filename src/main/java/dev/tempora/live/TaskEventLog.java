@@ -13,8 +13,8 @@ import dev.tempora.task.TaskReads;
 import dev.tempora.task.TaskState;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,10 +69,12 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
      * The latest {@link #CANCELS_REMEMBERED} cancels recorded, oldest out first, to leave out a
      * change told after the cancel it came before. Guarded by {@link #lock}.
      */
-    private final Set<TaskId> cancelled = new HashSet<>();
-
-    private final TaskId[] cancelledRing = new TaskId[CANCELS_REMEMBERED];
-    private int cancelledNext;
+    private final Set<TaskId> cancelled = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TaskId, Boolean> eldest) {
+            return size() > CANCELS_REMEMBERED;
+        }
+    });
 
     private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     /** Writes to the streams; virtual threads, as a write to a slow client mostly waits. */
@@ -100,7 +102,7 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
         lock.lock();
         try {
             if (changed.state() == TaskState.CANCELLED) {
-                rememberCancel(changed.id());
+                cancelled.add(changed.id());
             } else if (!changed.state().isDone() && cancelled.contains(changed.id())) {
                 // Committed before the task's cancel, told after it: a claim's RUNNING, its claims
                 // thread descheduled between the commit and the telling while a cancel with
@@ -116,17 +118,6 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
         if (!subscribers.isEmpty()) {
             LockSupport.unpark(feeder);
         }
-    }
-
-    /** Hold the lock. */
-    private void rememberCancel(TaskId id) {
-        var oldest = cancelledRing[cancelledNext];
-        if (oldest != null) {
-            cancelled.remove(oldest);
-        }
-        cancelledRing[cancelledNext] = id;
-        cancelledNext = (cancelledNext + 1) % CANCELS_REMEMBERED;
-        cancelled.add(id);
     }
 
     /**
