@@ -174,16 +174,9 @@ class DeliveryStore {
         if (stopped.isEmpty()) {
             return List.of();
         }
-        batch.batchUpdate(
-                "insert into webhook_attempt (delivery_id, attempt, attempted_at, error, duration_ms)"
-                        + " values (:id, :attempt, :at, :error, 0)",
-                stopped.stream()
-                        .map(attempt -> new MapSqlParameterSource()
-                                .addValue("id", attempt.delivery())
-                                .addValue("attempt", attempt.attempt())
-                                .addValue("at", utc(attempt.sentAt()))
-                                .addValue("error", STOPPED))
-                        .toArray(MapSqlParameterSource[]::new));
+        insertStopped(stopped.stream()
+                .map(attempt -> stoppedRow(attempt.delivery(), attempt.attempt(), attempt.sentAt()))
+                .toList());
         return stopped.stream().map(StoppedAttempt::event).toList();
     }
 
@@ -243,24 +236,35 @@ class DeliveryStore {
                     released++;
                 } else {
                     var attempt = cut.get(i);
-                    displaced.add(new MapSqlParameterSource()
-                            .addValue("id", attempt.lease().delivery())
-                            .addValue("attempt", attempt.attempt())
-                            .addValue("at", utc(attempt.sentAt()))
-                            .addValue("error", STOPPED));
+                    displaced.add(stoppedRow(attempt.lease().delivery(), attempt.attempt(), attempt.sentAt()));
                 }
             }
             if (!displaced.isEmpty()) {
-                // Where the delivery is still there, and the attempt has no record yet.
-                batch.batchUpdate(
-                        "insert into webhook_attempt (delivery_id, attempt, attempted_at, error, duration_ms)"
-                                + " select id, :attempt, :at, :error, 0 from webhook_delivery where id = :id"
-                                + " and not exists (select 1 from webhook_attempt where delivery_id = :id"
-                                + " and attempt = :attempt)",
-                        displaced.toArray(MapSqlParameterSource[]::new));
+                insertStopped(displaced);
             }
             return released;
         });
+    }
+
+    /**
+     * Records attempts as {@link #STOPPED}: where the delivery is still there (deleted with its task
+     * meanwhile, it has none to keep) and the attempt has no record yet.
+     */
+    private void insertStopped(List<MapSqlParameterSource> rows) {
+        batch.batchUpdate(
+                "insert into webhook_attempt (delivery_id, attempt, attempted_at, error, duration_ms)"
+                        + " select id, :attempt, :at, :error, 0 from webhook_delivery where id = :id"
+                        + " and not exists (select 1 from webhook_attempt where delivery_id = :id"
+                        + " and attempt = :attempt)",
+                rows.toArray(MapSqlParameterSource[]::new));
+    }
+
+    private static MapSqlParameterSource stoppedRow(UUID delivery, int attempt, Instant sentAt) {
+        return new MapSqlParameterSource()
+                .addValue("id", delivery)
+                .addValue("attempt", attempt)
+                .addValue("at", utc(sentAt))
+                .addValue("error", STOPPED);
     }
 
     /** An attempt cut by a stop: its lease, its number, and when it was sent. */
