@@ -37,6 +37,11 @@ final class H2Compaction {
 
     /** Compacts {@code file} if it is at least {@code minBytes} and mostly garbage; whether it did. */
     static boolean compactIfMostlyGarbage(Path file, long minBytes) {
+        return compactIfMostlyGarbage(file, minBytes, H2Compaction::sync);
+    }
+
+    /** As {@link #compactIfMostlyGarbage(Path, long)}, forcing files and folders to disk with {@code disk}. */
+    static boolean compactIfMostlyGarbage(Path file, long minBytes, Disk disk) {
         try {
             if (!Files.isRegularFile(file) || Files.size(file) < minBytes || !H2CrashRecovery.closedCleanly(file)) {
                 return false;
@@ -50,7 +55,7 @@ final class H2Compaction {
                     return false;
                 }
                 try {
-                    return compactLocked(file, real);
+                    return compactLocked(file, real, disk);
                 } finally {
                     lock.release();
                     Files.deleteIfExists(guard);
@@ -68,14 +73,14 @@ final class H2Compaction {
      * on one file (a mistake H2's own lock catches only once one of them opens it) would otherwise
      * write the same copy at once, and move it into place.
      */
-    private static boolean compactLocked(Path file, Path real) throws IOException {
+    private static boolean compactLocked(Path file, Path real, Disk disk) throws IOException {
         int live = livePercent(real);
         if (live >= BELOW_LIVE_PERCENT) {
             return false;
         }
         long before = Files.size(real);
         long began = System.nanoTime();
-        rewrite(real);
+        rewrite(real, disk);
         log.info(
                 "Compacted {} ({}% of it was live data): {} MB to {} MB in {} ms",
                 file, live, before >> 20, Files.size(real) >> 20, (System.nanoTime() - began) / 1_000_000);
@@ -95,8 +100,13 @@ final class H2Compaction {
      * Copies the live data of {@code file} (no link) into a new file beside it, which then takes its
      * place with its permissions. The new file has H2's own name for it, which H2 deletes on opening
      * if a crash left it behind.
+     *
+     * <p>The copy is on disk before it takes the original's name, and the folder (which holds the
+     * name) after: a file system may otherwise persist the rename before the copy's data, and a power
+     * cut or kernel crash then leaves, under the database's name, a file with every task gone. H2
+     * closing the copy does not force it to disk.
      */
-    private static void rewrite(Path file) throws IOException {
+    private static void rewrite(Path file, Disk disk) throws IOException {
         var copy = file.resolveSibling(file.getFileName() + ".tempFile");
         MVStore.compact(file.toString(), copy.toString(), true, null);
         try {
@@ -104,7 +114,31 @@ final class H2Compaction {
         } catch (UnsupportedOperationException notPosix) {
             // Windows: the new file gets the folder's access rules, as the old one did.
         }
+        disk.force(copy);
         Files.move(copy, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        disk.force(file.getParent());
+    }
+
+    /** Forces a file's content, or a folder's entries, to the disk. */
+    @FunctionalInterface
+    interface Disk {
+        void force(Path fileOrFolder) throws IOException;
+    }
+
+    /**
+     * Forces {@code path} to disk. A folder opens for reading on Linux and macOS; where it does not
+     * (Windows), the rename is as durable as the platform makes it.
+     */
+    private static void sync(Path path) throws IOException {
+        try (var channel =
+                FileChannel.open(path, Files.isDirectory(path) ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
+            channel.force(true);
+        } catch (IOException folderNotOpenable) {
+            if (!Files.isDirectory(path)) {
+                throw folderNotOpenable;
+            }
+            log.debug("Could not force folder {} to disk: {}", path, folderNotOpenable.toString());
+        }
     }
 
     /** The share of the file (%) that is live data, as H2 counts it. */

@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreTool;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,36 @@ class H2CompactionTests {
 
         assertThat(Files.size(file)).isLessThan(before / 4);
         assertThat(H2CrashRecovery.closedCleanly(file)).isTrue();
+        assertThat(rows(file)).isEqualTo(1_000);
+    }
+
+    /**
+     * A power cut right after the rename must find the compacted copy's data under the database's
+     * name: the copy is forced to disk before it takes the name, the folder after.
+     */
+    @Test
+    void theCopyIsOnDiskBeforeItTakesTheNameAndTheNameAfter() throws Exception {
+        var file = database("forced", 20_000, 19_000);
+        long before = Files.size(file);
+        var copy = file.resolveSibling(file.getFileName() + ".tempFile");
+        var forced = new ArrayList<String>();
+
+        assertThat(H2Compaction.compactIfMostlyGarbage(file, 0, path -> {
+                    if (path.equals(copy)) {
+                        assertThat(Files.size(file))
+                                .as("the original, not yet replaced")
+                                .isEqualTo(before);
+                        forced.add("copy");
+                    } else if (path.equals(dir)) {
+                        assertThat(copy).as("renamed already").doesNotExist();
+                        forced.add("folder");
+                    } else {
+                        forced.add(path.toString());
+                    }
+                }))
+                .isTrue();
+
+        assertThat(forced).containsExactly("copy", "folder");
         assertThat(rows(file)).isEqualTo(1_000);
     }
 
