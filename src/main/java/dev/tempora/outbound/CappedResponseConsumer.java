@@ -18,17 +18,24 @@ final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundR
 
     private final int cap;
     private final Consumer<OutboundResponse> whenFull;
+    private final Consumer<OutboundResponse> whenOver;
     private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
     private HttpResponse response;
     private ContentType contentType;
     private boolean truncated;
     private boolean full;
+    private boolean over;
     private boolean ended;
 
-    /** {@code whenFull} is given the answer once, when the first {@code cap} bytes of its body have come. */
-    CappedResponseConsumer(int cap, Consumer<OutboundResponse> whenFull) {
+    /**
+     * {@code whenFull} is given the answer once, when the first {@code cap} bytes of its body have
+     * come and it has not ended; {@code whenOver} once, when a byte past them has come: the body is
+     * then cut at {@code cap}, and what comes after is not worth waiting for.
+     */
+    CappedResponseConsumer(int cap, Consumer<OutboundResponse> whenFull, Consumer<OutboundResponse> whenOver) {
         this.cap = cap;
         this.whenFull = whenFull;
+        this.whenOver = whenOver;
     }
 
     @Override
@@ -45,6 +52,7 @@ final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundR
     @Override
     protected void data(ByteBuffer src, boolean endOfStream) {
         boolean filled;
+        boolean overflowed;
         synchronized (this) {
             int room = cap - kept.size();
             int take = Math.min(room, src.remaining());
@@ -59,10 +67,15 @@ final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundR
             }
             filled = !full && kept.size() >= cap && !endOfStream;
             full |= filled;
+            overflowed = !over && truncated;
+            over |= overflowed;
             ended |= endOfStream;
         }
         if (filled) {
             whenFull.accept(soFar().orElseThrow());
+        }
+        if (overflowed) {
+            whenOver.accept(soFar().orElseThrow());
         }
     }
 

@@ -150,9 +150,13 @@ public class OutboundHttp implements DisposableBean {
             int attempt = started.incrementAndGet();
             var context = HttpClientContext.create();
             context.setAttribute(RUNTIME, runtime);
-            // Answered by its head, an exchange ends as soon as the bytes kept have come.
+            // Answered by its head, an exchange ends as soon as the bytes kept have come; else as soon
+            // as a byte past them comes: the body is cut there, and a peer that sends without end
+            // (or slowly, for longer than the timeout) must not turn a cut body into a failure.
             consumer = new CappedResponseConsumer(
-                    request.maxResponseBytes(), request.answeredByHead() ? result::complete : answer -> {});
+                    request.maxResponseBytes(),
+                    request.answeredByHead() ? result::complete : answer -> {},
+                    result::complete);
             var future = client.execute(SimpleRequestProducer.create(http), consumer, context, new FutureCallback<>() {
                 @Override
                 public void completed(OutboundResponse response) {

@@ -10,8 +10,8 @@ import java.util.Map;
  * @param body the request body, or {@code null} for none
  * @param contentType the body's media type, or {@code null} for none
  * @param timeout for the whole exchange, connect to last byte (to the head, if {@code answeredByHead})
- * @param maxResponseBytes response body bytes kept; the rest is read and dropped (or, if {@code
- *     answeredByHead}, not read: the exchange is cut off there)
+ * @param maxResponseBytes response body bytes kept; the exchange is cut off there, its body marked
+ *     truncated (if {@code answeredByHead}, once they have come; otherwise once a byte past them has)
  * @param answeredByHead whether the answer is complete once its status line and headers have come:
  *     of the body, only what comes within the timeout is read, up to {@code maxResponseBytes}, and the
  *     exchange is then closed. Otherwise the whole body must come within the timeout.

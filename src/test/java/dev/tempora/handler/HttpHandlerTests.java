@@ -117,6 +117,26 @@ class HttpHandlerTests {
         }
     }
 
+    /**
+     * A body that goes on past 1 MiB is cut there, at once: one that came without end, or slowly
+     * for longer than the timeout, was read to its end (or the timeout), and the task FAILED with
+     * no answer.
+     */
+    @Test
+    void aBodyThatGoesOnPastItsFirstMebibyteIsCutThereWithoutWaitingForItsEnd() {
+        var id = api.submit("""
+                {"handler": "http", "args": {"url": "%s", "timeout": 10}}""".formatted(server.url("/endless")));
+        var task = api.await(id, Duration.ofSeconds(20));
+        assertThat(task.path("state").asString()).as(task.toString()).isEqualTo("SUCCEEDED");
+        var body = task.path("result").path("body").asString();
+        assertThat(body.length()).isBetween(1_000_000, 1024 * 1024);
+        assertThat(body.chars().allMatch(c -> c == 'y')).isTrue();
+        var took = Duration.between(
+                OffsetDateTime.parse(task.path("startedAt").asString()),
+                OffsetDateTime.parse(task.path("finishedAt").asString()));
+        assertThat(took).isLessThan(Duration.ofSeconds(5));
+    }
+
     @Test
     void postSendsJsonBodyAndReturnsTextBody() {
         var id = api.submit("""

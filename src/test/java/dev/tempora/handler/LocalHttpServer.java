@@ -34,6 +34,25 @@ final class LocalHttpServer implements AutoCloseable {
         server.createContext("/quotes", exchange -> answer(exchange, 200, "text/plain", "\"".repeat(600 * 1024)));
         server.createContext(
                 "/deep", exchange -> answer(exchange, 200, "application/json", "[".repeat(450) + "]".repeat(450)));
+        server.createContext("/endless", exchange -> {
+            record(exchange, "");
+            exchange.getResponseHeaders().add("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, 0); // chunked, and never ended
+            var chunk = "y".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8);
+            try (var body = exchange.getResponseBody()) {
+                for (int i = 0; i < 30 * 16; i++) { // 30 MiB at most, over 30 s at least
+                    body.write(chunk);
+                    body.flush();
+                    if (i >= 16) {
+                        Thread.sleep(60);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException cutOff) {
+                // the client closed the connection: what the test expects
+            }
+        });
         server.createContext("/broken", exchange -> answer(exchange, 500, "text/plain", "database on fire"));
         server.createContext("/hang", exchange -> {
             record(exchange, "");
