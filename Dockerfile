@@ -2,7 +2,8 @@
 #   docker build -t tempora .
 #   docker run -p 8080:8080 -v tempora-data:/app/data tempora
 # Any Spring property can be given as an environment variable (SERVER_PORT, SPRING_DATASOURCE_URL,
-# TEMPORA_POOLS_DEFAULT_SIZE, ...) or as a --name=value argument after the image name.
+# TEMPORA_POOLS_DEFAULT_SIZE, ...) or as a --name=value argument after the image name; the port
+# only as SERVER_PORT, which the HEALTHCHECK below reads.
 
 FROM eclipse-temurin:25-jdk AS build
 WORKDIR /build
