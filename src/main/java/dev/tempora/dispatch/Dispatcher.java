@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -36,6 +37,10 @@ import org.springframework.stereotype.Component;
  * <em>reserves</em> what it loads (the task's owner becomes this node, skipping rows other nodes
  * are reserving), in batches, so instances sharing a database load disjoint work; a reservation
  * of a node that dies is released by the others ({@link NodeRegistry}).
+ *
+ * <p>A task submitted here without a reservation is any loader's once its row commits, which is
+ * before its submission tells of it (SCHEDULED): if this node's loader reserves it meanwhile, it
+ * starts only once it has been told ({@link #storing}), so its events stay in order.
  *
  * <p>Before a cancel is decided in the database, it is settled against the tasks held here
  * ({@link #beforeCancel}), since an instance alone starts tasks without waiting for their claims
@@ -89,6 +94,18 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     private volatile int refillAt = 1;
 
     private volatile boolean running;
+
+    /**
+     * The tasks being submitted here without a reservation, from before their commit until their
+     * submission has told of them ({@link #submitted}); with the run prepared for one that a loader
+     * pass reserved meanwhile, which waits here instead of in the timer until then.
+     */
+    private final ConcurrentHashMap<TaskId, Untold> untold = new ConcurrentHashMap<>();
+
+    /** A task of {@link #untold}, and its run once this node's loader has reserved it. */
+    private record Untold(TaskRun loaded) {}
+
+    private static final Untold NOT_LOADED = new Untold(null);
 
     Dispatcher(
             DispatchProperties properties,
@@ -156,36 +173,44 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     }
 
     @Override
-    public void storing(List<TaskId> reserved) {
+    public void storing(List<TaskId> reserved, List<TaskId> unreserved) {
         // Held even if the room ran out meanwhile: the limit is a guide, and the reservation a promise.
         if (running) {
             long mark = tracker.cancelMark();
             reserved.forEach(id -> tracker.hold(id, mark));
         }
+        // Before the commit, so that a loader pass that finds one has it here to look at.
+        unreserved.forEach(id -> untold.put(id, NOT_LOADED));
     }
 
     @Override
-    public void notStored(List<TaskId> reserved) {
+    public void notStored(List<TaskId> reserved, List<TaskId> unreserved) {
         reserved.forEach(tracker::forget);
+        unreserved.forEach(this::told);
     }
 
     @Override
-    public void mayBeStored(List<TaskId> reserved) {
+    public void mayBeStored(List<TaskId> reserved, List<TaskId> unreserved) {
         // Given back (owner cleared where the row exists) at the loader's next pass, retried there
         // while the database is away.
         reserved.forEach(tracker::drop);
+        // Never told of: one that a loader pass found (it was stored) starts now.
+        unreserved.forEach(this::told);
         requestLoad();
     }
 
     @Override
     public void submitted(TaskSubmitted submitted) {
         var id = submitted.task().id();
-        if (!running || !tracker.holds(id)) {
-            return;
-        }
         var reservedBy = submitted.reservedBy();
         if (reservedBy == null) {
-            return; // not reserved on submit: held because a loader pass reserved it meanwhile
+            // Not reserved on submit: its SCHEDULED has been told, so a loader pass that reserved it
+            // meanwhile may start it now.
+            told(id);
+            return;
+        }
+        if (!running || !tracker.holds(id)) {
+            return;
         }
         if (reservedBy.equals(node.id())) {
             timer.add(runner.prepare(submitted.task()));
@@ -197,6 +222,17 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             tracker.forget(id);
             reservationsUnknown = true;
             requestLoad();
+        }
+    }
+
+    /**
+     * The submission of {@code id}, not reserved on submit, has told of it, or never will: the run
+     * of a loader pass that reserved it meanwhile goes into the timer.
+     */
+    private void told(TaskId id) {
+        var task = untold.remove(id);
+        if (task != null && task.loaded() != null && running && tracker.holds(id)) {
+            timer.add(task.loaded());
         }
     }
 
@@ -429,7 +465,13 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 tracker.forget(task.id());
                 continue;
             }
-            timer.add(runner.prepare(task));
+            var run = runner.prepare(task);
+            // Committed by a submission here that has not told of it yet (its checkpoint is under
+            // way): started now, it could be told RUNNING, even ended, before SCHEDULED. It starts
+            // once told (submitted), as a task reserved on submit does.
+            if (untold.computeIfPresent(task.id(), (id, submitting) -> new Untold(run)) == null) {
+                timer.add(run);
+            }
             loaded++;
         }
         if (loaded > 0) {
@@ -494,6 +536,8 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         try {
             loader.join();
             timer.stop();
+            // Loaded runs waiting for their submissions stay SCHEDULED, as those waiting in the pools.
+            untold.replaceAll((id, task) -> NOT_LOADED);
             var grace = properties.shutdownGrace();
             int waiting = 0;
             for (var pool : pools.all()) {

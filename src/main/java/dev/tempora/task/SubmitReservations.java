@@ -21,20 +21,24 @@ public interface SubmitReservations {
     Optional<String> reserveOnSubmit(Instant runAt, int alreadyReserved);
 
     /**
-     * The tasks of a submission reserved for this node are about to be stored: from now on the
-     * node holds them, so that a cancel arriving as soon as they are visible finds them.
+     * The tasks of a submission are about to be stored. From now on the node holds those
+     * {@code reserved} for it, so that a cancel arriving as soon as they are visible finds them. The
+     * others are any loader's as soon as they are committed, before the submission has told of them
+     * ({@link TaskListener#changed}, SCHEDULED, once the commit is durable): one that this node's
+     * loader reserves meanwhile must not start before it has been told {@link
+     * TaskListener#submitted}, or its RUNNING would be told before its SCHEDULED.
      */
-    default void storing(List<TaskId> reserved) {}
+    default void storing(List<TaskId> reserved, List<TaskId> unreserved) {}
 
-    /** Storing them failed: the node no longer holds them. */
-    default void notStored(List<TaskId> reserved) {}
+    /** Storing them failed: the node no longer holds them, and nothing of them will be told. */
+    default void notStored(List<TaskId> reserved, List<TaskId> unreserved) {}
 
     /**
      * The connection was lost at the commit that stored them: they may be stored, reserved for this
-     * node, or not at all. The node no longer holds them, and gives any that exist back to the
-     * loaders.
+     * node, or not at all, and nothing of them will be told. The node no longer holds them, and gives
+     * any that exist back to the loaders.
      */
-    default void mayBeStored(List<TaskId> reserved) {
-        notStored(reserved);
+    default void mayBeStored(List<TaskId> reserved, List<TaskId> unreserved) {
+        notStored(reserved, unreserved);
     }
 }

@@ -108,6 +108,7 @@ public class TaskService implements SmartInitializingSingleton {
         var reserver = this.reserver;
         var created = new ArrayList<Task>(specs.size());
         var reservedHere = new ArrayList<TaskId>();
+        var unreserved = new ArrayList<TaskId>();
         for (var spec : specs) {
             var withDefaults = spec.timeout() != null || properties.defaultTimeout() == null
                     ? spec
@@ -116,27 +117,26 @@ public class TaskService implements SmartInitializingSingleton {
             var reservedBy =
                     reserver.reserveOnSubmit(runAt, reservedHere.size()).orElse(null);
             var task = Task.submit(TaskId.next(clock), withDefaults, runAt, now, reservedBy);
-            if (reservedBy != null) {
-                reservedHere.add(task.id());
-            }
+            (reservedBy != null ? reservedHere : unreserved).add(task.id());
             created.add(task);
         }
-        reserver.storing(reservedHere);
+        reserver.storing(reservedHere, unreserved);
         try {
             jdbcTransactions.run(status -> inserts.insert(created));
         } catch (CommitOutcomeUnknownException mayBeStored) {
             // Rows reserved here may exist: they go back to any loader instead, or they would wait,
             // reserved, for a node that does not hold them (until it restarts).
-            reserver.mayBeStored(reservedHere);
+            reserver.mayBeStored(reservedHere, unreserved);
             throw new SubmitOutcomeUnknownException(
                     created.stream().map(Task::id).toList(), mayBeStored);
         } catch (RuntimeException notStored) {
-            reserver.notStored(reservedHere);
+            reserver.notStored(reservedHere, unreserved);
             throw notStored;
         }
         var unconfirmed = flush();
         // Committed either way: dispatched as stored. (Skipping this on a failed checkpoint left
-        // the tasks reserved for this instance, and never timed, until a restart.)
+        // the tasks reserved for this instance, and never timed, until a restart.) Each is told
+        // SCHEDULED, then submitted: one that a loader reserved meanwhile starts only then.
         for (var task : created) {
             events.changed(new TaskChanged(task.id(), TaskState.SCHEDULED, task.handler(), now));
             events.submitted(new TaskSubmitted(task.toDueTask(), task.owner()));
