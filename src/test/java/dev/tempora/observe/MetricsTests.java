@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tempora.Api;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -85,6 +86,23 @@ class MetricsTests {
         assertThat(liveness.status()).isEqualTo(200);
         assertThat(liveness.body().path("status").asString()).isEqualTo("UP");
         assertThat(liveness.text()).doesNotContain("\"db\"");
+    }
+
+    @Test
+    void anActuatorPathWithNothingThereIsANotFoundProblem() {
+        // The health and metrics endpoints answered an unknown group or metric with a bare 404.
+        for (var path : List.of(
+                "/actuator/health/nonexistent",
+                "/actuator/health/readiness/nonexistent",
+                "/actuator/metrics/nonexistent",
+                "/actuator/nonexistent")) {
+            var response = api.get(path);
+            assertThat(response.status()).as(path).isEqualTo(404);
+            assertThat(response.contentType()).as(path).startsWith("application/problem+json");
+            assertThat(response.body().path("type").asString()).as(path).isEqualTo("urn:tempora:problem:not-found");
+            assertThat(response.body().path("status").asInt()).as(path).isEqualTo(404);
+            assertThat(response.body().path("instance").asString()).as(path).isEqualTo(path);
+        }
     }
 
     private String scrape() {
