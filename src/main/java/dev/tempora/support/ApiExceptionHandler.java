@@ -10,9 +10,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.tomcat.util.http.InvalidParameterException;
@@ -288,14 +290,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             WebRequest request) {
         // Spring's Allow lists the mapped methods only, where OPTIONS answers with HEAD and OPTIONS
         // too: both now say the same, and the detail names them.
-        var allowed = new LinkedHashSet<HttpMethod>();
         var supported = notSupported.getSupportedHttpMethods();
-        if (supported != null) {
-            allowed.addAll(supported);
-            if (allowed.contains(HttpMethod.GET)) {
-                allowed.add(HttpMethod.HEAD);
-            }
-            allowed.add(HttpMethod.OPTIONS);
+        var allowed = supported == null ? Set.<HttpMethod>of() : allowed(supported);
+        if (!allowed.isEmpty()) {
             headers.setAllow(allowed);
         }
         if (request instanceof ServletWebRequest servlet && !allowed.isEmpty()) {
@@ -308,6 +305,16 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                                     allowed.stream().map(HttpMethod::name).collect(Collectors.joining(", "))));
         }
         return super.handleHttpRequestMethodNotSupported(notSupported, headers, status, request);
+    }
+
+    /** What OPTIONS answers for a path mapped to {@code supported}: those, HEAD where GET is, and OPTIONS. */
+    static Set<HttpMethod> allowed(Collection<HttpMethod> supported) {
+        var allowed = new LinkedHashSet<HttpMethod>(supported);
+        if (allowed.contains(HttpMethod.GET)) {
+            allowed.add(HttpMethod.HEAD);
+        }
+        allowed.add(HttpMethod.OPTIONS);
+        return allowed;
     }
 
     @Override

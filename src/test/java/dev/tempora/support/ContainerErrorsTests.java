@@ -3,7 +3,9 @@ package dev.tempora.support;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.Api;
+import java.net.http.HttpRequest;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -46,6 +48,42 @@ class ContainerErrorsTests {
                     .as(what)
                     .isEqualTo("urn:tempora:problem:malformed-request");
         }
+    }
+
+    @Test
+    void aTraceNamesItsPathAndWhatThePathTakes() {
+        // Tomcat refuses TRACE itself: the problem named the error page ("/error") as its instance,
+        // and Allow listed every method the servlet implements, PUT and DELETE included.
+        var api = new Api(port);
+        var allowed = Map.of(
+                "/api/v1/tasks", List.of("GET", "HEAD", "POST", "OPTIONS"),
+                "/api/v1/pools/default", List.of("GET", "HEAD", "PATCH", "OPTIONS"),
+                "/api/v1/tasks/0193a5b4-0000-7000-8000-000000000000/cancel", List.of("POST", "OPTIONS"),
+                "/actuator/health", List.of("GET", "HEAD", "OPTIONS"),
+                "/", List.of("GET", "HEAD", "OPTIONS"));
+        allowed.forEach((path, methods) -> {
+            var trace = api.send(
+                    HttpRequest.newBuilder(api.uri(path)).method("TRACE", HttpRequest.BodyPublishers.noBody()));
+            assertThat(trace.status()).as(path).isEqualTo(405);
+            assertThat(trace.contentType()).as(path).startsWith("application/problem+json");
+            assertThat(trace.body().path("type").asString())
+                    .as(path)
+                    .isEqualTo("urn:tempora:problem:method-not-allowed");
+            assertThat(trace.body().path("instance").asString()).as(path).isEqualTo(path);
+            assertThat(trace.headers().get("Allow")).as(path).hasSize(1); // Tomcat's own replaced, not added to
+            assertThat(trace.header("Allow").split(", *")).as(path).containsExactlyInAnyOrderElementsOf(methods);
+        });
+    }
+
+    @Test
+    void aMethodNotAllowedAnsweredByTheErrorPageNamesThePathAsked() {
+        // The dashboard's page is a static resource, whose 405 reaches the error page.
+        var api = new Api(port);
+        var response = api.send(HttpRequest.newBuilder(api.uri("/")).DELETE());
+
+        assertThat(response.status()).isEqualTo(405);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(response.body().path("instance").asString()).isEqualTo("/");
     }
 
     @Test
