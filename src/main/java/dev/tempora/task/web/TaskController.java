@@ -36,9 +36,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -150,7 +152,14 @@ class TaskController implements DisposableBean {
             @PathVariable String id,
             @Parameter(description = "Answer once the task is done or after this long, at most 60 s", example = "PT30S")
                     @RequestParam(required = false)
-                    String wait) {
+                    String wait,
+            HttpServletRequest request)
+            throws HttpRequestMethodNotSupportedException {
+        if (id.equals("batch")) {
+            // The batch submission's path, which takes POST only; read as a task id, a GET of it
+            // was a 404 task-not-found.
+            throw new HttpRequestMethodNotSupportedException(request.getMethod(), List.of(HttpMethod.POST.name()));
+        }
         return whenDoneOrWaited(parse(id), Waits.parse(wait)).thenApply(this::view);
     }
 

@@ -100,4 +100,16 @@ class TaskBatchSubmitTests {
                 .mapToObj(i -> "{\"handler\": \"echo\", \"args\": " + i + "}")
                 .collect(Collectors.joining(",", "{\"tasks\": [", "]}"));
     }
+
+    @Test
+    void theBatchPathTakesOnlyPost() {
+        // GET /tasks/batch was read as GET /tasks/{id} with the id "batch": a 404 task-not-found.
+        var response = api.get("/api/v1/tasks/batch");
+        assertThat(response.status()).as(response.text()).isEqualTo(405);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(response.body().path("type").asString()).isEqualTo("urn:tempora:problem:method-not-allowed");
+        assertThat(response.header("Allow").split(", *")).containsExactlyInAnyOrder("POST", "OPTIONS");
+        // A task's own paths below it still take the id as an id.
+        assertThat(api.get("/api/v1/tasks/batch/result").status()).isEqualTo(404);
+    }
 }
