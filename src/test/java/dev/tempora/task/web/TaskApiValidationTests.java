@@ -717,6 +717,57 @@ class TaskApiValidationTests {
     }
 
     @Test
+    void anAcceptHeaderRefusingJsonIsA406Problem() {
+        // q=0 refuses a type (RFC 9110), but Spring reads it as any other quality: JSON was sent anyway.
+        var id = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
+        for (var accept : List.of(
+                "application/json;q=0",
+                "application/xml, application/json;q=0",
+                "*/*;q=0.5, application/json;q=0",
+                "*/*;q=0")) {
+            for (var path : List.of("/api/v1/handlers", "/api/v1/tasks/" + id)) {
+                var response = api.send(HttpRequest.newBuilder(api.uri(path))
+                        .header("Accept", accept)
+                        .GET());
+                assertThat(response.status()).as(accept + " " + path).isEqualTo(406);
+                assertThat(response.contentType()).as(accept).startsWith("application/problem+json");
+                assertThat(response.body().path("type").asString())
+                        .as(accept)
+                        .isEqualTo("urn:tempora:problem:not-acceptable");
+                assertThat(response.body().path("instance").asString())
+                        .as(accept)
+                        .isEqualTo(path);
+            }
+        }
+        // Accepting JSON, with or without refusing everything else, or anything, is as before.
+        for (var accept : List.of("application/json, */*;q=0", "*/*", "application/json;q=0.1", "")) {
+            var builder = HttpRequest.newBuilder(api.uri("/api/v1/tasks/" + id));
+            var response = api.send(
+                    accept.isEmpty()
+                            ? builder.GET()
+                            : builder.header("Accept", accept).GET());
+            assertThat(response.status()).as(accept).isEqualTo(200);
+            assertThat(response.body().path("id").asString()).isEqualTo(id);
+        }
+        // Refusing JSON beside accepting problems is as accepting problems alone: a problem where
+        // one is the answer, and a 406 problem where a task would be.
+        for (var path : List.of("/api/v1/nothing-here", "/api/v1/tasks/" + id)) {
+            var problems = api.send(HttpRequest.newBuilder(api.uri(path))
+                    .header("Accept", "application/problem+json")
+                    .GET());
+            var refusingJson = api.send(HttpRequest.newBuilder(api.uri(path))
+                    .header("Accept", "application/problem+json, application/json;q=0")
+                    .GET());
+            assertThat(refusingJson.status())
+                    .as(path)
+                    .isEqualTo(problems.status())
+                    .isBetween(400, 499);
+            assertThat(refusingJson.contentType()).as(path).startsWith("application/problem+json");
+        }
+        api.post("/api/v1/tasks/" + id + "/cancel");
+    }
+
+    @Test
     void poolResizeValidatesItsInput() {
         assertThat(api.patch("/api/v1/pools/default", "{\"size\": 0}").errorFields())
                 .containsExactly("size");
