@@ -7,8 +7,11 @@ import dev.tempora.task.TaskConflictException;
 import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskNotFoundException;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -62,6 +65,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     /** Where the parser says where an object began, in its terms: "(start marker at [Source: REDACTED ...])". */
     private static final Pattern JACKSON_SOURCE = Pattern.compile(" ?\\(start marker at \\[Source: [^\\]]*\\]\\)");
+
+    /** The field a problem of the query as a whole is reported on, where no parameter can be named. */
+    private static final String WHOLE_QUERY = "query";
 
     @ExceptionHandler(InvalidRequestException.class)
     ResponseEntity<ProblemDetail> invalid(InvalidRequestException invalid) {
@@ -152,59 +158,84 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     }
 
     /**
-     * A query Tomcat cannot decode ({@code ?limit=%ZZ}): it then refuses to read any parameter, so
-     * this comes from wherever the first one is read. The request itself is malformed, as an
-     * encoded {@code /} in its path is ({@link ContainerErrors}); the parameter is named as sent.
+     * A query Tomcat cannot decode ({@code ?limit=%ZZ}, {@code ?handler=%FF}): it then refuses to
+     * read any parameter, so this comes from wherever the first one is read. The request itself is
+     * malformed, as an encoded {@code /} in its path is ({@link ContainerErrors}); the parameter is
+     * named as sent.
      */
     @ExceptionHandler(InvalidParameterException.class)
     ResponseEntity<ProblemDetail> malformedQuery(InvalidParameterException malformed, HttpServletRequest request) {
-        var field = malformedParameter(request.getQueryString());
+        var problem =
+                malformedParameter(request.getQueryString()).orElse(new FieldProblem(WHOLE_QUERY, "could not be read"));
         var response = Problems.response(
                 HttpStatus.BAD_REQUEST,
                 "malformed-request",
                 "Malformed request",
-                field.isPresent()
-                        ? "Query parameter " + field.get() + " is not valid percent-encoding"
-                        : "The query parameters could not be read");
-        response.getBody()
-                .setProperty(
-                        "errors",
-                        List.of(new FieldProblem(
-                                field.orElse("query"),
-                                field.isPresent()
-                                        ? "is not valid percent-encoding: each % must be followed by two hexadecimal digits"
-                                        : "could not be read")));
+                (problem.field().equals(WHOLE_QUERY) ? "The query " : "Query parameter " + problem.field() + " ")
+                        + problem.message());
+        response.getBody().setProperty("errors", List.of(problem));
         return response;
     }
 
-    /** The first parameter of {@code query} whose name or value holds a malformed escape, by its name. */
-    static Optional<String> malformedParameter(@Nullable String query) {
+    /**
+     * What Tomcat cannot read in {@code query}: the first parameter whose name or value is not
+     * percent-encoded UTF-8, by its name (as written, when the name itself cannot be decoded), or a
+     * value without a name ({@code ?=x}), reported on the query as a whole for want of one.
+     */
+    static Optional<FieldProblem> malformedParameter(@Nullable String query) {
         if (query == null) {
             return Optional.empty();
         }
         for (var pair : query.split("&")) {
+            if (pair.isEmpty()) {
+                continue; // "&&": Tomcat skips it
+            }
             int equals = pair.indexOf('=');
             var name = equals < 0 ? pair : pair.substring(0, equals);
             var value = equals < 0 ? "" : pair.substring(equals + 1);
-            if (!wellEscaped(name)) {
-                return Optional.of(name);
+            var unreadable = undecodable(name);
+            if (unreadable.isPresent()) {
+                return Optional.of(new FieldProblem(name, unreadable.get()));
             }
-            if (!wellEscaped(value)) {
-                return Optional.of(URLDecoder.decode(name, StandardCharsets.UTF_8));
+            if (name.isEmpty()) {
+                return Optional.of(new FieldProblem(
+                        WHOLE_QUERY, "has a value without a parameter name (a parameter begins with '=')"));
+            }
+            unreadable = undecodable(value);
+            if (unreadable.isPresent()) {
+                return Optional.of(new FieldProblem(URLDecoder.decode(name, StandardCharsets.UTF_8), unreadable.get()));
             }
         }
         return Optional.empty();
     }
 
-    private static boolean wellEscaped(String text) {
-        for (int i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
+    /**
+     * Why {@code text} cannot be decoded as Tomcat decodes a query, percent-encoded UTF-8, if it
+     * cannot: a malformed escape ({@code %ZZ}), or well-formed ones of bytes that are not UTF-8
+     * ({@code %FF}, which Java's own decoder would quietly turn into U+FFFD).
+     */
+    private static Optional<String> undecodable(String text) {
+        var bytes = new ByteArrayOutputStream();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c != '%') {
+                bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+                continue;
+            }
             if (i + 2 >= text.length()
                     || Character.digit(text.charAt(i + 1), 16) < 0
                     || Character.digit(text.charAt(i + 2), 16) < 0) {
-                return false;
+                return Optional.of("is not valid percent-encoding: each % must be followed by two hexadecimal digits");
             }
+            bytes.write(Integer.parseInt(text, i + 1, i + 3, 16));
+            i += 2;
         }
-        return true;
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray()));
+        } catch (CharacterCodingException notUtf8) {
+            return Optional.of("is not valid percent-encoding: the bytes it encodes are not UTF-8");
+        }
+        return Optional.empty();
     }
 
     /** The database is out of reach ({@link DatabaseErrors}): a temporary condition, not a fault of the request. */

@@ -613,6 +613,12 @@ class TaskApiValidationTests {
             {"GET", "/api/v1/tasks/" + id + "/result?wait=%ZZ", "wait"},
             {"POST", "/api/v1/tasks/" + id + "/cancel?mayInterruptIfRunning=%ZZ", "mayInterruptIfRunning"},
             {"GET", "/api/v1/events?handler=%ZZ", "handler"},
+            // Well-formed escapes of bytes that are not UTF-8: named "query" before.
+            {"GET", "/api/v1/tasks?handler=%FF", "handler"},
+            {"GET", "/api/v1/tasks?limit=10&handler=%C3%28", "handler"},
+            {"GET", "/api/v1/tasks?%FF=1", "%FF"},
+            // No name to give: the query as a whole.
+            {"GET", "/api/v1/tasks?=x", "query"},
         };
         for (var request : requests) {
             var response = api.raw(request[0], request[1]);
