@@ -87,6 +87,16 @@ class ContainerErrorsTests {
     }
 
     @Test
+    void aRequestLineOverTheLimitIsStillABadRequestProblem() {
+        // Past server.max-http-request-header-size (8 KB), Tomcat refuses the request before routing.
+        var response = new Api(port).get("/api/v1/tasks?label=a:" + "b".repeat(10_000));
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(response.body().path("type").asString()).isEqualTo("urn:tempora:problem:malformed-request");
+    }
+
+    @Test
     void errorsTemporaAnswersItselfKeepTheirProblems() {
         var response = new Api(port).get("/api/v1/tasks/not-a-task-id");
 
