@@ -27,10 +27,10 @@ import tools.jackson.databind.ObjectMapper;
  *
  * <p>A media range with {@code q=0} refuses the types it covers (RFC 9110, 12.4.2), but Spring reads
  * it as one more acceptable range: {@code application/json;q=0} was answered in JSON. Such ranges
- * are taken out before Spring reads the header, together with any broader range that would take
- * them back in ({@code *}{@code /*} beside {@code application/json;q=0}: Spring cannot be told "all
- * but JSON"). What is left is negotiated as ever ({@code application/xml} is a 406 where JSON is
- * answered); when nothing is left, nothing is acceptable, and the answer is a 406 problem at once.
+ * are taken out before Spring reads the header; when nothing is left, nothing is acceptable, and the
+ * answer is a 406 problem at once. A broader range beside a refused one stays: it cannot be told
+ * "all but JSON", and dropping it too refused far more than the client did ({@code *}{@code /*,
+ * text/html;q=0}, or a browser's header refusing one image type, became a 406 everywhere).
  */
 @Component
 class AcceptHeaderFilter extends OncePerRequestFilter {
@@ -51,15 +51,12 @@ class AcceptHeaderFilter extends OncePerRequestFilter {
             chain.doFilter(new ReplacedAccept(request, null), response);
             return;
         }
-        var refused =
-                ranges.stream().filter(range -> range.getQualityValue() == 0).toList();
-        if (refused.isEmpty()) {
+        var accepted =
+                ranges.stream().filter(range -> range.getQualityValue() > 0).toList();
+        if (accepted.size() == ranges.size()) {
             chain.doFilter(request, response);
             return;
         }
-        var accepted = ranges.stream()
-                .filter(range -> range.getQualityValue() > 0 && refused.stream().noneMatch(range::includes))
-                .toList();
         if (accepted.isEmpty()) {
             Problems.write(
                     request,
@@ -69,8 +66,7 @@ class AcceptHeaderFilter extends OncePerRequestFilter {
                             "not-acceptable",
                             "Not Acceptable",
                             "The Accept header leaves no media type acceptable: a range with q=0 refuses the"
-                                    + " types it covers, and a broader range beside it (such as */*) does not"
-                                    + " take them back"),
+                                    + " types it covers"),
                     json);
             return;
         }

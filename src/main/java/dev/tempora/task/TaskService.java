@@ -129,7 +129,7 @@ public class TaskService implements SmartInitializingSingleton {
             reserver.mayBeStored(reservedHere, unreserved);
             throw new SubmitOutcomeUnknownException(
                     created.stream().map(Task::id).toList(), mayBeStored);
-        } catch (RuntimeException notStored) {
+        } catch (RuntimeException | Error notStored) {
             reserver.notStored(reservedHere, unreserved);
             throw notStored;
         }
@@ -137,9 +137,29 @@ public class TaskService implements SmartInitializingSingleton {
         // Committed either way: dispatched as stored. (Skipping this on a failed checkpoint left
         // the tasks reserved for this instance, and never timed, until a restart.) Each is told
         // SCHEDULED, then submitted: one that a loader reserved meanwhile starts only then.
-        for (var task : created) {
-            events.changed(new TaskChanged(task.id(), TaskState.SCHEDULED, task.handler(), now));
-            events.submitted(new TaskSubmitted(task.toDueTask(), task.owner()));
+        int handedOver = 0;
+        try {
+            for (var task : created) {
+                events.changed(new TaskChanged(task.id(), TaskState.SCHEDULED, task.handler(), now));
+                events.submitted(new TaskSubmitted(task.toDueTask(), task.owner()));
+                handedOver++;
+            }
+        } finally {
+            if (handedOver < created.size()) {
+                // An Error escaped a listener (they catch the rest): the tasks not handed over go to
+                // the loaders, as after a lost commit answer, or they would wait, held here and never
+                // timed, until a restart.
+                var rest = created.subList(handedOver, created.size());
+                reserver.mayBeStored(
+                        rest.stream()
+                                .filter(task -> task.owner() != null)
+                                .map(Task::id)
+                                .toList(),
+                        rest.stream()
+                                .filter(task -> task.owner() == null)
+                                .map(Task::id)
+                                .toList());
+            }
         }
         if (unconfirmed.isPresent()) {
             var ids = created.stream().map(Task::id).toList();

@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -52,9 +53,12 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 class SubmitRacingLoaderTests {
 
     static final AtomicBoolean ARMED = new AtomicBoolean();
+    /** Whether the held submission then fails with an Error, which listeners do not catch. */
+    static volatile boolean failing;
+
     static volatile TaskChanged held;
-    static final CountDownLatch ARRIVED = new CountDownLatch(1);
-    static final CountDownLatch RELEASE = new CountDownLatch(1);
+    static volatile CountDownLatch arrived;
+    static volatile CountDownLatch release;
 
     @TestConfiguration(proxyBeanMethods = false)
     static class Stall {
@@ -66,11 +70,14 @@ class SubmitRacingLoaderTests {
                 public void changed(TaskChanged changed) {
                     if (changed.state() == TaskState.SCHEDULED && ARMED.getAndSet(false)) {
                         held = changed;
-                        ARRIVED.countDown();
+                        arrived.countDown();
                         try {
-                            RELEASE.await(20, TimeUnit.SECONDS);
+                            release.await(20, TimeUnit.SECONDS);
                         } catch (InterruptedException interrupted) {
                             Thread.currentThread().interrupt();
+                        }
+                        if (failing) {
+                            throw new LinkageError("a listener failed with an Error");
                         }
                     }
                 }
@@ -86,30 +93,31 @@ class SubmitRacingLoaderTests {
 
     final HttpClient http = HttpClient.newHttpClient();
 
+    @BeforeEach
+    void arm() {
+        TestHandlers.reset();
+        failing = false;
+        arrived = new CountDownLatch(1);
+        release = new CountDownLatch(1);
+        ARMED.set(true);
+    }
+
     @AfterEach
     void close() {
-        RELEASE.countDown();
+        release.countDown();
         http.shutdownNow();
     }
 
     @Test
     void aTaskStartedByTheLoaderBeforeItsSubmissionToldOfItStreamsScheduledFirst() throws Exception {
-        TestHandlers.reset();
         var api = new Api(port);
         var live = listen(api, "", null);
-        ARMED.set(true);
         var submit = CompletableFuture.supplyAsync(() -> api.submit("""
                 {"handler": "record", "args": {"name": "raced-submit"}, "delay": 0.3}"""));
-
-        assertThat(ARRIVED.await(10, TimeUnit.SECONDS))
-                .as("submission committed")
-                .isTrue();
-        var id = held.id().toString();
-        // The loader's pass once the task falls due reserves it, the submission still untold.
-        await().atMost(Duration.ofSeconds(10)).until(() -> reserved(id));
+        var id = heldUntilReserved();
         // Time for the worker to start it, and for its claim and outcome to be told.
         TimeUnit.MILLISECONDS.sleep(1000);
-        RELEASE.countDown();
+        release.countDown();
         assertThat(submit.get(10, TimeUnit.SECONDS)).isEqualTo(id);
 
         await().atMost(Duration.ofSeconds(10))
@@ -125,6 +133,37 @@ class SubmitRacingLoaderTests {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> EventStreamTests.states(replayed, id).contains("SUCCEEDED"));
         assertThat(EventStreamTests.states(replayed, id)).containsExactly("SCHEDULED", "RUNNING", "SUCCEEDED");
+    }
+
+    /**
+     * A submission whose telling fails with an Error (a listener's {@code LinkageError}; listeners
+     * catch the rest) after the loader parked the task's run: it never started, and stayed
+     * reserved for this live node, held here, until a restart.
+     */
+    @Test
+    void aTaskWhoseSubmissionFailsAfterItsCommitStillRuns() throws Exception {
+        failing = true;
+        var api = new Api(port);
+        var submit = CompletableFuture.supplyAsync(() -> api.post("/api/v1/tasks", """
+                {"handler": "record", "args": {"name": "told-nothing"}, "delay": 0.3}"""));
+        var id = heldUntilReserved();
+        release.countDown();
+        assertThat(submit.get(10, TimeUnit.SECONDS).status()).isEqualTo(500);
+
+        assertThat(api.await(id, Duration.ofSeconds(10)).path("state").asString())
+                .isEqualTo("SUCCEEDED");
+        assertThat(TestHandlers.started()).containsExactly("told-nothing");
+    }
+
+    /** Holds the submission after its commit until the loader has reserved its task; the task's id. */
+    private String heldUntilReserved() throws InterruptedException {
+        assertThat(arrived.await(10, TimeUnit.SECONDS))
+                .as("submission committed")
+                .isTrue();
+        var id = held.id().toString();
+        // The loader's pass once the task falls due reserves it, the submission still untold.
+        await().atMost(Duration.ofSeconds(10)).until(() -> reserved(id));
+        return id;
     }
 
     private boolean reserved(String id) {

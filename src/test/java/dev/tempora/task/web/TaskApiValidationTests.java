@@ -726,11 +726,7 @@ class TaskApiValidationTests {
     void anAcceptHeaderRefusingJsonIsA406Problem() {
         // q=0 refuses a type (RFC 9110), but Spring reads it as any other quality: JSON was sent anyway.
         var id = api.submit("{\"handler\": \"echo\", \"delay\": 3600}");
-        for (var accept : List.of(
-                "application/json;q=0",
-                "application/xml, application/json;q=0",
-                "*/*;q=0.5, application/json;q=0",
-                "*/*;q=0")) {
+        for (var accept : List.of("application/json;q=0", "application/xml, application/json;q=0", "*/*;q=0")) {
             for (var path : List.of("/api/v1/handlers", "/api/v1/tasks/" + id)) {
                 var response = api.send(HttpRequest.newBuilder(api.uri(path))
                         .header("Accept", accept)
@@ -745,8 +741,18 @@ class TaskApiValidationTests {
                         .isEqualTo(path);
             }
         }
-        // Accepting JSON, with or without refusing everything else, or anything, is as before.
-        for (var accept : List.of("application/json, */*;q=0", "*/*", "application/json;q=0.1", "")) {
+        // Accepting JSON, with or without refusing everything else, or anything, is as before; so is
+        // refusing another type beside a range that takes JSON (a browser's header refusing one image
+        // type), and, as "all but JSON" cannot be negotiated, refusing JSON beside a broader range.
+        for (var accept : List.of(
+                "application/json, */*;q=0",
+                "*/*",
+                "application/json;q=0.1",
+                "",
+                "*/*, text/html;q=0",
+                "application/*, application/xml;q=0",
+                "text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.8, image/webp;q=0",
+                "*/*;q=0.5, application/json;q=0")) {
             var builder = HttpRequest.newBuilder(api.uri("/api/v1/tasks/" + id));
             var response = api.send(
                     accept.isEmpty()
