@@ -17,25 +17,26 @@ import org.apache.hc.core5.http.HttpResponse;
 final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundResponse> {
 
     private final int cap;
-    private final Consumer<OutboundResponse> whenFull;
-    private final Consumer<OutboundResponse> whenOver;
+    private final boolean cutWhenFull;
+    private final Consumer<OutboundResponse> whenCut;
     private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
     private HttpResponse response;
     private ContentType contentType;
-    private boolean truncated;
-    private boolean full;
-    private boolean over;
+    /** Whether a byte past the cap came. */
+    private boolean overflowed;
+
     private boolean ended;
+    private boolean cut;
 
     /**
-     * {@code whenFull} is given the answer once, when the first {@code cap} bytes of its body have
-     * come and it has not ended; {@code whenOver} once, when a byte past them has come: the body is
-     * then cut at {@code cap}, and what comes after is not worth waiting for.
+     * {@code whenCut} is given the answer once, when its body is cut at {@code cap} bytes: as soon as
+     * they have come and it has not ended, if {@code cutWhenFull}; otherwise once a byte past them
+     * has come, since what comes after is not worth waiting for.
      */
-    CappedResponseConsumer(int cap, Consumer<OutboundResponse> whenFull, Consumer<OutboundResponse> whenOver) {
+    CappedResponseConsumer(int cap, boolean cutWhenFull, Consumer<OutboundResponse> whenCut) {
         this.cap = cap;
-        this.whenFull = whenFull;
-        this.whenOver = whenOver;
+        this.cutWhenFull = cutWhenFull;
+        this.whenCut = whenCut;
     }
 
     @Override
@@ -51,40 +52,32 @@ final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundR
 
     @Override
     protected void data(ByteBuffer src, boolean endOfStream) {
-        boolean filled;
-        boolean overflowed;
+        boolean cutNow;
         synchronized (this) {
-            int room = cap - kept.size();
-            int take = Math.min(room, src.remaining());
+            int take = Math.min(cap - kept.size(), src.remaining());
             if (take > 0) {
                 byte[] chunk = new byte[take];
                 src.get(chunk);
                 kept.write(chunk, 0, take);
             }
             if (src.hasRemaining()) {
-                truncated = true;
+                overflowed = true;
                 src.position(src.limit());
             }
-            filled = !full && kept.size() >= cap && !endOfStream;
-            full |= filled;
-            overflowed = !over && truncated;
-            over |= overflowed;
             ended |= endOfStream;
+            cutNow = !cut && (cutWhenFull ? kept.size() >= cap && !ended : overflowed);
+            cut |= cutNow;
         }
-        if (filled) {
-            whenFull.accept(soFar().orElseThrow());
-        }
-        if (overflowed) {
-            whenOver.accept(soFar().orElseThrow());
+        if (cutNow) {
+            whenCut.accept(soFar().orElseThrow());
         }
     }
 
     /**
      * The answer as far as it has come: empty until its status line and headers have. Its body is
-     * marked truncated unless it has ended: the exchange is cut off here.
+     * marked truncated unless it has ended within the cap: the exchange is cut off here.
      */
     synchronized Optional<OutboundResponse> soFar() {
-        truncated |= !ended;
         return response == null ? Optional.empty() : Optional.of(buildResult());
     }
 
@@ -99,7 +92,7 @@ final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundR
                 headers,
                 kept.toByteArray(),
                 contentType == null ? null : contentType.toString(),
-                truncated);
+                overflowed || !ended);
     }
 
     @Override

@@ -153,10 +153,8 @@ public class OutboundHttp implements DisposableBean {
             // Answered by its head, an exchange ends as soon as the bytes kept have come; else as soon
             // as a byte past them comes: the body is cut there, and a peer that sends without end
             // (or slowly, for longer than the timeout) must not turn a cut body into a failure.
-            consumer = new CappedResponseConsumer(
-                    request.maxResponseBytes(),
-                    request.answeredByHead() ? result::complete : answer -> {},
-                    result::complete);
+            consumer =
+                    new CappedResponseConsumer(request.maxResponseBytes(), request.answeredByHead(), result::complete);
             var future = client.execute(SimpleRequestProducer.create(http), consumer, context, new FutureCallback<>() {
                 @Override
                 public void completed(OutboundResponse response) {
@@ -186,6 +184,9 @@ public class OutboundHttp implements DisposableBean {
             });
             if (started.get() == attempt) { // else a re-send, started from within execute, is the current one
                 exchange = future;
+                if (result.isDone()) { // cut (or timed out) before it was known here: aborted now
+                    abort();
+                }
             }
         }
 

@@ -6,6 +6,7 @@ import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.URI;
 import java.util.Collection;
 import java.util.Collections;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.HttpHeaders;
@@ -25,9 +27,11 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.HandlerExecutionChain;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.support.WebContentGenerator;
 import org.springframework.web.util.ServletRequestPathUtils;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The error page, for what the servlet container answers without Spring MVC (Tomcat refuses
@@ -39,13 +43,17 @@ import org.springframework.web.util.ServletRequestPathUtils;
 class ErrorPage implements ErrorController {
 
     private final ObjectProvider<HandlerMapping> mappings;
+    private final ObjectMapper json;
 
-    ErrorPage(ObjectProvider<HandlerMapping> mappings) {
+    ErrorPage(ObjectProvider<HandlerMapping> mappings, ObjectMapper json) {
         this.mappings = mappings;
+        this.json = json;
     }
 
     @RequestMapping("${server.error.path:/error}")
-    ResponseEntity<ProblemDetail> error(HttpServletRequest request, HttpServletResponse servletResponse) {
+    @Nullable
+    ResponseEntity<ProblemDetail> error(HttpServletRequest request, HttpServletResponse servletResponse)
+            throws IOException {
         if (!(request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer code)) {
             // Asked for directly, not forwarded with an error: a path like any other without an endpoint.
             return Problems.response(HttpStatus.NOT_FOUND, "not-found", "Not Found", "No endpoint here");
@@ -57,6 +65,12 @@ class ErrorPage implements ErrorController {
         var message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE);
         var detail = message instanceof String text && !text.isBlank() ? text : status.getReasonPhrase();
         var path = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String uri ? uri : null;
+        if (path != null && !MalformedPathFilter.wellEscaped(path)) {
+            // A TRACE Tomcat refused, of a path with a malformed escape in a path parameter: Spring
+            // reads those parameters as it writes any error, and threw (a 500). Written here instead.
+            Problems.write(request, servletResponse, MalformedPathFilter.problem(), json);
+            return null;
+        }
         var response = Problems.response(status, Problems.slug(status), status.getReasonPhrase(), detail);
         if (path == null) {
             return response;
@@ -88,25 +102,30 @@ class ErrorPage implements ErrorController {
      * path and restricts the methods decides. Empty when none does (a handler taking every method).
      */
     private Optional<Collection<HttpMethod>> supported(HttpServletRequest request, String path) {
-        var probe = new PathProbe(request, path);
-        ServletRequestPathUtils.parseAndCache(probe);
-        for (var mapping : (Iterable<HandlerMapping>) mappings.orderedStream()::iterator) {
-            try {
-                var chain = mapping.getHandler(probe);
-                if (chain != null
-                        && chain.getHandler() instanceof WebContentGenerator handler
-                        && handler.getSupportedMethods() != null) {
-                    return Optional.of(Stream.of(handler.getSupportedMethods())
-                            .map(HttpMethod::valueOf)
-                            .toList());
+        try {
+            var probe = new PathProbe(request, path);
+            ServletRequestPathUtils.parseAndCache(probe);
+            for (var mapping : (Iterable<HandlerMapping>) mappings.orderedStream()::iterator) {
+                HandlerExecutionChain chain;
+                try {
+                    chain = mapping.getHandler(probe);
+                } catch (HttpRequestMethodNotSupportedException notSupported) {
+                    return Optional.ofNullable(notSupported.getSupportedHttpMethods());
                 }
-            } catch (HttpRequestMethodNotSupportedException notSupported) {
-                return Optional.ofNullable(notSupported.getSupportedHttpMethods());
-            } catch (Exception unknown) {
-                return Optional.empty();
+                if (chain != null) {
+                    return chain.getHandler() instanceof WebContentGenerator handler
+                                    && handler.getSupportedMethods() != null
+                            ? Optional.of(Stream.of(handler.getSupportedMethods())
+                                    .map(HttpMethod::valueOf)
+                                    .toList())
+                            : Optional.empty();
+                }
             }
+            return Optional.empty();
+        } catch (Exception unreadable) {
+            // A path Spring cannot parse (a malformed escape in a path parameter): Tomcat's Allow stays.
+            return Optional.empty();
         }
-        return Optional.empty();
     }
 
     /**

@@ -47,7 +47,11 @@ public final class Problems {
     public static void write(
             HttpServletRequest request, HttpServletResponse response, ProblemDetail problem, ObjectMapper json)
             throws IOException {
-        problem.setInstance(URI.create(request.getRequestURI())); // as Spring sets it on the others
+        try {
+            problem.setInstance(URI.create(request.getRequestURI())); // as Spring sets it on the others
+        } catch (IllegalArgumentException notAUri) {
+            // a path with a malformed escape (MalformedPathFilter): no instance rather than a 500
+        }
         response.setStatus(problem.getStatus());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         json.writeValue(response.getOutputStream(), problem);

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -216,6 +217,48 @@ class OutboundHttpTests {
         @Override
         public void close() throws IOException {
             server.close();
+        }
+    }
+
+    /**
+     * A body that ends at the cap was kept whole: not truncated; one byte more is, with a
+     * Content-Length or chunked, for a request that waits for the whole body (the http handler's
+     * kind). An exact fit was marked truncated, and its connection thrown away.
+     */
+    @Test
+    void aBodyOfExactlyTheCapIsWholeAndOneByteMoreIsTruncated() throws Exception {
+        int cap = 1024;
+        var server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", exchange -> {
+            var path = exchange.getRequestURI().getPath().split("/");
+            int size = Integer.parseInt(path[2]);
+            exchange.sendResponseHeaders(200, path[1].equals("chunked") ? 0 : size);
+            try (var body = exchange.getResponseBody()) {
+                body.write("x".repeat(size).getBytes(StandardCharsets.US_ASCII));
+            }
+        });
+        server.start();
+        var http = new OutboundHttp(new OutboundPolicy(new OutboundProperties(true)));
+        var seen = new TreeMap<String, String>();
+        var expected = new TreeMap<String, String>();
+        try {
+            for (var framing : List.of("length", "chunked")) {
+                for (int size : new int[] {cap, cap + 1}) {
+                    var url = URI.create("http://127.0.0.1:%d/%s/%d"
+                            .formatted(server.getAddress().getPort(), framing, size));
+                    var response = http.send(new OutboundRequest(
+                                    "GET", url, Map.of(), null, null, Duration.ofSeconds(10), cap, false, true))
+                            .get(20, TimeUnit.SECONDS);
+                    var which = framing + " body of " + size + " bytes";
+                    seen.put(which, "kept " + response.body().length + ", truncated " + response.truncated());
+                    expected.put(which, "kept " + cap + ", truncated " + (size > cap));
+                }
+            }
+            assertThat(seen).isEqualTo(expected);
+        } finally {
+            http.destroy();
+            server.stop(0);
         }
     }
 }
