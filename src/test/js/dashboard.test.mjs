@@ -290,6 +290,35 @@ try {
     await page.locator('#status[data-state="live"]').waitFor({ timeout: 5000 });
   });
 
+  await step('the overview and a task page say when Tempora stops answering, and recover', async () => {
+    // Requests that are never answered, as from a stopped process whose port still accepts.
+    const held = [];
+    const hold = (route) => { held.push(route); };
+    const unanswered = async (check) => {
+      await page.locator('#status[data-state="live"]').waitFor();
+      await page.route('**/api/v1/**', hold);
+      try {
+        // A read waits 10 s; the task page reads every 10 s while its stream is quiet.
+        await page.locator('#status[data-state="error"]', { hasText: 'no answer within' }).waitFor({ timeout: 25000 });
+        await check?.();
+      } finally {
+        await page.unroute('**/api/v1/**', hold);
+        held.splice(0).forEach((route) => route.abort().catch(() => {}));
+      }
+      await page.locator('#status[data-state="live"]').waitFor({ timeout: 15000 });
+    };
+    await page.goto(base + '/#/');
+    await unanswered(async () => {
+      if (!(await page.evaluate(() => document.body.classList.contains('stale')))) throw new Error('not dimmed as out of date');
+    });
+    await page.goto(`${base}/#/tasks/${id}`);
+    await page.locator('#task-state', { hasText: 'CANCELLED' }).waitFor();
+    await unanswered(async () => {
+      const reads = held.filter((route) => route.request().url().endsWith(`/api/v1/tasks/${id}`)).length;
+      if (reads > 2) throw new Error(`${reads} reads of the task waiting at once`);
+    });
+  });
+
   await step('the handler filter fills in once Tempora answers, without a reload', async () => {
     await page.route('**/api/v1/handlers', (route) => route.fulfill({ status: 503, body: '' }));
     await page.goto(base + '/#/');

@@ -3,6 +3,12 @@
 
 const lastTags = new Map();
 
+// A GET still unanswered after this long is given up as an error: a server that accepts the
+// connection and never answers (stopped, swapping, a network that drops packets) left the status
+// line saying "live" over data it no longer refreshed, and the task page started a read every 10 s
+// that waited too.
+const TIMEOUT_MS = 10000;
+
 export class ApiError extends Error {
   constructor(status, problem) {
     super(problem?.detail || problem?.title || `HTTP ${status}`);
@@ -37,8 +43,17 @@ export function describe(error) {
  * (by any caller: a view that has not drawn that answer yet must not rely on it alone).
  */
 export async function get(path, { signal } = {}) {
-  const response = await fetch(path, { cache: 'no-cache', signal, headers: { Accept: 'application/json' } });
-  const body = await parse(response);
+  const timeout = AbortSignal.timeout(TIMEOUT_MS);
+  let response, body;
+  try {
+    response = await fetch(path, {
+      cache: 'no-cache', signal: signal ? AbortSignal.any([signal, timeout]) : timeout, headers: { Accept: 'application/json' },
+    });
+    body = await parse(response);
+  } catch (error) {
+    if (error?.name === 'TimeoutError') throw new Error(`no answer within ${TIMEOUT_MS / 1000} s`);
+    throw error;
+  }
   const tag = response.headers.get('ETag');
   const changed = !tag || lastTags.get(path) !== tag;
   if (tag) lastTags.set(path, tag);

@@ -161,6 +161,8 @@ export function mount(view) {
         refused = null;
         showFilterProblem(null);
         tableError.textContent = error.message;
+        // Tempora unreachable, silent or failing (not a request of ours it refused): the poll says so.
+        if (!(error.status >= 400 && error.status < 500)) return error;
       }
     } finally {
       if (load === latestLoad) {
@@ -263,7 +265,10 @@ export function mount(view) {
       // Drawn at every poll even when unchanged: its times are relative ("in 3 min") and age.
       queueRows.replaceChildren(...(queue.body.items.length ? queue.body.items.map(queueRow) : [emptyRow(5, 'Nothing waiting')]));
       // Only the first page follows new tasks: older pages stay put while you read them.
-      if (memory.history.length === 0) await refreshTasks(false);
+      if (memory.history.length === 0) {
+        const failed = await refreshTasks(false);
+        if (failed) throw failed;
+      }
       if (!handlersShown) await loadHandlers().catch(() => {}); // the filter only: again at the next poll
       setUpdated();
     } catch (error) {

@@ -25,7 +25,27 @@ export function mount(view, id) {
       h('section', { class: 'panel span-12' }, h('h2', {}, 'Webhook deliveries'), deliveries)));
 
   let task = null;
+  // One read at a time: the stream's events, its errors and the timer ask for reads, and against
+  // a server slow to answer they piled up. A read asked for meanwhile runs once, after it.
+  let loading = false;
+  let again = false;
   async function load() {
+    if (loading) {
+      again = true;
+      return;
+    }
+    loading = true;
+    try {
+      do {
+        again = false;
+        await read();
+      } while (again);
+    } finally {
+      loading = false;
+    }
+  }
+
+  async function read() {
     try {
       const { body, changed } = await api.task(id);
       if (changed || !task) render(body);
