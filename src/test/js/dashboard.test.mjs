@@ -310,6 +310,8 @@ try {
     await page.goto(base + '/#/');
     await unanswered(async () => {
       if (!(await page.evaluate(() => document.body.classList.contains('stale')))) throw new Error('not dimmed as out of date');
+      const status = await page.locator('#status').textContent();
+      if (!/^as of \d\d:\d\d:\d\d · /.test(status)) throw new Error(`"${status}" does not say how old what is shown is`);
     });
     await page.goto(`${base}/#/tasks/${id}`);
     await page.locator('#task-state', { hasText: 'CANCELLED' }).waitFor();

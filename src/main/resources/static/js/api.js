@@ -91,16 +91,21 @@ export const api = {
   redeliver: (deliveryId) => send('POST', `api/v1/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
 };
 
+// When the last answer came: an error keeps saying it, since what is shown is that old.
+let updatedAt = null;
+
 /** The status line after an answer: live, with the time it came. */
 export function setUpdated() {
-  setStatus('live', `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`);
+  updatedAt = new Date().toLocaleTimeString(undefined, { hour12: false });
+  setStatus('live', `updated ${updatedAt}`);
 }
 
-/** The status line; on an error, what is shown is dimmed as possibly out of date. */
+/** The status line; on an error, what is shown is dimmed as possibly out of date, and said as of when. */
 export function setStatus(state, text) {
   const el = document.getElementById('status');
+  const shown = state === 'error' && updatedAt ? `as of ${updatedAt} · ${text}` : text;
   el.dataset.state = state;
-  el.textContent = text;
-  el.title = text;
+  el.textContent = shown;
+  el.title = shown;
   document.body.classList.toggle('stale', state === 'error');
 }
