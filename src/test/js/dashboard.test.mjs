@@ -278,6 +278,28 @@ try {
     if (message) throw new Error(`message "${message}" left after recovery`);
   });
 
+  await step("the task's page reads the task again as soon as its event stream is back", async () => {
+    // Its timer stands still (a fake clock, paused): only the stream's coming back can make it read again.
+    // A browser of its own, as the clock is its context's: in the other pages, clearInterval would
+    // no longer clear the timers they set before.
+    const other = await launch();
+    const taskPage = await other.context.newPage();
+    taskPage.on('pageerror', (error) => pageErrors.push(error));
+    try {
+      await taskPage.clock.install();
+      await taskPage.clock.pauseAt(Date.now() + 1000);
+      let away = true;
+      await taskPage.route('**/api/v1/**', (route) => (away ? route.abort('connectionrefused') : route.continue()).catch(() => {}));
+      await taskPage.goto(`${base}/#/tasks/${id}`);
+      await taskPage.locator('#status[data-state="error"]').waitFor();
+      away = false;
+      await taskPage.locator('#task-state', { hasText: 'CANCELLED' }).waitFor({ timeout: 10000 });
+      await taskPage.locator('#status[data-state="live"]').waitFor();
+    } finally {
+      await other.close();
+    }
+  });
+
   await step('the overview says when Tempora answers 503 rather than that it cannot be reached', async () => {
     await page.goto(base + '/#/');
     await page.route('**/api/v1/stats', (route) => route.fulfill({

@@ -141,7 +141,17 @@ export function mount(view, id) {
   events.addEventListener('task', () => load());
   events.addEventListener('reset', () => load());
   // The stream broke (a restart, the network): read now, so the status line tells at once.
-  events.addEventListener('error', () => load());
+  let broken = false;
+  events.addEventListener('error', () => {
+    broken = true;
+    load();
+  });
+  // And when it is back: read now, for what changed meanwhile (a stream that had told nothing
+  // resumes without Last-Event-ID, so no "reset" says so) and to make the status line live again.
+  events.addEventListener('open', () => {
+    if (broken) load();
+    broken = false;
+  });
   load();
   const timer = setInterval(load, 10000);
   return () => { events.close(); clearInterval(timer); };
