@@ -381,11 +381,16 @@ try {
     await page.goto(base + '/#/');
     const row = page.locator('#pools tr[data-pool="default"]');
     await row.waitFor();
+    const pools = () => page.$$eval('#pools tbody tr', (rows) => rows.map((r) => r.dataset.pool).join());
+    const shown = await pools();
     await row.locator('input').fill(String(wanted));
     await row.locator('button').click();
     await row.locator('td.size', { hasText: String(wanted) }).waitFor();
+    // Drawn from the answer to the resize, before any poll: the other pools stay, in their order.
+    const drawn = await pools();
     const after = (await call('GET', '/api/v1/pools')).find((p) => p.name === 'default').size;
     await call('PATCH', '/api/v1/pools/default', { size: before });
+    if (drawn !== shown) throw new Error(`pools shown ${drawn}, not ${shown}, after the resize`);
     if (after !== wanted) throw new Error(`pool size ${after}, wanted ${wanted}`);
   });
 

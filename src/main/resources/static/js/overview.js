@@ -191,28 +191,31 @@ export function mount(view) {
     }, h('span', { class: 'n' }, (tasks[state] ?? 0).toLocaleString()), h('span', { class: 'label' }, state))));
   }
 
+  // A pool's answer to a resize is drawn alone: the other pools' rows stay (they were removed
+  // until the next poll, and came back below it).
   function renderPools(pools) {
-    const seen = new Set();
-    for (const pool of pools) {
-      seen.add(pool.name);
-      let row = poolRows.querySelector(`tr[data-pool="${CSS.escape(pool.name)}"]`);
-      if (!row) {
-        const input = h('input', { type: 'number', min: 1, max: 1024, value: pool.size, 'aria-label': `New size of ${pool.name}` });
-        const button = h('button', { onclick: () => resize(pool.name, input) }, 'Set');
-        input.addEventListener('keydown', (e) => { if (e.key === 'Enter') resize(pool.name, input); });
-        row = h('tr', { dataset: { pool: pool.name } }, h('td', { class: 'name', title: pool.name }, pool.name), h('td', { class: 'size' }), h('td', { class: 'active' }),
-          h('td', { class: 'queued' }), h('td', { class: 'completed' }), h('td', {}, input, ' ', button));
-        poolRows.append(row);
-      }
-      row.querySelector('.size').textContent = pool.size;
-      row.querySelector('.active').textContent = pool.activeThreads;
-      row.querySelector('.queued').textContent = pool.queued.toLocaleString();
-      row.querySelector('.completed').textContent = pool.completedTasks.toLocaleString();
-      const input = row.querySelector('input');
-      if (document.activeElement !== input && !input.dataset.dirty) input.value = pool.size;
-      input.oninput = () => { input.dataset.dirty = '1'; };
-    }
+    pools.forEach(renderPool);
+    const seen = new Set(pools.map((pool) => pool.name));
     poolRows.querySelectorAll('tr').forEach((row) => { if (!seen.has(row.dataset.pool)) row.remove(); });
+  }
+
+  function renderPool(pool) {
+    let row = poolRows.querySelector(`tr[data-pool="${CSS.escape(pool.name)}"]`);
+    if (!row) {
+      const input = h('input', { type: 'number', min: 1, max: 1024, value: pool.size, 'aria-label': `New size of ${pool.name}` });
+      const button = h('button', { onclick: () => resize(pool.name, input) }, 'Set');
+      input.addEventListener('keydown', (e) => { if (e.key === 'Enter') resize(pool.name, input); });
+      row = h('tr', { dataset: { pool: pool.name } }, h('td', { class: 'name', title: pool.name }, pool.name), h('td', { class: 'size' }), h('td', { class: 'active' }),
+        h('td', { class: 'queued' }), h('td', { class: 'completed' }), h('td', {}, input, ' ', button));
+      poolRows.append(row);
+    }
+    row.querySelector('.size').textContent = pool.size;
+    row.querySelector('.active').textContent = pool.activeThreads;
+    row.querySelector('.queued').textContent = pool.queued.toLocaleString();
+    row.querySelector('.completed').textContent = pool.completedTasks.toLocaleString();
+    const input = row.querySelector('input');
+    if (document.activeElement !== input && !input.dataset.dirty) input.value = pool.size;
+    input.oninput = () => { input.dataset.dirty = '1'; };
   }
 
   async function resize(name, input) {
@@ -220,7 +223,7 @@ export function mount(view) {
       poolError.textContent = '';
       const pool = await api.resize(name, Number(input.value));
       delete input.dataset.dirty;
-      renderPools([pool]);
+      renderPool(pool);
       input.blur();
     } catch (error) {
       poolError.textContent = `${name}: ${error.message}`;
