@@ -359,6 +359,17 @@ try {
     await page.goto(`${base}/#/tasks/${failedId}`);
     await page.locator('#task-state', { hasText: 'FAILED' }).waitFor();
     await page.locator('#task-trace', { hasText: 'boom' }).waitFor();
+    // A message of many lines, one a word of 5,000 letters: its lines kept, inside the page's width.
+    const message = `first line\n  second line\n${'Z'.repeat(5000)}`;
+    const longId = (await call('POST', '/api/v1/tasks', { handler: 'fail', args: { message } })).id;
+    await call('GET', `/api/v1/tasks/${longId}?wait=PT10S`);
+    await page.goto(`${base}/#/tasks/${longId}`);
+    await page.locator('#task-trace', { hasText: 'second line' }).waitFor();
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (wide > 0) throw new Error(`the page is ${wide} px wider than its window`);
+    const shown = await page.locator('#task-exception').evaluate((p) => p.innerText);
+    if (!shown.includes('first line\n  second line\n')) throw new Error(`the message's lines not kept: "${shown.slice(0, 60)}"`);
+    await page.locator('#task-exception').screenshot({ path: join(shots, 'task-long-exception.png') });
   });
 
   await step('back from a task page on an idle service, the overview shows counts, pools and queue', async () => {

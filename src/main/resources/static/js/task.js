@@ -84,7 +84,7 @@ export function mount(view, id) {
       h('div', {}, what), h('div', { class: 'when mono' }, when ? `${time(when)}  (${when})` : '—'))));
     args.textContent = json(body.args);
     if (body.exception) {
-      outcome.replaceChildren(h('p', {}, h('strong', {}, body.exception.type), ': ', body.exception.message ?? ''),
+      outcome.replaceChildren(h('p', { class: 'exception', id: 'task-exception' }, h('strong', {}, body.exception.type), ': ', body.exception.message ?? ''),
         h('pre', { id: 'task-trace' }, body.exception.stackTrace ?? '(no stack trace)'));
     } else if (body.state === 'SUCCEEDED') {
       outcome.replaceChildren(h('pre', { id: 'task-result' }, json(body.result)));
