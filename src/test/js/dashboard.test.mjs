@@ -85,6 +85,24 @@ try {
     await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
   });
 
+  await step("polls leave the keyboard's focus on a count, a task of the queue and of the table", async () => {
+    const focused = () => page.evaluate(() => document.activeElement.id || document.activeElement.getAttribute('href'));
+    const targets = [['#count-SUCCEEDED', 'count-SUCCEEDED'], [`#queue a[href="#/tasks/${id}"]`, `#/tasks/${id}`],
+      [`#task-rows a[href="#/tasks/${id}"]`, `#/tasks/${id}`]];
+    for (const [target, wanted] of targets) {
+      await page.focus(target);
+      // A task that ends: the counts, the table and (as at every poll) the queue are drawn again.
+      const ended = (await call('POST', '/api/v1/tasks', { handler: 'echo', args: {} })).id;
+      await call('GET', `/api/v1/tasks/${ended}?wait=PT10S`);
+      await page.locator(`#task-rows tr[data-id="${ended}"] .badge`, { hasText: 'SUCCEEDED' }).waitFor();
+      await page.waitForResponse((response) => response.url().includes('/api/v1/queue'));
+      await page.waitForTimeout(300);
+      const now = await focused();
+      if (now !== wanted) throw new Error(`focus on "${now || 'the page'}", not ${wanted}, after polls`);
+    }
+    await page.locator('#filter-label').focus();
+  });
+
   await step('times in the table name their time zone and match the API', async () => {
     const cell = page.locator(`#task-rows tr[data-id="${id}"] td`).nth(3);
     const shown = await cell.textContent();

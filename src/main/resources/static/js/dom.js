@@ -16,6 +16,17 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/**
+ * An element's children replaced by others, the keyboard's focus kept: a link focused among the old
+ * ones is focused again among the new when one goes to the same place. (Polls redraw tables every
+ * 2 s, and a focus lost goes back to the top of the page.)
+ */
+export function replaceKeepingFocus(parent, ...children) {
+  const href = parent.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
+  parent.replaceChildren(...children);
+  if (href) parent.querySelector(`a[href="${CSS.escape(href)}"]`)?.focus({ preventScroll: true });
+}
+
 export function badge(state) {
   return h('span', { class: `badge s-${state}` }, state);
 }

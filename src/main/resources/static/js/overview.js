@@ -1,7 +1,7 @@
 // The overview: counts, pools, charts, the queue and the task table, refreshed by cheap polls.
 import { api, describe, setStatus, setUpdated } from './api.js';
 import { LineChart } from './chart.js';
-import { badge, h, labels, relative, time } from './dom.js';
+import { badge, h, labels, relative, replaceKeepingFocus, time } from './dom.js';
 
 const STATES = ['SCHEDULED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 const POLL_MS = 2000;
@@ -141,7 +141,7 @@ export function mount(view) {
       if (!force && tag && key === drawn) return;
       drawn = key;
       nextCursor = body.nextCursor;
-      taskRows.replaceChildren(...(body.items.length ? body.items.map(taskRow) : [emptyRow(7, 'No tasks match')]));
+      replaceKeepingFocus(taskRows, ...(body.items.length ? body.items.map(taskRow) : [emptyRow(7, 'No tasks match')]));
       pageInfo.textContent = `page ${memory.history.length + 1}`;
     } catch (error) {
       if (load !== latestLoad) return;
@@ -183,12 +183,19 @@ export function mount(view) {
   }
 
   function renderCounts(tasks) {
-    // Buttons, so that a keyboard reaches and presses them as a mouse clicks them.
-    counts.replaceChildren(...STATES.map((state) => h('button', {
-      type: 'button', class: `count s-${state}`, id: `count-${state}`, title: `Show ${state} tasks`,
-      'aria-pressed': String(memory.filters.state === state),
-      onclick: () => { stateSelect.value = state; applyFilters(); },
-    }, h('span', { class: 'n' }, (tasks[state] ?? 0).toLocaleString()), h('span', { class: 'label' }, state))));
+    // Buttons, so that a keyboard reaches and presses them as a mouse clicks them. Made once, their
+    // numbers then updated: a poll replacing them took the keyboard's focus away from the one on.
+    if (!counts.childElementCount) {
+      counts.append(...STATES.map((state) => h('button', {
+        type: 'button', class: `count s-${state}`, id: `count-${state}`, title: `Show ${state} tasks`,
+        onclick: () => { stateSelect.value = state; applyFilters(); },
+      }, h('span', { class: 'n' }), h('span', { class: 'label' }, state))));
+    }
+    for (const state of STATES) {
+      const button = counts.querySelector(`#count-${state}`);
+      button.querySelector('.n').textContent = (tasks[state] ?? 0).toLocaleString();
+      button.setAttribute('aria-pressed', String(memory.filters.state === state));
+    }
   }
 
   // A pool's answer to a resize is drawn alone: the other pools' rows stay (they were removed
@@ -266,7 +273,7 @@ export function mount(view) {
         statsShown = true;
       }
       // Drawn at every poll even when unchanged: its times are relative ("in 3 min") and age.
-      queueRows.replaceChildren(...(queue.body.items.length ? queue.body.items.map(queueRow) : [emptyRow(5, 'Nothing waiting')]));
+      replaceKeepingFocus(queueRows, ...(queue.body.items.length ? queue.body.items.map(queueRow) : [emptyRow(5, 'Nothing waiting')]));
       // Only the first page follows new tasks: older pages stay put while you read them.
       if (memory.history.length === 0) {
         const failed = await refreshTasks(false);
