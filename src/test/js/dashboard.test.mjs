@@ -390,6 +390,18 @@ try {
     await page.locator('#task-exception').screenshot({ path: join(shots, 'task-long-exception.png') });
   });
 
+  await step("a task's page shows its webhook's new attempts as they are made", async () => {
+    // Nothing listens on port 1: each attempt fails, and the next comes 5 s later.
+    const hooked = (await call('POST', '/api/v1/tasks', { handler: 'echo', args: {}, callbackUrl: 'http://127.0.0.1:1/hook' })).id;
+    const attempts = async () => (await call('GET', `/api/v1/tasks/${hooked}/deliveries`))[0]?.attempts.length ?? 0;
+    const until = async (n) => { while ((await attempts()) < n) await new Promise((resolve) => setTimeout(resolve, 200)); };
+    await until(1);
+    await page.goto(`${base}/#/tasks/${hooked}`);
+    await page.locator('#deliveries tbody tr').first().waitFor();
+    await until(2);
+    await page.waitForFunction(() => document.querySelectorAll('#deliveries tbody tr').length >= 2, null, { timeout: 12000 });
+  });
+
   await step('back from a task page on an idle service, the overview shows counts, pools and queue', async () => {
     const waiting = (await call('POST', '/api/v1/tasks', { handler: 'sleep', args: { seconds: 1 }, delay: 3600, labels: { run: label } })).id;
     await page.goto(base + '/#/');

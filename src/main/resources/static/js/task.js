@@ -49,6 +49,7 @@ export function mount(view, id) {
     try {
       const { body, changed } = await api.task(id);
       if (changed || !task) render(body);
+      else loadDeliveries(); // retried and redelivered, they change while the task does not
       if (message.dataset.from === 'load') {
         message.textContent = '';
         delete message.dataset.from;
@@ -96,15 +97,21 @@ export function mount(view, id) {
     loadDeliveries();
   }
 
+  // Drawn again only when they changed: a Redeliver button keeps the focus, and its message.
+  let deliveriesShown = null;
   async function loadDeliveries() {
     try {
       const list = await api.deliveries(id);
+      const key = JSON.stringify(list);
+      if (key === deliveriesShown) return;
+      deliveriesShown = key;
       if (!list.length) {
         deliveries.replaceChildren(h('p', { class: 'empty' }, 'No deliveries'));
         return;
       }
       deliveries.replaceChildren(...list.map(delivery));
     } catch (error) {
+      deliveriesShown = null;
       deliveries.replaceChildren(h('p', { class: 'error' }, error.message));
     }
   }
