@@ -225,6 +225,10 @@ try {
     if ((await shown()) !== second.items.map((t) => t.id).join()) throw new Error('not the second page');
     const info = await page.locator('.pager span').textContent();
     if (info !== 'page 2') throw new Error(`pager says "${info}" on the second page`);
+    // The second page follows its tasks' states, and keeps its rows.
+    await call('POST', `/api/v1/tasks/${second.items[0].id}/cancel`);
+    await page.locator(`#task-rows tr[data-id="${second.items[0].id}"] .badge`, { hasText: 'CANCELLED' }).waitFor({ timeout: 5000 });
+    if ((await shown()) !== second.items.map((t) => t.id).join()) throw new Error('the second page changed its rows');
     await page.click('#page-prev');
     await page.waitForFunction((want) => [...document.querySelectorAll('#task-rows tr[data-id]')]
       .map((row) => row.dataset.id).join() === want, first.items.map((t) => t.id).join(), { timeout: 5000 });

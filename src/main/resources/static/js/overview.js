@@ -274,11 +274,11 @@ export function mount(view) {
       }
       // Drawn at every poll even when unchanged: its times are relative ("in 3 min") and age.
       replaceKeepingFocus(queueRows, ...(queue.body.items.length ? queue.body.items.map(queueRow) : [emptyRow(5, 'Nothing waiting')]));
-      // Only the first page follows new tasks: older pages stay put while you read them.
-      if (memory.history.length === 0) {
-        const failed = await refreshTasks(false);
-        if (failed) throw failed;
-      }
+      // Every page follows its tasks' states (an older page was left as first drawn, RUNNING long
+      // after its tasks had ended), but only the first gets new tasks: an older page is read from
+      // the same cursor, so it stays put while you read it.
+      const failed = await refreshTasks(false);
+      if (failed) throw failed;
       if (!handlersShown) await loadHandlers().catch(() => {}); // the filter only: again at the next poll
       setUpdated();
     } catch (error) {
