@@ -544,6 +544,14 @@ try {
     }
   });
 
+  await step('a task link with a malformed escape says there is no such task', async () => {
+    await page.goto(base + '/#/');
+    await page.locator('#status[data-state="live"]').waitFor();
+    await page.evaluate(() => { location.hash = '#/tasks/%E0%A4%A'; });
+    await page.locator('h1', { hasText: 'No such task' }).waitFor({ timeout: 5000 });
+    await page.goto(base + '/#/');
+  });
+
   await step('a wall-monitor width lays out without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 2560, height: 1440 });
     await page.goto(base + '/#/');
