@@ -552,6 +552,18 @@ try {
     await page.goto(base + '/#/');
   });
 
+  await step("a screen reader is told the messages, not every poll's redraw", async () => {
+    await page.goto(base + '/#/');
+    await page.locator('#status[data-state="live"]').waitFor();
+    const live = '[aria-live]:not([aria-live="off"]), [role="status"], [role="alert"], [role="log"]';
+    const redrawn = await page.evaluate((selector) => ['.counts', '#pools', '#queue', '#tasks']
+      .filter((part) => document.querySelector(part).closest(selector)), live);
+    if (redrawn.length) throw new Error(`${redrawn.join(', ')} in a live region: read out at every poll`);
+    const messages = await page.$$eval(live, (elements) => elements.map((element) => element.id));
+    const unsaid = ['pool-error', 'table-error', 'filter-error'].filter((id) => !messages.includes(id));
+    if (unsaid.length) throw new Error(`${unsaid.join(', ')} in no live region`);
+  });
+
   await step('a wall-monitor width lays out without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 2560, height: 1440 });
     await page.goto(base + '/#/');

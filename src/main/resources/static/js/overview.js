@@ -14,15 +14,17 @@ const memory = { filters: { state: '', handler: '', label: '' }, history: [], pr
 export function mount(view) {
   const counts = h('div', { class: 'counts' });
   const poolRows = h('tbody');
-  const poolError = h('div', { class: 'error', id: 'pool-error' });
+  // The messages are live regions (role status), which a screen reader says as they come; what the
+  // polls redraw is in none (the whole view was one, and the queue redrawn every 2 s with it).
+  const poolError = h('div', { class: 'error', id: 'pool-error', role: 'status' });
   const throughput = h('canvas', { class: 'chart', id: 'throughput' });
   const lateness = h('canvas', { class: 'chart', id: 'lateness' });
   const queueRows = h('tbody');
   const taskRows = h('tbody', { id: 'task-rows' });
   const pageInfo = h('span');
   const pageNote = h('small', { id: 'page-note' });
-  const tableError = h('div', { class: 'error', id: 'table-error' });
-  const filterError = h('span', { class: 'error', id: 'filter-error' });
+  const tableError = h('div', { class: 'error', id: 'table-error', role: 'status' });
+  const filterError = h('span', { class: 'error', id: 'filter-error', role: 'status' });
 
   const stateSelect = h('select', { id: 'filter-state' }, h('option', { value: '' }, 'any'),
     STATES.map((s) => h('option', { value: s }, s)));

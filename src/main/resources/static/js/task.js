@@ -3,7 +3,7 @@ import { api, describe, setStatus, setUpdated } from './api.js';
 import { badge, h, json, labels, time } from './dom.js';
 
 export function mount(view, id) {
-  const message = h('div', { class: 'error', id: 'task-message' });
+  const message = h('div', { class: 'error', id: 'task-message', role: 'status' });
   const cancel = h('button', { id: 'cancel', onclick: () => doCancel(false) }, 'Cancel');
   const interrupt = h('button', { id: 'cancel-interrupt', class: 'danger', onclick: () => doCancel(true) }, 'Cancel and interrupt');
   const header = h('div', { class: 'title-row' });
@@ -117,7 +117,7 @@ export function mount(view, id) {
   }
 
   function delivery(d) {
-    const status = h('span', { class: 'error' });
+    const status = h('span', { class: 'error', role: 'status' });
     const attempts = d.attempts ?? [];
     return h('div', { class: 'panel', style: 'margin-bottom: 0.7rem' },
       h('div', { class: 'actions' }, h('strong', { class: 'mono' }, d.id), h('span', {}, d.type ?? ''),
