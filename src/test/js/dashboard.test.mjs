@@ -564,6 +564,17 @@ try {
     if (unsaid.length) throw new Error(`${unsaid.join(', ')} in no live region`);
   });
 
+  await step('the charts and the pool controls have names of their own', async () => {
+    await page.goto(base + '/#/');
+    await page.locator('#status[data-state="live"]').waitFor();
+    for (const chart of ['#throughput', '#lateness']) {
+      const [role, name] = await page.locator(chart).evaluate((c) => [c.getAttribute('role'), c.getAttribute('aria-label')]);
+      if (role !== 'img' || !/now .*\d/.test(name ?? '')) throw new Error(`${chart}: role ${role}, name "${name}"`);
+    }
+    const names = await page.$$eval('#pools button', (buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? b.textContent));
+    if (new Set(names).size !== names.length) throw new Error(`the pools' buttons are named ${names.join(', ')}`);
+  });
+
   await step('a wall-monitor width lays out without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 2560, height: 1440 });
     await page.goto(base + '/#/');

@@ -1,9 +1,15 @@
 // A small line chart on a <canvas>: a rolling window of points, one or more series.
 
 export class LineChart {
-  /** series: [{key, label, color}]; unit: appended to axis labels. */
-  constructor(canvas, series, { unit = '', windowMs = 5 * 60 * 1000 } = {}) {
+  /**
+   * series: [{key, label, color}]; unit: appended to axis labels; label: what the chart shows, its
+   * text alternative with the latest values (a canvas is an image to a screen reader).
+   */
+  constructor(canvas, series, { unit = '', windowMs = 5 * 60 * 1000, label = '' } = {}) {
     this.canvas = canvas;
+    this.label = label;
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', label);
     this.series = series;
     this.unit = unit;
     this.windowMs = windowMs;
@@ -13,6 +19,8 @@ export class LineChart {
 
   add(point) {
     this.points.push(point);
+    const latest = this.series.map((s) => `${s.key} ${(point[s.key] ?? 0).toLocaleString(undefined, { maximumFractionDigits: 2 })}${this.unit}`);
+    this.canvas.setAttribute('aria-label', `${this.label}, last 5 minutes; now ${latest.join(', ')}`);
     const oldest = point.t - this.windowMs;
     while (this.points.length && this.points[0].t < oldest) this.points.shift();
     this.draw();

@@ -63,8 +63,9 @@ export function mount(view) {
   stateSelect.addEventListener('change', () => applyFilters());
   handlerSelect.addEventListener('change', () => applyFilters());
 
-  const throughputChart = new LineChart(throughput, [{ key: 'rate', color: '#3fb950' }], { unit: '/s' });
-  const latenessChart = new LineChart(lateness, [{ key: 'p50', color: '#4aa3ff' }, { key: 'p99', color: '#f85149' }], { unit: ' ms' });
+  const throughputChart = new LineChart(throughput, [{ key: 'rate', color: '#3fb950' }], { unit: '/s', label: 'Tasks ended per second' });
+  const latenessChart = new LineChart(lateness, [{ key: 'p50', color: '#4aa3ff' }, { key: 'p99', color: '#f85149' }],
+    { unit: ' ms', label: 'Dispatch lateness, start − runAt' });
   if (memory.points) {
     memory.points.forEach((p) => { throughputChart.add(p); latenessChart.add(p); });
   }
@@ -212,7 +213,7 @@ export function mount(view) {
     let row = poolRows.querySelector(`tr[data-pool="${CSS.escape(pool.name)}"]`);
     if (!row) {
       const input = h('input', { type: 'number', min: 1, max: 1024, value: pool.size, 'aria-label': `New size of ${pool.name}` });
-      const button = h('button', { onclick: () => resize(pool.name, input) }, 'Set');
+      const button = h('button', { onclick: () => resize(pool.name, input), 'aria-label': `Set the size of ${pool.name}` }, 'Set');
       input.addEventListener('keydown', (e) => { if (e.key === 'Enter') resize(pool.name, input); });
       row = h('tr', { dataset: { pool: pool.name } }, h('td', { class: 'name', title: pool.name }, pool.name), h('td', { class: 'size' }), h('td', { class: 'active' }),
         h('td', { class: 'queued' }), h('td', { class: 'completed' }), h('td', {}, input, ' ', button));
