@@ -575,6 +575,19 @@ try {
     if (new Set(names).size !== names.length) throw new Error(`the pools' buttons are named ${names.join(', ')}`);
   });
 
+  await step("the label filter's placeholder contrasts with its field as text must (4.5:1)", async () => {
+    const ratio = await page.locator('#filter-label').evaluate((input) => {
+      const rgb = (color) => color.match(/[\d.]+/g).slice(0, 3).map(Number);
+      const luminance = (color) => {
+        const [r, g, b] = rgb(color).map((c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const [a, b] = [luminance(getComputedStyle(input, '::placeholder').color), luminance(getComputedStyle(input).backgroundColor)];
+      return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    });
+    if (ratio < 4.5) throw new Error(`contrast ${ratio.toFixed(2)}:1`);
+  });
+
   await step('a wall-monitor width lays out without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 2560, height: 1440 });
     await page.goto(base + '/#/');
