@@ -23,7 +23,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         // A name long enough to crowd the pool panel's resize control.
         properties = "tempora.pools.nightly-invoice-reconciliation-and-ledger-export-for-every-region.size=1")
-@Tag("h2-only") // a client of the API, which the suite tests on both databases; 40 s a pass
+@Tag("h2-only") // a client of the API, which the suite tests on both databases; 130 s a pass
 class DashboardBrowserTests {
 
     static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
