@@ -406,6 +406,20 @@ try {
     await page.waitForFunction(() => document.querySelectorAll('#deliveries tbody tr').length >= 2, null, { timeout: 12000 });
   });
 
+  await step('a double click on Redeliver sends one redelivery', async () => {
+    // Still on the page of the task above. Its answer held for a while, as a busy Tempora's is.
+    let sent = 0;
+    await page.route('**/api/v1/deliveries/*/redeliver', async (route) => {
+      sent++;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await route.continue();
+    });
+    await page.locator('#deliveries button.redeliver').first().dblclick();
+    await page.waitForTimeout(1000);
+    await page.unroute('**/api/v1/deliveries/*/redeliver');
+    if (sent !== 1) throw new Error(`${sent} redeliveries sent`);
+  });
+
   await step('back from a task page on an idle service, the overview shows counts, pools and queue', async () => {
     const waiting = (await call('POST', '/api/v1/tasks', { handler: 'sleep', args: { seconds: 1 }, delay: 3600, labels: { run: label } })).id;
     await page.goto(base + '/#/');

@@ -122,8 +122,19 @@ export function mount(view, id) {
     return h('div', { class: 'panel', style: 'margin-bottom: 0.7rem' },
       h('div', { class: 'actions' }, h('strong', { class: 'mono' }, d.id), h('span', {}, d.type ?? ''),
         h('span', { class: 'badge' }, d.state ?? d.status ?? ''),
-        h('button', { onclick: async () => {
-          try { await api.redeliver(d.id); status.textContent = ''; loadDeliveries(); } catch (e) { status.textContent = e.message; }
+        h('button', { class: 'redeliver', onclick: async (event) => {
+          // One request at a time: a double click sent two, and each redelivery is an attempt of its own.
+          const button = event.currentTarget;
+          button.disabled = true;
+          try {
+            await api.redeliver(d.id);
+            status.textContent = '';
+            loadDeliveries();
+          } catch (e) {
+            status.textContent = e.message;
+          } finally {
+            button.disabled = false;
+          }
         } }, 'Redeliver'), status),
       attempts.length ? h('table', {}, h('thead', {}, h('tr', {}, ['When', 'Status', 'Error', 'Duration'].map((t) => h('th', {}, t)))),
         h('tbody', {}, attempts.map((a) => h('tr', {},
