@@ -6,6 +6,7 @@ import dev.tempora.live.Subscriber.Frame;
 import dev.tempora.live.Subscriber.Hello;
 import dev.tempora.live.Subscriber.Reset;
 import dev.tempora.support.Timestamps;
+import dev.tempora.task.NotReadyException;
 import dev.tempora.task.TaskChanged;
 import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskListener;
@@ -23,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -125,8 +127,14 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
      * (null: from now).
      *
      * @throws TooManyStreams when {@code tempora.events.max-subscribers} are open already
+     * @throws NotReadyException when the log is not running (the instance starts or stops): a stream
+     *     opened as the stop ended the others was a 500 (its writer refused), or stayed open,
+     *     unended, and held the stop for the web server's whole 60 s
      */
     SseEmitter subscribe(EventFilter filter, String lastEventId) {
+        if (!running) {
+            throw stopped();
+        }
         if (subscribers.size() >= properties.maxSubscribers()) {
             throw new TooManyStreams(properties.maxSubscribers());
         }
@@ -162,7 +170,12 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
                     first.add(reset(last, "Last-Event-ID " + lastEventId + " is not within the recent events"));
                 }
             }
-            // Registered under the lock: every later change has a higher number and reaches it live.
+            // Registered under the lock: every later change has a higher number and reaches it live;
+            // and a stop, which ends the streams under it, ends this one too, or it is refused.
+            if (!running) {
+                subscriber.close();
+                throw stopped();
+            }
             subscribers.add(subscriber);
         } finally {
             lock.unlock();
@@ -174,9 +187,18 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
             leave.run();
             throw replayUnread;
         }
-        subscriber.release(first);
+        try {
+            subscriber.release(first);
+        } catch (RejectedExecutionException stoppedMeanwhile) {
+            leave.run();
+            throw stopped();
+        }
         LockSupport.unpark(feeder);
         return emitter;
+    }
+
+    private static NotReadyException stopped() {
+        return new NotReadyException("This instance is starting or stopping: open the stream again shortly");
     }
 
     int subscribers() {
@@ -386,11 +408,17 @@ class TaskEventLog implements SmartLifecycle, TaskListener {
 
     @Override
     public void stop() {
-        running = false;
+        List<Subscriber> open;
+        lock.lock();
+        try {
+            running = false;
+            // Open streams would hold a graceful shutdown for their whole timeout: end them now.
+            open = List.copyOf(subscribers);
+            subscribers.clear();
+        } finally {
+            lock.unlock();
+        }
         LockSupport.unpark(feeder);
-        // Open streams would hold a graceful shutdown for their whole timeout: end them now.
-        var open = List.copyOf(subscribers);
-        subscribers.clear();
         open.forEach(Subscriber::end);
         writers.shutdown();
     }

@@ -297,4 +297,22 @@ class EventStreamTests {
         assertThat(response.errorFields()).containsExactly("task");
         assertThat(api.get("/api/v1/events?label=nocolon").errorFields()).containsExactly("label");
     }
+
+    /**
+     * A stream asked for once the log has stopped (a stop under way: the web server still takes
+     * requests) is a 503 to try again, not a 500 (its writer refused it) nor a stream nobody ends,
+     * which held the stop for the web server's whole 60 s.
+     */
+    @Test
+    void aStreamAskedForWhileTheLogIsStoppedIsA503ToTryAgain() {
+        events.stop();
+        try {
+            var response = api.get("/api/v1/events");
+            assertThat(response.status()).isEqualTo(503);
+            assertThat(response.body().path("type").asString()).isEqualTo("urn:tempora:problem:not-ready");
+            assertThat(events.subscribers()).isZero();
+        } finally {
+            events.start();
+        }
+    }
 }
