@@ -215,17 +215,15 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
      * ({@code %FF}, which Java's own decoder would quietly turn into U+FFFD).
      */
     private static Optional<String> undecodable(String text) {
+        if (!MalformedPathFilter.wellEscaped(text)) {
+            return Optional.of("is not valid percent-encoding: each % must be followed by two hexadecimal digits");
+        }
         var bytes = new ByteArrayOutputStream();
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c != '%') {
                 bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
                 continue;
-            }
-            if (i + 2 >= text.length()
-                    || Character.digit(text.charAt(i + 1), 16) < 0
-                    || Character.digit(text.charAt(i + 2), 16) < 0) {
-                return Optional.of("is not valid percent-encoding: each % must be followed by two hexadecimal digits");
             }
             bytes.write(Integer.parseInt(text, i + 1, i + 3, 16));
             i += 2;

@@ -48,7 +48,7 @@ class MalformedPathFilter extends OncePerRequestFilter {
                 "The path is not valid percent-encoding: each % must be followed by two hexadecimal digits");
     }
 
-    /** Whether every {@code %} in {@code path} begins an escape of two hexadecimal digits. */
+    /** Whether every {@code %} in {@code path} (or a query's name or value) begins an escape of two hexadecimal digits. */
     static boolean wellEscaped(String path) {
         for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
             if (i + 2 >= path.length()
