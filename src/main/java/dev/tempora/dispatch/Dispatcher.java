@@ -60,6 +60,12 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     /** The longest a cancel waits for the claim of a task started ahead of it; claims take milliseconds. */
     private static final Duration CLAIM_WAIT = Duration.ofSeconds(10);
 
+    /**
+     * How long a stop waits, after the grace, for interrupted handlers to return and their workers
+     * to give their tasks back. A handler deaf to interrupts is left running past it.
+     */
+    private static final Duration AFTER_INTERRUPT = Duration.ofSeconds(10);
+
     private final DispatchProperties properties;
     private final WorkerPools pools;
     private final TaskRunner runner;
@@ -556,13 +562,20 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 pool.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
             var unfinished = runner.runningIds();
-            // Also when none is registered as running yet: a worker may still be waiting for a claim.
-            runner.interruptForShutdown();
-            if (!unfinished.isEmpty() || pools.all().stream().anyMatch(pool -> pool.active() > 0)) {
+            if (!unfinished.isEmpty()) {
                 log.warn("Interrupting {} tasks still running after {}; they will run again", unfinished.size(), grace);
-                for (var pool : pools.all()) {
-                    pool.interruptAll();
-                    pool.awaitIdle(Duration.ofSeconds(10));
+            }
+            // Also when none is registered as running yet: a worker may still be waiting for a claim.
+            // Handlers only, through their runs: a worker interrupted elsewhere may be in a write to
+            // the database, and on an H2 file an interrupt in file I/O closes the database.
+            runner.interruptForShutdown();
+            var interrupted = System.nanoTime() + AFTER_INTERRUPT.toNanos();
+            for (var pool : pools.all()) {
+                if (!pool.awaitIdle(Duration.ofNanos(Math.max(0, interrupted - System.nanoTime())))) {
+                    log.warn(
+                            "Pool {} still has handlers running {} after their interrupt",
+                            pool.name(),
+                            AFTER_INTERRUPT);
                 }
             }
             // What this node reserved but never started goes back to everyone when it leaves the

@@ -173,10 +173,6 @@ public final class WorkerPool {
         return stopping.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    synchronized void interruptAll() {
-        executor.shutdownNow();
-    }
-
     /** An executor that counts the time its workers spend on tasks, for {@link #waitingShare}. */
     private final class TimedExecutor extends ThreadPoolExecutor {
 

@@ -34,7 +34,7 @@ class WorkerPoolTests {
 
     @AfterEach
     void stop() throws InterruptedException {
-        pool.interruptAll();
+        pool.stopAccepting();
         pool.awaitIdle(Duration.ofSeconds(5));
         runner.destroy();
     }
