@@ -36,10 +36,19 @@ final class H2CrashRecovery implements BeanPostProcessor {
     /** H2's file header is written twice, in the first two blocks of this size. */
     private static final int HEADER_BLOCK = 4096;
 
+    /** H2's file system that reopens a file closed by an interrupt ({@link #reopensOnInterrupt}). */
+    private static final String RETRY = "retry:";
+
     @Override
     public Object postProcessBeforeInitialization(Object bean, String beanName) {
         if (bean instanceof HikariDataSource pool) {
             storeFile(pool.getJdbcUrl()).ifPresent(file -> {
+                if (!reopensOnInterrupt(pool.getJdbcUrl())) {
+                    log.warn(
+                            "{} is opened without H2's retry: file system: a thread interrupted in a read of"
+                                    + " the file closes the database until a restart. Write the URL as jdbc:h2:retry:…",
+                            file);
+                }
                 recoverIfUnclean(file);
                 H2Compaction.compactIfMostlyGarbage(file, H2Compaction.MIN_BYTES);
             });
@@ -48,9 +57,9 @@ final class H2CrashRecovery implements BeanPostProcessor {
     }
 
     /**
-     * The MVStore file behind an embedded H2 URL ({@code jdbc:h2:file:./data/tempora;…} or
-     * {@code jdbc:h2:./data/tempora}); empty for any other URL (in-memory, a server, another
-     * database).
+     * The MVStore file behind an embedded H2 URL ({@code jdbc:h2:retry:./data/tempora;…},
+     * {@code jdbc:h2:file:./data/tempora} or {@code jdbc:h2:./data/tempora}); empty for any other URL
+     * (in-memory, a server, another database).
      */
     static Optional<Path> storeFile(String jdbcUrl) {
         if (jdbcUrl == null || !jdbcUrl.regionMatches(true, 0, "jdbc:h2:", 0, 8)) {
@@ -60,6 +69,9 @@ final class H2CrashRecovery implements BeanPostProcessor {
         int options = name.indexOf(';');
         if (options >= 0) {
             name = name.substring(0, options);
+        }
+        if (reopensOnInterrupt(jdbcUrl)) {
+            name = name.substring(RETRY.length());
         }
         var lower = name.toLowerCase(Locale.ROOT);
         if (lower.startsWith("file:")) {
@@ -71,6 +83,16 @@ final class H2CrashRecovery implements BeanPostProcessor {
             name = System.getProperty("user.home") + name.substring(1);
         }
         return name.isBlank() ? Optional.empty() : Optional.of(Path.of(name + ".mv.db"));
+    }
+
+    /**
+     * Whether the URL opens its file through H2's {@code retry:} file system, which reopens a file
+     * whose channel was closed by an interrupt. Without it, a thread interrupted in a read or write
+     * of the file (a worker at the end of the shutdown grace, an executor's {@code shutdownNow},
+     * Tomcat stopping its threads) closes the channel, and H2 the database, for every connection.
+     */
+    static boolean reopensOnInterrupt(String jdbcUrl) {
+        return jdbcUrl.regionMatches(true, 8, RETRY, 0, RETRY.length());
     }
 
     static void recoverIfUnclean(Path file) {

@@ -421,7 +421,7 @@ public final class SoakBenchmark {
     private void startService() throws IOException {
         dir = Files.createTempDirectory("tempora-soak");
         databaseUrl = config.database().equals("h2")
-                ? "jdbc:h2:file:" + dir.resolve("tempora") + ";DB_CLOSE_ON_EXIT=FALSE"
+                ? "jdbc:h2:retry:" + dir.resolve("tempora") + ";DB_CLOSE_ON_EXIT=FALSE"
                 : PostgresDatabase.newSchema();
         var args = new ArrayList<String>();
         args.add("--spring.datasource.url=" + databaseUrl);

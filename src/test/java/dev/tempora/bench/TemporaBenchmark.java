@@ -170,7 +170,7 @@ public final class TemporaBenchmark {
                         "--spring.main.banner-mode=off",
                         "--logging.level.root=WARN",
                         "--logging.level.dev.tempora=WARN",
-                        "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("tempora") + ""
+                        "--spring.datasource.url=jdbc:h2:retry:" + dir.resolve("tempora") + ""
                                 + System.getProperty("bench.h2", ";DB_CLOSE_ON_EXIT=FALSE"));
         tasks = tempora.getBean(TaskService.class);
         jdbc = tempora.getBean(JdbcClient.class);

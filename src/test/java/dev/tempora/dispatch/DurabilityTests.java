@@ -43,7 +43,7 @@ class DurabilityTests {
 
     private String[] args(String... more) {
         var all = new ArrayList<>(List.of(
-                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE",
+                "--spring.datasource.url=jdbc:h2:retry:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE",
                 "--tempora.pools.default.size=1",
                 "--tempora.dispatch.shutdown-grace=PT0.5S"));
         all.addAll(List.of(more));

@@ -62,6 +62,10 @@ class H2CrashRecoveryTests {
     void onlyEmbeddedFileUrlsNameAStoreFile() {
         assertThat(H2CrashRecovery.storeFile("jdbc:h2:file:./data/tempora;DB_CLOSE_ON_EXIT=FALSE"))
                 .contains(Path.of("./data/tempora.mv.db"));
+        assertThat(H2CrashRecovery.storeFile("jdbc:h2:retry:./data/tempora;DB_CLOSE_ON_EXIT=FALSE"))
+                .contains(Path.of("./data/tempora.mv.db"));
+        assertThat(H2CrashRecovery.storeFile("jdbc:h2:RETRY:file:/var/lib/tempora/db"))
+                .contains(Path.of("/var/lib/tempora/db.mv.db"));
         assertThat(H2CrashRecovery.storeFile("jdbc:h2:/var/lib/tempora/db"))
                 .contains(Path.of("/var/lib/tempora/db.mv.db"));
         assertThat(H2CrashRecovery.storeFile("jdbc:h2:~/tempora"))

@@ -31,7 +31,7 @@ class WebhookRestartTests {
     @Test
     void pendingDeliveriesResumeAfterKillNineAndTheGeneratedSecretIsKept() throws Exception {
         var args = new String[] {
-            "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE",
+            "--spring.datasource.url=jdbc:h2:retry:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE",
             "--tempora.webhooks.retry-schedule=PT4S",
             "--tempora.webhooks.jitter=0"
         };
@@ -70,7 +70,7 @@ class WebhookRestartTests {
         // sent at its lease's end less the second instance's lease length: with the timeouts here
         // (leases of 100 s and 40 s), a minute after the first instance was killed.
         var database =
-                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE";
+                "--spring.datasource.url=jdbc:h2:retry:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE";
         var secret = "--tempora.webhooks.secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
         try (var receiver = new MockWebServer()) {
             receiver.start(InetAddress.getLoopbackAddress(), 0);
@@ -124,7 +124,7 @@ class WebhookRestartTests {
         // after the receiver heard "succeeded" took the outcome back: the task ran again, and the
         // receiver heard of a second run, under another webhook-id.
         var args = new String[] {
-            "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE",
+            "--spring.datasource.url=jdbc:h2:retry:" + dir.resolve("data/tempora") + ";DB_CLOSE_ON_EXIT=FALSE",
             "--tempora.webhooks.secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
         };
         try (var receiver = new MockWebServer()) {
