@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tempora.Api;
+import dev.tempora.InterceptedConnections;
 import dev.tempora.TestHandlers;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -83,47 +79,21 @@ class GraceInterruptTests {
         /** Stretches a worker's put-back to {@link #PUT_BACK_TIME}, noting an interrupt during it. */
         @Bean
         static BeanPostProcessor slowPutBack() {
-            return new BeanPostProcessor() {
-                @Override
-                public Object postProcessAfterInitialization(Object bean, String name) {
-                    return bean instanceof DataSource dataSource ? slow(dataSource) : bean;
+            return InterceptedConnections.with(() -> (connection, method, args) -> {
+                if (method.getName().startsWith("prepare")
+                        && args[0] instanceof String sql
+                        && sql.startsWith(PUT_BACK)
+                        && Thread.currentThread().getName().startsWith("tempora-default-")) {
+                    putBackSeen.set(true);
+                    try {
+                        Thread.sleep(PUT_BACK_TIME);
+                    } catch (InterruptedException interrupted) {
+                        putBackInterrupted.set(true);
+                        Thread.currentThread().interrupt(); // as a file channel would see it
+                    }
                 }
-            };
-        }
-
-        private static DataSource slow(DataSource dataSource) {
-            return (DataSource) Proxy.newProxyInstance(
-                    DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
-                        var result = invoke(dataSource, method, args);
-                        return result instanceof Connection connection ? slow(connection) : result;
-                    });
-        }
-
-        private static Connection slow(Connection connection) {
-            return (Connection) Proxy.newProxyInstance(
-                    Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
-                        if (method.getName().startsWith("prepare")
-                                && args[0] instanceof String sql
-                                && sql.startsWith(PUT_BACK)
-                                && Thread.currentThread().getName().startsWith("tempora-default-")) {
-                            putBackSeen.set(true);
-                            try {
-                                Thread.sleep(PUT_BACK_TIME);
-                            } catch (InterruptedException interrupted) {
-                                putBackInterrupted.set(true);
-                                Thread.currentThread().interrupt(); // as a file channel would see it
-                            }
-                        }
-                        return invoke(connection, method, args);
-                    });
-        }
-
-        private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
-            try {
-                return method.invoke(target, args);
-            } catch (InvocationTargetException thrown) {
-                throw thrown.getCause();
-            }
+                return InterceptedConnections.proceed(connection, method, args);
+            });
         }
     }
 }

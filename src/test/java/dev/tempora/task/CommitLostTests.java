@@ -3,15 +3,12 @@ package dev.tempora.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.Api;
+import dev.tempora.InterceptedConnections;
 import dev.tempora.TestHandlers;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -96,55 +93,31 @@ class CommitLostTests {
         /** The true edge, faked: the database ending the session at a commit. */
         @Bean
         static BeanPostProcessor losingCommits() {
-            return new BeanPostProcessor() {
-                @Override
-                public Object postProcessAfterInitialization(Object bean, String name) {
-                    return bean instanceof DataSource dataSource ? losing(dataSource) : bean;
-                }
-            };
-        }
-
-        private static DataSource losing(DataSource dataSource) {
-            return (DataSource) Proxy.newProxyInstance(
-                    DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
-                        var result = invoke(dataSource, method, args);
-                        return result instanceof Connection connection ? losing(connection) : result;
-                    });
-        }
-
-        private static Connection losing(Connection connection) {
-            var insertedTask = new boolean[1];
-            return (Connection) Proxy.newProxyInstance(
-                    Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
-                        if (method.getName().startsWith("prepare")
-                                && args[0] instanceof String sql
-                                && sql.toLowerCase(Locale.ROOT).startsWith("insert into task ")) {
-                            insertedTask[0] = true;
-                        } else if (method.getName().equals("commit") && insertedTask[0]) {
-                            insertedTask[0] = false;
-                            var loss = NEXT.getAndSet(Loss.NONE);
-                            if (loss == Loss.AFTER_COMMITTING) {
-                                connection.commit();
-                            } else if (loss == Loss.BEFORE_COMMITTING) {
-                                connection.rollback();
-                            }
-                            if (loss != Loss.NONE) {
-                                throw new SQLException(
-                                        "FATAL: terminating connection due to administrator command", "57P01");
-                            }
-                        } else if (method.getName().equals("rollback")) {
-                            insertedTask[0] = false;
+            return InterceptedConnections.with(() -> {
+                var insertedTask = new boolean[1];
+                return (connection, method, args) -> {
+                    if (method.getName().startsWith("prepare")
+                            && args[0] instanceof String sql
+                            && sql.toLowerCase(Locale.ROOT).startsWith("insert into task ")) {
+                        insertedTask[0] = true;
+                    } else if (method.getName().equals("commit") && insertedTask[0]) {
+                        insertedTask[0] = false;
+                        var loss = NEXT.getAndSet(Loss.NONE);
+                        if (loss == Loss.AFTER_COMMITTING) {
+                            connection.commit();
+                        } else if (loss == Loss.BEFORE_COMMITTING) {
+                            connection.rollback();
                         }
-                        return invoke(connection, method, args);
-                    });
-        }
-
-        private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
-            try {
-                return method.invoke(target, args);
-            } catch (InvocationTargetException thrown) {
-                throw thrown.getCause();
-            }
+                        if (loss != Loss.NONE) {
+                            throw new SQLException(
+                                    "FATAL: terminating connection due to administrator command", "57P01");
+                        }
+                    } else if (method.getName().equals("rollback")) {
+                        insertedTask[0] = false;
+                    }
+                    return InterceptedConnections.proceed(connection, method, args);
+                };
+            });
         }
     }
 }
