@@ -36,11 +36,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -141,7 +139,8 @@ class TaskController implements DisposableBean {
                 .body(new TaskBatch(created.stream().map(this::view).toList()));
     }
 
-    @GetMapping("/tasks/{id}")
+    /** Any segment but {@code batch}: that path is the batch submission's, which takes POST only. */
+    @GetMapping("/tasks/{id:(?!batch$).+}")
     @Operation(summary = "Read a task's state, optionally waiting until it is done (long poll)")
     @ApiResponse(responseCode = "200", description = "The task")
     @ApiResponse(
@@ -152,14 +151,7 @@ class TaskController implements DisposableBean {
             @PathVariable String id,
             @Parameter(description = "Answer once the task is done or after this long, at most 60 s", example = "PT30S")
                     @RequestParam(required = false)
-                    String wait,
-            HttpServletRequest request)
-            throws HttpRequestMethodNotSupportedException {
-        if (id.equals("batch")) {
-            // The batch submission's path, which takes POST only; read as a task id, a GET of it
-            // was a 404 task-not-found.
-            throw new HttpRequestMethodNotSupportedException(request.getMethod(), List.of(HttpMethod.POST.name()));
-        }
+                    String wait) {
         return whenDoneOrWaited(parse(id), Waits.parse(wait)).thenApply(this::view);
     }
 

@@ -112,4 +112,16 @@ class TaskBatchSubmitTests {
         // A task's own paths below it still take the id as an id.
         assertThat(api.get("/api/v1/tasks/batch/result").status()).isEqualTo(404);
     }
+
+    @Test
+    void optionsAndTraceOfTheBatchPathListWhatItTakes() {
+        // Both listed GET and HEAD, a task's read, though a GET is a 405.
+        var options = api.raw("OPTIONS", "/api/v1/tasks/batch");
+        assertThat(options.status()).isEqualTo(200);
+        assertThat(options.header("Allow").split(", *")).containsExactlyInAnyOrder("POST", "OPTIONS");
+
+        var trace = api.raw("TRACE", "/api/v1/tasks/batch");
+        assertThat(trace.status()).isEqualTo(405);
+        assertThat(trace.header("Allow").split(", *")).containsExactlyInAnyOrder("POST", "OPTIONS");
+    }
 }
