@@ -76,6 +76,23 @@ class ContainerErrorsTests {
     }
 
     @Test
+    void anOptionsSaysPatchIsAcceptedOnlyWherePatchIs() {
+        // Spring MVC put an empty Accept-Patch on every OPTIONS answer, which says PATCH is allowed.
+        var api = new Api(port);
+        for (var path : List.of("/api/v1/tasks", "/api/v1/pools", "/api/v1/tasks/batch")) {
+            var options = api.send(
+                    HttpRequest.newBuilder(api.uri(path)).method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
+            assertThat(options.status()).as(path).isEqualTo(200);
+            assertThat(options.header("Accept-Patch")).as(path).isNull();
+        }
+        var pool = api.send(HttpRequest.newBuilder(api.uri("/api/v1/pools/default"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
+        assertThat(pool.header("Allow")).contains("PATCH");
+        assertThat(pool.header("Accept-Patch").split(", *"))
+                .containsExactlyInAnyOrder("application/json", "application/merge-patch+json");
+    }
+
+    @Test
     void aMethodNotAllowedAnsweredByTheErrorPageNamesThePathAsked() {
         // The dashboard's page is a static resource, whose 405 reaches the error page.
         var api = new Api(port);
