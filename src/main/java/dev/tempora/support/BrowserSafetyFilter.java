@@ -68,6 +68,15 @@ class BrowserSafetyFilter extends OncePerRequestFilter {
         this.allowedHosts = Set.copyOf(allowed);
     }
 
+    /**
+     * What every answer carries; also set by the {@link ErrorPage}, for what the web server refuses
+     * before any filter runs (a TRACE, a malformed request line).
+     */
+    static void forbidFramingAndSniffing(HttpServletResponse response) {
+        response.setHeader("X-Content-Type-Options", "nosniff");
+        response.setHeader("X-Frame-Options", "DENY");
+    }
+
     /** Whether a browser's request that reached a loopback address names it as a local page would. */
     private boolean hostAllowed(HttpServletRequest request) {
         if (request.getHeader("Sec-Fetch-Site") == null
@@ -92,8 +101,7 @@ class BrowserSafetyFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        response.setHeader("X-Content-Type-Options", "nosniff");
-        response.setHeader("X-Frame-Options", "DENY");
+        forbidFramingAndSniffing(response);
         if (!hostAllowed(request)) {
             Problems.write(
                     request,

@@ -54,6 +54,7 @@ class ErrorPage implements ErrorController {
     @Nullable
     ResponseEntity<ProblemDetail> error(HttpServletRequest request, HttpServletResponse servletResponse)
             throws IOException {
+        BrowserSafetyFilter.forbidFramingAndSniffing(servletResponse);
         if (!(request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer code)) {
             // Asked for directly, not forwarded with an error: a path like any other without an endpoint.
             return Problems.response(HttpStatus.NOT_FOUND, "not-found", "Not Found", "No endpoint here");

@@ -70,6 +70,9 @@ class ContainerErrorsTests {
                     .as(path)
                     .isEqualTo("urn:tempora:problem:method-not-allowed");
             assertThat(trace.body().path("instance").asString()).as(path).isEqualTo(path);
+            // Refused before any filter, it lacked the headers every other answer has.
+            assertThat(trace.header("X-Content-Type-Options")).as(path).isEqualTo("nosniff");
+            assertThat(trace.header("X-Frame-Options")).as(path).isEqualTo("DENY");
             assertThat(trace.headers().get("Allow")).as(path).hasSize(1); // Tomcat's own replaced, not added to
             assertThat(trace.header("Allow").split(", *")).as(path).containsExactlyInAnyOrderElementsOf(methods);
         });
