@@ -1,13 +1,14 @@
 // The Tempora API as the dashboard uses it. GETs revalidate with the browser's cache
 // (If-None-Match): an unchanged resource costs the server a 304 and the page no re-render.
+import { settings } from './settings.js';
 
 const lastTags = new Map();
 
-// A GET still unanswered after this long is given up as an error: a server that accepts the
-// connection and never answers (stopped, swapping, a network that drops packets) left the status
-// line saying "live" over data it no longer refreshed, and the task page started a read every 10 s
-// that waited too.
-const TIMEOUT_MS = 10000;
+// A GET still unanswered after this long (10 s unless settings.js says otherwise) is given up as an
+// error: a server that accepts the connection and never answers (stopped, swapping, a network that
+// drops packets) left the status line saying "live" over data it no longer refreshed, and the task
+// page started a read every 10 s that waited too.
+const TIMEOUT_MS = settings.requestTimeoutMs;
 
 export class ApiError extends Error {
   constructor(status, problem) {

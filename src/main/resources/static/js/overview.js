@@ -1,10 +1,11 @@
 // The overview: counts, pools, charts, the queue and the task table, refreshed by cheap polls.
 import { api, describe, setStatus, setUpdated } from './api.js';
 import { LineChart } from './chart.js';
+import { settings } from './settings.js';
 import { badge, h, labels, relative, replaceKeepingFocus, time } from './dom.js';
 
 const STATES = ['SCHEDULED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
-const POLL_MS = 2000;
+const POLL_MS = settings.overviewPollMs;
 const PAGE = 50;
 const QUEUE = 15;
 

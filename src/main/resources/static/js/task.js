@@ -1,6 +1,7 @@
 // One task: what it was given, what came of it, when, its webhook deliveries, and its buttons.
 import { api, describe, setStatus, setUpdated } from './api.js';
 import { badge, h, json, labels, time } from './dom.js';
+import { settings } from './settings.js';
 
 export function mount(view, id) {
   const message = h('div', { class: 'error', id: 'task-message', role: 'status' });
@@ -171,6 +172,6 @@ export function mount(view, id) {
     broken = false;
   });
   load();
-  const timer = setInterval(load, 10000);
+  const timer = setInterval(load, settings.taskReadMs);
   return () => { events.close(); clearInterval(timer); };
 }

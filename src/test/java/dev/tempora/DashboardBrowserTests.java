@@ -21,9 +21,13 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        // A name long enough to crowd the pool panel's resize control.
-        properties = "tempora.pools.nightly-invoice-reconciliation-and-ledger-export-for-every-region.size=1")
-@Tag("h2-only") // a client of the API, which the suite tests on both databases; 130 s a pass
+        properties = {
+            // A name long enough to crowd the pool panel's resize control.
+            "tempora.pools.nightly-invoice-reconciliation-and-ledger-export-for-every-region.size=1",
+            // A webhook's first retry after 3 s rather than 5, which a step waits for.
+            "tempora.webhooks.retry-schedule=3s,5m"
+        })
+@Tag("h2-only") // a client of the API, which the suite tests on both databases
 class DashboardBrowserTests {
 
     static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
