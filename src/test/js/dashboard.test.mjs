@@ -438,6 +438,32 @@ try {
     if (sent !== 1) throw new Error(`${sent} redeliveries sent`);
   });
 
+  await step('a double click on Cancel, or on Cancel and interrupt, sends one cancel', async () => {
+    // Each answer held for a while, as a busy Tempora's is: the second click comes while the first waits.
+    const sent = [];
+    await page.route('**/api/v1/tasks/*/cancel?*', async (route) => {
+      sent.push(route.request().url());
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await route.continue().catch(() => {});
+    });
+    try {
+      for (const button of ['#cancel', '#cancel-interrupt']) {
+        const waiting = (await call('POST', '/api/v1/tasks', { handler: 'sleep', args: { seconds: 1 }, delay: 3600 })).id;
+        await page.goto(`${base}/#/tasks/${waiting}`);
+        await page.locator('#task-state', { hasText: 'SCHEDULED' }).waitFor();
+        sent.length = 0;
+        await page.locator(button).dblclick();
+        await page.locator('#task-state', { hasText: 'CANCELLED' }).waitFor({ timeout: 5000 });
+        await page.waitForTimeout(700);
+        if (sent.length !== 1) throw new Error(`${sent.length} cancels sent by a double click on ${button}`);
+        const message = await page.locator('#task-message').textContent();
+        if (message) throw new Error(`"${message}" shown after a double click on ${button}`);
+      }
+    } finally {
+      await page.unroute('**/api/v1/tasks/*/cancel?*');
+    }
+  });
+
   await step('back from a task page on an idle service, the overview shows counts, pools and queue', async () => {
     const waiting = (await call('POST', '/api/v1/tasks', { handler: 'sleep', args: { seconds: 1 }, delay: 3600, labels: { run: label } })).id;
     await page.goto(base + '/#/');
@@ -469,6 +495,32 @@ try {
     await call('PATCH', '/api/v1/pools/default', { size: before });
     if (drawn !== shown) throw new Error(`pools shown ${drawn}, not ${shown}, after the resize`);
     if (after !== wanted) throw new Error(`pool size ${after}, wanted ${wanted}`);
+  });
+
+  await step('a double click on Set sends one resize', async () => {
+    const before = (await call('GET', '/api/v1/pools')).find((p) => p.name === 'default').size;
+    const wanted = before === 3 ? 4 : 3;
+    let sent = 0;
+    await page.route('**/api/v1/pools/default', async (route) => {
+      if (route.request().method() === 'PATCH') {
+        sent++;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      await route.continue().catch(() => {});
+    });
+    try {
+      const row = page.locator('#pools tr[data-pool="default"]');
+      await row.locator('input').fill(String(wanted));
+      await row.locator('button').dblclick();
+      await row.locator('td.size', { hasText: String(wanted) }).waitFor({ timeout: 5000 });
+      await page.waitForTimeout(700);
+      if (sent !== 1) throw new Error(`${sent} resizes sent by a double click`);
+      const message = await page.locator('#pool-error').textContent();
+      if (message) throw new Error(`"${message}" shown after a double click`);
+    } finally {
+      await page.unroute('**/api/v1/pools/default');
+      await call('PATCH', '/api/v1/pools/default', { size: before });
+    }
   });
 
   await step('a long pool name is cut with an ellipsis and its Set button stays inside its box', async () => {

@@ -214,8 +214,8 @@ export function mount(view) {
     let row = poolRows.querySelector(`tr[data-pool="${CSS.escape(pool.name)}"]`);
     if (!row) {
       const input = h('input', { type: 'number', min: 1, max: 1024, value: pool.size, 'aria-label': `New size of ${pool.name}` });
-      const button = h('button', { onclick: () => resize(pool.name, input), 'aria-label': `Set the size of ${pool.name}` }, 'Set');
-      input.addEventListener('keydown', (e) => { if (e.key === 'Enter') resize(pool.name, input); });
+      const button = h('button', { onclick: () => resize(pool.name, input, button), 'aria-label': `Set the size of ${pool.name}` }, 'Set');
+      input.addEventListener('keydown', (e) => { if (e.key === 'Enter') resize(pool.name, input, button); });
       row = h('tr', { dataset: { pool: pool.name } }, h('td', { class: 'name', title: pool.name }, pool.name), h('td', { class: 'size' }), h('td', { class: 'active' }),
         h('td', { class: 'queued' }), h('td', { class: 'completed' }), h('td', {}, input, ' ', button));
       poolRows.append(row);
@@ -229,7 +229,11 @@ export function mount(view) {
     input.oninput = () => { input.dataset.dirty = '1'; };
   }
 
-  async function resize(name, input) {
+  // One resize of a pool at a time: its Set button is disabled until the answer (a double click
+  // sent two), and Enter in its field does nothing meanwhile.
+  async function resize(name, input, button) {
+    if (button.disabled) return;
+    button.disabled = true;
     try {
       poolError.textContent = '';
       const pool = await api.resize(name, Number(input.value));
@@ -238,6 +242,8 @@ export function mount(view) {
       input.blur();
     } catch (error) {
       poolError.textContent = `${name}: ${error.message}`;
+    } finally {
+      button.disabled = false;
     }
   }
 

@@ -93,8 +93,7 @@ export function mount(view, id) {
     } else {
       outcome.replaceChildren(h('p', { class: 'empty' }, body.done ? 'No result' : 'Not finished yet'));
     }
-    cancel.disabled = !['SCHEDULED', 'QUEUED'].includes(body.state);
-    interrupt.disabled = body.done;
+    enableCancel();
     loadDeliveries();
   }
 
@@ -144,7 +143,18 @@ export function mount(view, id) {
         h('p', { class: 'empty' }, 'Not attempted yet'));
   }
 
+  // One cancel at a time: while one is sent, both buttons are disabled (a double click sent two,
+  // the second answered 409 over the first's CANCELLED), and a read drawn meanwhile leaves them so.
+  let cancelling = false;
+  function enableCancel() {
+    cancel.disabled = cancelling || !task || !['SCHEDULED', 'QUEUED'].includes(task.state);
+    interrupt.disabled = cancelling || !task || task.done;
+  }
+
   async function doCancel(mayInterrupt) {
+    if (cancelling) return;
+    cancelling = true;
+    enableCancel();
     message.textContent = '';
     delete message.dataset.from;
     try {
@@ -152,6 +162,9 @@ export function mount(view, id) {
     } catch (error) {
       message.textContent = error.message;
       load();
+    } finally {
+      cancelling = false;
+      enableCancel();
     }
   }
 
