@@ -523,6 +523,28 @@ try {
     }
   });
 
+  await step('a refused resize shows the pool\'s size again in its field and says which size was refused', async () => {
+    const before = (await call('GET', '/api/v1/pools')).find((p) => p.name === 'default').size;
+    const row = page.locator('#pools tr[data-pool="default"]');
+    await row.locator('td.size', { hasText: String(before) }).waitFor();
+    for (const [refused, how] of [[0, 'click'], [5000, 'Enter']]) {
+      await row.locator('input').fill(String(refused));
+      if (how === 'click') await row.locator('button').click();
+      else await row.locator('input').press('Enter');
+      await page.locator('#pool-error', { hasText: `default: size ${refused} refused` }).waitFor({ timeout: 5000 });
+      const message = await page.locator('#pool-error').textContent();
+      if (!message.includes('must be an integer from 1 to 1024')) throw new Error(`the message "${message}" does not say why`);
+      const shown = await row.locator('input').inputValue();
+      if (shown !== String(before)) throw new Error(`the field shows ${shown} after ${refused} was refused, not the pool's ${before}`);
+      // And it stays so at the next polls, as the pool's size.
+      await page.waitForTimeout(1500);
+      const later = await row.locator('input').inputValue();
+      if (later !== String(before)) throw new Error(`the field shows ${later} after polls, not the pool's ${before}`);
+    }
+    const after = (await call('GET', '/api/v1/pools')).find((p) => p.name === 'default').size;
+    if (after !== before) throw new Error(`pool size ${after} after refused resizes, not ${before}`);
+  });
+
   await step('a long pool name is cut with an ellipsis and its Set button stays inside its box', async () => {
     const name = (await call('GET', '/api/v1/pools')).map((p) => p.name).find((n) => n.length >= 60);
     if (!name) throw new Error('no pool with a name of 60 characters or more (DashboardBrowserTests configures one)');

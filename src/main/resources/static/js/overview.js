@@ -221,6 +221,7 @@ export function mount(view) {
       poolRows.append(row);
     }
     row.querySelector('.size').textContent = pool.size;
+    row.dataset.size = pool.size;
     row.querySelector('.active').textContent = pool.activeThreads;
     row.querySelector('.queued').textContent = pool.queued.toLocaleString();
     row.querySelector('.completed').textContent = pool.completedTasks.toLocaleString();
@@ -230,18 +231,24 @@ export function mount(view) {
   }
 
   // One resize of a pool at a time: its Set button is disabled until the answer (a double click
-  // sent two), and Enter in its field does nothing meanwhile.
+  // sent two), and Enter in its field does nothing meanwhile. A size not set goes back to the one
+  // the pool has (the field kept it, as if the pool had that size), the message saying which it was.
   async function resize(name, input, button) {
     if (button.disabled) return;
     button.disabled = true;
+    const size = Number(input.value);
     try {
       poolError.textContent = '';
-      const pool = await api.resize(name, Number(input.value));
+      const pool = await api.resize(name, size);
       delete input.dataset.dirty;
       renderPool(pool);
       input.blur();
     } catch (error) {
-      poolError.textContent = `${name}: ${error.message}`;
+      const what = error.status >= 400 && error.status < 500 ? `size ${size} refused` : `size ${size} not set`;
+      poolError.textContent = `${name}: ${what}: ${error.message}`;
+      delete input.dataset.dirty;
+      const row = input.closest('tr');
+      if (row?.dataset.size) input.value = row.dataset.size;
     } finally {
       button.disabled = false;
     }
