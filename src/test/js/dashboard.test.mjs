@@ -525,6 +525,7 @@ try {
 
   await step('a refused resize shows the pool\'s size again in its field and says which size was refused', async () => {
     const before = (await call('GET', '/api/v1/pools')).find((p) => p.name === 'default').size;
+    await page.goto(base + '/#/');
     const row = page.locator('#pools tr[data-pool="default"]');
     await row.locator('td.size', { hasText: String(before) }).waitFor();
     for (const [refused, how] of [[0, 'click'], [5000, 'Enter']]) {
@@ -645,6 +646,47 @@ try {
         if (wrong) throw new Error(`${wrong.value} labelled ${wrong.label}`);
         if (top < maxima[i] || ticks.at(-1).value !== top) throw new Error(`axis up to ${top} for ${maxima[i]}`);
       });
+    } finally {
+      await chartPage.close();
+    }
+  });
+
+  await step('the throughput line breaks where polls had no answer, and goes on after', async () => {
+    // Polled every 300 ms; the line's moves and lines are read as the canvas draws them.
+    const chartPage = await browser.context.newPage();
+    chartPage.on('pageerror', (error) => pageErrors.push(error));
+    watchPolicy(chartPage);
+    await chartPage.addInitScript(() => {
+      window.TEMPORA_DASHBOARD = { ...window.TEMPORA_DASHBOARD, overviewPollMs: 300 };
+      window.drawnPath = {};
+      const { clearRect, moveTo, lineTo } = CanvasRenderingContext2D.prototype;
+      CanvasRenderingContext2D.prototype.clearRect = function (...args) {
+        window.drawnPath[this.canvas.id] = [];
+        return clearRect.apply(this, args);
+      };
+      for (const [name, original] of [['moveTo', moveTo], ['lineTo', lineTo]]) {
+        CanvasRenderingContext2D.prototype[name] = function (...args) {
+          if (this.strokeStyle === '#3fb950') window.drawnPath[this.canvas.id]?.push(name);
+          return original.apply(this, args);
+        };
+      }
+    });
+    let away = false;
+    await chartPage.route('**/api/v1/stats', (route) => (away ? route.abort('connectionrefused') : route.continue()).catch(() => {}));
+    try {
+      await chartPage.goto(base + '/#/');
+      await chartPage.locator('#status[data-state="live"]').waitFor();
+      await chartPage.waitForTimeout(1000);
+      away = true;
+      await chartPage.locator('#status[data-state="error"]').waitFor();
+      await chartPage.waitForTimeout(1500);
+      away = false;
+      await chartPage.locator('#status[data-state="live"]').waitFor();
+      await chartPage.waitForTimeout(1000);
+      const path = await chartPage.evaluate(() => window.drawnPath.throughput);
+      const moves = path.filter((call) => call === 'moveTo').length;
+      const lines = path.filter((call) => call === 'lineTo').length;
+      if (moves !== 2 || lines < 2) throw new Error(`the line drawn as ${path.join(', ')}: not two parts around the gap`);
     } finally {
       await chartPage.close();
     }

@@ -3,10 +3,12 @@
 export class LineChart {
   /**
    * series: [{key, label, color}]; unit: appended to axis labels; label: what the chart shows, its
-   * text alternative with the latest values (a canvas is an image to a screen reader).
+   * text alternative with the latest values (a canvas is an image to a screen reader); gapMs:
+   * points further apart than this are not joined, the time between them having no data.
    */
-  constructor(canvas, series, { unit = '', windowMs = 5 * 60 * 1000, label = '' } = {}) {
+  constructor(canvas, series, { unit = '', windowMs = 5 * 60 * 1000, label = '', gapMs = Infinity } = {}) {
     this.canvas = canvas;
+    this.gapMs = gapMs;
     this.label = label;
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', label);
@@ -70,13 +72,16 @@ export class LineChart {
       g.strokeStyle = s.color;
       g.lineWidth = 2;
       g.beginPath();
-      let first = true;
+      // A line across a stretch without points (Tempora unreachable, or the page elsewhere) drew
+      // values nobody measured: the line stops at the last point before it and starts again after.
+      let last = null;
       for (const p of this.points) {
         const value = p[s.key];
         if (value === undefined || value === null) continue;
         const x = left + ((p.t - start) / this.windowMs) * plotW;
         const y = top + plotH - (value / scale) * plotH;
-        if (first) { g.moveTo(x, y); first = false; } else g.lineTo(x, y);
+        if (last === null || p.t - last > this.gapMs) g.moveTo(x, y); else g.lineTo(x, y);
+        last = p.t;
       }
       g.stroke();
     }

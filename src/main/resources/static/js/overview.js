@@ -64,9 +64,11 @@ export function mount(view) {
   stateSelect.addEventListener('change', () => applyFilters());
   handlerSelect.addEventListener('change', () => applyFilters());
 
-  const throughputChart = new LineChart(throughput, [{ key: 'rate', color: '#3fb950' }], { unit: '/s', label: 'Tasks ended per second' });
+  // Polls a few intervals apart (a slow answer delays the next) are joined; more is a gap: polls failed.
+  const gapMs = POLL_MS * 3;
+  const throughputChart = new LineChart(throughput, [{ key: 'rate', color: '#3fb950' }], { unit: '/s', label: 'Tasks ended per second', gapMs });
   const latenessChart = new LineChart(lateness, [{ key: 'p50', color: '#4aa3ff' }, { key: 'p99', color: '#f85149' }],
-    { unit: ' ms', label: 'Dispatch lateness, start − runAt' });
+    { unit: ' ms', label: 'Dispatch lateness, start − runAt', gapMs });
   if (memory.points) {
     memory.points.forEach((p) => { throughputChart.add(p); latenessChart.add(p); });
   }
