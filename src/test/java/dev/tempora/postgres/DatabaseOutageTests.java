@@ -12,6 +12,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -94,6 +95,56 @@ class DatabaseOutageTests {
                                 .path("state")
                                 .asString())
                         .isEqualTo("SUCCEEDED");
+            }
+        }
+    }
+
+    /**
+     * The database's host vanishes mid-statement (a crash, a failover to another address): the
+     * connections in use hear nothing more, not even a reset. They used to wait forever, and stay
+     * taken from the pool: with every connection taken, the instance answered {@code 503} to every
+     * submission after the database was back, until a restart.
+     */
+    @Test
+    void connectionsLeftWaitingByAVanishedHostAreGivenUpAndTheServiceRecovers() throws Exception {
+        var database = PostgresDatabase.newSchema();
+        var target = URI.create(database.substring("jdbc:".length()));
+        try (var proxy = new TcpProxy(target.getPort() == -1 ? 5432 : target.getPort())) {
+            var proxied = database.replace(target.getHost() + ":" + target.getPort(), "127.0.0.1:" + proxy.port());
+            try (var tempora = TemporaProcess.start(
+                    dir,
+                    "vanished",
+                    "--spring.datasource.url=" + proxied,
+                    "--spring.datasource.hikari.maximum-pool-size=4",
+                    "--tempora.database.socket-timeout=PT3S")) {
+                var api = tempora.api();
+                var submitting = new AtomicBoolean(true);
+                // Keeps every connection of the pool busy, so that each is in use when the host goes.
+                for (int i = 0; i < 8; i++) {
+                    Thread.ofVirtual().start(() -> {
+                        while (submitting.get()) {
+                            api.post("/api/v1/tasks", "{\"handler\": \"echo\"}");
+                        }
+                    });
+                }
+                Thread.sleep(1_000);
+                proxy.silence();
+                Thread.sleep(1_000);
+                proxy.restore();
+                submitting.set(false);
+
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                Api.Response answer;
+                do {
+                    Thread.sleep(200);
+                    answer = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"args\": \"after\"}");
+                } while (answer.status() != 201 && System.nanoTime() < deadline);
+                assertThat(answer.status())
+                        .as("a submission once the database is back: %s", answer.text())
+                        .isEqualTo(201);
+                var after = api.await(answer.body().path("id").asString(), Duration.ofSeconds(10));
+                assertThat(after.path("state").asString()).isEqualTo("SUCCEEDED");
+                awaitStatus(api, "/actuator/health/readiness", 200, Duration.ofSeconds(10));
             }
         }
     }

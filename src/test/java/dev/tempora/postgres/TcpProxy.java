@@ -7,6 +7,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -15,12 +17,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * it drops every connection and closes each new one as soon as it is accepted, so the database is
  * unreachable; restored, it forwards again. It keeps listening throughout: a port given up for the
  * outage could be taken by another socket before it is bound again.
+ *
+ * <p>{@link #silence} is the database's host vanishing instead: the database's side of every
+ * connection is closed (its sessions end), but the application's side stays open and hears nothing
+ * more, neither an answer nor a reset, as when a crashed host or a dropped route leaves the
+ * packets unanswered. New connections are refused until {@link #restore}; the silenced ones stay
+ * silent for good.
  */
 final class TcpProxy implements AutoCloseable {
 
     private final int port;
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Map<Socket, Socket> upstreams = new ConcurrentHashMap<>();
+    private final Set<Socket> silent = ConcurrentHashMap.newKeySet();
     private final ServerSocket server;
     private volatile boolean cut;
 
@@ -41,6 +51,16 @@ final class TcpProxy implements AutoCloseable {
         open.clear();
     }
 
+    /** The database's host vanishes: see the class comment. */
+    void silence() {
+        cut = true;
+        upstreams.forEach((client, upstream) -> {
+            silent.add(client);
+            closeQuietly(upstream);
+        });
+        upstreams.clear();
+    }
+
     void restore() {
         cut = false;
     }
@@ -57,6 +77,7 @@ final class TcpProxy implements AutoCloseable {
                 upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
                 open.add(client);
                 open.add(upstream);
+                upstreams.put(client, upstream);
                 if (cut) { // cut while this one connected: dropped with the others
                     closeQuietly(client);
                     closeQuietly(upstream);
@@ -71,16 +92,21 @@ final class TcpProxy implements AutoCloseable {
     }
 
     private void pipe(Socket from, Socket to) {
-        try (InputStream in = from.getInputStream();
-                OutputStream out = to.getOutputStream()) {
+        // Not closed with their streams: closing either would close a socket to be kept silent.
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
             in.transferTo(out);
         } catch (IOException dropped) {
             // the link was cut, or one side closed
         } finally {
-            closeQuietly(from);
-            closeQuietly(to);
-            open.remove(from);
-            open.remove(to);
+            for (var socket : List.of(from, to)) {
+                if (!silent.contains(socket)) {
+                    closeQuietly(socket);
+                    open.remove(socket);
+                }
+            }
+            upstreams.remove(from);
         }
     }
 
@@ -95,6 +121,7 @@ final class TcpProxy implements AutoCloseable {
     @Override
     public void close() throws IOException {
         cut();
+        silent.forEach(TcpProxy::closeQuietly);
         server.close();
     }
 }
