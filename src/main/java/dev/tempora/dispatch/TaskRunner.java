@@ -4,6 +4,7 @@ import dev.tempora.dispatch.TaskRun.Interruption;
 import dev.tempora.handler.HandlerRegistry;
 import dev.tempora.handler.TaskContext;
 import dev.tempora.handler.TaskHandler;
+import dev.tempora.support.DatabaseErrors;
 import dev.tempora.support.JsonText;
 import dev.tempora.task.DueTask;
 import dev.tempora.task.TaskException;
@@ -205,7 +206,12 @@ class TaskRunner implements DisposableBean {
             // drops the task (letGo), and the loader gives it back (SCHEDULED, unreserved) for any
             // node to load again. Dropped once: a loader pass between two drops could give it back
             // and hold it anew, and the second would take that new hold.
-            log.error("Task {} could not be dispatched: {}", task.id(), databaseTrouble.toString());
+            if (DatabaseErrors.unreachable(databaseTrouble)) {
+                // The outage is what to hear of, once per task it delays: given back, not lost.
+                log.warn("Task {} could not be dispatched: {}", task.id(), databaseTrouble.toString());
+            } else {
+                log.error("Task {} could not be dispatched: {}", task.id(), databaseTrouble.toString());
+            }
         }
         return Start.REFUSED;
     }

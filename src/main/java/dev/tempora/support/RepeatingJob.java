@@ -34,7 +34,12 @@ public final class RepeatingJob {
             } catch (Throwable failed) {
                 // A scheduled executor ends a job that throws, silently: a heartbeat that stopped so
                 // would have this instance presumed dead while it runs tasks.
-                log.error("{} failed; it runs again in {}", threadName, interval, failed);
+                if (DatabaseErrors.unreachable(failed)) {
+                    // Every interval of an outage: a line each, not a stack trace each.
+                    log.warn("{} failed, the database away: {}; it runs again in {}", threadName, failed, interval);
+                } else {
+                    log.error("{} failed; it runs again in {}", threadName, interval, failed);
+                }
             }
         };
         started.scheduleWithFixedDelay(guarded, millis, millis, TimeUnit.MILLISECONDS);
