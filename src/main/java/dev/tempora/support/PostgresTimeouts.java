@@ -64,16 +64,24 @@ final class PostgresTimeouts implements BeanPostProcessor {
         var options = pool.getDataSourceProperties().getProperty("options");
         if (!pool.getJdbcUrl().toLowerCase(Locale.ROOT).contains("options=")
                 && (options == null || !options.toLowerCase(Locale.ROOT).contains(IDLE_IN_TRANSACTION))) {
-            var setting = "-c " + IDLE_IN_TRANSACTION + "=" + timeout.toMillis();
+            var setting = "-c " + IDLE_IN_TRANSACTION + "=" + millis(timeout);
             pool.addDataSourceProperty("options", options == null ? setting : options + " " + setting);
         }
         return bean;
     }
 
-    /** The driver counts whole seconds: a timeout is rounded up to the next one (0 stays 0, none). */
+    /**
+     * The driver counts whole seconds: a timeout is rounded up to the next one (0 stays 0, none), and
+     * held to the most an {@code int} takes.
+     */
     static long seconds(Duration timeout) {
-        long whole = timeout.toSeconds();
-        return timeout.equals(Duration.ofSeconds(whole)) ? whole : whole + 1;
+        long whole = Math.min(timeout.toSeconds(), Integer.MAX_VALUE);
+        return whole == Integer.MAX_VALUE || timeout.equals(Duration.ofSeconds(whole)) ? whole : whole + 1;
+    }
+
+    /** The server's setting, in milliseconds: at most an {@code int}'s worth (about 24 days), or it refuses the session. */
+    static long millis(Duration timeout) {
+        return Math.min(timeout.toMillis(), Integer.MAX_VALUE);
     }
 
     private static boolean isPostgres(String jdbcUrl) {
