@@ -1,5 +1,6 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.support.CommitOutcomeUnknownException;
 import dev.tempora.support.DatabaseErrors;
 import dev.tempora.support.GroupCommit;
 import dev.tempora.task.TaskCompletions;
@@ -53,6 +54,9 @@ class TransitionWriter {
     private static class Pending {
         final Transition transition;
         final CompletableFuture<Boolean> applied = new CompletableFuture<>();
+
+        /** Whether a commit of it lost its answer: it may have been made already, when it is tried again. */
+        volatile boolean answerLost;
 
         Pending(Transition transition) {
             this.transition = transition;
@@ -261,6 +265,9 @@ class TransitionWriter {
                             .allMatch(transition -> transition.to() == TaskState.RUNNING && !transition.callback()));
         } catch (RuntimeException failed) {
             if (DatabaseErrors.unreachable(failed)) {
+                if (failed instanceof CommitOutcomeUnknownException) {
+                    batch.forEach(pending -> pending.answerLost = true);
+                }
                 if (!(keepWhileAway && retryLater(batch, failed))) {
                     batch.forEach(pending -> pending.fail(failed));
                 }
@@ -278,11 +285,26 @@ class TransitionWriter {
             return;
         }
         for (int i = 0; i < batch.size(); i++) {
-            var transition = batch.get(i).transition;
-            if (applied[i] && transition.to().isDone()) {
+            var pending = batch.get(i);
+            var transition = pending.transition;
+            boolean took = applied[i] || (pending.answerLost && madeEarlier(transition));
+            if (took && transition.to().isDone()) {
                 completions.signal(transition.id());
             }
-            batch.get(i).complete(applied[i]);
+            pending.complete(took);
+        }
+    }
+
+    /**
+     * Whether a transition that found nothing to change had been made by the commit whose answer
+     * was lost: then its end is told now (events, long polls), not taken for someone else's.
+     */
+    private boolean madeEarlier(Transition transition) {
+        try {
+            return transitions.madeEarlier(transition);
+        } catch (RuntimeException unread) {
+            log.warn("Could not read task {} back after a lost commit answer: {}", transition.id(), unread.toString());
+            return false;
         }
     }
 

@@ -178,6 +178,30 @@ public class TaskTransitions {
     }
 
     /**
+     * Whether the task shows {@code transition} as made already, by its owner: for one whose
+     * commit's answer was lost, which then found nothing to change when it was applied again. If
+     * so, its listeners are told now, as they would have been after that commit. Only for
+     * transitions guarded by an owner (a run's outcome, or its claim and outcome together).
+     */
+    public boolean madeEarlier(Transition transition) {
+        var params = transition.params();
+        if (!params.containsKey("owner")) {
+            return false;
+        }
+        boolean shown = jdbc.sql("select count(*) from task where id = :id and state = :state and owner = :owner")
+                        .param("id", params.get("id"))
+                        .param("state", transition.to().name())
+                        .param("owner", params.get("owner"))
+                        .query(Long.class)
+                        .single()
+                > 0;
+        if (shown) {
+            changed(transition);
+        }
+        return shown;
+    }
+
+    /**
      * Applies many transitions in one transaction, batched by statement; whether each took effect,
      * in order. A task may appear more than once: its transitions apply in the given order.
      */

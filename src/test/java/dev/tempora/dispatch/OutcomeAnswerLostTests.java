@@ -1,0 +1,82 @@
+package dev.tempora.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tempora.Api;
+import dev.tempora.InterceptedConnections;
+import dev.tempora.TestHandlers;
+import dev.tempora.task.TaskState;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+
+/**
+ * A task's outcome commits while its answer is lost (the connection drops between the commit and
+ * its reply). The writer retries it, and the retry finds the task already ended: it used to take
+ * that for a task someone else had ended, so the end was never told: no event on the streams, and
+ * no wake-up for the long polls waiting on it. The writer now reads the task back, and tells the
+ * end it finds there as its own.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@Import({TestHandlers.class, OutcomeAnswerLostTests.LosingOutcomeAnswer.class})
+class OutcomeAnswerLostTests {
+
+    static final String OUTCOME = "update task set state = 'SUCCEEDED'";
+
+    static final AtomicBoolean loseNextOutcomeAnswer = new AtomicBoolean();
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void anOutcomeWhoseCommitsAnswerWasLostIsToldOnceItsRetryFindsItWritten() {
+        TestHandlers.reset();
+        var api = new Api(port);
+        loseNextOutcomeAnswer.set(true);
+
+        var id = api.submit("{\"handler\": \"echo\", \"args\": \"told\"}");
+
+        var task = api.await(id, Duration.ofSeconds(10));
+        assertThat(loseNextOutcomeAnswer).as("the fault was injected").isFalse();
+        assertThat(task.path("state").asString()).isEqualTo("SUCCEEDED");
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> TestHandlers.changes(id).contains(TaskState.SUCCEEDED));
+    }
+
+    @TestConfiguration
+    static class LosingOutcomeAnswer {
+
+        /** The true edge, faked: the connection lost between an outcome's commit and its reply. */
+        @Bean
+        static BeanPostProcessor losingOutcomeAnswer() {
+            return InterceptedConnections.with(() -> {
+                var outcome = new boolean[1];
+                return (connection, method, args) -> {
+                    if (method.getName().startsWith("prepare")
+                            && args[0] instanceof String sql
+                            && sql.startsWith(OUTCOME)) {
+                        outcome[0] = true;
+                    } else if (method.getName().equals("commit")
+                            && outcome[0]
+                            && loseNextOutcomeAnswer.compareAndSet(true, false)) {
+                        outcome[0] = false;
+                        connection.commit();
+                        throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
+                    } else if (method.getName().equals("commit")
+                            || method.getName().equals("rollback")) {
+                        outcome[0] = false;
+                    }
+                    return InterceptedConnections.proceed(connection, method, args);
+                };
+            });
+        }
+    }
+}
