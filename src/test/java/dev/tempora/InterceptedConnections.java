@@ -32,6 +32,11 @@ public final class InterceptedConnections {
         };
     }
 
+    /** Whether the call prepares a statement whose SQL starts with {@code sqlPrefix}. */
+    public static boolean prepares(Method method, Object[] args, String sqlPrefix) {
+        return method.getName().startsWith("prepare") && args[0] instanceof String sql && sql.startsWith(sqlPrefix);
+    }
+
     /** Makes the call on the connection itself, throwing what it throws. */
     public static Object proceed(Object target, Method method, Object[] args) throws Throwable {
         try {

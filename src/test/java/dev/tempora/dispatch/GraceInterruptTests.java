@@ -80,9 +80,7 @@ class GraceInterruptTests {
         @Bean
         static BeanPostProcessor slowPutBack() {
             return InterceptedConnections.with(() -> (connection, method, args) -> {
-                if (method.getName().startsWith("prepare")
-                        && args[0] instanceof String sql
-                        && sql.startsWith(PUT_BACK)
+                if (InterceptedConnections.prepares(method, args, PUT_BACK)
                         && Thread.currentThread().getName().startsWith("tempora-default-")) {
                     putBackSeen.set(true);
                     try {

@@ -60,9 +60,7 @@ class OutcomeAnswerLostTests {
             return InterceptedConnections.with(() -> {
                 var outcome = new boolean[1];
                 return (connection, method, args) -> {
-                    if (method.getName().startsWith("prepare")
-                            && args[0] instanceof String sql
-                            && sql.startsWith(OUTCOME)) {
+                    if (InterceptedConnections.prepares(method, args, OUTCOME)) {
                         outcome[0] = true;
                     } else if (method.getName().equals("commit")
                             && outcome[0]

@@ -99,9 +99,7 @@ class OrphanedSessionTests {
                         if (LEFT_UNDONE.contains(method.getName())) {
                             return null;
                         }
-                    } else if (method.getName().startsWith("prepare")
-                            && args[0] instanceof String sql
-                            && sql.startsWith(OUTCOME)
+                    } else if (InterceptedConnections.prepares(method, args, OUTCOME)
                             && orphanNextOutcome.compareAndSet(true, false)) {
                         orphaned[0] = true;
                     }

@@ -7,7 +7,6 @@ import dev.tempora.InterceptedConnections;
 import dev.tempora.TestHandlers;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,9 +95,7 @@ class CommitLostTests {
             return InterceptedConnections.with(() -> {
                 var insertedTask = new boolean[1];
                 return (connection, method, args) -> {
-                    if (method.getName().startsWith("prepare")
-                            && args[0] instanceof String sql
-                            && sql.toLowerCase(Locale.ROOT).startsWith("insert into task ")) {
+                    if (InterceptedConnections.prepares(method, args, "insert into task ")) {
                         insertedTask[0] = true;
                     } else if (method.getName().equals("commit") && insertedTask[0]) {
                         insertedTask[0] = false;
