@@ -523,6 +523,25 @@ try {
     }
   });
 
+  await step('a size drawn from a resize\'s answer gives way to the pool\'s own at the next poll', async () => {
+    const before = (await call('GET', '/api/v1/pools')).find((p) => p.name === 'default').size;
+    const wanted = before === 3 ? 4 : 3;
+    await page.goto(base + '/#/');
+    const row = page.locator('#pools tr[data-pool="default"]');
+    await row.locator('td.size', { hasText: String(before) }).waitFor();
+    // No poll between the resize and its undoing: the stats then read as the page last saw them.
+    await page.route('**/api/v1/stats', (route) => route.abort());
+    try {
+      await row.locator('input').fill(String(wanted));
+      await row.locator('button').click();
+      await row.locator('td.size', { hasText: String(wanted) }).waitFor({ timeout: 5000 });
+      await call('PATCH', '/api/v1/pools/default', { size: before });
+    } finally {
+      await page.unroute('**/api/v1/stats');
+    }
+    await row.locator('td.size', { hasText: String(before) }).waitFor({ timeout: 5000 });
+  });
+
   await step('a refused resize shows the pool\'s size again in its field and says which size was refused', async () => {
     const before = (await call('GET', '/api/v1/pools')).find((p) => p.name === 'default').size;
     await page.goto(base + '/#/');

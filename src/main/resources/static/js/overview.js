@@ -244,6 +244,9 @@ export function mount(view) {
       const pool = await api.resize(name, size);
       delete input.dataset.dirty;
       renderPool(pool);
+      // Drawn from the answer, not from the stats last read: the next poll draws those even if they
+      // read the same as then (a size set back meanwhile, by the API or another page, stayed unseen).
+      statsShown = false;
       input.blur();
     } catch (error) {
       const what = error.status >= 400 && error.status < 500 ? `size ${size} refused` : `size ${size} not set`;
