@@ -6,6 +6,7 @@ import static dev.tempora.task.TaskState.RUNNING;
 import static dev.tempora.task.TaskState.SCHEDULED;
 import static dev.tempora.task.TaskState.SUCCEEDED;
 
+import dev.tempora.support.CommitOutcomeUnknownException;
 import dev.tempora.support.JdbcTransactions;
 import java.time.Clock;
 import java.time.Instant;
@@ -178,20 +179,20 @@ public class TaskTransitions {
     }
 
     /**
-     * Whether the task shows {@code transition} as made already, by its owner: for one whose
-     * commit's answer was lost, which then found nothing to change when it was applied again. If
-     * so, its listeners are told now, as they would have been after that commit. Only for
-     * transitions guarded by an owner (a run's outcome, or its claim and outcome together).
+     * Whether the task shows {@code transition} as made already: for one whose commit's answer was
+     * lost. If so, its listeners are told now, as they would have been after that commit. A
+     * transition guarded by an owner (a run's outcome, or its claim and outcome together) shows
+     * when the task is in its target state with that owner; one without (a cancel), when the task
+     * is in its target state.
      */
     public boolean madeEarlier(Transition transition) {
         var params = transition.params();
-        if (!params.containsKey("owner")) {
-            return false;
-        }
-        boolean shown = jdbc.sql("select count(*) from task where id = :id and state = :state and owner = :owner")
-                        .param("id", params.get("id"))
-                        .param("state", transition.to().name())
-                        .param("owner", params.get("owner"))
+        var owned = params.containsKey("owner");
+        var query = jdbc.sql("select count(*) from task where id = :id and state = :state"
+                        + (owned ? " and owner = :owner" : ""))
+                .param("id", params.get("id"))
+                .param("state", transition.to().name());
+        boolean shown = (owned ? query.param("owner", params.get("owner")) : query)
                         .query(Long.class)
                         .single()
                 > 0;
@@ -256,7 +257,19 @@ public class TaskTransitions {
     }
 
     public boolean cancel(TaskId id, boolean evenIfRunning, Instant now) {
-        return apply(cancelling(id, evenIfRunning, now));
+        var cancel = cancelling(id, evenIfRunning, now);
+        try {
+            return apply(cancel);
+        } catch (CommitOutcomeUnknownException answerLost) {
+            // The cancel may have committed: a task that shows it was cancelled here, and is told
+            // so (a concurrent cancel through another request would then be told twice).
+            try {
+                return madeEarlier(cancel);
+            } catch (RuntimeException unreadable) {
+                answerLost.addSuppressed(unreadable);
+                throw answerLost;
+            }
+        }
     }
 
     /**

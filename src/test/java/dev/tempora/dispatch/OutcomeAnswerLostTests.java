@@ -23,7 +23,8 @@ import org.springframework.context.annotation.Import;
  * its reply). The writer retries it, and the retry finds the task already ended: it used to take
  * that for a task someone else had ended, so the end was never told: no event on the streams, and
  * no wake-up for the long polls waiting on it. The writer now reads the task back, and tells the
- * end it finds there as its own.
+ * end it finds there as its own. A cancel whose answer is lost so is read back the same way: it
+ * used to answer 503 outcome-unknown, and a retry found the task CANCELLED and told nothing.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @Import({TestHandlers.class, OutcomeAnswerLostTests.LosingOutcomeAnswer.class})
@@ -31,7 +32,11 @@ class OutcomeAnswerLostTests {
 
     static final String OUTCOME = "update task set state = 'SUCCEEDED'";
 
+    static final String CANCEL = "update task set state = 'CANCELLED'";
+
     static final AtomicBoolean loseNextOutcomeAnswer = new AtomicBoolean();
+
+    static final AtomicBoolean loseNextCancelAnswer = new AtomicBoolean();
 
     @LocalServerPort
     int port;
@@ -51,6 +56,21 @@ class OutcomeAnswerLostTests {
                 .until(() -> TestHandlers.changes(id).contains(TaskState.SUCCEEDED));
     }
 
+    @Test
+    void aCancelWhoseCommitsAnswerWasLostIsAnsweredAndToldAsMade() {
+        TestHandlers.reset();
+        var api = new Api(port);
+        var id = api.submit("{\"handler\": \"echo\", \"args\": \"never\", \"delay\": 3600}");
+        loseNextCancelAnswer.set(true);
+
+        var cancelled = api.post("/api/v1/tasks/" + id + "/cancel");
+
+        assertThat(loseNextCancelAnswer).as("the fault was injected").isFalse();
+        assertThat(cancelled.status()).as(cancelled.text()).isEqualTo(200);
+        assertThat(cancelled.body().path("state").asString()).isEqualTo("CANCELLED");
+        assertThat(TestHandlers.changes(id)).contains(TaskState.CANCELLED);
+    }
+
     @TestConfiguration
     static class LosingOutcomeAnswer {
 
@@ -59,18 +79,23 @@ class OutcomeAnswerLostTests {
         static BeanPostProcessor losingOutcomeAnswer() {
             return InterceptedConnections.with(() -> {
                 var outcome = new boolean[1];
+                var cancel = new boolean[1];
                 return (connection, method, args) -> {
                     if (InterceptedConnections.prepares(method, args, OUTCOME)) {
                         outcome[0] = true;
+                    } else if (InterceptedConnections.prepares(method, args, CANCEL)) {
+                        cancel[0] = true;
                     } else if (method.getName().equals("commit")
-                            && outcome[0]
-                            && loseNextOutcomeAnswer.compareAndSet(true, false)) {
+                            && ((outcome[0] && loseNextOutcomeAnswer.compareAndSet(true, false))
+                                    || (cancel[0] && loseNextCancelAnswer.compareAndSet(true, false)))) {
                         outcome[0] = false;
+                        cancel[0] = false;
                         connection.commit();
                         throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
                     } else if (method.getName().equals("commit")
                             || method.getName().equals("rollback")) {
                         outcome[0] = false;
+                        cancel[0] = false;
                     }
                     return InterceptedConnections.proceed(connection, method, args);
                 };
