@@ -9,6 +9,7 @@ import dev.tempora.dispatch.PoolProperties;
 import dev.tempora.live.EventProperties;
 import dev.tempora.outbound.OutboundProperties;
 import dev.tempora.support.ApiProperties;
+import dev.tempora.support.DatabaseProperties;
 import dev.tempora.task.TaskProperties;
 import dev.tempora.webhook.WebhookProperties;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,7 @@ class ConfigurationValidationTests {
     @EnableConfigurationProperties({
         ApiProperties.class,
         ClusterProperties.class,
+        DatabaseProperties.class,
         DispatchProperties.class,
         EventProperties.class,
         OutboundProperties.class,
@@ -77,6 +79,7 @@ class ConfigurationValidationTests {
                 "tempora.webhooks.previous-secret=whsec_   | Origin: \"tempora.webhooks.previous-secret\"",
                 "tempora.events.heartbeat=PT0S             | Origin: \"tempora.events.heartbeat\"",
                 "tempora.events.timeout=-PT10M             | Origin: \"tempora.events.timeout\"",
+                "tempora.database.socket-timeout=-PT1S     | Origin: \"tempora.database.socket-timeout\"",
                 "tempora.api.max-body-size=-1MB            | Origin: \"tempora.api.max-body-size\"",
                 "tempora.api.max-body-size=0               | Origin: \"tempora.api.max-body-size\"",
                 "tempora.pools.slow.size=0                 | Property: tempora.pools[slow].size",

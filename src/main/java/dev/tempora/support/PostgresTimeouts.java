@@ -3,8 +3,8 @@ package dev.tempora.support;
 import com.zaxxer.hikari.HikariDataSource;
 import java.time.Duration;
 import java.util.Locale;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
-import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
 /**
@@ -37,15 +37,13 @@ import org.springframework.stereotype.Component;
 @Component
 final class PostgresTimeouts implements BeanPostProcessor {
 
-    static final String PROPERTY = "tempora.database.socket-timeout";
-    static final Duration DEFAULT = Duration.ofMinutes(1);
-
     private static final String IDLE_IN_TRANSACTION = "idle_in_transaction_session_timeout";
 
-    private final Environment environment;
+    /** Not before the pool is made: a post-processor's dependencies would skip the other post-processors. */
+    private final ObjectProvider<DatabaseProperties> properties;
 
-    PostgresTimeouts(Environment environment) {
-        this.environment = environment;
+    PostgresTimeouts(ObjectProvider<DatabaseProperties> properties) {
+        this.properties = properties;
     }
 
     @Override
@@ -53,10 +51,7 @@ final class PostgresTimeouts implements BeanPostProcessor {
         if (!(bean instanceof HikariDataSource pool) || !isPostgres(pool.getJdbcUrl())) {
             return bean;
         }
-        var timeout = environment.getProperty(PROPERTY, Duration.class, DEFAULT);
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException(PROPERTY + " must be 0 (no timeout) or more, not " + timeout);
-        }
+        var timeout = properties.getObject().socketTimeout();
         if (!setAlready(pool, "socketTimeout")) {
             pool.addDataSourceProperty("socketTimeout", Long.toString(seconds(timeout)));
         }
