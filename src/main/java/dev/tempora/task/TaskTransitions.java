@@ -72,6 +72,7 @@ public class TaskTransitions {
             FOLDED.values().stream().map(Guarded::sql).collect(Collectors.toUnmodifiableSet());
 
     private final JdbcClient jdbc;
+    private final DatabaseProduct database;
     private final NamedParameterJdbcTemplate batch;
     /** Plain JDBC transactions, without a JPA session: hooks write and read through JDBC too. */
     private final JdbcTransactions jdbcTransactions;
@@ -88,8 +89,10 @@ public class TaskTransitions {
             Clock clock,
             List<TransitionHook> hooks,
             Durability durability,
-            JdbcTransactions jdbcTransactions) {
+            JdbcTransactions jdbcTransactions,
+            DatabaseProduct database) {
         this.jdbc = jdbc;
+        this.database = database;
         this.batch = batch;
         this.jdbcTransactions = jdbcTransactions;
         this.durability = durability;
@@ -277,11 +280,19 @@ public class TaskTransitions {
      * to run again (at-least-once; {@code attempts} tells). Their reservations of SCHEDULED tasks
      * need nothing: loaders take such tasks as unreserved ({@link DueTaskFinder}).
      *
+     * <p>On PostgreSQL, a task whose row another session holds locked is left for a later call: a
+     * session of the dead instance may hold it until the server ends it (a minute). The caller is
+     * the heartbeat, which waited on such a lock; so did every other instance's, and none renewed
+     * its heartbeat until it was gone.
+     *
      * @return how many RUNNING tasks were taken over
      */
     public int recoverOrphans() {
-        return jdbc.sql("update task set state = '" + checked(EnumSet.of(RUNNING), SCHEDULED)
-                        + "', owner = null where state = 'RUNNING' and owner not in (select id from tempora_node)")
+        var orphans = "state = 'RUNNING' and owner not in (select id from tempora_node)";
+        return jdbc.sql("update task set state = '" + checked(EnumSet.of(RUNNING), SCHEDULED) + "', owner = null where "
+                        + (database.isPostgres()
+                                ? "id in (select id from task where " + orphans + " for update skip locked)"
+                                : orphans))
                 .update();
     }
 
