@@ -27,7 +27,7 @@ public final class InterceptedConnections {
         return new BeanPostProcessor() {
             @Override
             public Object postProcessAfterInitialization(Object bean, String name) {
-                return bean instanceof DataSource dataSource ? wrap(dataSource, perConnection) : bean;
+                return bean instanceof DataSource dataSource ? around(dataSource, perConnection) : bean;
             }
         };
     }
@@ -46,7 +46,8 @@ public final class InterceptedConnections {
         }
     }
 
-    private static DataSource wrap(DataSource dataSource, Supplier<Interceptor> perConnection) {
+    /** {@code dataSource}, each connection it hands out wrapped with a new interceptor. */
+    public static DataSource around(DataSource dataSource, Supplier<Interceptor> perConnection) {
         return (DataSource) Proxy.newProxyInstance(
                 DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
                     var result = proceed(dataSource, method, args);

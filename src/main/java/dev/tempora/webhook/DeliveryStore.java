@@ -2,6 +2,7 @@ package dev.tempora.webhook;
 
 import static dev.tempora.support.Timestamps.utc;
 
+import dev.tempora.support.JdbcTransactions;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -18,7 +19,6 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /** The outbox of deliveries and their attempts (tables {@code webhook_delivery}, {@code webhook_attempt}). */
 @Component
@@ -67,9 +67,9 @@ class DeliveryStore {
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
-    private final TransactionTemplate transaction;
+    private final JdbcTransactions transaction;
 
-    DeliveryStore(JdbcClient jdbc, NamedParameterJdbcTemplate batch, TransactionTemplate transaction) {
+    DeliveryStore(JdbcClient jdbc, NamedParameterJdbcTemplate batch, JdbcTransactions transaction) {
         this.jdbc = jdbc;
         this.batch = batch;
         this.transaction = transaction;

@@ -3,6 +3,7 @@ package dev.tempora.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.TaskRows;
+import dev.tempora.support.JdbcTransactions;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -23,7 +24,6 @@ import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Leases and records on the real database, as instances killed or paused mid-attempt leave them.
@@ -43,7 +43,7 @@ class DeliveryStoreTests {
     NamedParameterJdbcTemplate batch;
 
     @Autowired
-    TransactionTemplate transaction;
+    JdbcTransactions transaction;
 
     /** A day ahead, as stored (microseconds). */
     final Instant t0 = Instant.now().plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.MICROS);

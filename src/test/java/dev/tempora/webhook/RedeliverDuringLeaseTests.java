@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tempora.Api;
+import dev.tempora.support.JdbcTransactions;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
@@ -32,7 +33,6 @@ import org.springframework.context.annotation.Primary;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * A redelivery that comes while a lease is being taken, between its update (which counts the
@@ -56,7 +56,7 @@ class RedeliverDuringLeaseTests {
         @Bean
         @Primary
         DeliveryStore hookedDeliveryStore(
-                DataSource dataSource, NamedParameterJdbcTemplate batch, TransactionTemplate transaction) {
+                DataSource dataSource, NamedParameterJdbcTemplate batch, JdbcTransactions transaction) {
             return new DeliveryStore(JdbcClient.create(new HookedDataSource(dataSource)), batch, transaction);
         }
     }
