@@ -124,8 +124,8 @@ class ErrorPage implements ErrorController {
             }
             return Optional.empty();
         } catch (Exception unreadable) {
-            // A path the mappings cannot take (malformed ones are answered before this, in error): Tomcat's Allow
-            // stays.
+            // A path the mappings cannot take (a malformed one is answered before this, in error):
+            // Tomcat's Allow stays.
             return Optional.empty();
         }
     }

@@ -14,7 +14,6 @@ import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
 import org.springframework.transaction.support.TransactionCallback;
-import org.springframework.transaction.support.TransactionOperations;
 
 /**
  * Plain JDBC transactions, for work done only through JDBC (inserting tasks, applying transitions
@@ -31,7 +30,7 @@ import org.springframework.transaction.support.TransactionOperations;
  * database is reachable is still logged as an error.
  */
 @Component
-public class JdbcTransactions implements TransactionOperations {
+public class JdbcTransactions {
 
     private static final Logger log = LoggerFactory.getLogger(JdbcTransactions.class);
 
@@ -63,8 +62,11 @@ public class JdbcTransactions implements TransactionOperations {
         });
     }
 
-    /** As {@link #run}, with what {@code work} returns; in the caller's transaction if there is one. */
-    @Override
+    /**
+     * As {@link #run}, with what {@code work} returns. (Not an implementation of Spring's {@code
+     * TransactionOperations}: a bean of that type replaces the {@code TransactionTemplate} Spring
+     * Boot provides.)
+     */
     public <T> @Nullable T execute(TransactionCallback<T> work) {
         return inTransaction(TransactionDefinition.withDefaults(), work);
     }

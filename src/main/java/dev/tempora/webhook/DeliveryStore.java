@@ -205,7 +205,7 @@ class DeliveryStore {
                         .addValue("next", outcome.nextAttemptAt() == null ? null : utc(outcome.nextAttemptAt()))
                         .addValue("lease", outcome.lease()))
                 .toArray(MapSqlParameterSource[]::new);
-        transaction.executeWithoutResult(status -> {
+        transaction.run(status -> {
             batch.batchUpdate(
                     "insert into webhook_attempt (delivery_id, attempt, attempted_at, status_code, error, duration_ms,"
                             + " response_body) values (:id, :attempt, :at, :status, :error, :duration, :body)",
