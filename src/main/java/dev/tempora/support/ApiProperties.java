@@ -12,7 +12,7 @@ import org.springframework.validation.Validator;
  *
  * @param maxBodySize requests with a larger body are refused with 413; at least a byte
  * @param allowedHosts host names, beyond {@code localhost}, IP addresses and the machine's own name,
- *     that a browser's request reaching this instance on a loopback address may give in its {@code
+ *     that a request reaching this instance on a loopback address may give in its {@code
  *     Host} header; {@code *} allows any (see {@link BrowserSafetyFilter})
  */
 @ConfigurationProperties("tempora.api")

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
@@ -20,21 +21,24 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * Keeps other origins' pages from using an operator's browser against Tempora, which has no login
- * of its own: a change (any method but GET, HEAD, OPTIONS) that the browser says comes from a
- * page of another origin ({@code Sec-Fetch-Site} {@code cross-site} or {@code same-site}: another
- * port or subdomain, Fetch Metadata) is a 403 before anything runs, since a form or a no-cors
- * {@code fetch} there could cancel a task or redeliver an event without a CORS preflight; clients
- * that send no such header (curl, SDKs) and the dashboard itself are not affected. Every answer forbids framing and content sniffing, and the dashboard's
- * page carries a Content-Security-Policy allowing only its own scripts and styles.
+ * of its own: a change (any method but GET, HEAD, OPTIONS) that a browser sends from a page of
+ * another origin is a 403 before anything runs, since a form or a no-cors {@code fetch} there could
+ * cancel a task or redeliver an event without a CORS preflight. The browser says so with {@code
+ * Sec-Fetch-Site} ({@code cross-site}, or {@code same-site}: another port or subdomain), which it
+ * sends only to https and loopback URLs; elsewhere (plain http to a LAN name) its {@code Origin},
+ * which it sends with every such change, tells: one that is not the request's own {@code Host} is
+ * refused. Clients that send neither header (curl, SDKs) and the dashboard itself are not
+ * affected. Every answer forbids framing and content sniffing, and the dashboard's page carries a
+ * Content-Security-Policy allowing only its own scripts and styles.
  *
  * <p>A page can also become "same-origin" by DNS rebinding: its name, looked up again, now resolves
  * to 127.0.0.1, and the browser lets its scripts read and write Tempora on this machine. So a
- * browser's request (one with {@code Sec-Fetch-Site}, which no page can leave out) that reaches
- * Tempora on a loopback address must name it as a local one would: {@code localhost} (or a
- * {@code .localhost} name), an IP address, this machine's own name, or one of {@code
- * tempora.api.allowed-hosts} ({@code *}: any); any other {@code Host} is a 403. Other clients
- * (curl, SDKs, a proxy's own calls) cannot be rebound and are not checked, nor are requests arriving
- * on other addresses (a container's interface, a LAN address).
+ * request that reaches Tempora on a loopback address must name it as a local client would: {@code
+ * localhost} (or a {@code .localhost} name), an IP address, this machine's own name, or one of
+ * {@code tempora.api.allowed-hosts} ({@code *}: any); any other {@code Host} is a 403. This used to
+ * apply only to requests carrying {@code Sec-Fetch-Site}, which a rebound page on plain http does
+ * not send: a review's Chromium read and wrote everything that way. Requests arriving on other
+ * addresses (a container's interface, a LAN address) are not checked.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE) // first, so that what other filters answer themselves carries the headers too
@@ -77,11 +81,9 @@ class BrowserSafetyFilter extends OncePerRequestFilter {
         response.setHeader("X-Frame-Options", "DENY");
     }
 
-    /** Whether a browser's request that reached a loopback address names it as a local page would. */
+    /** Whether a request that reached a loopback address names it as a local client would. */
     private boolean hostAllowed(HttpServletRequest request) {
-        if (request.getHeader("Sec-Fetch-Site") == null
-                || allowedHosts.contains("*")
-                || !isLoopback(request.getLocalAddr())) {
+        if (allowedHosts.contains("*") || !isLoopback(request.getLocalAddr())) {
             return true;
         }
         var host = request.getServerName().toLowerCase(Locale.ROOT);
@@ -91,6 +93,30 @@ class BrowserSafetyFilter extends OncePerRequestFilter {
                 || host.contains(":") // an IPv6 address
                 || IPV4.matcher(host).matches()
                 || allowedHosts.contains(host);
+    }
+
+    /**
+     * The header that shows {@code request} came from another origin's page, as {@code name: value};
+     * null if none does. {@code Sec-Fetch-Site} when the browser sent it; else the {@code Origin},
+     * unless it is the origin the request was sent to (its authority the {@code Host}).
+     */
+    private static @Nullable String crossOrigin(HttpServletRequest request) {
+        var site = request.getHeader("Sec-Fetch-Site");
+        if (site != null) {
+            return ALLOWED_SITES.contains(site.toLowerCase(Locale.ROOT)) ? null : "Sec-Fetch-Site: " + site;
+        }
+        var origin = request.getHeader("Origin");
+        if (origin == null) {
+            return null;
+        }
+        var host = request.getHeader("Host");
+        return host != null && authority(origin).equalsIgnoreCase(host.strip()) ? null : "Origin: " + origin;
+    }
+
+    /** What follows the scheme in a serialized origin ({@code http://host:port}); empty for {@code null} and nonsense. */
+    private static String authority(String origin) {
+        int start = origin.indexOf("://");
+        return start < 0 ? "" : origin.substring(start + 3).strip();
     }
 
     private static boolean isLoopback(String address) {
@@ -110,27 +136,27 @@ class BrowserSafetyFilter extends OncePerRequestFilter {
                             HttpStatus.FORBIDDEN,
                             "host-not-allowed",
                             "Host not allowed",
-                            ("A browser reached this loopback address as %s, a name that may have been rebound to"
+                            ("A request reached this loopback address as %s, a name that may have been rebound to"
                                             + " this machine by another site's page: use localhost or an IP address, or"
                                             + " add the name to tempora.api.allowed-hosts")
                                     .formatted(request.getServerName())),
                     json);
             return;
         }
-        var site = request.getHeader("Sec-Fetch-Site");
-        if (!SAFE_METHODS.contains(request.getMethod())
-                && site != null
-                && !ALLOWED_SITES.contains(site.toLowerCase(Locale.ROOT))) {
-            Problems.write(
-                    request,
-                    response,
-                    Problems.problem(
-                            HttpStatus.FORBIDDEN,
-                            "cross-site-request",
-                            "Cross-site request refused",
-                            "A browser sent this change from another origin's page (Sec-Fetch-Site: " + site + ")"),
-                    json);
-            return;
+        if (!SAFE_METHODS.contains(request.getMethod())) {
+            var crossOrigin = crossOrigin(request);
+            if (crossOrigin != null) {
+                Problems.write(
+                        request,
+                        response,
+                        Problems.problem(
+                                HttpStatus.FORBIDDEN,
+                                "cross-site-request",
+                                "Cross-site request refused",
+                                "A browser sent this change from another origin's page (" + crossOrigin + ")"),
+                        json);
+                return;
+            }
         }
         if (DASHBOARD_PAGES.contains(request.getServletPath())) {
             response.setHeader("Content-Security-Policy", DASHBOARD_POLICY);

@@ -92,9 +92,9 @@ class OpenApiDocument implements OpenApiCustomizer {
                                 .computeIfAbsent(
                                         "403",
                                         code -> new ApiResponse()
-                                                .description(
-                                                        "A browser sent this change from another origin's page"
-                                                                + " (Sec-Fetch-Site cross-site or same-site): cross-site-request"));
+                                                .description("A browser sent this change from another origin's page"
+                                                        + " (Sec-Fetch-Site cross-site or same-site; without it, an Origin"
+                                                        + " other than the Host): cross-site-request"));
                     }
                 });
                 path.readOperations().forEach(operation -> {

@@ -75,6 +75,35 @@ class BrowserSafetyTests {
     }
 
     @Test
+    void aChangeFromAnotherOriginIsRefusedByItsOriginWhereTheBrowserSendsNoFetchMetadata() {
+        // Browsers send Sec-Fetch-Site only to https and loopback URLs: a form on another origin
+        // posting to Tempora at a LAN name over plain http sends only its Origin. A review's
+        // Chromium cancelled a task that way.
+        var api = new Api(port);
+        var id = api.submit(FAR);
+        var cancel = "/api/v1/tasks/" + id + "/cancel";
+
+        for (var origin : new String[] {"http://evil.test:8097", "null", "http://127.0.0.1:" + (port + 1)}) {
+            var refused = api.send(HttpRequest.newBuilder(api.uri(cancel))
+                    .header("Origin", origin)
+                    .header("Content-Type", "text/plain")
+                    .POST(HttpRequest.BodyPublishers.ofString("a=b")));
+            assertThat(refused.status()).as(origin).isEqualTo(403);
+            assertThat(refused.body().path("type").asString()).isEqualTo("urn:tempora:problem:cross-site-request");
+            assertThat(refused.body().path("detail").asString()).contains("Origin: " + origin);
+        }
+        assertThat(api.get("/api/v1/tasks/" + id).body().path("state").asString())
+                .isEqualTo("SCHEDULED");
+
+        // The dashboard's own page, where the browser sends no Fetch Metadata: its Origin is the Host.
+        var cancelled = api.send(HttpRequest.newBuilder(api.uri(cancel))
+                .header("Origin", "http://127.0.0.1:" + port)
+                .POST(HttpRequest.BodyPublishers.noBody()));
+        assertThat(cancelled.status()).isEqualTo(200);
+        assertThat(cancelled.body().path("state").asString()).isEqualTo("CANCELLED");
+    }
+
+    @Test
     void readsFromAnotherSiteAreLeftToTheSameOriginPolicy() {
         var api = new Api(port);
 

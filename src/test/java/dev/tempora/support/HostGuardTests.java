@@ -46,10 +46,25 @@ class HostGuardTests {
     }
 
     @Test
-    void clientsThatAreNoBrowserAreNotChecked() {
-        // curl, an SDK, a proxy on this machine calling with the public name: no page can rebind them.
-        var response = api.raw("GET /api/v1/stats HTTP/1.0\r\nHost: tempora.example.com\r\n\r\n");
-        assertThat(response.status()).isEqualTo(200);
+    void aRequestWithoutFetchMetadataNamingAnotherHostIsRefusedToo() {
+        // A rebound page on plain http: browsers send Sec-Fetch-Site only to https and loopback
+        // URLs, so its requests carry none. They were answered, and a review's Chromium read the
+        // task list and submitted tasks that way.
+        long before = api.storedTasks();
+        var read = api.raw("GET /api/v1/tasks HTTP/1.0\r\nHost: rebound.example:%d\r\n\r\n".formatted(port));
+        assertThat(read.status()).isEqualTo(403);
+        assertThat(read.body().path("type").asString()).isEqualTo("urn:tempora:problem:host-not-allowed");
+        var body = "{\"handler\": \"echo\"}";
+        assertThat(api.raw(
+                                "POST /api/v1/tasks HTTP/1.0\r\nHost: rebound.example\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                                        .formatted(body.length(), body))
+                        .status())
+                .isEqualTo(403);
+        assertThat(api.storedTasks()).isEqualTo(before);
+        // A proxy on this machine passing its public name on: the name is listed in the settings.
+        assertThat(api.raw("GET /api/v1/stats HTTP/1.0\r\nHost: tempora.internal\r\n\r\n")
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
