@@ -201,6 +201,12 @@ public class OutboundPolicy {
         if (address instanceof Inet6Address) {
             return (bytes[0] & 0xFE) == 0xFC; // fc00::/7, unique local
         }
-        return (bytes[0] & 0xFF) == 100 && (bytes[1] & 0xC0) == 64; // 100.64/10, carrier-grade NAT
+        int a = bytes[0] & 0xFF;
+        int b = bytes[1] & 0xFF;
+        return a == 0 // 0/8, "this network"
+                || (a == 100 && (b & 0xC0) == 64) // 100.64/10, carrier-grade NAT
+                || (a == 192 && b == 0 && bytes[2] == 0) // 192.0.0/24, IETF protocol assignments
+                || (a == 198 && (b & 0xFE) == 18) // 198.18/15, benchmarking, used inside some networks
+                || a >= 240; // 240/4, reserved, and broadcast
     }
 }

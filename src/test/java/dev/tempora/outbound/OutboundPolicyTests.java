@@ -83,4 +83,32 @@ class OutboundPolicyTests {
                     .isEmpty();
         }
     }
+
+    /**
+     * With private addresses refused, so are the IPv4 ranges that are not public either: "this
+     * network" (0/8), IETF protocol assignments (192.0.0/24), benchmarking (198.18/15, used inside
+     * some networks), the reserved 240/4 and broadcast. Found by review: they were allowed.
+     */
+    @Test
+    void withPrivateAddressesRefusedTheOtherNonPublicIpv4RangesAreRefusedToo() {
+        var strict = new OutboundPolicy(new OutboundProperties(false));
+        for (var host : new String[] {
+            "0.1.2.3",
+            "192.0.0.8",
+            "198.18.0.1",
+            "198.19.255.254",
+            "240.0.0.1",
+            "255.255.255.255",
+            "[::ffff:198.18.0.1]"
+        }) {
+            assertThat(strict.refuseUrl(URI.create("http://" + host + "/")))
+                    .as(host)
+                    .hasValueSatisfying(reason -> assertThat(reason).startsWith("loopback and private addresses"));
+        }
+        for (var host : new String[] {"192.0.2.1", "198.17.255.255", "198.20.0.1", "223.255.255.254", "8.8.8.8"}) {
+            assertThat(strict.refuseUrl(URI.create("http://" + host + "/")).orElse(""))
+                    .as(host)
+                    .doesNotStartWith("loopback and private addresses");
+        }
+    }
 }
