@@ -73,8 +73,9 @@ class BrowserSafetyFilter extends OncePerRequestFilter {
     }
 
     /**
-     * What every answer carries; also set by the {@link ErrorPage}, for what the web server refuses
-     * before any filter runs (a TRACE, a malformed request line).
+     * What every answer carries; also set by the {@link ErrorPage} and by {@link ContainerErrors}, for
+     * what the web server refuses before any filter runs (a TRACE, an encoded {@code /}, a malformed
+     * request line).
      */
     static void forbidFramingAndSniffing(HttpServletResponse response) {
         response.setHeader("X-Content-Type-Options", "nosniff");

@@ -91,6 +91,7 @@ class ContainerErrors implements WebServerFactoryCustomizer<TomcatServletWebServ
             var message = response.getMessage();
             problem.put("detail", message == null || message.isBlank() ? title : message);
             try {
+                BrowserSafetyFilter.forbidFramingAndSniffing(response);
                 response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
                 response.setCharacterEncoding("UTF-8");
                 var writer = response.getReporter();

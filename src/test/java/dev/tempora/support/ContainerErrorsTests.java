@@ -26,6 +26,9 @@ class ContainerErrorsTests {
         assertThat(response.body().path("status").asInt()).isEqualTo(400);
         assertThat(response.body().path("type").asString()).isEqualTo("urn:tempora:problem:malformed-request");
         assertThat(response.body().path("title").asString()).isEqualTo("Bad Request");
+        // As every other answer: a security review found this one without them.
+        assertThat(response.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(response.header("X-Frame-Options")).isEqualTo("DENY");
     }
 
     @Test
