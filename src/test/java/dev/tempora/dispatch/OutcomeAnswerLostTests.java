@@ -74,28 +74,26 @@ class OutcomeAnswerLostTests {
     @TestConfiguration
     static class LosingOutcomeAnswer {
 
-        /** The true edge, faked: the connection lost between an outcome's commit and its reply. */
+        /** The true edge, faked: the connection lost between an outcome's or a cancel's commit and its reply. */
         @Bean
         static BeanPostProcessor losingOutcomeAnswer() {
             return InterceptedConnections.with(() -> {
-                var outcome = new boolean[1];
-                var cancel = new boolean[1];
+                // The fault armed for what this transaction wrote: an outcome's or a cancel's.
+                var armed = new AtomicBoolean[1];
                 return (connection, method, args) -> {
                     if (InterceptedConnections.prepares(method, args, OUTCOME)) {
-                        outcome[0] = true;
+                        armed[0] = loseNextOutcomeAnswer;
                     } else if (InterceptedConnections.prepares(method, args, CANCEL)) {
-                        cancel[0] = true;
+                        armed[0] = loseNextCancelAnswer;
                     } else if (method.getName().equals("commit")
-                            && ((outcome[0] && loseNextOutcomeAnswer.compareAndSet(true, false))
-                                    || (cancel[0] && loseNextCancelAnswer.compareAndSet(true, false)))) {
-                        outcome[0] = false;
-                        cancel[0] = false;
+                            && armed[0] != null
+                            && armed[0].compareAndSet(true, false)) {
+                        armed[0] = null;
                         connection.commit();
                         throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
                     } else if (method.getName().equals("commit")
                             || method.getName().equals("rollback")) {
-                        outcome[0] = false;
-                        cancel[0] = false;
+                        armed[0] = null;
                     }
                     return InterceptedConnections.proceed(connection, method, args);
                 };
