@@ -8,7 +8,6 @@ import dev.tempora.TemporaProcess;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -31,10 +30,9 @@ class DatabaseOutageTests {
     @Test
     void outageGivesServiceUnavailableAndReadinessDownThenRecoversLosingNothing() throws Exception {
         var database = PostgresDatabase.newSchema();
-        var target = URI.create(database.substring("jdbc:".length()));
-        try (var proxy = new TcpProxy(target.getPort() == -1 ? 5432 : target.getPort());
+        try (var proxy = TcpProxy.before(database);
                 var slowReceiver = new SlowReceiver()) {
-            var proxied = database.replace(target.getHost() + ":" + target.getPort(), "127.0.0.1:" + proxy.port());
+            var proxied = proxy.proxied(database);
             try (var tempora = TemporaProcess.start(
                     dir,
                     "outage",
@@ -108,9 +106,8 @@ class DatabaseOutageTests {
     @Test
     void connectionsLeftWaitingByAVanishedHostAreGivenUpAndTheServiceRecovers() throws Exception {
         var database = PostgresDatabase.newSchema();
-        var target = URI.create(database.substring("jdbc:".length()));
-        try (var proxy = new TcpProxy(target.getPort() == -1 ? 5432 : target.getPort())) {
-            var proxied = database.replace(target.getHost() + ":" + target.getPort(), "127.0.0.1:" + proxy.port());
+        try (var proxy = TcpProxy.before(database)) {
+            var proxied = proxy.proxied(database);
             try (var tempora = TemporaProcess.start(
                     dir,
                     "vanished",

@@ -7,10 +7,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * A loopback TCP forwarder whose link can be cut and restored: a database outage on demand. Cut,
@@ -39,6 +41,23 @@ final class TcpProxy implements AutoCloseable {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.port = server.getLocalPort();
         Thread.ofVirtual().start(this::accept);
+    }
+
+    /** A proxy to the server {@code jdbcUrl} names (on this machine; port 5432 when it names none). */
+    static TcpProxy before(String jdbcUrl) throws IOException {
+        int port = server(jdbcUrl).getPort();
+        return new TcpProxy(port == -1 ? 5432 : port);
+    }
+
+    /** {@code jdbcUrl}, through this proxy instead of straight to its server. */
+    String proxied(String jdbcUrl) {
+        var server = server(jdbcUrl);
+        var authority = server.getHost() + (server.getPort() == -1 ? "" : ":" + server.getPort());
+        return jdbcUrl.replaceFirst(Pattern.quote(authority), "127.0.0.1:" + port);
+    }
+
+    private static URI server(String jdbcUrl) {
+        return URI.create(jdbcUrl.substring("jdbc:".length()));
     }
 
     int port() {
