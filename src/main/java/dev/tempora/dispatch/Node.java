@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +26,9 @@ import org.springframework.stereotype.Component;
  * <p>It also knows, on a lease, whether it is alone in the node list ({@link NodeRegistry} renews
  * the lease at every heartbeat that finds nobody else). While it is, nobody else can cancel a task
  * it holds, so it decides cancels of those in memory and starts tasks without waiting for their
- * claims to commit. An instance that joins while others are there waits for the lease they may hold
- * to run out before it cancels anything ({@link #enterCancel}).
+ * claims to commit. An instance that joins while others are there cancels nothing until they have
+ * reported that they no longer start tasks so, and that the claims of those they did are written
+ * ({@link #enterCancel}).
  */
 @Component
 public class Node {
@@ -44,8 +46,14 @@ public class Node {
     /** {@link System#nanoTime} until which this instance knows it is alone: past at first. */
     private volatile long aloneUntil = System.nanoTime();
 
-    /** {@link System#nanoTime} until which others may still believe themselves alone: past at first. */
-    private volatile long othersAloneUntil = System.nanoTime();
+    /** How often a cancel looks whether the others have settled their claims ({@link #enterCancel}). */
+    private static final Duration SETTLED_POLL = Duration.ofMillis(20);
+
+    /**
+     * Whether the instances in the node list when this one joined can no longer be running tasks
+     * ahead of claims not yet written, nor start more so: true at first, as nobody is there.
+     */
+    private volatile BooleanSupplier othersSettled = () -> true;
 
     /**
      * {@link System#nanoTime} until which this instance is surely in the node list: nobody removes
@@ -67,14 +75,21 @@ public class Node {
     private volatile boolean left;
 
     Node() {
-        String name;
-        try {
-            name = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException unnamed) {
-            name = "node";
-        }
-        this.host = name;
+        this(localHostName());
+    }
+
+    /** An instance on {@code host}: for tests, which run two instances in one process. */
+    Node(String host) {
+        this.host = host;
         renew();
+    }
+
+    private static String localHostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException unnamed) {
+            return "node";
+        }
     }
 
     public String id() {
@@ -124,12 +139,14 @@ public class Node {
     }
 
     /**
-     * Joined (or rejoined) the node list at {@code joinedAt} while {@code others} were in it; listed
-     * for a lease at least (its heartbeats then tell, {@link #listed}).
+     * Joined (or rejoined) the node list at {@code joinedAt}; listed for a lease at least (its
+     * heartbeats then tell, {@link #listed}). {@code othersSettled} tells when those already there
+     * can no longer be running tasks ahead of claims not yet written, nor start more so; it may be
+     * slow (it may ask the database), and is called only until it returns true.
      */
-    void joined(int others, long joinedAt, Duration lease) {
+    void joined(long joinedAt, Duration lease, BooleanSupplier othersSettled) {
         left = false;
-        othersAloneUntil = others > 0 ? joinedAt + lease.toNanos() : joinedAt;
+        this.othersSettled = othersSettled;
         listedUntil = joinedAt + lease.toNanos();
         joinedOnce.countDown();
     }
@@ -157,18 +174,20 @@ public class Node {
     }
 
     /**
-     * Begins a cancel: waits until this instance has joined the node list, and then until no other
-     * instance can still believe itself alone, which it may for up to a lease after this one joined:
-     * until then, it may be running a task whose claim has not committed, or start one whose cancel
-     * it never heard of. Until {@link #exitCancel}, this instance does not leave the node list.
+     * Begins a cancel: waits until this instance has joined the node list, and then until the others
+     * have settled: one that was alone when this one joined may be running a task whose claim has not
+     * committed (the database still holds it SCHEDULED, and the cancel would win there although the
+     * handler has run), or start one whose cancel it never heard of, until it reports otherwise.
+     * Until {@link #exitCancel}, this instance does not leave the node list.
      *
-     * @param joinWait the longest to wait for the join, as this instance starts
-     * @throws NotReadyException when it has not joined by then, or has left the list (it is stopping:
-     *     an instance that finds itself alone once this one has left would not hear of the cancel)
+     * @param wait the longest to wait for all that, as this instance starts or others settle
+     * @throws NotReadyException when it has not joined, or the others have not settled, by then, or
+     *     it has left the list (it is stopping: an instance that finds itself alone once this one has
+     *     left would not hear of the cancel)
      */
-    void enterCancel(Duration joinWait) throws InterruptedException {
-        long deadline = System.nanoTime() + joinWait.toNanos();
-        if (!joinedOnce.await(joinWait.toNanos(), TimeUnit.NANOSECONDS)) {
+    void enterCancel(Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        if (!joinedOnce.await(wait.toNanos(), TimeUnit.NANOSECONDS)) {
             throw new NotReadyException(
                     "This instance is starting and has not joined the node list yet: nothing was changed. Try again"
                             + " shortly.");
@@ -183,9 +202,13 @@ public class Node {
             }
             TimeUnit.MILLISECONDS.sleep(LISTED_POLL.toMillis());
         }
-        long leases = othersAloneUntil - System.nanoTime();
-        if (leases > 0) {
-            TimeUnit.NANOSECONDS.sleep(leases);
+        while (!othersSettled.getAsBoolean()) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new NotReadyException("Another instance may still be running tasks ahead of their claims (it was"
+                        + " alone in the node list when this one joined, and has not yet reported their claims written):"
+                        + " nothing was changed. Try again shortly.");
+            }
+            TimeUnit.MILLISECONDS.sleep(SETTLED_POLL.toMillis());
         }
         membership.readLock().lock();
         if (left) {

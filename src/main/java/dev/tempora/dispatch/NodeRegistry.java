@@ -4,7 +4,13 @@ import dev.tempora.support.RepeatingJob;
 import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +34,15 @@ class NodeRegistry implements SmartLifecycle {
 
     /** Every this many heartbeats, orphans are looked for even if no node was found dead. */
     private static final int FULL_CHECK_EVERY = 15;
+
+    /** How often, at most, cancels look in the database whether the others have settled. */
+    private static final Duration SETTLED_LOOK = Duration.ofMillis(50);
+
+    /**
+     * The longest a heartbeat that has just found others waits for the claims of tasks this instance
+     * started ahead of them, to report them written at once rather than at the next heartbeat.
+     */
+    private static final Duration AHEAD_CLAIMS_WAIT = Duration.ofMillis(500);
 
     private final JdbcClient jdbc;
     private final Node node;
@@ -70,10 +85,10 @@ class NodeRegistry implements SmartLifecycle {
         register();
         long joinedAt = System.nanoTime();
         recover(forgetEarlierIncarnationsOfThisHost(), true);
-        int others = others();
-        node.joined(others, joinedAt, lease());
+        var others = othersAtJoin();
+        node.joined(joinedAt, lease(), new OthersSettled(others, joinedAt + lease().toNanos()));
         node.listed(lookedAt, properties.nodeTimeout());
-        foundAlone(others == 0, lookedAt);
+        foundAlone(others.isEmpty(), lookedAt);
         heartbeat.start(properties.heartbeatInterval(), this::beat);
     }
 
@@ -110,13 +125,14 @@ class NodeRegistry implements SmartLifecycle {
     }
 
     private void register() {
-        jdbc.sql("insert into tempora_node (id, host, pid, process_space, started_at, heartbeat_at)"
-                        + " values (:id, :host, :pid, :space, :now, current_timestamp)")
+        jdbc.sql("insert into tempora_node (id, host, pid, process_space, started_at, heartbeat_at, beats,"
+                        + " starts_ahead) values (:id, :host, :pid, :space, :now, current_timestamp, 0, :ahead)")
                 .param("id", node.id())
                 .param("host", node.host())
                 .param("pid", node.pid())
                 .param("space", node.processSpace())
                 .param("now", clock.instant().atOffset(java.time.ZoneOffset.UTC))
+                .param("ahead", startsAhead())
                 .update();
         log.info("Node {} joined", node.id());
     }
@@ -124,7 +140,11 @@ class NodeRegistry implements SmartLifecycle {
     private void beat() {
         long lookedAt = System.nanoTime();
         try {
-            int renewed = jdbc.sql("update tempora_node set heartbeat_at = current_timestamp where id = :id")
+            // Before the write that reports it, as every report is: see OthersSettled.
+            boolean ahead = startsAhead();
+            int renewed = jdbc.sql("update tempora_node set heartbeat_at = current_timestamp, beats = beats + 1,"
+                            + " starts_ahead = :ahead where id = :id")
+                    .param("ahead", ahead)
                     .param("id", node.id())
                     .update();
             if (renewed == 0) {
@@ -144,6 +164,9 @@ class NodeRegistry implements SmartLifecycle {
             node.listed(lookedAt, properties.nodeTimeout());
             recover(0, ++beats % FULL_CHECK_EVERY == 0);
             renewLease(lookedAt);
+            if (ahead) {
+                reportSettledIfSo();
+            }
         } catch (RuntimeException databaseTrouble) {
             log.warn("Heartbeat failed: {}", databaseTrouble.toString());
         }
@@ -155,7 +178,8 @@ class NodeRegistry implements SmartLifecycle {
             return false; // stop() came first: it has left the node list, and it stays out
         }
         register();
-        node.joined(others(), System.nanoTime(), lease());
+        long joinedAt = System.nanoTime();
+        node.joined(joinedAt, lease(), new OthersSettled(othersAtJoin(), joinedAt + lease().toNanos()));
         return true;
     }
 
@@ -201,6 +225,49 @@ class NodeRegistry implements SmartLifecycle {
         node.foundAlone(alone, lookedAt, lease());
     }
 
+    /**
+     * Whether this instance may be running tasks ahead of claims not yet written, or start more so:
+     * alone, or not so long ago. Looked at in that order: once this instance is no longer alone, a
+     * worker that found it alone has counted itself in with the tracker, or holds its task there.
+     */
+    private boolean startsAhead() {
+        return node.alone() || tracker.runsAheadOfClaims();
+    }
+
+    /**
+     * This heartbeat reported that this instance may be running tasks ahead of their claims; if it
+     * has found others since (an instance joined), and the claims are written within a moment, says
+     * so now: an instance that has just joined waits for that before it cancels anything.
+     */
+    private void reportSettledIfSo() {
+        if (node.alone()) {
+            return;
+        }
+        try {
+            tracker.aheadClaimsSettled().get(AHEAD_CLAIMS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException claimFailed) {
+            // Settled, failed: the task runs again, as any whose claim fails.
+        } catch (TimeoutException notYet) {
+            return; // the next heartbeat reports them
+        } catch (InterruptedException stopping) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (!startsAhead()) {
+            jdbc.sql("update tempora_node set beats = beats + 1, starts_ahead = false where id = :id")
+                    .param("id", node.id())
+                    .update();
+        }
+    }
+
+    /** The others in the node list, as this instance joins it, and their count of reports. */
+    private List<Other> othersAtJoin() {
+        return jdbc.sql("select id, beats from tempora_node where id <> :id")
+                .param("id", node.id())
+                .query((row, n) -> new Other(row.getString("id"), row.getObject("beats", Long.class)))
+                .list();
+    }
+
     private int others() {
         return jdbc.sql("select count(*) from tempora_node where id <> :id")
                 .param("id", node.id())
@@ -209,8 +276,9 @@ class NodeRegistry implements SmartLifecycle {
     }
 
     /**
-     * The longest a request waits for this instance to join the node list as it starts: a node
-     * timeout, in which a running instance would have sent a heartbeat.
+     * The longest a cancel waits for this instance to join the node list as it starts, and for the
+     * others to settle their claims: a node timeout, in which a running instance would have sent a
+     * heartbeat, and a live one reported them.
      */
     Duration joinWait() {
         return properties.nodeTimeout();
@@ -260,4 +328,84 @@ class NodeRegistry implements SmartLifecycle {
 
     private record Incarnation(
             String id, long pid, @Nullable String processSpace) {}
+
+    /** Another instance, and its count of reports ({@code null} for one that does not report). */
+    private record Other(String id, @Nullable Long beats) {}
+
+    /** What an instance reported last: its count of reports, and whether it may run tasks ahead. */
+    private record Report(@Nullable Long beats, @Nullable Boolean startsAhead) {}
+
+    /**
+     * Whether the instances in the node list when this one joined can no longer be running tasks
+     * ahead of claims not yet written, nor start more so. Each has, once a report of its made after
+     * the join says so: a report is worked out before the write that carries it, and an instance
+     * learns it is alone only from a count of the node list after such a write. So a report written
+     * after this instance read the list at its join was worked out after the row of this one was
+     * there to count, and every count since sees it: an instance reporting then that it is not alone
+     * and runs no task ahead of an unwritten claim starts none ahead while this one is listed.
+     *
+     * <p>Instances of an earlier version do not report: for those, their lease on being alone is
+     * waited out, a time bound, as before. Those gone since (left, or removed as dead) count as
+     * settled.
+     */
+    private final class OthersSettled implements BooleanSupplier {
+
+        private final List<Other> atJoin;
+        private final long leasesEnd;
+        private volatile boolean settled;
+        private long lookedAt;
+
+        OthersSettled(List<Other> atJoin, long leasesEnd) {
+            this.atJoin = List.copyOf(atJoin);
+            this.leasesEnd = leasesEnd;
+            this.settled = atJoin.isEmpty();
+            this.lookedAt = System.nanoTime() - SETTLED_LOOK.toNanos();
+        }
+
+        @Override
+        public boolean getAsBoolean() {
+            if (settled) {
+                return true;
+            }
+            synchronized (this) {
+                long now = System.nanoTime();
+                if (settled || now - lookedAt < SETTLED_LOOK.toNanos()) {
+                    return settled;
+                }
+                lookedAt = now;
+                try {
+                    settled = look(now);
+                } catch (RuntimeException databaseTrouble) {
+                    log.debug("Could not look whether the others have settled: {}", databaseTrouble.toString());
+                }
+                return settled;
+            }
+        }
+
+        private boolean look(long now) {
+            var reports = new HashMap<String, Report>();
+            jdbc.sql("select id, beats, starts_ahead from tempora_node where id <> :id")
+                    .param("id", node.id())
+                    .query(row -> {
+                        var report = new Report(
+                                row.getObject("beats", Long.class), row.getObject("starts_ahead", Boolean.class));
+                        reports.put(row.getString("id"), report);
+                    });
+            for (var other : atJoin) {
+                var report = reports.get(other.id());
+                boolean done;
+                if (report == null) {
+                    done = true; // gone
+                } else if (other.beats() == null || report.beats() == null) {
+                    done = now - leasesEnd >= 0;
+                } else {
+                    done = report.beats() > other.beats() && Boolean.FALSE.equals(report.startsAhead());
+                }
+                if (!done) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
 }

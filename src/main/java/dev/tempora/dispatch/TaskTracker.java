@@ -9,7 +9,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.springframework.stereotype.Component;
 
 /**
@@ -31,7 +33,13 @@ class TaskTracker implements StartsAhead {
      * commit; {@code claimFirst} if a cancel may have come first, so it may start only after a
      * committed claim.
      */
-    private record Held(CompletableFuture<Boolean> claim, Instant startedAt, boolean claimFirst) {}
+    private record Held(CompletableFuture<Boolean> claim, Instant startedAt, boolean claimFirst) {
+
+        /** Started ahead of its claim, which has not settled yet. */
+        boolean aheadOfClaim() {
+            return claim != null && !claim.isDone();
+        }
+    }
 
     private static final Held WAITING = new Held(null, null, false);
     private static final Held CLAIM_FIRST = new Held(null, null, true);
@@ -42,6 +50,9 @@ class TaskTracker implements StartsAhead {
     private final ConcurrentHashMap<TaskId, Held> held = new ConcurrentHashMap<>();
     private final AtomicLong cancelsBegun = new AtomicLong();
     private final AtomicLong cancelsEnded = new AtomicLong();
+    /** Workers between counting themselves in and holding the task they start ahead, or not. */
+    private final AtomicInteger startingAhead = new AtomicInteger();
+
     private final Set<TaskId> dropped = ConcurrentHashMap.newKeySet();
     private volatile Runnable onForgotten = () -> {};
 
@@ -85,13 +96,43 @@ class TaskTracker implements StartsAhead {
 
     /**
      * Whether the worker may start {@code id} now ({@code startedAt}), before {@code claim} commits:
-     * only if no cancel may have come for it first. Afterwards a cancel waits for {@code claim}
-     * instead, and reads of the task see it RUNNING ({@link #startedAhead}) until the claim commits.
+     * only while this instance is {@code alone} in the node list, and if no cancel may have come for
+     * it first. Afterwards a cancel here waits for {@code claim} instead, reads of the task see it
+     * RUNNING ({@link #startedAhead}) until the claim commits, and {@link #runsAheadOfClaims} tells
+     * other instances of it.
      */
-    boolean startAhead(TaskId id, CompletableFuture<Boolean> claim, Instant startedAt) {
-        var now =
-                held.computeIfPresent(id, (key, task) -> task.claimFirst() ? task : new Held(claim, startedAt, false));
-        return now != null && now.claim() == claim;
+    boolean startAhead(TaskId id, CompletableFuture<Boolean> claim, Instant startedAt, BooleanSupplier alone) {
+        // Counted in before looking whether alone: runsAheadOfClaims, called once this instance is
+        // not, then counts this worker, or finds the task held with its claim.
+        startingAhead.incrementAndGet();
+        try {
+            if (!alone.getAsBoolean()) {
+                return false;
+            }
+            var now = held.computeIfPresent(
+                    id, (key, task) -> task.claimFirst() ? task : new Held(claim, startedAt, false));
+            return now != null && now.claim() == claim;
+        } finally {
+            startingAhead.decrementAndGet();
+        }
+    }
+
+    /**
+     * Whether a task may be running here ahead of its claim's commit: one started ahead whose claim
+     * has not settled, or one a worker is starting ahead right now. Asked once this instance is no
+     * longer alone in the node list, false means that none is, and none will be until it is alone
+     * again.
+     */
+    boolean runsAheadOfClaims() {
+        return startingAhead.get() > 0 || held.values().stream().anyMatch(Held::aheadOfClaim);
+    }
+
+    /** Completes once the claims of the tasks started ahead of them so far have settled. */
+    CompletableFuture<Void> aheadClaimsSettled() {
+        return CompletableFuture.allOf(held.values().stream()
+                .filter(Held::aheadOfClaim)
+                .map(Held::claim)
+                .toArray(CompletableFuture[]::new));
     }
 
     @Override

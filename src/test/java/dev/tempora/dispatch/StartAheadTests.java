@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -248,22 +249,42 @@ class StartAheadTests {
     }
 
     @Test
-    void anInstanceThatJoinsOthersWaitsOutTheirLeasesBeforeItCancels() throws Exception {
+    void anInstanceThatJoinsOthersCancelsNothingUntilTheyHaveSettled() throws Exception {
         var joining = new Node();
         long began = System.nanoTime();
-        joining.joined(1, began, Duration.ofMillis(300));
-        joining.enterCancel(Duration.ofSeconds(10));
-        joining.exitCancel();
-        assertThat(Duration.ofNanos(System.nanoTime() - began)).isGreaterThanOrEqualTo(Duration.ofMillis(290));
+        var settled = new AtomicBoolean();
+        joining.joined(began, Duration.ofMinutes(1), settled::get);
+        var cancel = CompletableFuture.runAsync(() -> {
+            try {
+                joining.enterCancel(Duration.ofSeconds(10));
+                joining.exitCancel();
+            } catch (InterruptedException interrupted) {
+                throw new IllegalStateException(interrupted);
+            }
+        });
+        Thread.sleep(200);
+        assertThat(cancel).as("waits for the others").isNotDone();
+        settled.set(true);
+        cancel.get(10, TimeUnit.SECONDS);
 
         var first = new Node();
-        first.joined(0, System.nanoTime(), Duration.ofMinutes(1));
+        first.joined(System.nanoTime(), Duration.ofMinutes(1), () -> true);
         began = System.nanoTime();
         first.enterCancel(Duration.ofSeconds(10));
         first.exitCancel();
         assertThat(Duration.ofNanos(System.nanoTime() - began))
                 .as("nobody else was there")
-                .isLessThan(Duration.ofSeconds(30));
+                .isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void anInstanceWhoseOthersDoNotSettleInTimeRefusesToCancel() {
+        var joining = new Node();
+        joining.joined(System.nanoTime(), Duration.ofMinutes(1), () -> false);
+
+        assertThatThrownBy(() -> joining.enterCancel(Duration.ofMillis(200)))
+                .isInstanceOf(NotReadyException.class)
+                .hasMessageContaining("ahead of their claims");
     }
 
     @Test
@@ -282,7 +303,7 @@ class StartAheadTests {
     @Test
     void anInstanceLeavesTheNodeListBetweenCancelsAndRefusesThemOnceLeft() throws Exception {
         var node = new Node();
-        node.joined(0, System.nanoTime(), Duration.ofMinutes(1));
+        node.joined(System.nanoTime(), Duration.ofMinutes(1), () -> true);
         var decided = new CompletableFuture<Void>();
         var cancel = cancelUnderWay(node, decided);
 
@@ -297,7 +318,7 @@ class StartAheadTests {
                 .isInstanceOf(NotReadyException.class)
                 .hasMessageContaining("stopping");
 
-        node.joined(0, System.nanoTime(), Duration.ofMinutes(1)); // started again in this process
+        node.joined(System.nanoTime(), Duration.ofMinutes(1), () -> true); // started again in this process
         node.enterCancel(Duration.ofSeconds(10));
         node.exitCancel();
     }
@@ -323,7 +344,7 @@ class StartAheadTests {
     @Test
     void leavingWaitsForACancelUnderWayOnlySoLong() throws Exception {
         var node = new Node();
-        node.joined(0, System.nanoTime(), Duration.ofMinutes(1));
+        node.joined(System.nanoTime(), Duration.ofMinutes(1), () -> true);
         var decided = new CompletableFuture<Void>();
         var cancel = cancelUnderWay(node, decided);
 

@@ -6,6 +6,9 @@ import dev.tempora.task.TaskId;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,6 +16,8 @@ import org.junit.jupiter.api.Test;
  * ahead only if no cancel can have been decided for it since it was read or stored.
  */
 class TaskTrackerTests {
+
+    private static final BooleanSupplier ALONE = () -> true;
 
     private final TaskTracker tracker = new TaskTracker();
     private final TaskId id = TaskId.next(Clock.systemUTC());
@@ -22,7 +27,7 @@ class TaskTrackerTests {
     void aTaskNoCancelCameForStartsAheadAndACancelThenWaitsForItsClaim() {
         assertThat(tracker.hold(id, tracker.cancelMark())).isTrue();
 
-        assertThat(tracker.startAhead(id, claim, Instant.EPOCH)).isTrue();
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH, ALONE)).isTrue();
         assertThat(tracker.cancelBegins(id)).contains(claim);
     }
 
@@ -32,7 +37,7 @@ class TaskTrackerTests {
         assertThat(tracker.startedAhead(id)).as("held, not started").isEmpty();
         var startedAt = Instant.parse("2026-12-04T22:00:00.123456Z");
 
-        tracker.startAhead(id, claim, startedAt);
+        tracker.startAhead(id, claim, startedAt, ALONE);
         assertThat(tracker.startedAhead(id)).contains(startedAt);
 
         claim.complete(true);
@@ -44,7 +49,7 @@ class TaskTrackerTests {
         tracker.hold(id, tracker.cancelMark());
         tracker.cancelBegins(id);
 
-        tracker.startAhead(id, claim, Instant.EPOCH);
+        tracker.startAhead(id, claim, Instant.EPOCH, ALONE);
         assertThat(tracker.startedAhead(id)).isEmpty();
     }
 
@@ -55,7 +60,7 @@ class TaskTrackerTests {
         assertThat(tracker.cancelBegins(id)).as("nothing to wait for").isEmpty();
         tracker.cancelEnds();
 
-        assertThat(tracker.startAhead(id, claim, Instant.EPOCH)).isFalse();
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH, ALONE)).isFalse();
     }
 
     @Test
@@ -66,7 +71,7 @@ class TaskTrackerTests {
 
         tracker.hold(id, mark);
 
-        assertThat(tracker.startAhead(id, claim, Instant.EPOCH)).isFalse();
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH, ALONE)).isFalse();
     }
 
     @Test
@@ -77,7 +82,7 @@ class TaskTrackerTests {
 
         tracker.hold(id, mark);
 
-        assertThat(tracker.startAhead(id, claim, Instant.EPOCH)).isFalse();
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH, ALONE)).isFalse();
     }
 
     @Test
@@ -87,7 +92,7 @@ class TaskTrackerTests {
 
         tracker.hold(id, tracker.cancelMark());
 
-        assertThat(tracker.startAhead(id, claim, Instant.EPOCH)).isTrue();
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH, ALONE)).isTrue();
     }
 
     @Test
@@ -95,6 +100,58 @@ class TaskTrackerTests {
         tracker.hold(id, tracker.cancelMark());
         tracker.forget(id);
 
-        assertThat(tracker.startAhead(id, claim, Instant.EPOCH)).isFalse();
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH, ALONE)).isFalse();
+    }
+
+    @Test
+    void anInstanceNoLongerAloneStartsNothingAhead() {
+        tracker.hold(id, tracker.cancelMark());
+
+        assertThat(tracker.startAhead(id, claim, Instant.EPOCH, () -> false)).isFalse();
+        assertThat(tracker.runsAheadOfClaims()).isFalse();
+    }
+
+    /** What an instance reports to one that has joined it, which waits for it before it cancels. */
+    @Test
+    void aTaskStartedAheadRunsAheadOfItsClaimUntilTheClaimSettles() {
+        tracker.hold(id, tracker.cancelMark());
+        assertThat(tracker.runsAheadOfClaims()).as("held, not started").isFalse();
+
+        tracker.startAhead(id, claim, Instant.EPOCH, ALONE);
+        assertThat(tracker.runsAheadOfClaims()).isTrue();
+        assertThat(tracker.aheadClaimsSettled()).isNotDone();
+
+        claim.complete(false); // found cancelled, say: settled all the same
+        assertThat(tracker.runsAheadOfClaims()).isFalse();
+        assertThat(tracker.aheadClaimsSettled()).isDone();
+    }
+
+    /**
+     * A worker that found this instance alone, and has not put its task down as started yet, is
+     * counted: the instance may have stopped being alone between the two, and a report that it runs
+     * nothing ahead would be wrong a moment later.
+     */
+    @Test
+    void aWorkerBetweenFindingThisInstanceAloneAndStartingAheadIsCounted() throws Exception {
+        tracker.hold(id, tracker.cancelMark());
+        var foundAlone = new CountDownLatch(1);
+        var goOn = new CountDownLatch(1);
+        var worker = Thread.ofPlatform()
+                .start(() -> tracker.startAhead(id, claim, Instant.EPOCH, () -> {
+                    foundAlone.countDown();
+                    try {
+                        return goOn.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException interrupted) {
+                        return false;
+                    }
+                }));
+        assertThat(foundAlone.await(10, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(tracker.runsAheadOfClaims()).isTrue();
+        goOn.countDown();
+        worker.join();
+        assertThat(tracker.runsAheadOfClaims())
+                .as("started ahead, the claim unsettled")
+                .isTrue();
     }
 }
