@@ -26,7 +26,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -81,7 +80,6 @@ class TaskRunner implements DisposableBean {
     private final DispatchMetrics metrics;
     private final Node node;
     private final TaskTracker tracker;
-    private final BooleanSupplier alone;
     private final TransitionWriter writer;
     private final ConcurrentHashMap<TaskId, TaskRun> running = new ConcurrentHashMap<>();
     private final ScheduledThreadPoolExecutor timeouts;
@@ -104,7 +102,6 @@ class TaskRunner implements DisposableBean {
         this.metrics = metrics;
         this.node = node;
         this.tracker = tracker;
-        this.alone = node::alone;
         this.writer = writer;
         this.timeouts = new ScheduledThreadPoolExecutor(1, runnable -> {
             var thread = new Thread(runnable, "tempora-timeouts");
@@ -192,7 +189,7 @@ class TaskRunner implements DisposableBean {
         var claim = writer.claim(
                 transitions.starting(task.id(), started, owner).withCallback(task.tells(TaskState.RUNNING)));
         run.claimedBy(owner, claim);
-        boolean ahead = !task.hasCallback() && tracker.startAhead(task.id(), claim.committed(), started, alone);
+        boolean ahead = !task.hasCallback() && tracker.startAhead(task.id(), claim.committed(), started, node::alone);
         writer.queue(claim, ahead);
         if (ahead) {
             return Start.AHEAD_OF_CLAIM;

@@ -202,7 +202,9 @@ class TaskController implements DisposableBean {
     @ApiResponse(
             responseCode = "503",
             description = "The database is away (database-unavailable), or this instance is starting or"
-                    + " stopping and cannot decide it (not-ready), both with Retry-After; or the cancel is not"
+                    + " stopping, or has just joined others that have not yet reported the claims of tasks they"
+                    + " started ahead written, and cannot decide it (not-ready), both with Retry-After; or the"
+                    + " cancel is not"
                     + " confirmed on disk (not-durable, with taskIds: it took effect)",
             content = @Content(mediaType = "application/problem+json"))
     @ApiResponse(
