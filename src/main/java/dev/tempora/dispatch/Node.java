@@ -204,9 +204,9 @@ public class Node {
         }
         while (!othersSettled.getAsBoolean()) {
             if (System.nanoTime() - deadline >= 0) {
-                throw new NotReadyException("Another instance may still be running tasks ahead of their claims (it was"
-                        + " alone in the node list when this one joined, and has not yet reported their claims written):"
-                        + " nothing was changed. Try again shortly.");
+                throw new NotReadyException("Another instance may still be running tasks ahead of their claims: it has"
+                        + " not reported, since this one joined the node list, that their claims are written. Nothing"
+                        + " was changed. Try again shortly.");
             }
             TimeUnit.MILLISECONDS.sleep(SETTLED_POLL.toMillis());
         }

@@ -102,6 +102,29 @@ class JoinerCancelTests {
         }
     }
 
+    /**
+     * The claims of tasks that end before their claims are written are written with their outcomes,
+     * by another writer: those settle too, and a joiner hears so and decides its cancels.
+     */
+    @Test
+    void aJoinerDecidesCancelsOnceTheOthersClaimsAreWritten() {
+        var first = start(null);
+        await().atMost(Duration.ofSeconds(10)).until(first.getBean(Node.class)::alone);
+        var tasks = first.getBean(TaskService.class);
+        var burst = new ArrayList<NewTask>();
+        for (int i = 0; i < 200; i++) {
+            burst.add(new NewTask("echo", "1", Duration.ZERO, null, 0, null, null, "default", Map.of()));
+        }
+        var ran = tasks.submitAll(burst);
+        var later = tasks.submit(block("later", Instant.now().plus(Duration.ofHours(1))));
+
+        var joiner = start("elsewhere").getBean(TaskService.class);
+
+        assertThat(joiner.cancel(later.id(), false).state()).isEqualTo(TaskState.CANCELLED);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ran.stream().allMatch(task -> joiner.get(task.id()).state() == TaskState.SUCCEEDED));
+    }
+
     /** An instance on the shared database; on {@code host} rather than this machine's name if given. */
     private ConfigurableApplicationContext start(@Nullable String host) {
         var builder = new SpringApplicationBuilder(TemporaApplication.class, TestHandlers.class);
