@@ -40,7 +40,8 @@ class NodeRegistry implements SmartLifecycle {
 
     /**
      * The longest a heartbeat that has just found others waits for the claims of tasks this instance
-     * started ahead of them, to report them written at once rather than at the next heartbeat.
+     * started ahead of them, to report them written at once rather than at the next heartbeat (never
+     * longer than a heartbeat interval).
      */
     private static final Duration AHEAD_CLAIMS_WAIT = Duration.ofMillis(500);
 
@@ -244,7 +245,10 @@ class NodeRegistry implements SmartLifecycle {
             return;
         }
         try {
-            tracker.aheadClaimsSettled().get(AHEAD_CLAIMS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            var wait = AHEAD_CLAIMS_WAIT.compareTo(properties.heartbeatInterval()) < 0
+                    ? AHEAD_CLAIMS_WAIT
+                    : properties.heartbeatInterval();
+            tracker.aheadClaimsSettled().get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException claimFailed) {
             // Settled, failed: the task runs again, as any whose claim fails.
         } catch (TimeoutException notYet) {

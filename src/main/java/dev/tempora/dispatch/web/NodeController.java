@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -41,6 +42,14 @@ class NodeController {
             @Schema(description = "Whether this is the instance that answered")
             boolean self,
 
+            @Schema(
+                    description = "Whether, as of its last heartbeat, it may be running tasks ahead of their claims"
+                            + " (alone in the node list, or their claims not yet written): an instance that has just"
+                            + " joined decides no cancel until every other reports false. Null for an instance of"
+                            + " an earlier version, which does not report it")
+            @Nullable
+            Boolean startsAhead,
+
             long runningCount,
 
             @Schema(description = "Ids of tasks it runs (at most 100)")
@@ -63,7 +72,8 @@ class NodeController {
                         ids.add(row.getObject(2, UUID.class).toString());
                     }
                 });
-        return jdbc.sql("select id, host, pid, started_at, heartbeat_at from tempora_node order by started_at, id")
+        return jdbc.sql("select id, host, pid, started_at, heartbeat_at, starts_ahead from tempora_node"
+                        + " order by started_at, id")
                 .query((row, n) -> {
                     var id = row.getString(1);
                     return new NodeView(
@@ -75,6 +85,7 @@ class NodeController {
                             Timestamps.format(
                                     row.getObject(5, OffsetDateTime.class).toInstant()),
                             id.equals(self.id()),
+                            row.getObject(6, Boolean.class),
                             counts.getOrDefault(id, 0L),
                             running.getOrDefault(id, List.of()));
                 })
