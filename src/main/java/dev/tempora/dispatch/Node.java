@@ -38,6 +38,9 @@ public class Node {
     /** How often a cancel looks whether a heartbeat has renewed this instance's place in the list. */
     private static final Duration LISTED_POLL = Duration.ofMillis(10);
 
+    /** How often a cancel looks whether the others have settled their claims ({@link #enterCancel}). */
+    private static final Duration SETTLED_POLL = Duration.ofMillis(20);
+
     private final String host;
     private final long pid = ProcessHandle.current().pid();
     private final @Nullable String processSpace = readProcessSpace();
@@ -45,9 +48,6 @@ public class Node {
 
     /** {@link System#nanoTime} until which this instance knows it is alone: past at first. */
     private volatile long aloneUntil = System.nanoTime();
-
-    /** How often a cancel looks whether the others have settled their claims ({@link #enterCancel}). */
-    private static final Duration SETTLED_POLL = Duration.ofMillis(20);
 
     /**
      * Whether the instances in the node list when this one joined can no longer be running tasks
