@@ -180,7 +180,9 @@ class NodeRegistry implements SmartLifecycle {
         }
         register();
         long joinedAt = System.nanoTime();
-        node.joined(joinedAt, lease(), new OthersSettled(othersAtJoin(), joinedAt + lease().toNanos()));
+        // Who is there is read at the first cancel: a read here that failed would leave the check of
+        // the incarnation before, settled long ago, in place (found by review).
+        node.joined(joinedAt, lease(), new OthersSettled(null, joinedAt + lease().toNanos()));
         return true;
     }
 
@@ -348,21 +350,23 @@ class NodeRegistry implements SmartLifecycle {
      * there to count, and every count since sees it: an instance reporting then that it is not alone
      * and runs no task ahead of an unwritten claim starts none ahead while this one is listed.
      *
-     * <p>Instances of an earlier version do not report: for those, their lease on being alone is
-     * waited out, a time bound, as before. Those gone since (left, or removed as dead) count as
-     * settled.
+     * <p>The list may be read at join, or later (at the first look): any read after this instance's
+     * row was written will do, a later one only waiting for later reports. Instances of an earlier
+     * version do not report: for those, their lease on being alone is waited out, a time bound, as
+     * before. Those gone since (left, or removed as dead) count as settled.
      */
     private final class OthersSettled implements BooleanSupplier {
 
-        private final List<Other> atJoin;
+        private @Nullable List<Other> atJoin;
         private final long leasesEnd;
         private volatile boolean settled;
         private long lookedAt;
 
-        OthersSettled(List<Other> atJoin, long leasesEnd) {
-            this.atJoin = List.copyOf(atJoin);
+        /** {@code atJoin}: the others, read once this instance's row was written; null to read them. */
+        OthersSettled(@Nullable List<Other> atJoin, long leasesEnd) {
+            this.atJoin = atJoin;
             this.leasesEnd = leasesEnd;
-            this.settled = atJoin.isEmpty();
+            this.settled = atJoin != null && atJoin.isEmpty();
             this.lookedAt = System.nanoTime() - SETTLED_LOOK.toNanos();
         }
 
@@ -387,6 +391,9 @@ class NodeRegistry implements SmartLifecycle {
         }
 
         private boolean look(long now) {
+            if (atJoin == null) {
+                atJoin = othersAtJoin();
+            }
             var reports = new HashMap<String, Report>();
             jdbc.sql("select id, beats, starts_ahead from tempora_node where id <> :id")
                     .param("id", node.id())
