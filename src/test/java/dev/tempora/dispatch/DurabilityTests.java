@@ -160,6 +160,32 @@ class DurabilityTests {
     }
 
     /**
+     * With a plain file URL (no {@code DB_CLOSE_ON_EXIT=FALSE}), H2 closed the database as the JVM
+     * began to stop: a task that ended within the shutdown grace was recorded nowhere, and ran again
+     * after the restart (found by review). Tempora now adds the setting itself.
+     */
+    @Test
+    void aTaskThatEndsWithinTheGraceIsRecordedOnAPlainFileUrlToo() throws Exception {
+        var plain = new String[] {
+            "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("data/plain"),
+            "--tempora.dispatch.shutdown-grace=PT20S"
+        };
+        String task;
+        try (var first = TemporaProcess.start(dir, "first", plain)) {
+            var api = first.api();
+            task = api.submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 2, \"result\": \"graceful\"}}");
+            awaitState(api, task, "RUNNING");
+            assertThat(first.terminate(Duration.ofSeconds(30))).isIn(0, 143);
+            assertThat(first.log()).doesNotContain("Database is already closed");
+        }
+        try (var second = TemporaProcess.start(dir, "second", plain)) {
+            var again = second.api().get("/api/v1/tasks/" + task).body();
+            assertThat(state(again)).isEqualTo("SUCCEEDED");
+            assertThat(again.path("attempts").asInt()).as("ran once").isEqualTo(1);
+        }
+    }
+
+    /**
      * Two crashes on one file, the second on a file the first left recovered: H2 dropped a chunk
      * written since the last clean open, which on a new file only a second kill reaches (README,
      * "Durability"). So the second life writes what it is killed on: a burst of submissions, the
