@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -20,6 +21,9 @@ public final class Durations {
 
     /** The longest number of seconds read from a string: Jackson's limit for a JSON number's text. */
     private static final int MAX_NUMBER_LENGTH = 1000;
+
+    /** An ISO-8601 duration whose seconds have a fraction of more than nine digits. */
+    private static final Pattern LONG_FRACTION = Pattern.compile("^(.*[.,]\\d{9})(\\d+)([sS])$");
 
     public static final String EXPECTED =
             "must be an ISO-8601 duration in days, hours, minutes and seconds (PnDTnHnMn.nS,"
@@ -100,6 +104,14 @@ public final class Durations {
             throw new IllegalArgumentException(EXPECTED);
         }
         try {
+            // Duration.parse reads at most nine fraction digits; ISO 8601 sets no limit. The rest
+            // rounds away from zero, as a number's does.
+            var fraction = LONG_FRACTION.matcher(trimmed);
+            if (fraction.matches()) {
+                var cut = Duration.parse(fraction.group(1) + fraction.group(3));
+                boolean dropsSome = !fraction.group(2).chars().allMatch(digit -> digit == '0');
+                return bounded(dropsSome ? cut.plusNanos(trimmed.startsWith("-") ? -1 : 1) : cut);
+            }
             return bounded(Duration.parse(trimmed));
         } catch (DateTimeParseException | ArithmeticException notIso) {
             throw new IllegalArgumentException(EXPECTED);

@@ -9,6 +9,7 @@ import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 import java.time.temporal.ChronoUnit;
+import java.util.regex.Pattern;
 
 /**
  * Timestamps as the API writes and reads them: RFC 3339, UTC, written with microseconds (as stored)
@@ -25,7 +26,8 @@ public final class Timestamps {
 
     /**
      * RFC 3339's {@code date-time}: a four-digit year, seconds required (ISO-8601, and so {@link
-     * OffsetDateTime#parse}, lets them out), a fraction of up to nine digits, {@code Z} or an offset
+     * OffsetDateTime#parse}, lets them out), a fraction of up to nine digits ({@link #toNanoseconds}
+     * cuts longer ones), {@code Z} or an offset
      * in hours and minutes; {@code T} and {@code Z} in either case, as RFC 3339 allows.
      */
     private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
@@ -41,7 +43,28 @@ public final class Timestamps {
             .toFormatter()
             .withResolverStyle(ResolverStyle.STRICT);
 
+    /** A fraction of more than nine digits, in a timestamp that has one; RFC 3339 sets no limit. */
+    private static final Pattern LONG_FRACTION =
+            Pattern.compile("^(.{19}\\.\\d{6})(\\d{3})(\\d+)(.*)$", Pattern.DOTALL);
+
     private Timestamps() {}
+
+    /**
+     * {@code text} with a fraction of more than nine digits cut to nine, which the parser reads,
+     * and rounded up where the cut drops a part of a microsecond that nothing else kept: the
+     * instant is rounded up to its microsecond anyway.
+     */
+    private static String toNanoseconds(String text) {
+        var fraction = LONG_FRACTION.matcher(text);
+        if (!fraction.matches()) {
+            return text;
+        }
+        var nanos = fraction.group(2);
+        if (nanos.equals("000") && !fraction.group(3).chars().allMatch(digit -> digit == '0')) {
+            nanos = "001";
+        }
+        return fraction.group(1) + nanos + fraction.group(4);
+    }
 
     /** As JDBC binds a {@code timestamp with time zone} the same on every database: in UTC. */
     public static OffsetDateTime utc(Instant instant) {
@@ -65,7 +88,7 @@ public final class Timestamps {
         try {
             // The years are those of the UTC time, as it is written back: 9999-12-31T23:59:59-01:00
             // is in the year 10000, which RFC 3339 cannot write.
-            var parsed = OffsetDateTime.parse(text, READ).toInstant();
+            var parsed = OffsetDateTime.parse(toNanoseconds(text), READ).toInstant();
             // Stored to the microsecond: rounded up, so that no task starts before the instant sent.
             var time = parsed.truncatedTo(ChronoUnit.MICROS);
             if (time.isBefore(parsed)) {

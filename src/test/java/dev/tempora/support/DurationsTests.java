@@ -108,4 +108,23 @@ class DurationsTests {
                 .isEqualTo(Instant.parse("2026-11-22T10:00:00.123456Z"));
         assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("0001-01-01T00:00:00+01:00"));
     }
+
+    /** RFC 3339 and ISO 8601 set no limit on fraction digits; Java's parsers stop at nine (found by review). */
+    @Test
+    void fractionsOfMoreThanNineDigitsRoundUpToo() {
+        assertThat(Timestamps.parse("2026-12-01T10:00:00.1234567891Z"))
+                .isEqualTo(Instant.parse("2026-12-01T10:00:00.123457Z"));
+        assertThat(Timestamps.parse("2026-12-01T10:00:00.123456000000001+01:00"))
+                .isEqualTo(Instant.parse("2026-12-01T09:00:00.123457Z"));
+        assertThat(Timestamps.parse("2026-12-01T10:00:00.1234560000000000Z"))
+                .isEqualTo(Instant.parse("2026-12-01T10:00:00.123456Z"));
+        assertThatIllegalArgumentException().isThrownBy(() -> Timestamps.parse("2026-12-01T10:00:00.1234567891"));
+
+        assertThat(Durations.parse("PT1.0000000001S")).isEqualTo(Duration.ofSeconds(1, 1));
+        assertThat(Durations.parse("-PT1.0000000001S")).isEqualTo(Duration.ofSeconds(-1, -1));
+        assertThat(Durations.parse("PT0.0000000000S")).isEqualTo(Duration.ZERO);
+        assertThat(Durations.parse("P1DT2.5000000000000s"))
+                .isEqualTo(Duration.ofHours(24).plusMillis(2500));
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("PT1.0000000001"));
+    }
 }
