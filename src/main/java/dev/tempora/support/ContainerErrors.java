@@ -2,6 +2,8 @@ package dev.tempora.support;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.catalina.Valve;
 import org.apache.catalina.connector.Request;
@@ -55,6 +57,10 @@ class ContainerErrors implements WebServerFactoryCustomizer<TomcatServletWebServ
     /** Writes the problem where {@link ErrorReportValve} writes its HTML page. */
     static final class ProblemReportValve extends ErrorReportValve {
 
+        /** What a request the web server refused without saying why is told. */
+        private static final String NOT_HTTP =
+                "The request could not be read (its request line, headers or" + " path): nothing was done";
+
         private final ObjectMapper json;
 
         ProblemReportValve(ObjectMapper json) {
@@ -89,7 +95,12 @@ class ContainerErrors implements WebServerFactoryCustomizer<TomcatServletWebServ
             problem.put("title", title);
             problem.put("status", status);
             var message = response.getMessage();
-            problem.put("detail", message == null || message.isBlank() ? title : message);
+            var detail = message == null || message.isBlank() ? status < 500 ? NOT_HTTP : title : message;
+            problem.put("detail", detail);
+            if (status < 500) {
+                // Invalid input, as the contract has it: an errors array, naming what Tomcat read.
+                problem.put("errors", List.of(Map.of("field", "request", "message", detail)));
+            }
             try {
                 BrowserSafetyFilter.forbidFramingAndSniffing(response);
                 response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);

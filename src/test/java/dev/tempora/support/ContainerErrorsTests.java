@@ -26,6 +26,8 @@ class ContainerErrorsTests {
         assertThat(response.body().path("status").asInt()).isEqualTo(400);
         assertThat(response.body().path("type").asString()).isEqualTo("urn:tempora:problem:malformed-request");
         assertThat(response.body().path("title").asString()).isEqualTo("Bad Request");
+        // Invalid input: the contract's errors array, as for every other 400 (found by review).
+        assertThat(response.errorFields()).containsExactly("request");
         // As every other answer: a security review found this one without them.
         assertThat(response.header("X-Content-Type-Options")).isEqualTo("nosniff");
         assertThat(response.header("X-Frame-Options")).isEqualTo("DENY");
@@ -50,6 +52,8 @@ class ContainerErrorsTests {
             assertThat(response.body().path("type").asString())
                     .as(what)
                     .isEqualTo("urn:tempora:problem:malformed-request");
+            assertThat(response.errorFields()).as(what).containsExactly("request");
+            assertThat(response.body().path("detail").asString()).as(what).isNotEqualTo("Bad Request");
         }
     }
 
