@@ -194,7 +194,7 @@ public class Node {
         }
         // Its last heartbeat a node timeout old (a long pause, the database away): others may have
         // presumed it dead, and one alone may be starting tasks ahead of their claims. The next
-        // heartbeat tells: renewed, or rejoined under a new id, and then their leases are waited out.
+        // heartbeat tells: renewed, or rejoined under a new id, and then their reports are waited for.
         while (!listedNow()) {
             if (System.nanoTime() - deadline >= 0) {
                 throw new NotReadyException("This instance has not renewed its place in the node list within the node"

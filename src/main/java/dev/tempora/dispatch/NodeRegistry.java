@@ -133,7 +133,8 @@ class NodeRegistry implements SmartLifecycle {
                 .param("pid", node.pid())
                 .param("space", node.processSpace())
                 .param("now", clock.instant().atOffset(java.time.ZoneOffset.UTC))
-                .param("ahead", startsAhead())
+                // Whatever it is now: it may find itself alone before its first heartbeat reports.
+                .param("ahead", true)
                 .update();
         log.info("Node {} joined", node.id());
     }
@@ -284,10 +285,13 @@ class NodeRegistry implements SmartLifecycle {
     /**
      * The longest a cancel waits for this instance to join the node list as it starts, and for the
      * others to settle their claims: a node timeout, in which a running instance would have sent a
-     * heartbeat, and a live one reported them.
+     * heartbeat, and a live one reported them; at least two heartbeats and the wait for claims.
      */
     Duration joinWait() {
-        return properties.nodeTimeout();
+        // Never shorter than the others take to report: two heartbeats (one under way as this one
+        // joined) and the wait for their claims.
+        var reports = properties.heartbeatInterval().multipliedBy(2).plus(AHEAD_CLAIMS_WAIT);
+        return reports.compareTo(properties.nodeTimeout()) > 0 ? reports : properties.nodeTimeout();
     }
 
     /** Two heartbeats, so one late heartbeat does not end it; never longer than the node timeout. */

@@ -102,8 +102,11 @@ class TaskTracker implements StartsAhead {
      * other instances of it.
      */
     boolean startAhead(TaskId id, CompletableFuture<Boolean> claim, Instant startedAt, BooleanSupplier alone) {
-        // Counted in before looking whether alone: runsAheadOfClaims, called once this instance is
-        // not, then counts this worker, or finds the task held with its claim.
+        if (!alone.getAsBoolean()) {
+            return false; // in a cluster, not counted: a report must not read it as starting ahead
+        }
+        // Counted in before looking again whether alone: runsAheadOfClaims, called once this
+        // instance is not, then counts this worker, or finds the task held with its claim.
         startingAhead.incrementAndGet();
         try {
             if (!alone.getAsBoolean()) {

@@ -110,7 +110,9 @@ public final class Durations {
             if (fraction.matches()) {
                 var cut = Duration.parse(fraction.group(1) + fraction.group(3));
                 boolean dropsSome = !fraction.group(2).chars().allMatch(digit -> digit == '0');
-                return bounded(dropsSome ? cut.plusNanos(trimmed.startsWith("-") ? -1 : 1) : cut);
+                // Negative as a whole ("-PT…"), or its seconds (Java's "PT-1.5S", read from storage).
+                boolean negative = trimmed.startsWith("-") != fraction.group(1).matches(".*-\\d+[.,]\\d{9}");
+                return bounded(dropsSome ? cut.plusNanos(negative ? -1 : 1) : cut);
             }
             return bounded(Duration.parse(trimmed));
         } catch (DateTimeParseException | ArithmeticException notIso) {

@@ -22,13 +22,22 @@ final class H2ClosesWithTempora implements BeanPostProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(H2ClosesWithTempora.class);
 
-    private static final Pattern CLOSE_ON_EXIT =
-            Pattern.compile(";\\s*DB_CLOSE_ON_EXIT\\s*=", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CLOSE_ON_EXIT = Pattern.compile(";DB_CLOSE_ON_EXIT=", Pattern.CASE_INSENSITIVE);
+
+    /** H2 refuses {@code DB_CLOSE_ON_EXIT=FALSE} beside it. */
+    private static final Pattern AUTO_SERVER = Pattern.compile(";AUTO_SERVER=TRUE", Pattern.CASE_INSENSITIVE);
 
     @Override
     public Object postProcessBeforeInitialization(Object bean, String beanName) {
         if (bean instanceof HikariDataSource pool && pool.getJdbcUrl() != null) {
-            var url = keptOpenUntilClosed(pool.getJdbcUrl());
+            // Set as a driver property instead: H2 refuses it twice.
+            boolean setApart = pool.getDataSourceProperties().stringPropertyNames().stream()
+                    .anyMatch("DB_CLOSE_ON_EXIT"::equalsIgnoreCase);
+            var url = setApart ? pool.getJdbcUrl() : keptOpenUntilClosed(pool.getJdbcUrl());
+            if (AUTO_SERVER.matcher(url).find() && !CLOSE_ON_EXIT.matcher(url).find() && !setApart) {
+                log.warn("The H2 URL sets AUTO_SERVER=TRUE, with which H2 closes the database as the JVM begins to"
+                        + " stop: tasks that end during the shutdown grace are not recorded, and run again");
+            }
             if (!url.equals(pool.getJdbcUrl())) {
                 log.info("Added DB_CLOSE_ON_EXIT=FALSE to the H2 URL: the database closes at the end of the stop");
                 pool.setJdbcUrl(url);
@@ -40,7 +49,8 @@ final class H2ClosesWithTempora implements BeanPostProcessor {
     /**
      * {@code jdbcUrl} with {@code ;DB_CLOSE_ON_EXIT=FALSE} if it is an embedded H2 database's
      * (a file, or in memory) that does not set it; as it is otherwise (a server's, which decides
-     * itself, or another database's).
+     * itself, one with {@code AUTO_SERVER=TRUE}, beside which H2 refuses the setting, or another
+     * database's).
      */
     static String keptOpenUntilClosed(String jdbcUrl) {
         if (!jdbcUrl.regionMatches(true, 0, "jdbc:h2:", 0, 8)) {
@@ -49,7 +59,8 @@ final class H2ClosesWithTempora implements BeanPostProcessor {
         var name = jdbcUrl.substring(8).toLowerCase(Locale.ROOT);
         if (name.startsWith("tcp:")
                 || name.startsWith("ssl:")
-                || CLOSE_ON_EXIT.matcher(jdbcUrl).find()) {
+                || CLOSE_ON_EXIT.matcher(jdbcUrl).find()
+                || AUTO_SERVER.matcher(jdbcUrl).find()) {
             return jdbcUrl;
         }
         return jdbcUrl + (jdbcUrl.endsWith(";") ? "" : ";") + "DB_CLOSE_ON_EXIT=FALSE";

@@ -126,5 +126,9 @@ class DurationsTests {
         assertThat(Durations.parse("P1DT2.5000000000000s"))
                 .isEqualTo(Duration.ofHours(24).plusMillis(2500));
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("PT1.0000000001"));
+        // Signs inside the ISO form, as stored by earlier versions (found by review).
+        assertThat(Durations.fromStoredJson(Api.json("\"PT-1.0000000001S\""))).isEqualTo(Duration.ofSeconds(-1, -1));
+        assertThat(Durations.fromStoredJson(Api.json("\"PT-0.0000000001S\""))).isEqualTo(Duration.ofNanos(-1));
+        assertThat(Durations.fromStoredJson(Api.json("\"-PT-1.0000000001S\""))).isEqualTo(Duration.ofSeconds(1, 1));
     }
 }

@@ -21,7 +21,9 @@ class H2ClosesWithTemporaTests {
     void aUrlThatSaysSoItselfOrIsNotAnEmbeddedH2DatabasesIsLeftAsItIs() {
         for (var url : new String[] {
             "jdbc:h2:retry:./data/tempora;DB_CLOSE_ON_EXIT=FALSE",
-            "jdbc:h2:file:/data/tempora;db_close_on_exit = true",
+            "jdbc:h2:file:/data/tempora;db_close_on_exit=true",
+            // H2 refuses DB_CLOSE_ON_EXIT=FALSE beside it (found by review).
+            "jdbc:h2:./data/tempora;auto_server=true",
             "jdbc:h2:tcp://localhost/~/tempora",
             "jdbc:h2:ssl://localhost/~/tempora",
             "jdbc:postgresql://127.0.0.1:5432/test"
