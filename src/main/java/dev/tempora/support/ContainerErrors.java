@@ -59,7 +59,7 @@ class ContainerErrors implements WebServerFactoryCustomizer<TomcatServletWebServ
 
         /** What a request the web server refused without saying why is told. */
         private static final String NOT_HTTP =
-                "The request could not be read (its request line, headers or" + " path): nothing was done";
+                "The request could not be read (its request line, headers or path): nothing was done";
 
         private final ObjectMapper json;
 
@@ -95,7 +95,10 @@ class ContainerErrors implements WebServerFactoryCustomizer<TomcatServletWebServ
             problem.put("title", title);
             problem.put("status", status);
             var message = response.getMessage();
-            var detail = message == null || message.isBlank() ? status < 500 ? NOT_HTTP : title : message;
+            var detail = message;
+            if (detail == null || detail.isBlank()) {
+                detail = status < 500 ? NOT_HTTP : title;
+            }
             problem.put("detail", detail);
             if (status < 500) {
                 // Invalid input, as the contract has it: an errors array, naming what Tomcat read.

@@ -27,8 +27,8 @@ public final class Timestamps {
     /**
      * RFC 3339's {@code date-time}: a four-digit year, seconds required (ISO-8601, and so {@link
      * OffsetDateTime#parse}, lets them out), a fraction of up to nine digits ({@link #toNanoseconds}
-     * cuts longer ones), {@code Z} or an offset
-     * in hours and minutes; {@code T} and {@code Z} in either case, as RFC 3339 allows.
+     * cuts longer ones), {@code Z} or an offset in hours and minutes; {@code T} and {@code Z} in
+     * either case, as RFC 3339 allows.
      */
     private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
             .parseCaseInsensitive()
