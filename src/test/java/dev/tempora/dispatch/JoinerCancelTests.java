@@ -9,6 +9,7 @@ import dev.tempora.TestHandlers;
 import dev.tempora.postgres.PostgresDatabase;
 import dev.tempora.task.NewTask;
 import dev.tempora.task.NotReadyException;
+import dev.tempora.task.Task;
 import dev.tempora.task.TaskConflictException;
 import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskService;
@@ -21,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -103,26 +106,34 @@ class JoinerCancelTests {
     }
 
     /**
-     * The claims of tasks that end before their claims are written are written with their outcomes,
-     * by another writer: those settle too, and a joiner hears so and decides its cancels.
+     * A run that ends before its claim is written has the claim written with its outcome, by another
+     * writer: a joiner waits for that write too, and decides its cancels once it is made. The write
+     * is held up here by a row lock on the task.
      */
     @Test
-    void aJoinerDecidesCancelsOnceTheOthersClaimsAreWritten() {
+    void aJoinerWaitsForAClaimWrittenWithItsOutcome() throws Exception {
         var first = start(null);
         await().atMost(Duration.ofSeconds(10)).until(first.getBean(Node.class)::alone);
         var tasks = first.getBean(TaskService.class);
-        var burst = new ArrayList<NewTask>();
-        for (int i = 0; i < 200; i++) {
-            burst.add(new NewTask("echo", "1", Duration.ZERO, null, 0, null, null, "default", Map.of()));
-        }
-        var ran = tasks.submitAll(burst);
         var later = tasks.submit(block("later", Instant.now().plus(Duration.ofHours(1))));
 
-        var joiner = start("elsewhere").getBean(TaskService.class);
+        var quick = tasks.submit(new NewTask(
+                "record", "{\"name\": \"quick\"}", null, Instant.now().plus(LEAD), 0, null, null, "default", Map.of()));
+        CompletableFuture<Task> cancel;
+        try (var lock = first.getBean(DataSource.class).getConnection()) {
+            lockRow(lock, quick.id());
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> TestHandlers.started().contains("quick"));
+            var joiner = start("elsewhere").getBean(TaskService.class);
 
-        assertThat(joiner.cancel(later.id(), false).state()).isEqualTo(TaskState.CANCELLED);
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> ran.stream().allMatch(task -> joiner.get(task.id()).state() == TaskState.SUCCEEDED));
+            cancel = CompletableFuture.supplyAsync(() -> joiner.cancel(later.id(), false));
+            Thread.sleep(1_000); // five heartbeats of the first, which has not written the claim
+            assertThat(cancel).as("waits for the first's claim").isNotDone();
+            lock.commit();
+        }
+
+        assertThat(cancel.get(10, TimeUnit.SECONDS).state()).isEqualTo(TaskState.CANCELLED);
+        await().atMost(Duration.ofSeconds(10)).until(() -> tasks.get(quick.id()).state() == TaskState.SUCCEEDED);
     }
 
     /** An instance on the shared database; on {@code host} rather than this machine's name if given. */
