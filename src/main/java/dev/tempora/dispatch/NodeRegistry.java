@@ -39,6 +39,12 @@ class NodeRegistry implements SmartLifecycle {
     private static final Duration SETTLED_LOOK = Duration.ofMillis(50);
 
     /**
+     * The longest such a look waits for the database, in seconds: it runs on a request's thread,
+     * under a lock other cancels wait for, and a cancel must not wait far past its own limit.
+     */
+    private static final int SETTLED_LOOK_TIMEOUT = 1;
+
+    /**
      * The longest a heartbeat that has just found others waits for the claims of tasks this instance
      * started ahead of them, to report them written at once rather than at the next heartbeat (never
      * longer than a heartbeat interval).
@@ -86,7 +92,7 @@ class NodeRegistry implements SmartLifecycle {
         register();
         long joinedAt = System.nanoTime();
         recover(forgetEarlierIncarnationsOfThisHost(), true);
-        var others = othersAtJoin();
+        var others = othersAtJoin(0);
         node.joined(joinedAt, lease(), new OthersSettled(others, joinedAt + lease().toNanos()));
         node.listed(lookedAt, properties.nodeTimeout());
         foundAlone(others.isEmpty(), lookedAt);
@@ -267,9 +273,13 @@ class NodeRegistry implements SmartLifecycle {
         }
     }
 
-    /** The others in the node list, as this instance joins it, and their count of reports. */
-    private List<Other> othersAtJoin() {
+    /**
+     * The others in the node list, as this instance joins it, and their count of reports; {@code
+     * timeout}: the longest to wait for the database, in seconds (0: no limit but the pool's).
+     */
+    private List<Other> othersAtJoin(int timeout) {
         return jdbc.sql("select id, beats from tempora_node where id <> :id")
+                .withQueryTimeout(timeout)
                 .param("id", node.id())
                 .query((row, n) -> new Other(row.getString("id"), row.getObject("beats", Long.class)))
                 .list();
@@ -396,10 +406,11 @@ class NodeRegistry implements SmartLifecycle {
 
         private boolean look(long now) {
             if (atJoin == null) {
-                atJoin = othersAtJoin();
+                atJoin = othersAtJoin(SETTLED_LOOK_TIMEOUT);
             }
             var reports = new HashMap<String, Report>();
             jdbc.sql("select id, beats, starts_ahead from tempora_node where id <> :id")
+                    .withQueryTimeout(SETTLED_LOOK_TIMEOUT)
                     .param("id", node.id())
                     .query(row -> {
                         var report = new Report(
