@@ -29,6 +29,19 @@ public final class OtherNode {
                 .update();
     }
 
+    /**
+     * Enters the node list as an instance of this version whose every report says it may be running
+     * tasks ahead of their claims, and whose heartbeat is an hour ahead, so nobody finds it dead:
+     * one that joins it waits for its reports before it cancels, until it leaves.
+     */
+    public void joinRunningAhead() {
+        jdbc.sql("insert into tempora_node (id, host, pid, started_at, heartbeat_at, beats, starts_ahead)"
+                        + " values (:id, 'elsewhere', 1, current_timestamp, current_timestamp + interval '1' hour,"
+                        + " 5, true)")
+                .param("id", id)
+                .update();
+    }
+
     /** Leaves the node list; nothing happens if it never joined. */
     public void leave() {
         jdbc.sql("delete from tempora_node where id = :id").param("id", id).update();

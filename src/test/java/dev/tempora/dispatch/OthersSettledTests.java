@@ -1,7 +1,6 @@
 package dev.tempora.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.tempora.OtherNode;
 import dev.tempora.task.NewTask;
@@ -13,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -41,19 +41,20 @@ class OthersSettledTests {
 
     private OtherNode other;
 
+    @BeforeEach
+    void anotherInstance() {
+        other = new OtherNode(jdbc);
+    }
+
     @AfterEach
     void otherLeaves() {
-        if (other != null) {
-            other.leave();
-        }
-        jdbc.sql("delete from tempora_node where id = 'stuck-ahead'").update();
+        other.leave();
     }
 
     @Test
     void anInstanceOfAnEarlierVersionIsWaitedOutByItsLease() {
-        other = new OtherNode(jdbc); // writes no count of reports, as earlier versions did not
-        other.join();
-        long removed = rejoin();
+        other.join(); // writes no count of reports, as earlier versions did not
+        long removed = Rejoins.presumeDeadAndRejoin(node, jdbc);
 
         var cancelled = tasks.cancel(later().id(), false);
 
@@ -64,33 +65,16 @@ class OthersSettledTests {
 
     @Test
     void anInstanceThatNeverReportsSettledIsWaitedForUntilItIsGone() throws Exception {
-        jdbc.sql("insert into tempora_node (id, host, pid, started_at, heartbeat_at, beats, starts_ahead)"
-                        + " values ('stuck-ahead', 'elsewhere', 1, current_timestamp, current_timestamp, 5, true)")
-                .update();
-        rejoin();
+        other.joinRunningAhead();
+        Rejoins.presumeDeadAndRejoin(node, jdbc);
         var task = later();
 
         var cancel = CompletableFuture.supplyAsync(() -> tasks.cancel(task.id(), false));
         Thread.sleep(LEASE.multipliedBy(2).toMillis());
         assertThat(cancel).as("waits for its report").isNotDone();
-        jdbc.sql("delete from tempora_node where id = 'stuck-ahead'").update(); // left, or removed as dead
+        other.leave(); // or removed as dead
 
         assertThat(cancel.get(10, TimeUnit.SECONDS).state()).isEqualTo(TaskState.CANCELLED);
-    }
-
-    /**
-     * Removes this instance's row, and waits until a heartbeat has rejoined it under a new id;
-     * returns when ({@link System#nanoTime}) the row was about to be removed.
-     */
-    private long rejoin() {
-        await().atMost(Duration.ofSeconds(10)).until(node::listedNow);
-        var presumedDead = node.id();
-        long removed = System.nanoTime();
-        jdbc.sql("delete from tempora_node where id = :id")
-                .param("id", presumedDead)
-                .update();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !node.id().equals(presumedDead) && node.listedNow());
-        return removed;
     }
 
     private Task later() {

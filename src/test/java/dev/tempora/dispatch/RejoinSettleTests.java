@@ -1,8 +1,8 @@
 package dev.tempora.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
+import dev.tempora.OtherNode;
 import dev.tempora.task.NewTask;
 import dev.tempora.task.NotReadyException;
 import dev.tempora.task.TaskService;
@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.h2.api.Trigger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -24,8 +25,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * the others have reported that they run no task ahead of its claim. It read who the others were as
  * it rejoined; when that read failed (after its row was written), it kept the check of its
  * incarnation before, settled long ago, and decided cancels at once. Found by review. Here the
- * other never reports so, and reads of the node list fail for a moment after each registration
- * (H2 triggers).
+ * other never reports so ({@link OtherNode#joinRunningAhead}), and reads of the node list fail for
+ * a moment after each registration (H2 triggers).
  */
 @Tag("h2-only") // the fault is injected with H2 triggers
 @SpringBootTest(properties = {"tempora.cluster.heartbeat-interval=PT0.5S", "tempora.cluster.node-timeout=PT3S"})
@@ -60,50 +61,30 @@ class RejoinSettleTests {
     @Autowired
     JdbcClient jdbc;
 
-    private Thread otherHeartbeats;
+    private OtherNode other;
+
+    @BeforeEach
+    void anotherInstance() {
+        other = new OtherNode(jdbc);
+    }
 
     @AfterEach
-    void cleanUp() throws InterruptedException {
-        if (otherHeartbeats != null) {
-            otherHeartbeats.interrupt();
-            otherHeartbeats.join();
-        }
+    void cleanUp() {
         jdbc.sql("drop trigger if exists fail_reads_after_insert").update();
         jdbc.sql("drop trigger if exists fail_read").update();
-        jdbc.sql("delete from tempora_node where id = 'stuck-ahead'").update();
+        other.leave();
     }
 
     @Test
     void aRejoinedInstanceWaitsForTheOthersReportsThoughItCouldNotReadTheListAsItRejoined() {
-        await().atMost(Duration.ofSeconds(10)).until(node::listedNow);
-        // Another instance, of this version, whose every report says it runs tasks ahead of claims.
-        jdbc.sql("insert into tempora_node (id, host, pid, started_at, heartbeat_at, beats, starts_ahead)"
-                        + " values ('stuck-ahead', 'elsewhere', 1, current_timestamp, current_timestamp, 5, true)")
-                .update();
-        otherHeartbeats = Thread.ofPlatform().daemon(true).start(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                jdbc.sql("update tempora_node set heartbeat_at = current_timestamp, beats = beats + 1"
-                                + " where id = 'stuck-ahead'")
-                        .update();
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException stopping) {
-                    return;
-                }
-            }
-        });
+        other.joinRunningAhead();
         jdbc.sql("create trigger fail_reads_after_insert after insert on tempora_node for each row call \""
                         + FailReadsAfterInsert.class.getName() + "\"")
                 .update();
         jdbc.sql("create trigger fail_read before select on tempora_node call \"" + FailRead.class.getName() + "\"")
                 .update();
 
-        // Presumed dead: its row removed; the next heartbeat rejoins under a new id.
-        var presumedDead = node.id();
-        jdbc.sql("delete from tempora_node where id = :id")
-                .param("id", presumedDead)
-                .update();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !node.id().equals(presumedDead) && node.listedNow());
+        Rejoins.presumeDeadAndRejoin(node, jdbc);
 
         var task =
                 tasks.submit(new NewTask("echo", "1", Duration.ofHours(1), null, 0, null, null, "default", Map.of()));

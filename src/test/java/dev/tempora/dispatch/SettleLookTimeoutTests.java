@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tempora.OtherNode;
 import dev.tempora.task.NewTask;
 import dev.tempora.task.NotReadyException;
 import dev.tempora.task.TaskService;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -45,24 +47,23 @@ class SettleLookTimeoutTests {
     @Autowired
     DataSource dataSource;
 
+    private OtherNode other;
+
+    @BeforeEach
+    void anotherInstance() {
+        other = new OtherNode(jdbc);
+    }
+
     @AfterEach
-    void cleanUp() {
-        jdbc.sql("delete from tempora_node where id = 'stuck-ahead'").update();
+    void otherLeaves() {
+        other.leave();
     }
 
     @Test
     void aCancelWaitingForTheOthersIsAnsweredAtItsLimitThoughTheNodeListIsLocked() throws Exception {
-        // Another instance that never reports it runs no task ahead, and is never found dead.
-        jdbc.sql("insert into tempora_node (id, host, pid, started_at, heartbeat_at, beats, starts_ahead)"
-                        + " values ('stuck-ahead', 'elsewhere', 1, current_timestamp,"
-                        + " current_timestamp + interval '1' hour, 5, true)")
-                .update();
+        other.joinRunningAhead();
         // Presumed dead, and rejoined: it waits for the others' reports before it cancels.
-        var presumedDead = node.id();
-        jdbc.sql("delete from tempora_node where id = :id")
-                .param("id", presumedDead)
-                .update();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !node.id().equals(presumedDead) && node.listedNow());
+        Rejoins.presumeDeadAndRejoin(node, jdbc);
         var task =
                 tasks.submit(new NewTask("echo", "1", Duration.ofHours(1), null, 0, null, null, "default", Map.of()));
 
