@@ -195,27 +195,39 @@ public class Node {
         // Its last heartbeat a node timeout old (a long pause, the database away): others may have
         // presumed it dead, and one alone may be starting tasks ahead of their claims. The next
         // heartbeat tells: renewed, or rejoined under a new id, and then their reports are waited for.
-        while (!listedNow()) {
-            if (System.nanoTime() - deadline >= 0) {
-                throw new NotReadyException("This instance has not renewed its place in the node list within the node"
-                        + " timeout (the database away, or a long pause): nothing was changed. Try again shortly.");
-            }
-            TimeUnit.MILLISECONDS.sleep(LISTED_POLL.toMillis());
-        }
-        while (!othersSettled.getAsBoolean()) {
-            if (System.nanoTime() - deadline >= 0) {
-                throw new NotReadyException("Another instance may still be running tasks ahead of their claims: it has"
-                        + " not reported, since this one joined the node list, that their claims are written. Nothing"
-                        + " was changed. Try again shortly.");
-            }
-            TimeUnit.MILLISECONDS.sleep(SETTLED_POLL.toMillis());
-        }
+        awaitUntil(
+                this::listedNow,
+                deadline,
+                LISTED_POLL,
+                "This instance has not renewed its place in the node list within the node timeout (the database"
+                        + " away, or a long pause): nothing was changed. Try again shortly.");
+        awaitUntil(
+                () -> othersSettled.getAsBoolean(), // read anew each look: a rejoin replaces it
+                deadline,
+                SETTLED_POLL,
+                "Another instance may still be running tasks ahead of their claims: it has not reported, since"
+                        + " this one joined the node list, that their claims are written. Nothing was changed. Try"
+                        + " again shortly.");
         membership.readLock().lock();
         if (left) {
             membership.readLock().unlock();
             throw new NotReadyException(
                     "This instance is stopping and has left the node list: nothing was changed. Try again on another"
                             + " instance.");
+        }
+    }
+
+    /**
+     * Looks every {@code poll} until {@code condition} holds; a {@link NotReadyException} saying
+     * {@code refusal} if it does not by {@code deadline} ({@link System#nanoTime}).
+     */
+    private static void awaitUntil(BooleanSupplier condition, long deadline, Duration poll, String refusal)
+            throws InterruptedException {
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new NotReadyException(refusal);
+            }
+            TimeUnit.MILLISECONDS.sleep(poll.toMillis());
         }
     }
 
