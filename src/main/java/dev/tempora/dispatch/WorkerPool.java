@@ -37,6 +37,13 @@ public final class WorkerPool {
 
     private final LongAdder ran = new LongAdder();
 
+    /**
+     * Workers running a task now, of this pool's executors (the one stopped by {@link #stopAccepting}
+     * too). Not {@link ThreadPoolExecutor#getActiveCount}: that counts a worker whose thread has not
+     * started yet as active, so a pool just grown reported its new workers as busy.
+     */
+    private final AtomicInteger running = new AtomicInteger();
+
     /** The mean time a worker spent on a task, as of the last {@link #waitingShare}; 0 until one ran. */
     private long meanRunNanos;
 
@@ -104,7 +111,7 @@ public final class WorkerPool {
         return new PoolStatus(
                 name,
                 executor.getCorePoolSize(),
-                executor.getActiveCount(),
+                running.get(),
                 executor.getQueue().size(),
                 executor.getCompletedTaskCount(),
                 executor.getLargestPoolSize());
@@ -114,8 +121,8 @@ public final class WorkerPool {
         return size;
     }
 
-    synchronized int active() {
-        return executor.getActiveCount();
+    int active() {
+        return running.get();
     }
 
     synchronized int queued() {
@@ -143,7 +150,7 @@ public final class WorkerPool {
      * each idle worker (which may be about to take it): they never start here.
      */
     synchronized List<TaskRun> shed(int keep) {
-        long idle = Math.max(0, size - executor.getActiveCount());
+        long idle = Math.max(0, size - running.get());
         return ((DueQueue) executor.getQueue()).shed((int) Math.min(Integer.MAX_VALUE, keep + idle));
     }
 
@@ -191,11 +198,13 @@ public final class WorkerPool {
 
         @Override
         protected void beforeExecute(Thread worker, Runnable task) {
+            running.incrementAndGet();
             began.get()[0] = System.nanoTime();
         }
 
         @Override
         protected void afterExecute(Runnable task, Throwable failure) {
+            running.decrementAndGet();
             busyNanos.add(System.nanoTime() - began.get()[0]);
             ran.increment();
         }

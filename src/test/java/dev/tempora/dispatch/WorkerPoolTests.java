@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -90,6 +91,37 @@ class WorkerPoolTests {
                     .isZero();
         } finally {
             slow.destroy();
+        }
+    }
+
+    @Test
+    void aGrownPoolCountsOnlyTheWorkersRunningATaskAsActive() throws Exception {
+        pool.restart();
+        for (int round = 0; round < 20; round++) {
+            pool.resize(64); // new workers, their threads only just started
+            assertThat(pool.status().activeThreads()).as("nothing runs").isZero();
+            pool.resize(1);
+        }
+
+        var release = new CountDownLatch(1);
+        var holding = new TaskRunner(null, null, null, clock, null, null, null, null) {
+            @Override
+            void run(TaskRun run) {
+                started.complete(clock.instant());
+                try {
+                    release.await();
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try {
+            pool.execute(run(clock.instant(), holding));
+            started.get(5, TimeUnit.SECONDS);
+            assertThat(pool.status().activeThreads()).as("one task runs").isEqualTo(1);
+        } finally {
+            release.countDown();
+            holding.destroy();
         }
     }
 
