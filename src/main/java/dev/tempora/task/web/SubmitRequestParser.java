@@ -283,8 +283,13 @@ class SubmitRequestParser {
         if (node == null || node.isNull()) {
             return WorkerPools.DEFAULT;
         }
-        if (!node.isString() || !pools.exists(node.asString())) {
-            problems.add(new FieldProblem("pool", "must be a configured pool (see GET /api/v1/pools)"));
+        if (!node.isString()) {
+            problems.add(new FieldProblem("pool", "must be a string: the name of a configured pool"));
+            return WorkerPools.DEFAULT;
+        }
+        if (!pools.exists(node.asString())) {
+            problems.add(new FieldProblem(
+                    "pool", "'%s' is not a configured pool (see GET /api/v1/pools)".formatted(node.asString())));
             return WorkerPools.DEFAULT;
         }
         return node.asString();
@@ -304,7 +309,8 @@ class SubmitRequestParser {
             return labels;
         }
         for (var label : node.properties()) {
-            var field = "labels." + label.getKey();
+            // An empty name would make the field "labels.", which names nothing.
+            var field = label.getKey().isEmpty() ? "labels" : "labels." + label.getKey();
             if (label.getKey().isEmpty()
                     || label.getKey().length() > 200
                     || label.getKey().contains(":")

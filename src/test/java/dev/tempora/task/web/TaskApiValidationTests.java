@@ -140,6 +140,7 @@ class TaskApiValidationTests {
                 Arguments.of("labels not an object", "{\"handler\": \"echo\", \"labels\": [\"a\"]}", "labels"),
                 Arguments.of("65 labels", "{\"handler\": \"echo\", \"labels\": %s}".formatted(labels(65)), "labels"),
                 Arguments.of("label not a string", "{\"handler\": \"echo\", \"labels\": {\"team\": 1}}", "labels.team"),
+                Arguments.of("label with no name", "{\"handler\": \"echo\", \"labels\": {\"\": \"x\"}}", "labels"),
                 // PostgreSQL's text holds no NUL character; H2's does, and so would then differ.
                 Arguments.of(
                         "NUL in a label",
@@ -383,6 +384,17 @@ class TaskApiValidationTests {
                 {"handler": "nope", "delay": -1, "priority": "x", "pool": "gpu"}""");
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.errorFields()).containsExactlyInAnyOrder("handler", "delay", "priority", "pool");
+    }
+
+    @Test
+    void aPoolThatIsNotAStringIsToldSoAndAnUnknownOneIsNamed() {
+        var notAString = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"pool\": 5}");
+        assertThat(notAString.body().path("errors").path(0).path("message").asString())
+                .isEqualTo("must be a string: the name of a configured pool");
+
+        var unknown = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"pool\": \"gpu\"}");
+        assertThat(unknown.body().path("errors").path(0).path("message").asString())
+                .isEqualTo("'gpu' is not a configured pool (see GET /api/v1/pools)");
     }
 
     @Test
