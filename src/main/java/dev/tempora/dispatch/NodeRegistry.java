@@ -1,5 +1,6 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.support.DatabaseErrors;
 import dev.tempora.support.RepeatingJob;
 import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
@@ -150,11 +151,7 @@ class NodeRegistry implements SmartLifecycle {
         try {
             // Before the write that reports it, as every report is: see OthersSettled.
             boolean ahead = startsAhead();
-            int renewed = jdbc.sql("update tempora_node set heartbeat_at = current_timestamp, beats = beats + 1,"
-                            + " starts_ahead = :ahead where id = :id")
-                    .param("ahead", ahead)
-                    .param("id", node.id())
-                    .update();
+            int renewed = renew(ahead, lookedAt);
             if (renewed == 0) {
                 var old = node.id();
                 // First: until the new id's row is written, nothing is reserved or claimed under either.
@@ -177,6 +174,33 @@ class NodeRegistry implements SmartLifecycle {
             }
         } catch (RuntimeException databaseTrouble) {
             log.warn("Heartbeat failed: {}", databaseTrouble.toString());
+        }
+    }
+
+    /**
+     * Writes this heartbeat, again at once on another connection if the one the pool handed out
+     * was broken (its session ended since it was last used: an administrator's sweep, a proxy
+     * recycling connections), for up to half an interval. Each failure closes one such connection;
+     * without another try, every heartbeat of a burst of ended sessions failed, and an instance
+     * whose heartbeats fail for a node timeout is presumed dead, its running tasks run again
+     * elsewhere (found by a fault check). With the database away, the first try takes the pool's
+     * connection timeout and there is no other.
+     */
+    private int renew(boolean ahead, long lookedAt) {
+        long until = lookedAt + properties.heartbeatInterval().toNanos() / 2;
+        while (true) {
+            try {
+                return jdbc.sql("update tempora_node set heartbeat_at = current_timestamp, beats = beats + 1,"
+                                + " starts_ahead = :ahead where id = :id")
+                        .param("ahead", ahead)
+                        .param("id", node.id())
+                        .update();
+            } catch (RuntimeException failed) {
+                if (!DatabaseErrors.unreachable(failed) || System.nanoTime() - until >= 0) {
+                    throw failed;
+                }
+                log.debug("Heartbeat write failed, writing it again: {}", failed.toString());
+            }
         }
     }
 
