@@ -1,5 +1,6 @@
 package dev.tempora.support;
 
+import dev.tempora.task.CancelMadeUnreadException;
 import dev.tempora.task.NotDurableException;
 import dev.tempora.task.NotReadyException;
 import dev.tempora.task.SubmitOutcomeUnknownException;
@@ -105,6 +106,18 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 .setProperty(
                         "taskIds",
                         notDurable.taskIds().stream().map(TaskId::toString).toList());
+        return response;
+    }
+
+    /**
+     * A cancel made, its task not read back: unlike {@code database-unavailable}, something changed.
+     * An {@code outcome-unknown} to the client, whose answer (the task) is missing: it reads the task
+     * it names before it repeats the cancel, as after a lost commit, and finds it CANCELLED.
+     */
+    @ExceptionHandler(CancelMadeUnreadException.class)
+    ResponseEntity<ProblemDetail> cancelMadeUnread(CancelMadeUnreadException unread) {
+        var response = outcomeUnknown(unread, unread.getMessage());
+        response.getBody().setProperty("taskIds", List.of(unread.taskId().toString()));
         return response;
     }
 

@@ -16,8 +16,7 @@ public final class DatabaseErrors {
 
     /**
      * Whether {@code error}, or anything that caused it, says the database is out of reach: a lost or
-     * refused connection (SQLState class 08, or a session the server ended), a connection the pool
-     * closed as broken, a pool that cannot hand one out, or Spring's
+     * refused connection (SQLState class 08, or a session the server ended), a pool that cannot hand one out, or Spring's
      * translations of these. Looking past the error itself matters: a statement that fails on a
      * broken connection is reported as the failure of the rollback that follows it, whose
      * connection the pool has closed by then.
@@ -31,8 +30,7 @@ public final class DatabaseErrors {
                     || cause instanceof RecoverableDataAccessException
                     || cause instanceof SQLTransientConnectionException
                     || cause instanceof SQLNonTransientConnectionException
-                    || (cause instanceof SQLException sql
-                            && (lostConnection(sql.getSQLState()) || closedByThePool(sql)))) {
+                    || (cause instanceof SQLException sql && lostConnection(sql.getSQLState()))) {
                 return true;
             }
             // A rollback that failed (its connection already closed) hides what failed first.
@@ -43,16 +41,6 @@ public final class DatabaseErrors {
             }
         }
         return false;
-    }
-
-    /**
-     * HikariCP's answer on a connection it has closed under its user, having found it broken (the
-     * session ended, the server gone): "Connection is closed", with no SQLState. It is all that is
-     * left when the rollback after a failed commit runs on that connection: Hibernate reports the
-     * rollback's failure, not the commit's (a read whose session ended was answered 500 so).
-     */
-    private static boolean closedByThePool(SQLException error) {
-        return error.getSQLState() == null && "Connection is closed".equals(error.getMessage());
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.tempora.task;
 
 import dev.tempora.support.CommitOutcomeUnknownException;
+import dev.tempora.support.DatabaseErrors;
 import dev.tempora.support.JdbcTransactions;
 import dev.tempora.support.Timestamps;
 import java.time.Clock;
@@ -35,6 +36,9 @@ public class TaskService implements SmartInitializingSingleton {
         @Override
         public void afterCancel(TaskId id) {}
     };
+
+    /** How many times a cancel's answer reads its task when the database is out of reach. */
+    private static final int READ_BACK_ATTEMPTS = 3;
 
     private static final String RUNNING_CONFLICT =
             "Task is running; cancel with mayInterruptIfRunning=true to interrupt it";
@@ -194,7 +198,7 @@ public class TaskService implements SmartInitializingSingleton {
      */
     public Optional<Task> find(TaskId id) {
         var startedAhead = reads.startedAhead(id);
-        var stored = tasks.findById(id.value());
+        var stored = tasks.findOneById(id.value());
         if (startedAhead.isEmpty()) {
             return stored;
         }
@@ -240,7 +244,7 @@ public class TaskService implements SmartInitializingSingleton {
                 if (unconfirmed.isPresent()) {
                     throw new NotDurableException("The cancel", List.of(id), unconfirmed.get());
                 }
-                return get(id);
+                return readBack(id);
             }
             var current = get(id);
             switch (current.state()) {
@@ -262,6 +266,26 @@ public class TaskService implements SmartInitializingSingleton {
                     if (attempt == 3) {
                         throw new TaskConflictException(current, "Task is changing state; try again");
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * The task a cancel has just changed, for its answer. The change is made: a read that finds the
+     * database out of reach (a session ended between the two) is made again, on another connection,
+     * and failing that the client is told the cancel was made, not that nothing was changed.
+     */
+    private Task readBack(TaskId id) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return get(id);
+            } catch (RuntimeException failed) {
+                if (!DatabaseErrors.unreachable(failed)) {
+                    throw failed;
+                }
+                if (attempt == READ_BACK_ATTEMPTS) {
+                    throw new CancelMadeUnreadException(id, failed);
                 }
             }
         }

@@ -3,11 +3,9 @@ package dev.tempora.support;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.SQLException;
-import org.hibernate.TransactionException;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
-import org.springframework.orm.jpa.JpaSystemException;
 import org.springframework.transaction.TransactionSystemException;
 
 class DatabaseErrorsTests {
@@ -26,16 +24,6 @@ class DatabaseErrorsTests {
         rollback.initCause(new SQLException("Connection is closed"));
         rollback.initApplicationException(new DataAccessResourceFailureException(
                 "insert failed", new SQLException("An I/O error occurred while sending to the backend.", "08006")));
-
-        assertThat(DatabaseErrors.unreachable(rollback)).isTrue();
-    }
-
-    @Test
-    void aCommitWhoseRollbackFoundTheConnectionClosedByThePoolIsUnreachable() {
-        // As a read's commit failed with its session ended: JpaSystemException, Hibernate's
-        // TransactionException, and HikariCP's closed proxy, nothing else.
-        var rollback = new JpaSystemException(new TransactionException(
-                "Unable to rollback against JDBC Connection", new SQLException("Connection is closed")));
 
         assertThat(DatabaseErrors.unreachable(rollback)).isTrue();
     }
