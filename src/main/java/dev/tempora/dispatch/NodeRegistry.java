@@ -52,6 +52,9 @@ class NodeRegistry implements SmartLifecycle {
      */
     private static final Duration AHEAD_CLAIMS_WAIT = Duration.ofMillis(500);
 
+    /** The most tries of one heartbeat's write on broken connections ({@link #writeHeartbeat}). */
+    private static final int HEARTBEAT_WRITES = 5;
+
     private final JdbcClient jdbc;
     private final Node node;
     private final ClusterProperties properties;
@@ -151,7 +154,7 @@ class NodeRegistry implements SmartLifecycle {
         try {
             // Before the write that reports it, as every report is: see OthersSettled.
             boolean ahead = startsAhead();
-            int renewed = renew(ahead, lookedAt);
+            int renewed = writeHeartbeat(ahead, lookedAt);
             if (renewed == 0) {
                 var old = node.id();
                 // First: until the new id's row is written, nothing is reserved or claimed under either.
@@ -180,15 +183,15 @@ class NodeRegistry implements SmartLifecycle {
     /**
      * Writes this heartbeat, again at once on another connection if the one the pool handed out
      * was broken (its session ended since it was last used: an administrator's sweep, a proxy
-     * recycling connections), for up to half an interval. Each failure closes one such connection;
-     * without another try, every heartbeat of a burst of ended sessions failed, and an instance
-     * whose heartbeats fail for a node timeout is presumed dead, its running tasks run again
-     * elsewhere (found by a fault check). With the database away, the first try takes the pool's
-     * connection timeout and there is no other.
+     * recycling connections). Each failure closes one such connection; without another try, every
+     * heartbeat of a burst of ended sessions failed, and an instance whose heartbeats fail for a
+     * node timeout is presumed dead, its running tasks run again elsewhere (found by a fault check).
+     * At most {@link #HEARTBEAT_WRITES} tries, none begun after half an interval, and none once the
+     * heartbeat is stopping: with the database away, a try waits out the pool's connection timeout.
      */
-    private int renew(boolean ahead, long lookedAt) {
+    private int writeHeartbeat(boolean ahead, long lookedAt) {
         long until = lookedAt + properties.heartbeatInterval().toNanos() / 2;
-        while (true) {
+        for (int attempt = 1; ; attempt++) {
             try {
                 return jdbc.sql("update tempora_node set heartbeat_at = current_timestamp, beats = beats + 1,"
                                 + " starts_ahead = :ahead where id = :id")
@@ -196,7 +199,11 @@ class NodeRegistry implements SmartLifecycle {
                         .param("id", node.id())
                         .update();
             } catch (RuntimeException failed) {
-                if (!DatabaseErrors.unreachable(failed) || System.nanoTime() - until >= 0) {
+                if (!DatabaseErrors.unreachable(failed)
+                        || attempt == HEARTBEAT_WRITES
+                        || System.nanoTime() - until >= 0
+                        || Thread.currentThread().isInterrupted()
+                        || !heartbeat.isRunning()) {
                     throw failed;
                 }
                 log.debug("Heartbeat write failed, writing it again: {}", failed.toString());

@@ -70,7 +70,6 @@ class HeartbeatSessionsEndedTests {
         }
 
         assertThat(killed).as("sessions ended").isPositive();
-        assertThat(node.id()).as("never presumed dead, so never rejoined").isEqualTo(id);
         // 4.3 to 4.8 s before, past the node timeout (3 s); about a heartbeat interval now.
         assertThat(longest).as("the longest time since the last heartbeat").isLessThan(Duration.ofSeconds(2));
     }
