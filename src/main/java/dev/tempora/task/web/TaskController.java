@@ -205,7 +205,9 @@ class TaskController implements DisposableBean {
                     + " stopping, or has just joined others that have not yet reported the claims of tasks they"
                     + " started ahead written, and cannot decide it (not-ready), both with Retry-After; or the"
                     + " cancel is not"
-                    + " confirmed on disk (not-durable, with taskIds: it took effect)",
+                    + " confirmed on disk (not-durable, with taskIds: it took effect); or its commit's answer"
+                    + " was lost, or it was made (then with taskIds) but the task could not be read back"
+                    + " (outcome-unknown: read the task before cancelling again)",
             content = @Content(mediaType = "application/problem+json"))
     @ApiResponse(
             responseCode = "404",
