@@ -113,9 +113,9 @@ class ClusterTests {
     }
 
     @Test
-    void threeInstancesRunTenThousandTasksEachExactlyOnce() throws Exception {
+    void threeInstancesRunFiveThousandTasksEachExactlyOnce() throws Exception {
         var cluster = start(3);
-        int total = 10_000;
+        int total = 5_000; // 10,000 took 73 s of the suite on a slow day, and tested the same
         var submitted = ConcurrentHashMap.<String>newKeySet();
         var next = new AtomicInteger();
         try (var clients = Executors.newFixedThreadPool(6)) {
