@@ -1,20 +1,42 @@
 package dev.tempora;
 
 import java.util.UUID;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.junit.jupiter.SpringExtension;
 
 /**
  * A row in the node list for an instance that does not run: while it is there, the instance under
  * test is not alone (it shares bursts, waits for its claims), and tasks reserved for it count as
  * reserved. Nothing heartbeats it, so a test that keeps it past the node timeout sees it removed.
  */
-public final class OtherNode {
+public final class OtherNode implements BeforeEachCallback, AfterEachCallback {
 
-    private final JdbcClient jdbc;
+    private JdbcClient jdbc;
     private final String id = "other-" + UUID.randomUUID();
+
+    /**
+     * As an extension ({@code @RegisterExtension}) of a Spring test: on the database of the test's
+     * context, and out of the node list again after each test (after its {@code @AfterEach} methods).
+     */
+    public OtherNode() {}
 
     public OtherNode(JdbcClient jdbc) {
         this.jdbc = jdbc;
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        if (jdbc == null) {
+            jdbc = SpringExtension.getApplicationContext(context).getBean(JdbcClient.class);
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        leave();
     }
 
     public String id() {

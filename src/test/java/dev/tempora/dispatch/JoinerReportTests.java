@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tempora.OtherNode;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -29,14 +29,8 @@ class JoinerReportTests {
     @Autowired
     JdbcClient jdbc;
 
-    OtherNode joiner;
-
-    @AfterEach
-    void leave() {
-        if (joiner != null) {
-            joiner.leave();
-        }
-    }
+    @RegisterExtension
+    final OtherNode joiner = new OtherNode();
 
     @Test
     void theHeartbeatThatFindsAJoinerReportsAtOnceThatItNoLongerStartsAhead() {
@@ -51,7 +45,6 @@ class JoinerReportTests {
         long beat = System.nanoTime();
         var before = report();
         await().pollDelay(HEARTBEAT.dividedBy(3)).until(() -> true);
-        joiner = new OtherNode(jdbc);
         joiner.join();
 
         await().atMost(HEARTBEAT.multipliedBy(3))

@@ -11,9 +11,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -39,17 +38,8 @@ class OthersSettledTests {
     @Autowired
     JdbcClient jdbc;
 
-    private OtherNode other;
-
-    @BeforeEach
-    void anotherInstance() {
-        other = new OtherNode(jdbc);
-    }
-
-    @AfterEach
-    void otherLeaves() {
-        other.leave();
-    }
+    @RegisterExtension
+    final OtherNode other = new OtherNode();
 
     @Test
     void anInstanceOfAnEarlierVersionIsWaitedOutByItsLease() {

@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -36,16 +36,11 @@ class PresumedDeadCancelTests {
     @Autowired
     JdbcClient jdbc;
 
-    OtherNode other;
-
-    @AfterEach
-    void otherInstanceLeaves() {
-        other.leave();
-    }
+    @RegisterExtension
+    final OtherNode other = new OtherNode();
 
     @Test
     void aCancelAtAnInstancePresumedDeadWaitsUntilItHasRejoined() {
-        other = new OtherNode(jdbc);
         other.join();
         // A task the other instance holds: reserved for it, due soon.
         var id = UUID.randomUUID();

@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.h2.api.Trigger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -61,18 +61,13 @@ class RejoinSettleTests {
     @Autowired
     JdbcClient jdbc;
 
-    private OtherNode other;
-
-    @BeforeEach
-    void anotherInstance() {
-        other = new OtherNode(jdbc);
-    }
+    @RegisterExtension
+    final OtherNode other = new OtherNode();
 
     @AfterEach
-    void cleanUp() {
+    void dropTriggers() {
         jdbc.sql("drop trigger if exists fail_reads_after_insert").update();
         jdbc.sql("drop trigger if exists fail_read").update();
-        other.leave();
     }
 
     @Test

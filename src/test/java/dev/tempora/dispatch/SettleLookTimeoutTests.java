@@ -13,10 +13,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -47,17 +46,8 @@ class SettleLookTimeoutTests {
     @Autowired
     DataSource dataSource;
 
-    private OtherNode other;
-
-    @BeforeEach
-    void anotherInstance() {
-        other = new OtherNode(jdbc);
-    }
-
-    @AfterEach
-    void otherLeaves() {
-        other.leave();
-    }
+    @RegisterExtension
+    final OtherNode other = new OtherNode();
 
     @Test
     void aCancelWaitingForTheOthersIsAnsweredAtItsLimitThoughTheNodeListIsLocked() throws Exception {

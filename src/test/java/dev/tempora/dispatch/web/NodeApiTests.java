@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.tempora.Api;
 import dev.tempora.OtherNode;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -32,17 +32,13 @@ class NodeApiTests {
     JdbcClient jdbc;
 
     private Api api;
-    private OtherNode other;
+
+    @RegisterExtension
+    final OtherNode other = new OtherNode();
 
     @BeforeEach
     void setUp() {
         api = new Api(port);
-        other = new OtherNode(jdbc);
-    }
-
-    @AfterEach
-    void otherInstanceLeaves() {
-        other.leave();
     }
 
     @Test
