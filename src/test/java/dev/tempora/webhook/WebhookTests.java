@@ -460,19 +460,25 @@ class WebhookTests {
         awaitDelivery(id, "SUCCEEDED");
         receiver.enqueue(ok());
         receiver.enqueue(ok());
-        // Due again a second from now, when the loader's timer sends it; its row locked before then.
-        assertThat(jdbc.sql("update webhook_delivery set state = 'PENDING', next_attempt_at = :at, lease_owner = null,"
-                                + " lease_until = null where id = :id")
-                        .param("at", OffsetDateTime.now(ZoneOffset.UTC).plusSeconds(1))
-                        .param("id", webhookId)
-                        .update())
-                .isEqualTo(1);
-        try (var holder = dataSource.getConnection()) {
+        try (var holder = dataSource.getConnection();
+                var lock = holder.prepareStatement("select id from webhook_delivery where id = ? for update")) {
             holder.setAutoCommit(false);
-            try (var lock = holder.prepareStatement("select id from webhook_delivery where id = ? for update")) {
-                lock.setObject(1, webhookId);
-                lock.executeQuery().close();
-            }
+            lock.setObject(1, webhookId);
+            // Due again two seconds from now, when the loader's timer sends it; its row locked at once
+            // (on a connection already open), long before then.
+            assertThat(jdbc.sql("update webhook_delivery set state = 'PENDING', next_attempt_at = :at,"
+                                    + " lease_owner = null, lease_until = null where id = :id")
+                            .param("at", OffsetDateTime.now(ZoneOffset.UTC).plusSeconds(2))
+                            .param("id", webhookId)
+                            .update())
+                    .isEqualTo(1);
+            lock.executeQuery().close();
+            assertThat(jdbc.sql("select count(*) from webhook_delivery where id = :id and lease_owner is null")
+                            .param("id", webhookId)
+                            .query(Long.class)
+                            .single())
+                    .as("the row locked before the sender leased it")
+                    .isEqualTo(1);
             var blocked = holder.getMetaData().getDatabaseProductName().equals("H2")
                     ? "select count(*) from information_schema.sessions where blocker_id is not null"
                     : "select count(*) from pg_locks where not granted";
