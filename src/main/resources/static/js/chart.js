@@ -3,12 +3,11 @@
 export class LineChart {
   /**
    * series: [{key, label, color}]; unit: appended to axis labels; label: what the chart shows, its
-   * text alternative with the latest values (a canvas is an image to a screen reader); gapMs:
-   * points further apart than this are not joined, the time between them having no data.
+   * text alternative with the latest values (a canvas is an image to a screen reader). A point
+   * whose `follows` is false is not joined to the one before: nothing was measured between them.
    */
-  constructor(canvas, series, { unit = '', windowMs = 5 * 60 * 1000, label = '', gapMs = Infinity } = {}) {
+  constructor(canvas, series, { unit = '', windowMs = 5 * 60 * 1000, label = '' } = {}) {
     this.canvas = canvas;
-    this.gapMs = gapMs;
     this.label = label;
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', label);
@@ -80,8 +79,8 @@ export class LineChart {
         if (value === undefined || value === null) continue;
         const x = left + ((p.t - start) / this.windowMs) * plotW;
         const y = top + plotH - (value / scale) * plotH;
-        if (last === null || p.t - last > this.gapMs) g.moveTo(x, y); else g.lineTo(x, y);
-        last = p.t;
+        if (last === null || p.follows === false) g.moveTo(x, y); else g.lineTo(x, y);
+        last = p;
       }
       g.stroke();
     }

@@ -64,11 +64,9 @@ export function mount(view) {
   stateSelect.addEventListener('change', () => applyFilters());
   handlerSelect.addEventListener('change', () => applyFilters());
 
-  // Polls a few intervals apart (a slow answer delays the next) are joined; more is a gap: polls failed.
-  const gapMs = POLL_MS * 3;
-  const throughputChart = new LineChart(throughput, [{ key: 'rate', color: '#3fb950' }], { unit: '/s', label: 'Tasks ended per second', gapMs });
+  const throughputChart = new LineChart(throughput, [{ key: 'rate', color: '#3fb950' }], { unit: '/s', label: 'Tasks ended per second' });
   const latenessChart = new LineChart(lateness, [{ key: 'p50', color: '#4aa3ff' }, { key: 'p99', color: '#f85149' }],
-    { unit: ' ms', label: 'Dispatch lateness, start − runAt', gapMs });
+    { unit: ' ms', label: 'Dispatch lateness, start − runAt' });
   if (memory.points) {
     memory.points.forEach((p) => { throughputChart.add(p); latenessChart.add(p); });
   }
@@ -274,9 +272,14 @@ export function mount(view) {
   // resource this mount has not drawn yet (back from a task page on an idle service): draw it anyway.
   let statsShown = false;
   let polling = false;
+  // Whether the next point follows on from the last one: not after a poll that measured nothing
+  // (Tempora away), nor across a time on another page, so the lines break there. (Points told apart
+  // by time alone broke them wherever a busy machine answered slowly.)
+  let follows = false;
   async function poll() {
     if (polling) return; // a slow answer: no pile-up of polls
     polling = true;
+    let measured = false;
     try {
       const [stats, queue] = await Promise.all([api.stats(), api.queue(QUEUE)]);
       const now = Date.now();
@@ -284,11 +287,12 @@ export function mount(view) {
       const ended = (tasks.SUCCEEDED ?? 0) + (tasks.FAILED ?? 0) + (tasks.CANCELLED ?? 0);
       const rate = memory.previous ? Math.max(0, (ended - memory.previous.ended) / ((now - memory.previous.t) / 1000)) : 0;
       memory.previous = { ended, t: now };
-      const point = { t: now, rate, p50: stats.body.lateness.p50, p99: stats.body.lateness.p99 };
+      const point = { t: now, rate, p50: stats.body.lateness.p50, p99: stats.body.lateness.p99, follows };
       memory.points.push(point);
       while (memory.points.length && memory.points[0].t < now - 5 * 60 * 1000) memory.points.shift();
       throughputChart.add(point);
       latenessChart.add(point);
+      follows = measured = true;
       if (stats.changed || !statsShown) {
         renderCounts(tasks);
         renderPools(stats.body.pools);
@@ -304,6 +308,7 @@ export function mount(view) {
       if (!handlersShown) await loadHandlers().catch(() => {}); // the filter only: again at the next poll
       setUpdated();
     } catch (error) {
+      if (!measured) follows = false;
       setStatus('error', describe(error));
     } finally {
       polling = false;
