@@ -1,6 +1,7 @@
 package dev.tempora.outbound;
 
 import java.io.IOException;
+import java.net.URI;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -90,8 +91,11 @@ public class OutboundHttp implements DisposableBean {
                 .setResponseTimeout(timeout)
                 .setConnectionRequestTimeout(timeout)
                 .build();
+        // A URI may hold characters beyond ASCII (java.net.URI takes RFC 3987's); the client wrote
+        // each as it was, "日" as '?' (cutting the path short) and "é" as one Latin-1 byte, and so
+        // called another URL (found by review). As RFC 3987 says, they go percent-encoded UTF-8.
         var builder = SimpleRequestBuilder.create(request.method())
-                .setUri(request.url())
+                .setUri(URI.create(request.url().toASCIIString()))
                 .setRequestConfig(config);
         request.headers().forEach(builder::addHeader);
         if (request.body() != null) {

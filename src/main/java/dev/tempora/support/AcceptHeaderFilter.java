@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
@@ -31,6 +32,10 @@ import tools.jackson.databind.ObjectMapper;
  * answer is a 406 problem at once. A broader range beside a refused one stays: it cannot be told
  * "all but JSON", and dropping it too refused far more than the client did ({@code *}{@code /*,
  * text/html;q=0}, or a browser's header refusing one image type, became a 406 everywhere).
+ *
+ * <p>A range's {@code charset} is taken out too: Tempora writes UTF-8 (JSON's only encoding, RFC
+ * 8259). Left in, Spring wrote each answer in it, and one it could not (ISO-8859-1, UTF-16) was a
+ * 500 after the request had taken effect: a submission stored, a task cancelled (found by review).
  */
 @Component
 class AcceptHeaderFilter extends OncePerRequestFilter {
@@ -51,9 +56,11 @@ class AcceptHeaderFilter extends OncePerRequestFilter {
             chain.doFilter(new ReplacedAccept(request, null), response);
             return;
         }
-        var accepted =
-                ranges.stream().filter(range -> range.getQualityValue() > 0).toList();
-        if (accepted.size() == ranges.size()) {
+        var accepted = ranges.stream()
+                .filter(range -> range.getQualityValue() > 0)
+                .map(AcceptHeaderFilter::withoutCharset)
+                .toList();
+        if (accepted.equals(ranges)) {
             chain.doFilter(request, response);
             return;
         }
@@ -71,6 +78,16 @@ class AcceptHeaderFilter extends OncePerRequestFilter {
             return;
         }
         chain.doFilter(new ReplacedAccept(request, MediaType.toString(accepted)), response);
+    }
+
+    /** {@code range} without a {@code charset} parameter. */
+    private static MediaType withoutCharset(MediaType range) {
+        if (range.getCharset() == null) {
+            return range;
+        }
+        var parameters = new LinkedHashMap<>(range.getParameters());
+        parameters.keySet().removeIf("charset"::equalsIgnoreCase);
+        return new MediaType(range.getType(), range.getSubtype(), parameters);
     }
 
     /** The media ranges of every {@code Accept} header, in order. */

@@ -300,6 +300,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             if (cause instanceof PayloadTooLargeException tooLarge) {
                 return cast(tooLarge(tooLarge));
             }
+            if (cause instanceof Utf8Bodies.NotUtf8Exception notUtf8) {
+                return cast(notJson(notUtf8.getMessage()));
+            }
         }
         return cast(notJson(brief(unreadable)));
     }

@@ -1,5 +1,6 @@
 package dev.tempora.support;
 
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -100,6 +101,10 @@ public final class Timestamps {
             }
             return time;
         } catch (DateTimeParseException notRfc3339) {
+            if (notRfc3339.getCause() instanceof DateTimeException noSuchTime) {
+                // Written right, but no such time: February 30, 24:00, a leap second (not accepted).
+                throw new IllegalArgumentException("is not a date and time that exists: " + noSuchTime.getMessage());
+            }
             throw new IllegalArgumentException(
                     "must be an RFC 3339 timestamp with an offset, e.g. \"2026-11-22T10:00:00.250Z\"");
         }

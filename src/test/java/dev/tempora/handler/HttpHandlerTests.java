@@ -62,6 +62,17 @@ class HttpHandlerTests {
     }
 
     @Test
+    void aUrlWithCharactersBeyondAsciiIsSentPercentEncodedAsUtf8() {
+        // Sent as they were, "日" went as '?' (ending the path early) and "é" as a Latin-1 byte.
+        var id = api.submit("""
+                {"handler": "http", "args": {"url": "%s"}}""".formatted(server.url("/json/caf\u00e9?q=\u65e5")));
+        var task = api.await(id, Duration.ofSeconds(10));
+        assertThat(task.path("state").asString()).as(task.toString()).isEqualTo("SUCCEEDED");
+        assertThat(server.received.getFirst().target()).isEqualTo("/json/caf%C3%A9?q=%E6%97%A5");
+        assertThat(task.path("args").path("url").asString()).endsWith("/json/caf\u00e9?q=\u65e5");
+    }
+
+    @Test
     void argumentsStoredByAnEarlierVersionStillRunAsThenAccepted() {
         // Until 2026-12-06 a number in a string was a duration ("timeout": "5"). Submissions are
         // refused it now; a task stored before, read again as it runs, must not fail for it.

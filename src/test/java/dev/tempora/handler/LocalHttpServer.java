@@ -13,7 +13,8 @@ import java.util.concurrent.Executors;
 /** A real HTTP server on loopback for tests of outbound requests. */
 final class LocalHttpServer implements AutoCloseable {
 
-    record Received(String method, String path, String contentType, String body) {}
+    /** A request: its method, path (decoded), the request line's target as sent, Content-Type and body. */
+    record Received(String method, String path, String target, String contentType, String body) {}
 
     final List<Received> received = new CopyOnWriteArrayList<>();
     private final HttpServer server;
@@ -87,6 +88,7 @@ final class LocalHttpServer implements AutoCloseable {
         received.add(new Received(
                 exchange.getRequestMethod(),
                 exchange.getRequestURI().getPath(),
+                exchange.getRequestURI().toString(),
                 exchange.getRequestHeaders().getFirst("Content-Type"),
                 body));
     }

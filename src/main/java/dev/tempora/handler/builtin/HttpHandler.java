@@ -40,6 +40,9 @@ class HttpHandler implements TaskHandler {
 
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
+    /** Headers the HTTP client writes from the body itself, and refuses to be given. */
+    private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding");
+
     /** A header name: an RFC 9110 token. */
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
 
@@ -249,6 +252,10 @@ class HttpHandler implements TaskHandler {
             if (!TOKEN.matcher(entry.getKey()).matches()) {
                 throw new InvalidArgumentsException(
                         field, "names must be HTTP tokens (letters, digits, !#$%&'*+-.^_`|~)");
+            }
+            if (FRAMING.contains(entry.getKey().toLowerCase(Locale.ROOT))) {
+                // The client frames the body itself and refused the request: every attempt failed.
+                throw new InvalidArgumentsException(field, "is set from the body, not as a header");
             }
             if (!entry.getValue().isString()) {
                 throw new InvalidArgumentsException(field, "must be a string");

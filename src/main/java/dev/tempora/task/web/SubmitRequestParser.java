@@ -152,10 +152,12 @@ class SubmitRequestParser {
             return null;
         }
         var events = EnumSet.noneOf(TaskEvent.class);
-        for (var item : node) {
+        for (int i = 0; i < node.size(); i++) {
+            var item = node.get(i);
             var event = item.isString() ? TaskEvent.ofType(item.asString()) : Optional.<TaskEvent>empty();
             if (event.isEmpty()) {
-                problems.add(new FieldProblem("callbackEvents", "%s is not one of %s".formatted(item, known)));
+                problems.add(
+                        new FieldProblem("callbackEvents[" + i + "]", "%s is not one of %s".formatted(item, known)));
                 return null;
             }
             events.add(event.get());

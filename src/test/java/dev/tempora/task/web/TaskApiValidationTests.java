@@ -111,6 +111,17 @@ class TaskApiValidationTests {
                         "link-local callback",
                         "{\"handler\": \"echo\", \"callbackUrl\": \"http://169.254.169.254/x\"}",
                         "callbackUrl"),
+                // The client frames the body itself: every attempt failed ("already present").
+                Arguments.of(
+                        "http Content-Length header",
+                        "{\"handler\": \"http\", \"args\": {\"url\": \"http://127.0.0.1/\", \"method\": \"POST\","
+                                + " \"body\": \"hi\", \"headers\": {\"Content-Length\": \"2\"}}}",
+                        "args.headers.Content-Length"),
+                Arguments.of(
+                        "http Transfer-Encoding header",
+                        "{\"handler\": \"http\", \"args\": {\"url\": \"http://127.0.0.1/\","
+                                + " \"headers\": {\"transfer-encoding\": \"chunked\"}}}",
+                        "args.headers.transfer-encoding"),
                 Arguments.of(
                         "link-local http url",
                         "{\"handler\": \"http\", \"args\": {\"url\": \"http://[fe80::1]/\"}}",
@@ -234,6 +245,11 @@ class TaskApiValidationTests {
                         "callbackEvents empty",
                         "{\"handler\": \"echo\", \"callbackUrl\": \"http://127.0.0.1:9/x\", \"callbackEvents\": []}",
                         "callbackEvents"),
+                Arguments.of(
+                        "callbackEvents naming an unknown event",
+                        "{\"handler\": \"echo\", \"callbackUrl\": \"http://127.0.0.1:9/x\","
+                                + " \"callbackEvents\": [\"task.started\", \"task.done\"]}",
+                        "callbackEvents[1]"),
                 Arguments.of(
                         "http header name not a token",
                         "{\"handler\": \"http\", \"args\": {\"url\": \"http://127.0.0.1/\", \"headers\": {\"X Y\": \"a\"}}}",
@@ -459,6 +475,53 @@ class TaskApiValidationTests {
                 .header("Content-Encoding", "identity")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"handler\": \"echo\"}")));
         assertThat(identity.status()).isEqualTo(201);
+    }
+
+    @Test
+    void aBodyWhoseBytesAreNotUtf8IsA400OnBodyAndStoresNothing() throws Exception {
+        long before = api.storedTasks();
+        // Overlong forms of "o", "/" and U+0000, and a code point past U+10FFFF: Jackson decoded
+        // them, and "ech" + C1 AF ran as echo.
+        for (var bytes : List.of(
+                new byte[] {(byte) 0xC1, (byte) 0xAF},
+                new byte[] {(byte) 0xC0, (byte) 0x80},
+                new byte[] {(byte) 0xE0, (byte) 0x80, (byte) 0xAF},
+                new byte[] {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80})) {
+            var body = new ByteArrayOutputStream();
+            body.writeBytes("{\"handler\": \"ech".getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(bytes);
+            body.writeBytes("\"}".getBytes(StandardCharsets.UTF_8));
+            var response = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+            assertThat(response.status()).as(response.body().toString()).isEqualTo(400);
+            assertThat(response.body().path("errors").get(0).path("field").asString())
+                    .isEqualTo("body");
+            assertThat(response.body().path("errors").get(0).path("message").asString())
+                    .isEqualTo("is not valid JSON: its bytes are not UTF-8 from byte 17 on (the first is byte 1)");
+        }
+        assertThat(api.storedTasks()).isEqualTo(before);
+    }
+
+    @Test
+    void anAcceptedCharsetIsDisregardedAndTheAnswerIsUtf8() {
+        // Spring wrote the answer in the charset asked for, and one it could not was a 500 after the
+        // task had been stored: a client retrying it stored it twice.
+        long before = api.storedTasks();
+        for (var charset : List.of("utf-16", "iso-8859-1", "UTF-8")) {
+            var response = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks"))
+                    .header("Content-Type", "application/json")
+                    .header("Accept", "application/json;charset=" + charset)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"handler\": \"echo\", \"args\": \"\u00e9\"}")));
+            assertThat(response.status()).as(charset).isEqualTo(201);
+            assertThat(response.contentType()).as(charset).isEqualTo("application/json");
+            assertThat(response.body().path("args").asString()).isEqualTo("\u00e9");
+            var stats = api.send(HttpRequest.newBuilder(api.uri("/api/v1/stats"))
+                    .header("Accept", "application/json;charset=" + charset)
+                    .GET());
+            assertThat(stats.status()).as(charset).isEqualTo(200);
+        }
+        assertThat(api.storedTasks()).isEqualTo(before + 3);
     }
 
     @Test
