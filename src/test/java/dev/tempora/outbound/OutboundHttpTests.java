@@ -27,9 +27,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hc.core5.http.ConnectionClosedException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The outbound client: as many connections at once as its callers ask for, and what it does when a peer closes one. */
+@Tag("h2-only") // no database: the same in both runs
 class OutboundHttpTests {
 
     @Test

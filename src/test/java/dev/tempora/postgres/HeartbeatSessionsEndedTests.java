@@ -3,7 +3,6 @@ package dev.tempora.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.dispatch.Node;
-import java.sql.DriverManager;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -46,19 +45,14 @@ class HeartbeatSessionsEndedTests {
         var id = node.id();
         var longest = Duration.ZERO;
         int killed = 0;
-        try (var connection = DriverManager.getConnection(url);
-                var kill = connection.prepareStatement("select count(pg_terminate_backend(pid))"
-                        + " from pg_stat_activity where application_name = ? and pid <> pg_backend_pid()");
-                var beat = connection.prepareStatement("select extract(epoch from clock_timestamp() - heartbeat_at)"
-                        + " from tempora_node where id = ?")) {
-            kill.setString(1, NAME);
+        try (var sessions = new SessionEnder(url, NAME);
+                var beat = sessions.connection()
+                        .prepareStatement("select extract(epoch from clock_timestamp() - heartbeat_at)"
+                                + " from tempora_node where id = ?")) {
             beat.setString(1, id);
             long until = System.nanoTime() + UNDER_FIRE.toNanos();
             while (System.nanoTime() < until) {
-                try (var result = kill.executeQuery()) {
-                    result.next();
-                    killed += result.getInt(1);
-                }
+                killed += sessions.endAll();
                 try (var result = beat.executeQuery()) {
                     if (result.next()) {
                         var since = Duration.ofMillis(Math.round(result.getDouble(1) * 1000));

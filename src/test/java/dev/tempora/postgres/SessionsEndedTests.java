@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tempora.Api;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,15 +104,9 @@ class SessionsEndedTests {
 
     /** Ends this context's sessions, every 100 ms, from a connection of its own. */
     private void endSessions(AtomicBoolean firing, AtomicInteger killed) {
-        try (var connection = DriverManager.getConnection(url);
-                var statement = connection.prepareStatement("select count(pg_terminate_backend(pid))"
-                        + " from pg_stat_activity where application_name = ? and pid <> pg_backend_pid()")) {
-            statement.setString(1, NAME);
+        try (var sessions = new SessionEnder(url, NAME)) {
             while (firing.get()) {
-                try (var result = statement.executeQuery()) {
-                    result.next();
-                    killed.addAndGet(result.getInt(1));
-                }
+                killed.addAndGet(sessions.endAll());
                 Thread.sleep(100);
             }
         } catch (Exception failed) {

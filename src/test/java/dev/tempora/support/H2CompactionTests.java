@@ -12,9 +12,11 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreTool;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("h2-only") // H2 files of its own: the same in both runs
 class H2CompactionTests {
 
     @TempDir

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.core.io.ClassPathResource;
@@ -20,6 +21,7 @@ import org.springframework.core.io.ClassPathResource;
  * {@code shutdownNow}, Tomcat stopping its threads, a handler's cancel. The default URL opens the
  * file through H2's {@code retry:} file system, which reopens it instead.
  */
+@Tag("h2-only") // H2 databases of its own: the same in both runs
 class H2InterruptTests {
 
     private static final int ROWS = 20_000;
