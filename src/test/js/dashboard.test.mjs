@@ -422,6 +422,10 @@ try {
     if (shownFirst !== 1 || (await attempts()) !== 1) throw new Error(`the second attempt was made before the page was read`);
     await until(2);
     await page.waitForFunction(() => document.querySelectorAll('#deliveries tbody tr').length >= 2, null, { timeout: 12000 });
+    // Where it goes, and, while it is PENDING, when the next attempt is (shown as nothing but a grey badge before).
+    await page.locator('#deliveries .delivery-to', { hasText: 'http://127.0.0.1:1/hook' }).waitFor();
+    await page.locator('#deliveries .delivery-to', { hasText: 'next attempt' }).waitFor();
+    await page.locator('#deliveries .badge.s-PENDING').first().waitFor();
   });
 
   await step('a double click on Redeliver sends one redelivery', async () => {
@@ -561,6 +565,18 @@ try {
       const later = await row.locator('input').inputValue();
       if (later !== String(before)) throw new Error(`the field shows ${later} after polls, not the pool's ${before}`);
     }
+    // The largest size fits its field (200 showed as "20" beside the spin buttons).
+    await row.locator('input').fill('1024');
+    const overflow = await row.locator('input').evaluate((input) => input.scrollWidth - input.clientWidth);
+    if (overflow > 0) throw new Error(`1024 overflows the size field by ${overflow} px`);
+    // An empty field is not sent as a size of 0: the page says what to enter.
+    let sent = 0;
+    await page.route('**/api/v1/pools/*', (route) => { sent++; return route.continue(); });
+    await row.locator('input').fill('');
+    await row.locator('button').click();
+    await page.locator('#pool-error', { hasText: 'default: enter a size from 1 to 1024' }).waitFor({ timeout: 5000 });
+    await page.unroute('**/api/v1/pools/*');
+    if (sent) throw new Error(`an empty size field sent ${sent} resize(s)`);
     const after = (await call('GET', '/api/v1/pools')).find((p) => p.name === 'default').size;
     if (after !== before) throw new Error(`pool size ${after} after refused resizes, not ${before}`);
   });
@@ -671,25 +687,7 @@ try {
   });
 
   await step('the throughput line breaks where polls had no answer, not where answers were slow, and goes on after', async () => {
-    // Polled every 300 ms; the line's moves and lines are read as the canvas draws them.
-    const chartPage = await browser.context.newPage();
-    chartPage.on('pageerror', (error) => pageErrors.push(error));
-    watchPolicy(chartPage);
-    await chartPage.addInitScript(() => {
-      window.TEMPORA_DASHBOARD = { ...window.TEMPORA_DASHBOARD, overviewPollMs: 300 };
-      window.drawnPath = {};
-      const { clearRect, moveTo, lineTo } = CanvasRenderingContext2D.prototype;
-      CanvasRenderingContext2D.prototype.clearRect = function (...args) {
-        window.drawnPath[this.canvas.id] = [];
-        return clearRect.apply(this, args);
-      };
-      for (const [name, original] of [['moveTo', moveTo], ['lineTo', lineTo]]) {
-        CanvasRenderingContext2D.prototype[name] = function (...args) {
-          if (this.strokeStyle === '#3fb950') window.drawnPath[this.canvas.id]?.push(name);
-          return original.apply(this, args);
-        };
-      }
-    });
+    const chartPage = await pageDrawingThroughput();
     let away = false;
     let slow = false;
     await chartPage.route('**/api/v1/stats', async (route) => {
@@ -709,10 +707,38 @@ try {
       away = false;
       await chartPage.locator('#status[data-state="live"]').waitFor();
       await chartPage.waitForTimeout(1000);
-      const path = await chartPage.evaluate(() => window.drawnPath.throughput);
-      const moves = path.filter((call) => call === 'moveTo').length;
-      const lines = path.filter((call) => call === 'lineTo').length;
-      if (moves !== 2 || lines < 2) throw new Error(`the line drawn as ${path.join(', ')}: not two parts around the gap`);
+      await expectTwoParts(chartPage);
+    } finally {
+      await chartPage.close();
+    }
+  });
+
+  await step('the throughput line breaks where the count of ended tasks fell (a cleanup pass), with no 0/s point', async () => {
+    // The count falls by 1,000 at the fifth answer, as when a cleanup pass deletes ended tasks: that
+    // rate cannot be told (it was drawn as 0/s), nor the first poll's (drawn as 0/s too).
+    const chartPage = await pageDrawingThroughput();
+    let answers = 0;
+    await chartPage.route('**/api/v1/stats', async (route) => {
+      const headers = { ...route.request().headers() };
+      delete headers['if-none-match']; // every answer read whole, to be changed
+      try {
+        const response = await route.fetch({ headers });
+        const body = await response.json();
+        if (++answers < 5) body.tasks.SUCCEEDED += 1000;
+        const answered = { ...response.headers() };
+        delete answered.etag;
+        delete answered['content-length'];
+        await route.fulfill({ status: 200, headers: answered, body: JSON.stringify(body) });
+      } catch {
+        // the page closed meanwhile
+      }
+    });
+    try {
+      await chartPage.goto(base + '/#/');
+      await chartPage.locator('#status[data-state="live"]').waitFor();
+      while (answers < 9) await chartPage.waitForTimeout(100);
+      await chartPage.waitForTimeout(400);
+      await expectTwoParts(chartPage);
     } finally {
       await chartPage.close();
     }
@@ -786,3 +812,34 @@ try {
 const passed = results.filter(([, ok]) => ok).length;
 console.log(`dashboard: ${passed} passed, ${results.length - passed} failed`);
 process.exit(failed ? 1 : 0);
+
+/** A new page of the overview, polled every 300 ms, recording the throughput line's moves and lines as drawn. */
+async function pageDrawingThroughput() {
+  const chartPage = await browser.context.newPage();
+  chartPage.on('pageerror', (error) => pageErrors.push(error));
+  watchPolicy(chartPage);
+  await chartPage.addInitScript(() => {
+    window.TEMPORA_DASHBOARD = { ...window.TEMPORA_DASHBOARD, overviewPollMs: 300 };
+    window.drawnPath = {};
+    const { clearRect, moveTo, lineTo } = CanvasRenderingContext2D.prototype;
+    CanvasRenderingContext2D.prototype.clearRect = function (...args) {
+      window.drawnPath[this.canvas.id] = [];
+      return clearRect.apply(this, args);
+    };
+    for (const [name, original] of [['moveTo', moveTo], ['lineTo', lineTo]]) {
+      CanvasRenderingContext2D.prototype[name] = function (...args) {
+        if (this.strokeStyle === '#3fb950') window.drawnPath[this.canvas.id]?.push(name);
+        return original.apply(this, args);
+      };
+    }
+  });
+  return chartPage;
+}
+
+/** The throughput line, as last drawn, is two parts (a gap between them) of two points or more. */
+async function expectTwoParts(chartPage) {
+  const path = await chartPage.evaluate(() => window.drawnPath.throughput);
+  const moves = path.filter((call) => call === 'moveTo').length;
+  const lines = path.filter((call) => call === 'lineTo').length;
+  if (moves !== 2 || lines < 2) throw new Error(`the line drawn as ${path.join(', ')}: not two parts around the gap`);
+}

@@ -20,7 +20,8 @@ export class LineChart {
 
   add(point) {
     this.points.push(point);
-    const latest = this.series.map((s) => `${s.key} ${(point[s.key] ?? 0).toLocaleString(undefined, { maximumFractionDigits: 2 })}${this.unit}`);
+    const latest = this.series.map((s) => `${s.key} ${point[s.key] == null ? 'not measured'
+      : `${point[s.key].toLocaleString(undefined, { maximumFractionDigits: 2 })}${this.unit}`}`);
     this.canvas.setAttribute('aria-label', `${this.label}, last 5 minutes; now ${latest.join(', ')}`);
     const oldest = point.t - this.windowMs;
     while (this.points.length && this.points[0].t < oldest) this.points.shift();
@@ -76,7 +77,10 @@ export class LineChart {
       let last = null;
       for (const p of this.points) {
         const value = p[s.key];
-        if (value === undefined || value === null) continue;
+        if (value === undefined || value === null) {
+          last = null; // not measured: the line breaks here
+          continue;
+        }
         const x = left + ((p.t - start) / this.windowMs) * plotW;
         const y = top + plotH - (value / scale) * plotH;
         if (last === null || p.follows === false) g.moveTo(x, y); else g.lineTo(x, y);

@@ -38,7 +38,7 @@ export function mount(view) {
   const prev = h('button', { id: 'page-prev', onclick: () => page(-1) }, '← Newer');
   const next = h('button', { id: 'page-next', onclick: () => page(1) }, 'Older →');
 
-  view.replaceChildren(h('div', { class: 'grid' },
+  view.replaceChildren(h('h1', { class: 'sr-only' }, 'Overview'), h('div', { class: 'grid' },
     h('section', { class: 'panel span-12' }, h('h2', {}, 'Tasks by state'), counts),
     h('section', { class: 'panel span-4' }, h('h2', {}, 'Pools'),
       h('div', { class: 'table-wrap' }, h('table', { id: 'pools' },
@@ -235,6 +235,11 @@ export function mount(view) {
   // the pool has (the field kept it, as if the pool had that size), the message saying which it was.
   async function resize(name, input, button) {
     if (button.disabled) return;
+    if (input.value.trim() === '') {
+      // Number('') is 0: an empty field was sent as a size of 0, and refused as one.
+      poolError.textContent = `${name}: enter a size from 1 to 1024`;
+      return;
+    }
     button.disabled = true;
     const size = Number(input.value);
     try {
@@ -285,7 +290,11 @@ export function mount(view) {
       const now = Date.now();
       const tasks = stats.body.tasks;
       const ended = (tasks.SUCCEEDED ?? 0) + (tasks.FAILED ?? 0) + (tasks.CANCELLED ?? 0);
-      const rate = memory.previous ? Math.max(0, (ended - memory.previous.ended) / ((now - memory.previous.t) / 1000)) : 0;
+      // Ended since the last poll, per second; not told (no point on the line) at the first poll,
+      // nor where the count fell: a cleanup pass (tempora.tasks.keep-finished) deleted ended tasks,
+      // and how many ended meanwhile is unknown. Both were drawn as 0/s, a false dip.
+      const rate = memory.previous && ended >= memory.previous.ended
+        ? (ended - memory.previous.ended) / ((now - memory.previous.t) / 1000) : null;
       memory.previous = { ended, t: now };
       const point = { t: now, rate, p50: stats.body.lateness.p50, p99: stats.body.lateness.p99, follows };
       memory.points.push(point);
@@ -315,10 +324,20 @@ export function mount(view) {
     }
   }
 
+  // No polls while the page is hidden (another tab, a minimised window): at once when it is shown
+  // again, the line broken there, since nothing was measured meanwhile.
+  function onVisibility() {
+    if (document.hidden) follows = false;
+    else poll();
+  }
   refreshTasks(true);
   poll();
-  const timer = setInterval(poll, POLL_MS);
-  return () => clearInterval(timer);
+  const timer = setInterval(() => { if (!document.hidden) poll(); }, POLL_MS);
+  document.addEventListener('visibilitychange', onVisibility);
+  return () => {
+    clearInterval(timer);
+    document.removeEventListener('visibilitychange', onVisibility);
+  };
 }
 
 function emptyRow(columns, text) {

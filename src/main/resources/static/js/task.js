@@ -10,7 +10,8 @@ export function mount(view, id) {
   const header = h('div', { class: 'title-row' });
   const facts = h('dl', { class: 'kv' });
   const timeline = h('ol', { class: 'timeline' });
-  const args = h('pre', { id: 'task-args' });
+  // Focusable, so that a keyboard can scroll a long one.
+  const args = h('pre', { id: 'task-args', tabindex: '0' });
   const outcome = h('div');
   const deliveries = h('div', { id: 'deliveries' });
 
@@ -87,9 +88,9 @@ export function mount(view, id) {
     args.textContent = json(body.args);
     if (body.exception) {
       outcome.replaceChildren(h('p', { class: 'exception', id: 'task-exception' }, h('strong', {}, body.exception.type), ': ', body.exception.message ?? ''),
-        h('pre', { id: 'task-trace' }, body.exception.stackTrace ?? '(no stack trace)'));
+        h('pre', { id: 'task-trace', tabindex: '0' }, body.exception.stackTrace ?? '(no stack trace)'));
     } else if (body.state === 'SUCCEEDED') {
-      outcome.replaceChildren(h('pre', { id: 'task-result' }, json(body.result)));
+      outcome.replaceChildren(h('pre', { id: 'task-result', tabindex: '0' }, json(body.result)));
     } else {
       outcome.replaceChildren(h('p', { class: 'empty' }, body.done ? 'No result' : 'Not finished yet'));
     }
@@ -117,29 +118,33 @@ export function mount(view, id) {
   }
 
   function delivery(d) {
-    const status = h('span', { class: 'error', role: 'status' });
+    const status = h('span', { role: 'status' });
     const attempts = d.attempts ?? [];
-    return h('div', { class: 'panel', style: 'margin-bottom: 0.7rem' },
+    return h('div', { class: 'panel delivery', style: 'margin-bottom: 0.7rem' },
       h('div', { class: 'actions' }, h('strong', { class: 'mono' }, d.id), h('span', {}, d.type ?? ''),
-        h('span', { class: 'badge' }, d.state ?? d.status ?? ''),
+        badge(d.state),
         h('button', { class: 'redeliver', onclick: async (event) => {
           // One request at a time: a double click sent two, and each redelivery is an attempt of its own.
           const button = event.currentTarget;
           button.disabled = true;
           try {
             await api.redeliver(d.id);
-            status.textContent = '';
+            status.className = 'note';
+            status.textContent = 'Redelivery due now';
             loadDeliveries();
           } catch (e) {
+            status.className = 'error';
             status.textContent = e.message;
           } finally {
             button.disabled = false;
           }
         } }, 'Redeliver'), status),
-      attempts.length ? h('table', {}, h('thead', {}, h('tr', {}, ['When', 'Status', 'Error', 'Duration'].map((t) => h('th', {}, t)))),
+      h('p', { class: 'delivery-to' }, 'To ', h('span', { class: 'mono' }, d.url ?? ''),
+        d.state === 'PENDING' && d.nextAttemptAt ? ` · next attempt ${time(d.nextAttemptAt)}` : ''),
+      attempts.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ['When', 'Status', 'Error', 'Duration'].map((t) => h('th', {}, t)))),
         h('tbody', {}, attempts.map((a) => h('tr', {},
           h('td', {}, time(a.at ?? a.time ?? a.attemptedAt)), h('td', {}, a.statusCode ?? a.status ?? ''),
-          h('td', {}, a.error ?? ''), h('td', {}, a.duration ?? (a.durationMs != null ? `${a.durationMs} ms` : '')))))) :
+          h('td', {}, a.error ?? ''), h('td', {}, a.duration ?? (a.durationMs != null ? `${a.durationMs} ms` : ''))))))) :
         h('p', { class: 'empty' }, 'Not attempted yet'));
   }
 
