@@ -91,19 +91,39 @@ public final class Api {
             socket.connect(new InetSocketAddress(address.getHost(), address.getPort()), 5_000);
             socket.setSoTimeout(90_000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            var answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            int end = answer.indexOf("\r\n\r\n");
-            var head = answer.substring(0, end).split("\r\n");
-            var text = answer.substring(end + 4);
+            var answer = socket.getInputStream().readAllBytes();
+            var all = new String(answer, StandardCharsets.ISO_8859_1); // one char a byte
+            int end = all.indexOf("\r\n\r\n");
+            var head = all.substring(0, end).split("\r\n");
             var headers = new TreeMap<String, List<String>>(String.CASE_INSENSITIVE_ORDER);
             for (int i = 1; i < head.length; i++) {
                 int colon = head[i].indexOf(':');
                 headers.computeIfAbsent(head[i].substring(0, colon).toLowerCase(Locale.ROOT), name -> new ArrayList<>())
                         .add(head[i].substring(colon + 1).strip());
             }
+            var body = all.substring(end + 4);
+            if (headers.getOrDefault("transfer-encoding", List.of()).contains("chunked")) {
+                body = dechunked(body);
+            }
+            var text = new String(body.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
             return new Response(Integer.parseInt(head[0].split(" ")[1]), headers, text, parse(text));
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** A chunked body's content (one char a byte): each chunk's size line and trailing CRLF dropped. */
+    private static String dechunked(String chunked) {
+        var content = new StringBuilder();
+        int at = 0;
+        while (true) {
+            int line = chunked.indexOf("\r\n", at);
+            int size = Integer.parseInt(chunked.substring(at, line).strip(), 16);
+            if (size == 0) {
+                return content.toString();
+            }
+            content.append(chunked, line + 2, line + 2 + size);
+            at = line + 2 + size + 2;
         }
     }
 

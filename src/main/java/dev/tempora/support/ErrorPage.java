@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -22,6 +23,7 @@ import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
@@ -72,7 +74,9 @@ class ErrorPage implements ErrorController {
             Problems.write(request, servletResponse, MalformedPathFilter.problem(), json);
             return null;
         }
-        var response = Problems.response(status, Problems.slug(status), status.getReasonPhrase(), detail);
+        var response = status == HttpStatus.BAD_REQUEST
+                ? unreadable(detail)
+                : Problems.response(status, Problems.slug(status), status.getReasonPhrase(), detail);
         if (path == null) {
             return response;
         }
@@ -94,6 +98,23 @@ class ErrorPage implements ErrorController {
                             allowed.stream().map(HttpMethod::name).collect(Collectors.joining(", "))));
         }
         return response;
+    }
+
+    /**
+     * What the web server refused while reading the request (a malformed chunk of a chunked body):
+     * invalid input, so a {@code malformed-request} naming {@code request}, as the web server's own
+     * refusals before any servlet are ({@link ContainerErrors}), not a bare {@code bad-request}.
+     */
+    private static ResponseEntity<ProblemDetail> unreadable(String detail) {
+        var told = detail.equals(HttpStatus.BAD_REQUEST.getReasonPhrase())
+                ? "The request could not be read (its framing, request line, headers or path): nothing was done"
+                : detail;
+        var problem = Problems.problem(
+                HttpStatus.BAD_REQUEST, "malformed-request", HttpStatus.BAD_REQUEST.getReasonPhrase(), told);
+        problem.setProperty("errors", List.of(new FieldProblem("request", told)));
+        return ResponseEntity.badRequest()
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
     }
 
     /**

@@ -34,6 +34,21 @@ class ContainerErrorsTests {
     }
 
     @Test
+    void aMalformedChunkOfABodyIsAMalformedRequestProblemNamingTheRequest() {
+        // Refused while the body was read: a bare bad-request problem without errors before.
+        var api = new Api(port);
+        long before = api.storedTasks();
+        var response = api.raw("POST /api/v1/tasks HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{\"handler\": \"echo\"}\r\n0\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.body().path("type").asString()).isEqualTo("urn:tempora:problem:malformed-request");
+        assertThat(response.errorFields()).containsExactly("request");
+        assertThat(response.body().path("detail").asString()).contains("could not be read");
+        assertThat(api.storedTasks()).isEqualTo(before);
+    }
+
+    @Test
     void whatHttpWouldAnswerWith501Or505IsABadRequestProblem() {
         var api = new Api(port);
         for (var request : List.of(
