@@ -345,6 +345,9 @@ class TaskController implements DisposableBean {
         }
         var problems = new ArrayList<FieldProblem>();
         for (var name : names) {
+            if (name.isBlank()) {
+                continue; // "state=FAILED," is read as two values, the second empty: not given, as alone
+            }
             try {
                 states.add(TaskState.valueOf(name.strip().toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException unknown) {

@@ -624,6 +624,12 @@ class TaskApiValidationTests {
         assertThat(api.get("/api/v1/tasks?limit=501").errorFields()).containsExactly("limit");
         assertThat(api.get("/api/v1/tasks?limit=ten").errorFields()).containsExactly("limit");
         assertThat(api.get("/api/v1/tasks?state=DONE").errorFields()).containsExactly("state");
+        // Commas separate values; an empty one between them is not given, as an empty state is.
+        for (var states : List.of("FAILED,", ",", "FAILED,,CANCELLED")) {
+            assertThat(api.get("/api/v1/tasks?state=" + states).status())
+                    .as(states)
+                    .isEqualTo(200);
+        }
         assertThat(api.get("/api/v1/tasks?label=nocolon").errorFields()).containsExactly("label");
         assertThat(api.get("/api/v1/tasks?label=team:a%00b").errorFields()).containsExactly("label");
         // A NUL at either end of a single label filter was trimmed off by Spring's conversion.
