@@ -383,9 +383,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         var field = mismatch instanceof MethodArgumentTypeMismatchException argument
                 ? argument.getName()
                 : mismatch.getPropertyName();
-        var expected = mismatch.getRequiredType() == null
+        var type = mismatch.getRequiredType();
+        var expected = type == null
                 ? "a valid value"
-                : mismatch.getRequiredType().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+                : type == Integer.class || type == int.class || type == Long.class || type == long.class
+                        ? "an integer"
+                        : "a " + type.getSimpleName().toLowerCase(java.util.Locale.ROOT);
         return cast(ResponseEntity.badRequest()
                 .body(Problems.invalid(List.of(new FieldProblem(field, "must be " + expected)))));
     }
@@ -416,6 +419,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     private static String brief(HttpMessageNotReadableException unreadable) {
         if (unreadable.getMostSpecificCause() instanceof JacksonException parser) {
             var message = parser.getOriginalMessage();
+            if (message.startsWith("No content to map")) {
+                return "it holds no JSON value, only white space"; // Jackson's words for it name its API
+            }
             int newline = message.indexOf('\n');
             var line = newline > 0 ? message.substring(0, newline) : message;
             // "exceeds the maximum allowed (500, from `StreamReadConstraints.getMaxNestingDepth()`)"

@@ -504,6 +504,14 @@ class TaskApiValidationTests {
     }
 
     @Test
+    void aBodyOfWhiteSpaceIsSaidToHoldNoJson() {
+        var response = api.post("/api/v1/tasks", "  \n ");
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.body().path("errors").get(0).path("message").asString())
+                .isEqualTo("is not valid JSON: it holds no JSON value, only white space");
+    }
+
+    @Test
     void anAcceptedCharsetIsDisregardedAndTheAnswerIsUtf8() {
         // Spring wrote the answer in the charset asked for, and one it could not was a 500 after the
         // task had been stored: a client retrying it stored it twice.
@@ -623,6 +631,8 @@ class TaskApiValidationTests {
         assertThat(api.get("/api/v1/tasks?limit=0").errorFields()).containsExactly("limit");
         assertThat(api.get("/api/v1/tasks?limit=501").errorFields()).containsExactly("limit");
         assertThat(api.get("/api/v1/tasks?limit=ten").errorFields()).containsExactly("limit");
+        assertThat(api.get("/api/v1/tasks?limit=ten").body().path("detail").asString())
+                .isEqualTo("limit must be an integer");
         assertThat(api.get("/api/v1/tasks?state=DONE").errorFields()).containsExactly("state");
         // Commas separate values; an empty one between them is not given, as an empty state is.
         for (var states : List.of("FAILED,", ",", "FAILED,,CANCELLED")) {
