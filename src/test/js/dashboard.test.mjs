@@ -752,6 +752,21 @@ try {
     await page.goto(base + '/#/');
   });
 
+  await step('an unknown task\'s page says so, shows no empty panels and stops reading it', async () => {
+    const unknown = '0193a5b4-0000-7000-8000-000000000000';
+    let reads = 0;
+    await page.route(`**/api/v1/tasks/${unknown}`, (route) => { reads++; return route.continue(); });
+    await page.goto(`${base}/#/tasks/${unknown}`);
+    await page.locator('h1', { hasText: 'No such task' }).waitFor({ timeout: 5000 });
+    const after = reads;
+    await page.waitForTimeout(2500); // read every second before
+    await page.unroute(`**/api/v1/tasks/${unknown}`);
+    if (reads !== after) throw new Error(`read ${reads - after} more time(s) after it was found missing`);
+    if (await page.locator('#task-args').count()) throw new Error('the empty panels are still shown');
+    if (await page.locator('#status[data-state="error"]').count()) throw new Error('the status line says Tempora fails');
+    await page.goto(base + '/#/');
+  });
+
   await step("a screen reader is told the messages, not every poll's redraw", async () => {
     await page.goto(base + '/#/');
     await page.locator('#status[data-state="live"]').waitFor();

@@ -58,9 +58,12 @@ export function mount(view, id) {
       }
       setUpdated();
     } catch (error) {
-      if (error.status === 404) {
-        header.replaceChildren(h('h1', {}, 'No such task'));
-        cancel.disabled = interrupt.disabled = true;
+      if (error.status === 404 || error.status === 400) {
+        // Nothing to show or wait for (a 400: an id no task can have): the page stops reading it,
+        // where it went on every 10 s with its event stream open, under four empty panels.
+        events.close();
+        clearInterval(timer);
+        view.replaceChildren(h('p', {}, h('a', { href: '#/' }, '← Overview')), h('h1', {}, 'No such task'), message);
         setUpdated();
       } else {
         // Unreachable, or a 503: say so up top, as the overview does, instead of staying "live".
