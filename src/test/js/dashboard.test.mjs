@@ -440,6 +440,11 @@ try {
     await page.waitForTimeout(1000);
     await page.unroute('**/api/v1/deliveries/*/redeliver');
     if (sent !== 1) throw new Error(`${sent} redeliveries sent`);
+    // It says so, and still does once the delivery, changed by it, is drawn again (gone at once before).
+    await page.waitForTimeout(1500);
+    await page.locator('#deliveries .delivery .note', { hasText: 'Redelivery due now' }).first().waitFor({ timeout: 1000 });
+    const focused = await page.evaluate(() => document.activeElement?.classList.contains('redeliver'));
+    if (!focused) throw new Error('the Redeliver button lost the focus when the deliveries were drawn again');
   });
 
   await step('a double click on Cancel, or on Cancel and interrupt, sends one cancel', async () => {

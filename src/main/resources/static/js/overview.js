@@ -301,7 +301,8 @@ export function mount(view) {
       while (memory.points.length && memory.points[0].t < now - 5 * 60 * 1000) memory.points.shift();
       throughputChart.add(point);
       latenessChart.add(point);
-      follows = measured = true;
+      measured = true;
+      follows = !document.hidden; // hidden while it was answered: nothing is measured until shown
       if (stats.changed || !statsShown) {
         renderCounts(tasks);
         renderPools(stats.body.pools);

@@ -101,8 +101,10 @@ export function mount(view, id) {
     loadDeliveries();
   }
 
-  // Drawn again only when they changed: a Redeliver button keeps the focus, and its message.
+  // Drawn again only when they changed; then a Redeliver button keeps the focus, and each delivery
+  // its message (a redelivery changes the delivery, and its "due now" was gone at once).
   let deliveriesShown = null;
+  const notes = new Map();
   async function loadDeliveries() {
     try {
       const list = await api.deliveries(id);
@@ -113,7 +115,9 @@ export function mount(view, id) {
         deliveries.replaceChildren(h('p', { class: 'empty' }, 'No deliveries'));
         return;
       }
+      const focused = document.activeElement?.closest('#deliveries .delivery')?.dataset.id;
       deliveries.replaceChildren(...list.map(delivery));
+      if (focused) deliveries.querySelector(`.delivery[data-id="${CSS.escape(focused)}"] button.redeliver`)?.focus();
     } catch (error) {
       deliveriesShown = null;
       deliveries.replaceChildren(h('p', { class: 'error' }, error.message));
@@ -121,9 +125,14 @@ export function mount(view, id) {
   }
 
   function delivery(d) {
-    const status = h('span', { role: 'status' });
+    const status = h('span', { role: 'status', class: notes.get(d.id)?.kind ?? '' }, notes.get(d.id)?.text ?? '');
+    const note = (kind, text) => {
+      notes.set(d.id, { kind, text });
+      status.className = kind;
+      status.textContent = text;
+    };
     const attempts = d.attempts ?? [];
-    return h('div', { class: 'panel delivery', style: 'margin-bottom: 0.7rem' },
+    return h('div', { class: 'panel delivery', style: 'margin-bottom: 0.7rem', dataset: { id: d.id } },
       h('div', { class: 'actions' }, h('strong', { class: 'mono' }, d.id), h('span', {}, d.type ?? ''),
         badge(d.state),
         h('button', { class: 'redeliver', onclick: async (event) => {
@@ -132,14 +141,14 @@ export function mount(view, id) {
           button.disabled = true;
           try {
             await api.redeliver(d.id);
-            status.className = 'note';
-            status.textContent = 'Redelivery due now';
+            note('note', 'Redelivery due now');
             loadDeliveries();
           } catch (e) {
-            status.className = 'error';
-            status.textContent = e.message;
+            note('error', e.message);
           } finally {
             button.disabled = false;
+            // Disabled, it lost the focus (to the page): given back, for the redraw to keep.
+            if (document.activeElement === document.body && button.isConnected) button.focus();
           }
         } }, 'Redeliver'), status),
       h('p', { class: 'delivery-to' }, 'To ', h('span', { class: 'mono' }, d.url ?? ''),

@@ -2,6 +2,7 @@ package dev.tempora.outbound;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -45,6 +46,8 @@ public class OutboundHttp implements DisposableBean {
     /** Times a request is sent again on another connection after the peer closed the one it was given. */
     private static final int MAX_RESENDS = 2;
 
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
     private final OutboundPolicy policy;
     private final CloseableHttpAsyncClient client;
 
@@ -72,6 +75,31 @@ public class OutboundHttp implements DisposableBean {
     }
 
     /**
+     * {@code url} with each character beyond ASCII percent-encoded as UTF-8, as RFC 3987 maps an IRI
+     * to a URI, and nothing else changed. Sent as they were (java.net.URI takes them), the client
+     * wrote "日" as '?' (cutting the path short) and "é" as one Latin-1 byte: another URL was called
+     * (found by review). {@code URI.toASCIIString} normalises first (NFC), so "e" and a combining
+     * accent went as "é", which RFC 3987 says not to do.
+     */
+    static URI ascii(URI url) {
+        var text = url.toString();
+        if (text.chars().allMatch(c -> c < 0x80)) {
+            return url;
+        }
+        var out = new StringBuilder(text.length() + 16);
+        text.codePoints().forEach(codePoint -> {
+            if (codePoint < 0x80) {
+                out.append((char) codePoint);
+            } else {
+                for (byte b : Character.toString(codePoint).getBytes(StandardCharsets.UTF_8)) {
+                    out.append('%').append(HEX[(b >> 4) & 0xF]).append(HEX[b & 0xF]);
+                }
+            }
+        });
+        return URI.create(out.toString());
+    }
+
+    /**
      * Sends {@code request}. The future fails with {@link OutboundRefusedException} when the policy
      * refuses the URL or every address of its host, and with {@link java.util.concurrent.TimeoutException}
      * when the exchange outlasts {@code request.timeout()} (for a request {@code answeredByHead}, only
@@ -91,11 +119,8 @@ public class OutboundHttp implements DisposableBean {
                 .setResponseTimeout(timeout)
                 .setConnectionRequestTimeout(timeout)
                 .build();
-        // A URI may hold characters beyond ASCII (java.net.URI takes RFC 3987's); the client wrote
-        // each as it was, "日" as '?' (cutting the path short) and "é" as one Latin-1 byte, and so
-        // called another URL (found by review). As RFC 3987 says, they go percent-encoded UTF-8.
         var builder = SimpleRequestBuilder.create(request.method())
-                .setUri(URI.create(request.url().toASCIIString()))
+                .setUri(ascii(request.url()))
                 .setRequestConfig(config);
         request.headers().forEach(builder::addHeader);
         if (request.body() != null) {

@@ -101,9 +101,10 @@ public final class Timestamps {
             }
             return time;
         } catch (DateTimeParseException notRfc3339) {
-            if (notRfc3339.getCause() instanceof DateTimeException noSuchTime) {
-                // Written right, but no such time: February 30, 24:00, a leap second (not accepted).
-                throw new IllegalArgumentException("is not a date and time that exists: " + noSuchTime.getMessage());
+            if (notRfc3339.getCause() instanceof DateTimeException) {
+                // Written right, but no such time: February 30, 24:00, a leap second (not accepted), +25:00.
+                throw new IllegalArgumentException("is not a date and time that exists (a day past its month's end,"
+                        + " hour 24, second 60 or an offset beyond ±18:00)");
             }
             throw new IllegalArgumentException(
                     "must be an RFC 3339 timestamp with an offset, e.g. \"2026-11-22T10:00:00.250Z\"");

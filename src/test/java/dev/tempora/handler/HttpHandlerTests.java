@@ -64,12 +64,13 @@ class HttpHandlerTests {
     @Test
     void aUrlWithCharactersBeyondAsciiIsSentPercentEncodedAsUtf8() {
         // Sent as they were, "日" went as '?' (ending the path early) and "é" as a Latin-1 byte.
+        // As given, not normalised: "e" and a combining accent are not "é" (URI.toASCIIString made them so).
         var id = api.submit("""
-                {"handler": "http", "args": {"url": "%s"}}""".formatted(server.url("/json/caf\u00e9?q=\u65e5")));
+                {"handler": "http", "args": {"url": "%s"}}""".formatted(server.url("/json/caf\u00e9/cafe\u0301?q=\u65e5%20")));
         var task = api.await(id, Duration.ofSeconds(10));
         assertThat(task.path("state").asString()).as(task.toString()).isEqualTo("SUCCEEDED");
-        assertThat(server.received.getFirst().target()).isEqualTo("/json/caf%C3%A9?q=%E6%97%A5");
-        assertThat(task.path("args").path("url").asString()).endsWith("/json/caf\u00e9?q=\u65e5");
+        assertThat(server.received.getFirst().target()).isEqualTo("/json/caf%C3%A9/cafe%CC%81?q=%E6%97%A5%20");
+        assertThat(task.path("args").path("url").asString()).endsWith("/json/caf\u00e9/cafe\u0301?q=\u65e5%20");
     }
 
     @Test

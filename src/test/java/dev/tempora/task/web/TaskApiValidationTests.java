@@ -500,7 +500,19 @@ class TaskApiValidationTests {
             assertThat(response.body().path("errors").get(0).path("message").asString())
                     .isEqualTo("is not valid JSON: its bytes are not UTF-8 from byte 17 on (the first is byte 1)");
         }
+        // UTF-16 without a byte-order mark: valid UTF-8 bytes (NULs), and the parser read it as UTF-16.
+        var utf16 = "{\"handler\": \"echo\"}".getBytes(StandardCharsets.UTF_16LE);
+        var undeclared = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(utf16)));
+        assertThat(undeclared.status()).isEqualTo(400);
+        assertThat(undeclared.body().path("errors").get(0).path("message").asString())
+                .startsWith("is not valid JSON: byte 2 is NUL");
         assertThat(api.storedTasks()).isEqualTo(before);
+        var declared = api.send(HttpRequest.newBuilder(api.uri("/api/v1/tasks"))
+                .header("Content-Type", "application/json; charset=utf-16le")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(utf16)));
+        assertThat(declared.status()).as(declared.text()).isEqualTo(201);
     }
 
     @Test
