@@ -81,10 +81,27 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
     @Override
     public Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
         long left = unit.toNanos(timeout);
+        boolean waited = false;
         lock.lockInterruptibly();
         try {
             while (true) {
                 var now = clock.instant();
+                if (waited && due.isEmpty()) {
+                    // Idle since before anything now due fell due, it would have taken each at its
+                    // runAt, the soonest first; it wakes a little after the runAt it waited for, and
+                    // what fell due in that moment is no backlog. By backlog order a later run of a
+                    // lower priority value went first, 19 times in 20 with runAts 100 µs apart on a
+                    // pool of one (found by review), against the sched rule.
+                    var soonest = notYetDue.peek();
+                    if (soonest != null && !soonest.task().runAt().isAfter(now)) {
+                        notYetDue.poll();
+                        promote(now);
+                        if (!due.isEmpty()) {
+                            changed.signal();
+                        }
+                        return soonest;
+                    }
+                }
                 promote(now);
                 var next = due.poll();
                 if (next != null) {
@@ -100,16 +117,17 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
                 if (soonest == null && left == Long.MAX_VALUE) {
                     changed.await();
                 } else {
-                    long waited = Math.min(
+                    long wait = Math.min(
                             left,
                             soonest == null
                                     ? maxWait.toNanos()
                                     : TaskTimer.nanosUntil(now, soonest.task().runAt(), maxWait));
-                    long remaining = changed.awaitNanos(waited);
+                    long remaining = changed.awaitNanos(wait);
                     if (left != Long.MAX_VALUE) {
-                        left -= waited - remaining;
+                        left -= wait - remaining;
                     }
                 }
+                waited = true;
             }
         } finally {
             lock.unlock();

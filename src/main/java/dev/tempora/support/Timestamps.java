@@ -80,6 +80,12 @@ public final class Timestamps {
         return instant == null ? null : WRITE.format(instant);
     }
 
+    /** {@code instant} rounded up to the microsecond, as instants are stored. */
+    public static Instant upToMicros(Instant instant) {
+        var micros = instant.truncatedTo(ChronoUnit.MICROS);
+        return micros.isBefore(instant) ? micros.plus(1, ChronoUnit.MICROS) : micros;
+    }
+
     /**
      * Reads an RFC 3339 timestamp with an offset ({@code Z} or {@code +01:00}).
      *
@@ -91,10 +97,7 @@ public final class Timestamps {
             // is in the year 10000, which RFC 3339 cannot write.
             var parsed = OffsetDateTime.parse(toNanoseconds(text), READ).toInstant();
             // Stored to the microsecond: rounded up, so that no task starts before the instant sent.
-            var time = parsed.truncatedTo(ChronoUnit.MICROS);
-            if (time.isBefore(parsed)) {
-                time = time.plus(1, ChronoUnit.MICROS);
-            }
+            var time = upToMicros(parsed);
             int year = utc(time).getYear();
             if (year < 1 || year > 9999) {
                 throw new IllegalArgumentException("must be between the years 0001 and 9999 (in UTC)");

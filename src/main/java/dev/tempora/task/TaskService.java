@@ -117,7 +117,9 @@ public class TaskService implements SmartInitializingSingleton {
             var withDefaults = spec.timeout() != null || properties.defaultTimeout() == null
                     ? spec
                     : spec.withTimeout(properties.defaultTimeout());
-            var runAt = withDefaults.dueAt(now).truncatedTo(ChronoUnit.MICROS);
+            // Stored to the microsecond, rounded up as a runAt sent is: a delay of 1.5 µs was
+            // stored as 1, and one of 0.1 µs as none (found by review).
+            var runAt = Timestamps.upToMicros(withDefaults.dueAt(now));
             var reservedBy =
                     reserver.reserveOnSubmit(runAt, reservedHere.size()).orElse(null);
             var task = Task.submit(TaskId.next(clock), withDefaults, runAt, now, reservedBy);

@@ -63,6 +63,27 @@ class DueQueueTests {
     }
 
     @Test
+    void aWorkerThatWaitedTakesWhatFellDueMeanwhileSoonestFirst() throws Exception {
+        // It wakes a little after the runAt it waited for: the run due a moment later, of a lower
+        // priority value, is no backlog, and went first.
+        queue.offer(run("sooner, low", 5, 10));
+        queue.offer(run("later, urgent", 6, -10));
+        var taken = CompletableFuture.supplyAsync(() -> {
+            try {
+                return handler(queue.take());
+            } catch (InterruptedException interrupted) {
+                throw new IllegalStateException(interrupted);
+            }
+        });
+        Thread.sleep(30);
+        assertThat(taken).isNotDone();
+
+        clock.advanceMillis(10);
+        assertThat(taken.get(5, TimeUnit.SECONDS)).isEqualTo("sooner, low");
+        assertThat(handler(queue.poll())).isEqualTo("later, urgent");
+    }
+
+    @Test
     void aRunOnTheRealClockIsTakenAtItsRunAtAndNotBefore() throws Exception {
         var real = new DueQueue(Clock.systemUTC(), Duration.ofMillis(1));
         var runAt = Clock.systemUTC().instant().plusMillis(30);

@@ -8,6 +8,7 @@ import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -542,6 +543,20 @@ class TaskApiValidationTests {
             assertThat(stats.status()).as(charset).isEqualTo(200);
         }
         assertThat(api.storedTasks()).isEqualTo(before + 3);
+    }
+
+    @Test
+    void aDelayFinerThanAMicrosecondNeverMakesTheTaskDueSooner() {
+        // Counted from the instant of receipt rounded down, then rounded down itself: 1.5 µs was
+        // stored as 1 µs after the (rounded-down) creation, and a task could start before its time.
+        for (var delay : List.of("\"PT0.0000015S\"", "0.0000015")) {
+            var task = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"delay\": %s}".formatted(delay))
+                    .body();
+            var after = Duration.between(
+                    Instant.parse(task.path("createdAt").asString()),
+                    Instant.parse(task.path("runAt").asString()));
+            assertThat(after).as(delay).isGreaterThanOrEqualTo(Duration.ofNanos(2_000));
+        }
     }
 
     @Test
