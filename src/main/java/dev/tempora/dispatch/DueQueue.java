@@ -86,24 +86,16 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
         try {
             while (true) {
                 var now = clock.instant();
-                if (waited && due.isEmpty()) {
-                    // Idle since before anything now due fell due, it would have taken each at its
-                    // runAt, the soonest first; it wakes a little after the runAt it waited for, and
-                    // what fell due in that moment is no backlog. By backlog order a later run of a
-                    // lower priority value went first, 19 times in 20 with runAts 100 µs apart on a
-                    // pool of one (found by review), against the sched rule.
-                    var soonest = notYetDue.peek();
-                    if (soonest != null && !soonest.task().runAt().isAfter(now)) {
-                        notYetDue.poll();
-                        promote(now);
-                        if (!due.isEmpty()) {
-                            changed.signal();
-                        }
-                        return soonest;
-                    }
-                }
+                // Idle since before anything now due fell due, a worker that waited would have taken
+                // each at its runAt, the soonest first; it wakes a little after the runAt it waited
+                // for, and what fell due in that moment is no backlog. By backlog order a later run of
+                // a lower priority value went first, 19 times in 20 with runAts 100 µs apart on a
+                // pool of one (found by review), against the sched rule.
+                Runnable next = waited && due.isEmpty() && isDue(notYetDue.peek(), now) ? notYetDue.poll() : null;
                 promote(now);
-                var next = due.poll();
+                if (next == null) {
+                    next = due.poll();
+                }
                 if (next != null) {
                     if (!due.isEmpty()) {
                         changed.signal();
@@ -255,9 +247,12 @@ final class DueQueue extends AbstractQueue<Runnable> implements BlockingQueue<Ru
 
     /** Moves what has fallen due to the due ones. */
     private void promote(Instant now) {
-        TaskRun soonest;
-        while ((soonest = notYetDue.peek()) != null && !soonest.task().runAt().isAfter(now)) {
+        while (isDue(notYetDue.peek(), now)) {
             due.add(notYetDue.poll());
         }
+    }
+
+    private static boolean isDue(TaskRun run, Instant now) {
+        return run != null && !run.task().runAt().isAfter(now);
     }
 }
