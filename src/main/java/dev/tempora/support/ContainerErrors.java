@@ -27,6 +27,13 @@ import tools.jackson.databind.ObjectMapper;
 @Component
 class ContainerErrors implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
 
+    /**
+     * What a request the web server refused without saying why is told: here, and on the error
+     * page for one it refused while the body was read ({@link ErrorPage}).
+     */
+    static final String UNREADABLE =
+            "The request could not be read (its request line, headers, path or framing): nothing was done";
+
     private final ObjectMapper json;
 
     ContainerErrors(ObjectMapper json) {
@@ -56,10 +63,6 @@ class ContainerErrors implements WebServerFactoryCustomizer<TomcatServletWebServ
 
     /** Writes the problem where {@link ErrorReportValve} writes its HTML page. */
     static final class ProblemReportValve extends ErrorReportValve {
-
-        /** What a request the web server refused without saying why is told. */
-        private static final String NOT_HTTP =
-                "The request could not be read (its request line, headers or path): nothing was done";
 
         private final ObjectMapper json;
 
@@ -97,7 +100,7 @@ class ContainerErrors implements WebServerFactoryCustomizer<TomcatServletWebServ
             var message = response.getMessage();
             var detail = message;
             if (detail == null || detail.isBlank()) {
-                detail = status < 500 ? NOT_HTTP : title;
+                detail = status < 500 ? UNREADABLE : title;
             }
             problem.put("detail", detail);
             if (status < 500) {

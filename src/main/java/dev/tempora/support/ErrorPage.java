@@ -106,9 +106,7 @@ class ErrorPage implements ErrorController {
      * refusals before any servlet are ({@link ContainerErrors}), not a bare {@code bad-request}.
      */
     private static ResponseEntity<ProblemDetail> unreadable(String detail) {
-        var told = detail.equals(HttpStatus.BAD_REQUEST.getReasonPhrase())
-                ? "The request could not be read (its framing, request line, headers or path): nothing was done"
-                : detail;
+        var told = detail.equals(HttpStatus.BAD_REQUEST.getReasonPhrase()) ? ContainerErrors.UNREADABLE : detail;
         var problem = Problems.problem(
                 HttpStatus.BAD_REQUEST, "malformed-request", HttpStatus.BAD_REQUEST.getReasonPhrase(), told);
         problem.setProperty("errors", List.of(new FieldProblem("request", told)));
