@@ -358,12 +358,14 @@ try {
         // A read waits 2 s here (10 s by default); the task page reads every second (every 10 s by
         // default) while its stream is quiet.
         await page.locator('#status[data-state="error"]', { hasText: 'no answer within' }).waitFor({ timeout: 25000 });
+        await page.locator('#status-said', { hasText: /^cannot reach Tempora: no answer within/ }).waitFor({ state: 'attached', timeout: 1000 });
         await check?.();
       } finally {
         await page.unroute('**/api/v1/**', hold);
         held.splice(0).forEach((route) => route.abort().catch(() => {}));
       }
       await page.locator('#status[data-state="live"]').waitFor({ timeout: 15000 });
+      await page.locator('#status-said', { hasText: 'Tempora answers again' }).waitFor({ state: 'attached', timeout: 1000 });
     };
     await page.goto(base + '/#/');
     await unanswered(async () => {
@@ -780,7 +782,7 @@ try {
       .filter((part) => document.querySelector(part).closest(selector)), live);
     if (redrawn.length) throw new Error(`${redrawn.join(', ')} in a live region: read out at every poll`);
     const messages = await page.$$eval(live, (elements) => elements.map((element) => element.id));
-    const unsaid = ['pool-error', 'table-error', 'filter-error'].filter((id) => !messages.includes(id));
+    const unsaid = ['pool-error', 'table-error', 'filter-error', 'status-said'].filter((id) => !messages.includes(id));
     if (unsaid.length) throw new Error(`${unsaid.join(', ')} in no live region`);
   });
 

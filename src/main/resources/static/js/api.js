@@ -105,6 +105,11 @@ export function setUpdated() {
 export function setStatus(state, text) {
   const el = document.getElementById('status');
   const shown = state === 'error' && updatedAt ? `as of ${updatedAt} · ${text}` : text;
+  const said = document.getElementById('status-said');
+  if (state === 'error') {
+    // Said again only when it changes: each failed poll sets it.
+    if (said.textContent !== text) said.textContent = text;
+  } else if (state === 'live' && el.dataset.state === 'error') said.textContent = 'Tempora answers again';
   el.dataset.state = state;
   el.textContent = shown;
   el.title = shown;

@@ -68,14 +68,18 @@ public final class Problems {
 
     /** 400 with an {@code errors} array naming every invalid field. */
     public static ProblemDetail invalid(List<FieldProblem> errors) {
-        var problem = problem(
-                HttpStatus.BAD_REQUEST,
-                "invalid-request",
-                "Invalid request",
-                errors.size() == 1
-                        ? errors.getFirst().field() + " " + errors.getFirst().message()
-                        : errors.size() + " fields are invalid");
+        var problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", summary(errors));
         problem.setProperty("errors", errors);
         return problem;
+    }
+
+    /** One field's messages in full; the number of fields when there are more. */
+    private static String summary(List<FieldProblem> errors) {
+        long fields = errors.stream().map(FieldProblem::field).distinct().count();
+        if (fields > 1) {
+            return fields + " fields are invalid";
+        }
+        return errors.getFirst().field() + " "
+                + String.join("; ", errors.stream().map(FieldProblem::message).toList());
     }
 }

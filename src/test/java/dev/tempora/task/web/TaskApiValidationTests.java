@@ -661,6 +661,12 @@ class TaskApiValidationTests {
         assertThat(api.get("/api/v1/tasks?limit=ten").body().path("detail").asString())
                 .isEqualTo("limit must be an integer");
         assertThat(api.get("/api/v1/tasks?state=DONE").errorFields()).containsExactly("state");
+        // Two wrong values of one field are one field wrong twice, told in full.
+        var twice = api.get("/api/v1/tasks?state=DONE,LOST");
+        assertThat(twice.errorFields()).containsExactly("state", "state");
+        assertThat(twice.body().path("detail").asString())
+                .startsWith("state 'DONE' is not one of")
+                .contains("; 'LOST' is not one of");
         // Commas separate values; an empty one between them is not given, as an empty state is.
         for (var states : List.of("FAILED,", ",", "FAILED,,CANCELLED")) {
             assertThat(api.get("/api/v1/tasks?state=" + states).status())
