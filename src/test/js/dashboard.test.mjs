@@ -139,6 +139,19 @@ try {
     }, id);
   });
 
+  await step("a task's id, or a link ending in it, opens its page", async () => {
+    for (const typed of [` ${id} `, `${base}/api/v1/tasks/${id}`]) {
+      await page.goto(base + '/#/');
+      await page.fill('#goto-id', typed);
+      await page.press('#goto-id', 'Enter');
+      await page.locator('#task-state').waitFor();
+      if (new URL(page.url()).hash !== `#/tasks/${id}`) throw new Error(`"${typed}" opened ${page.url()}`);
+    }
+    await page.goto(base + '/#/');
+    await page.fill('#filter-label', `run:${label}`);
+    await page.click('#filter-apply');
+  });
+
   await step('an invalid label filter says why next to the filter, and polls do not send it again', async () => {
     const sent = [];
     const stats = [];

@@ -35,6 +35,13 @@ export function mount(view) {
   const filterControls = { state: stateSelect, handler: handlerSelect, label: labelInput };
   stateSelect.value = memory.filters.state;
   labelInput.value = memory.filters.label;
+  // A task by its id, as pasted from a log, a webhook or a link to it (the id is the last part).
+  const gotoInput = h('input', { id: 'goto-id', placeholder: 'id or link', size: 20, autocomplete: 'off', spellcheck: 'false' });
+  const gotoForm = h('form', { class: 'goto', onsubmit: (e) => {
+    e.preventDefault();
+    const wanted = gotoInput.value.trim().split('/').pop();
+    if (wanted) location.hash = `#/tasks/${encodeURIComponent(wanted)}`;
+  } }, h('label', {}, 'Go to task', gotoInput), h('button', { type: 'submit', id: 'goto-open' }, 'Open'));
   const prev = h('button', { id: 'page-prev', onclick: () => page(-1) }, '← Newer');
   const next = h('button', { id: 'page-next', onclick: () => page(1) }, 'Older →');
 
@@ -54,7 +61,7 @@ export function mount(view) {
     h('section', { class: 'panel span-8' }, h('h2', {}, 'Tasks', h('span', { class: 'hint' }, 'newest first')),
       h('div', { class: 'filters' },
         h('label', {}, 'State', stateSelect), h('label', {}, 'Handler', handlerSelect), h('label', {}, 'Label', labelInput),
-        h('button', { id: 'filter-apply', onclick: () => applyFilters() }, 'Filter'), filterError),
+        h('button', { id: 'filter-apply', onclick: () => applyFilters() }, 'Filter'), filterError, gotoForm),
       h('div', { class: 'table-wrap' }, h('table', { id: 'tasks' },
         h('thead', {}, h('tr', {}, ['Task', 'Handler', 'State', 'Run at', 'Attempts', 'Pool', 'Labels'].map((t) => h('th', {}, t)))),
         taskRows)),
