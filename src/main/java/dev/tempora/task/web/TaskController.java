@@ -263,7 +263,9 @@ class TaskController implements DisposableBean {
         }
         var query = new TaskQuery(
                 states(state),
-                handler,
+                // An empty value is not given, as a form's empty field (no handler's name is blank):
+                // it filtered for tasks of a handler named "", which are none.
+                handler == null || handler.isBlank() ? null : handler,
                 LabelFilter.parse(request.getParameterValues("label")),
                 Cursors.decode(cursor),
                 limit(limit, DEFAULT_LIMIT, MAX_LIMIT));

@@ -667,6 +667,13 @@ class TaskApiValidationTests {
         assertThat(twice.body().path("detail").asString())
                 .startsWith("state 'DONE' is not one of")
                 .contains("; 'LOST' is not one of");
+        // An empty value of a free-text or number parameter is not given, as a form's empty field.
+        for (var empty : List.of("state=", "handler=", "handler=%20", "limit=", "cursor=")) {
+            assertThat(api.get("/api/v1/tasks?" + empty).body().path("items").size())
+                    .as(empty)
+                    .isEqualTo(api.get("/api/v1/tasks").body().path("items").size())
+                    .isPositive();
+        }
         // Commas separate values; an empty one between them is not given, as an empty state is.
         for (var states : List.of("FAILED,", ",", "FAILED,,CANCELLED")) {
             assertThat(api.get("/api/v1/tasks?state=" + states).status())
