@@ -39,7 +39,7 @@ export function mount(view) {
   const gotoInput = h('input', { id: 'goto-id', placeholder: 'id or link', size: 20, autocomplete: 'off', spellcheck: 'false' });
   const gotoForm = h('form', { class: 'goto', onsubmit: (e) => {
     e.preventDefault();
-    const wanted = gotoInput.value.trim().split('/').pop();
+    const wanted = gotoInput.value.trim().split('/').filter(Boolean).pop();
     if (wanted) location.hash = `#/tasks/${encodeURIComponent(wanted)}`;
   } }, h('label', {}, 'Go to task', gotoInput), h('button', { type: 'submit', id: 'goto-open' }, 'Open'));
   const prev = h('button', { id: 'page-prev', onclick: () => page(-1) }, '← Newer');
