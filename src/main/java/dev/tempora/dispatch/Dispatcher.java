@@ -66,6 +66,9 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
      */
     private static final Duration AFTER_INTERRUPT = Duration.ofSeconds(10);
 
+    /** The most ids in one statement that hands tasks back. */
+    private static final int HAND_BACK_BATCH = 1_000;
+
     private final DispatchProperties properties;
     private final WorkerPools pools;
     private final TaskRunner runner;
@@ -541,20 +544,20 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         requestLoad();
         try {
             loader.join();
-            timer.stop();
+            var waiting = new ArrayList<TaskId>();
+            timer.stop().forEach(run -> waiting.add(run.task().id()));
             // Loaded runs waiting for their submissions stay SCHEDULED, as those waiting in the pools.
             untold.replaceAll((id, task) -> NOT_LOADED);
             var grace = properties.shutdownGrace();
-            int waiting = 0;
             for (var pool : pools.all()) {
-                for (var run : pool.stopAccepting()) {
-                    tracker.forget(run.task().id());
-                    waiting++;
-                }
+                pool.stopAccepting().forEach(run -> waiting.add(run.task().id()));
             }
+            waiting.forEach(tracker::forget);
+            handBack(waiting);
             log.info(
-                    "Dispatcher stopping: {} waiting tasks stay SCHEDULED, {} running get {} to finish",
-                    waiting,
+                    "Dispatcher stopping: {} waiting tasks stay SCHEDULED, handed back to any instance; {} running get {}"
+                            + " to finish",
+                    waiting.size(),
                     runner.runningIds().size(),
                     grace);
             var deadline = System.nanoTime() + grace.toNanos();
@@ -578,14 +581,36 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                             AFTER_INTERRUPT);
                 }
             }
-            // What this node reserved but never started goes back to everyone when it leaves the
-            // node list, right after this (NodeRegistry), or once its heartbeat is found too old.
+            // Anything else this node reserved (a submission's, as it stopped) goes back to everyone
+            // when it leaves the node list, right after this (NodeRegistry), or once its heartbeat is
+            // found too old.
             writer.stop();
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }
         tracker.clear();
         log.info("Dispatcher stopped");
+    }
+
+    /**
+     * Releases the reservations of tasks this node held but will not start, as it stops: left
+     * reserved, they waited for it to leave the node list, after its running tasks (up to the
+     * shutdown grace), while other instances sat idle.
+     */
+    private void handBack(List<TaskId> waiting) {
+        for (int from = 0; from < waiting.size(); from += HAND_BACK_BATCH) {
+            var batch = waiting.subList(from, Math.min(waiting.size(), from + HAND_BACK_BATCH));
+            try {
+                transitions.giveBack(node.id(), batch);
+            } catch (RuntimeException databaseAway) {
+                log.warn(
+                        "Could not hand back {} waiting tasks ({}); they go back when this instance leaves the node"
+                                + " list",
+                        waiting.size() - from,
+                        databaseAway.toString());
+                return;
+            }
+        }
     }
 
     @Override

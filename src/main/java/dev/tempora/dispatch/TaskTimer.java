@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.locks.Condition;
@@ -105,7 +106,8 @@ final class TaskTimer {
         }
     }
 
-    void stop() throws InterruptedException {
+    /** Stops releasing; returns the runs still waiting here, which will not be released. */
+    List<TaskRun> stop() throws InterruptedException {
         lock.lock();
         try {
             stopped = true;
@@ -115,6 +117,14 @@ final class TaskTimer {
         }
         if (thread != null) {
             thread.join();
+        }
+        lock.lock();
+        try {
+            var held = List.copyOf(pending);
+            pending.clear();
+            return held;
+        } finally {
+            lock.unlock();
         }
     }
 

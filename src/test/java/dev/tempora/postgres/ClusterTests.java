@@ -226,11 +226,19 @@ class ClusterTests {
         var cluster = start(2, "--tempora.dispatch.shutdown-grace=PT30S");
         var id = cluster.get(0)
                 .api()
-                .submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 4, \"result\": \"once\"}}");
+                .submit("{\"handler\": \"sleep\", \"args\": {\"seconds\": 6, \"result\": \"once\"}}");
         awaitCount("select count(*) from task where state = 'RUNNING'", 1, Duration.ofSeconds(20));
         var owner = query("select owner from task").getFirst().get("owner");
         var stopping = selfId(cluster.get(0).api()).equals(owner) ? cluster.get(0) : cluster.get(1);
         var other = stopping == cluster.get(0) ? cluster.get(1) : cluster.get(0);
+        // Due soon after the stop begins, reserved on submit by the instance stopping: it used to wait
+        // for that instance to leave the node list, after the task above, while the other sat idle.
+        var waiting = stopping.api().submit("{\"handler\": \"echo\", \"delay\": 1}");
+        assertThat(query("select owner from task where id = '" + waiting + "'")
+                        .getFirst()
+                        .get("owner"))
+                .as("reserved on submit")
+                .isEqualTo(owner);
 
         try (var background = Executors.newSingleThreadExecutor()) {
             var stopped = background.submit(() -> stopping.terminate(Duration.ofSeconds(60)));
@@ -246,6 +254,12 @@ class ClusterTests {
         assertThat(task.path("attempts").asInt()).as("ran once").isEqualTo(1);
         assertThat(task.path("result").asString()).isEqualTo("once");
         assertThat(ids("select id from tempora_node")).as("left the node list").doesNotContain(owner);
+        var handedBack = other.api().get("/api/v1/tasks/" + waiting).body();
+        assertThat(handedBack.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(handedBack.path("attempts").asInt()).as("ran once").isEqualTo(1);
+        assertThat(Instant.parse(handedBack.path("startedAt").asString()))
+                .as("run by the other instance while the stopping one's task still ran")
+                .isBefore(Instant.parse(task.path("finishedAt").asString()));
     }
 
     @Test
