@@ -5,11 +5,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionHandler;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,7 +134,12 @@ public final class WorkerPool {
     /**
      * How many due tasks this pool should keep waiting for its workers while other instances share
      * the work: what its workers start within {@code span}, at the mean time they took per task
-     * lately (since the last call, or before if none ran since); no limit until a task has run.
+     * lately (since the last call, or before if none ran since). A worker starts its next task once
+     * its current one ends: in the mean time less what it has run, or, for one that has run longer
+     * than the mean, in as long again as it has run. Workers busy with tasks far longer than the
+     * mean start nothing within the span: counted at the mean alone, a pool whose short tasks had
+     * been followed by long ones kept a backlog for as long as those ran, other instances idle. No
+     * limit until a task has ended, unless every worker has run its task for the whole span.
      */
     synchronized int waitingShare(Duration span) {
         long count = ran.sumThenReset();
@@ -140,9 +147,25 @@ public final class WorkerPool {
         if (count > 0) {
             meanRunNanos = Math.max(1, busy / count);
         }
-        return meanRunNanos == 0
-                ? Integer.MAX_VALUE
-                : (int) Math.min(Integer.MAX_VALUE, size * span.toNanos() / meanRunNanos);
+        long spanNanos = span.toNanos();
+        long now = System.nanoTime();
+        var busySince = ((TimedExecutor) executor).runningSince();
+        double starts = 0;
+        for (int worker = 0; worker < size; worker++) {
+            long untilFree = 0;
+            if (worker < busySince.size()) {
+                long elapsed = now - busySince.get(worker);
+                untilFree = elapsed < meanRunNanos ? meanRunNanos - elapsed : elapsed;
+            }
+            if (untilFree >= spanNanos) {
+                continue;
+            }
+            if (meanRunNanos == 0) {
+                return Integer.MAX_VALUE;
+            }
+            starts += (double) (spanNanos - untilFree) / meanRunNanos;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, starts);
     }
 
     /**
@@ -183,7 +206,17 @@ public final class WorkerPool {
     /** An executor that counts the time its workers spend on tasks, for {@link #waitingShare}. */
     private final class TimedExecutor extends ThreadPoolExecutor {
 
-        private final ThreadLocal<long[]> began = ThreadLocal.withInitial(() -> new long[1]);
+        /** A worker between tasks; {@link System#nanoTime} may be any long, but this one is far-fetched. */
+        private static final long IDLE = Long.MIN_VALUE;
+
+        /** When each worker began its current task, {@link #IDLE} between tasks. */
+        private final List<AtomicLong> began = new CopyOnWriteArrayList<>();
+
+        private final ThreadLocal<AtomicLong> mine = ThreadLocal.withInitial(() -> {
+            var since = new AtomicLong(IDLE);
+            began.add(since);
+            return since;
+        });
 
         TimedExecutor(
                 int size,
@@ -199,14 +232,28 @@ public final class WorkerPool {
         @Override
         protected void beforeExecute(Thread worker, Runnable task) {
             running.incrementAndGet();
-            began.get()[0] = System.nanoTime();
+            mine.get().setRelease(System.nanoTime());
         }
 
         @Override
         protected void afterExecute(Runnable task, Throwable failure) {
             running.decrementAndGet();
-            busyNanos.add(System.nanoTime() - began.get()[0]);
+            var since = mine.get();
+            busyNanos.add(System.nanoTime() - since.getPlain());
+            since.setRelease(IDLE);
             ran.increment();
+        }
+
+        /** When each worker running a task now began it. */
+        List<Long> runningSince() {
+            var since = new ArrayList<Long>();
+            for (var worker : began) {
+                long at = worker.getAcquire();
+                if (at != IDLE) {
+                    since.add(at);
+                }
+            }
+            return since;
         }
     }
 

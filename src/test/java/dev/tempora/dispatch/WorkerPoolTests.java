@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -92,6 +93,57 @@ class WorkerPoolTests {
         } finally {
             slow.destroy();
         }
+    }
+
+    @Test
+    void workersBusyFarLongerThanTheirMeanStartNothingWithinTheSpan() throws Exception {
+        pool.restart();
+        var release = new CountDownLatch(1);
+        var begun = new CountDownLatch(2);
+        var holding = new TaskRunner(null, null, null, clock, null, null, null, null) {
+            @Override
+            void run(TaskRun run) {
+                begun.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try {
+            // Short tasks first: a mean of well under a millisecond.
+            for (int i = 0; i < 20; i++) {
+                pool.execute(run(clock.instant(), runner));
+            }
+            awaitShare(share -> share < Integer.MAX_VALUE);
+            pool.execute(run(clock.instant(), holding));
+            assertThat(pool.waitingShare(Duration.ofMillis(200)))
+                    .as("one worker idle: it starts many short tasks in the span")
+                    .isGreaterThan(10);
+            pool.execute(run(clock.instant(), holding));
+            assertThat(begun.await(5, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(250);
+            // Both have run their tasks past the span, far past the mean: none frees within it. The
+            // mean alone (nothing ended since) kept a share of hundreds waiting behind them.
+            assertThat(pool.waitingShare(Duration.ofMillis(200))).isZero();
+            assertThat(pool.waitingShare(Duration.ofSeconds(5)))
+                    .as("within a longer span, each may end (in as long again as it ran) and go on")
+                    .isPositive();
+        } finally {
+            release.countDown();
+            holding.destroy();
+        }
+    }
+
+    private void awaitShare(IntPredicate done) throws InterruptedException {
+        for (long deadline = System.nanoTime() + 5_000_000_000L; System.nanoTime() < deadline; ) {
+            if (done.test(pool.waitingShare(Duration.ofSeconds(1)))) {
+                return;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no share within 5 s");
     }
 
     @Test
