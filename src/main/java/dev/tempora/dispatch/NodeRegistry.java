@@ -161,8 +161,9 @@ class NodeRegistry implements SmartLifecycle {
                 node.unlisted();
                 node.renew();
                 log.warn(
-                        "Node {} was presumed dead (paused past tempora.cluster.node-timeout?): its tasks were"
-                                + " taken over; rejoining as {}",
+                        "Node {} was presumed dead (paused past tempora.cluster.node-timeout, or another instance's"
+                                + " node-timeout is shorter than this one's heartbeat-interval?): its tasks were taken"
+                                + " over; rejoining as {}",
                         old,
                         node.id());
                 if (!rejoin()) {
