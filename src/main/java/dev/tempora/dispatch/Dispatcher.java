@@ -546,7 +546,13 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             loader.join();
             var waiting = new ArrayList<TaskId>();
             timer.stop().forEach(run -> waiting.add(run.task().id()));
-            // Loaded runs waiting for their submissions stay SCHEDULED, as those waiting in the pools.
+            // Loaded runs waiting for their submissions stay SCHEDULED, as those waiting in the pools
+            // (a submission told of from now on starts nothing: this dispatcher no longer runs).
+            untold.forEach((id, task) -> {
+                if (task.loaded() != null) {
+                    waiting.add(id);
+                }
+            });
             untold.replaceAll((id, task) -> NOT_LOADED);
             var grace = properties.shutdownGrace();
             for (var pool : pools.all()) {
