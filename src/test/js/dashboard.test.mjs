@@ -140,7 +140,8 @@ try {
   });
 
   await step("a task's id, or a link ending in it, opens its page", async () => {
-    for (const typed of [` ${id} `, `${base}/api/v1/tasks/${id}/`]) {
+    for (const typed of [` ${id} `, `${base}/api/v1/tasks/${id}/`, `${base}/api/v1/tasks/${id}/result?wait=10`,
+      `Task ${id} failed: boom`]) {
       await page.goto(base + '/#/');
       await page.fill('#goto-id', typed);
       await page.press('#goto-id', 'Enter');

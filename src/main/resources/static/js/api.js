@@ -105,7 +105,8 @@ export function setUpdated() {
 export function setStatus(state, text) {
   const el = document.getElementById('status');
   const shown = state === 'error' && updatedAt ? `as of ${updatedAt} · ${text}` : text;
-  const said = document.getElementById('status-said');
+  // Missing from a page an older instance served (a rolling upgrade): the status line goes on.
+  const said = document.getElementById('status-said') ?? {};
   if (state === 'error') {
     // Said again only when it changes: each failed poll sets it.
     if (said.textContent !== text) said.textContent = text;

@@ -8,6 +8,7 @@ const STATES = ['SCHEDULED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCEL
 const POLL_MS = settings.overviewPollMs;
 const PAGE = 50;
 const QUEUE = 15;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 // Kept across visits to a task page, so "back" finds the same filters and charts.
 const memory = { filters: { state: '', handler: '', label: '' }, history: [], previous: null };
@@ -35,11 +36,13 @@ export function mount(view) {
   const filterControls = { state: stateSelect, handler: handlerSelect, label: labelInput };
   stateSelect.value = memory.filters.state;
   labelInput.value = memory.filters.label;
-  // A task by its id, as pasted from a log, a webhook or a link to it (the id is the last part).
+  // A task by its id, as pasted: the first UUID in what was pasted (a log line, a link to the task
+  // or its result), else its last part (an id that is no UUID is a task that does not exist).
   const gotoInput = h('input', { id: 'goto-id', placeholder: 'id or link', size: 20, autocomplete: 'off', spellcheck: 'false' });
   const gotoForm = h('form', { class: 'goto', onsubmit: (e) => {
     e.preventDefault();
-    const wanted = gotoInput.value.trim().split('/').filter(Boolean).pop();
+    const pasted = gotoInput.value.trim();
+    const wanted = pasted.match(UUID)?.[0] ?? pasted.split('/').filter(Boolean).pop();
     if (wanted) location.hash = `#/tasks/${encodeURIComponent(wanted)}`;
   } }, h('label', {}, 'Go to task', gotoInput), h('button', { type: 'submit', id: 'goto-open' }, 'Open'));
   const prev = h('button', { id: 'page-prev', onclick: () => page(-1) }, '← Newer');

@@ -69,6 +69,9 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     /** The most ids in one statement that hands tasks back. */
     private static final int HAND_BACK_BATCH = 1_000;
 
+    /** The longest a stop waits for its waiting tasks to be handed back before it goes on. */
+    private static final Duration HAND_BACK_WAIT = Duration.ofSeconds(2);
+
     private final DispatchProperties properties;
     private final WorkerPools pools;
     private final TaskRunner runner;
@@ -559,14 +562,13 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 pool.stopAccepting().forEach(run -> waiting.add(run.task().id()));
             }
             waiting.forEach(tracker::forget);
-            handBack(waiting);
+            var deadline = System.nanoTime() + grace.toNanos();
             log.info(
-                    "Dispatcher stopping: {} waiting tasks stay SCHEDULED, handed back to any instance; {} running get {}"
-                            + " to finish",
+                    "Dispatcher stopping: {} waiting tasks stay SCHEDULED, {} running get {} to finish",
                     waiting.size(),
                     runner.runningIds().size(),
                     grace);
-            var deadline = System.nanoTime() + grace.toNanos();
+            handBack(waiting);
             for (var pool : pools.all()) {
                 pool.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
@@ -601,21 +603,35 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     /**
      * Releases the reservations of tasks this node held but will not start, as it stops: left
      * reserved, they waited for it to leave the node list, after its running tasks (up to the
-     * shutdown grace), while other instances sat idle.
+     * shutdown grace), while other instances sat idle. Waited for {@link #HAND_BACK_WAIT} at most,
+     * out of the grace: with the database away, a statement waits for a connection or an answer
+     * far longer, and what is not handed back goes back when this node leaves the list anyway.
      */
-    private void handBack(List<TaskId> waiting) {
-        for (int from = 0; from < waiting.size(); from += HAND_BACK_BATCH) {
-            var batch = waiting.subList(from, Math.min(waiting.size(), from + HAND_BACK_BATCH));
-            try {
-                transitions.giveBack(node.id(), batch);
-            } catch (RuntimeException databaseAway) {
-                log.warn(
-                        "Could not hand back {} waiting tasks ({}); they go back when this instance leaves the node"
-                                + " list",
-                        waiting.size() - from,
-                        databaseAway.toString());
-                return;
+    private void handBack(List<TaskId> waiting) throws InterruptedException {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        var handing = Thread.ofVirtual().name("tempora-hand-back").start(() -> {
+            int released = 0;
+            for (int from = 0; from < waiting.size(); from += HAND_BACK_BATCH) {
+                var batch = waiting.subList(from, Math.min(waiting.size(), from + HAND_BACK_BATCH));
+                try {
+                    released += transitions.release(node.id(), batch);
+                } catch (RuntimeException databaseAway) {
+                    log.warn(
+                            "Could not hand back {} waiting tasks ({}); they go back when this instance leaves the"
+                                    + " node list",
+                            waiting.size() - from,
+                            databaseAway.toString());
+                    break;
+                }
             }
+            if (released > 0) {
+                log.info("Handed {} waiting tasks back for other instances", released);
+            }
+        });
+        if (!handing.join(HAND_BACK_WAIT)) {
+            log.warn("Still handing waiting tasks back after {}; the stop goes on", HAND_BACK_WAIT);
         }
     }
 

@@ -28,6 +28,9 @@ public final class WorkerPool {
     static final int MIN_SIZE = 1;
     static final int MAX_SIZE = 1024;
 
+    /** A worker between tasks; {@link System#nanoTime} may be any long, but this one is far-fetched. */
+    private static final long IDLE = Long.MIN_VALUE;
+
     private final String name;
     private final Clock clock;
     private final AtomicInteger threads = new AtomicInteger();
@@ -49,6 +52,15 @@ public final class WorkerPool {
     /** The mean time a worker spent on a task, as of the last {@link #waitingShare}; 0 until one ran. */
     private long meanRunNanos;
 
+    /** When each live worker (of any of this pool's executors) began its current task, or {@link #IDLE}. */
+    private final List<AtomicLong> began = new CopyOnWriteArrayList<>();
+
+    private final ThreadLocal<AtomicLong> mine = ThreadLocal.withInitial(() -> {
+        var since = new AtomicLong(IDLE);
+        began.add(since);
+        return since;
+    });
+
     WorkerPool(String name, int size, Clock clock) {
         checkSize(size);
         this.name = name;
@@ -68,7 +80,15 @@ public final class WorkerPool {
                 runnable -> Thread.ofPlatform()
                         .name("tempora-" + name + "-" + threads.incrementAndGet())
                         .daemon(false)
-                        .unstarted(runnable),
+                        .unstarted(() -> {
+                            try {
+                                runnable.run();
+                            } finally {
+                                // A worker retired (resize, stop) or replaced after a throw: out of the count.
+                                began.remove(mine.get());
+                                mine.remove();
+                            }
+                        }),
                 // Only after shutdown: the task stays SCHEDULED in the database and runs after restart.
                 (runnable, executor) -> log.debug("Pool {} is shut down; {} will run after restart", name, runnable));
     }
@@ -149,7 +169,7 @@ public final class WorkerPool {
         }
         long spanNanos = span.toNanos();
         long now = System.nanoTime();
-        var busySince = ((TimedExecutor) executor).runningSince();
+        var busySince = runningSince();
         double starts = 0;
         for (int worker = 0; worker < size; worker++) {
             long untilFree = 0;
@@ -166,6 +186,18 @@ public final class WorkerPool {
             starts += (double) (spanNanos - untilFree) / meanRunNanos;
         }
         return (int) Math.min(Integer.MAX_VALUE, starts);
+    }
+
+    /** When each worker running a task now began it. */
+    private List<Long> runningSince() {
+        var since = new ArrayList<Long>();
+        for (var worker : began) {
+            long at = worker.getAcquire();
+            if (at != IDLE) {
+                since.add(at);
+            }
+        }
+        return since;
     }
 
     /**
@@ -206,18 +238,6 @@ public final class WorkerPool {
     /** An executor that counts the time its workers spend on tasks, for {@link #waitingShare}. */
     private final class TimedExecutor extends ThreadPoolExecutor {
 
-        /** A worker between tasks; {@link System#nanoTime} may be any long, but this one is far-fetched. */
-        private static final long IDLE = Long.MIN_VALUE;
-
-        /** When each worker began its current task, {@link #IDLE} between tasks. */
-        private final List<AtomicLong> began = new CopyOnWriteArrayList<>();
-
-        private final ThreadLocal<AtomicLong> mine = ThreadLocal.withInitial(() -> {
-            var since = new AtomicLong(IDLE);
-            began.add(since);
-            return since;
-        });
-
         TimedExecutor(
                 int size,
                 int maxSize,
@@ -242,18 +262,6 @@ public final class WorkerPool {
             busyNanos.add(System.nanoTime() - since.getPlain());
             since.setRelease(IDLE);
             ran.increment();
-        }
-
-        /** When each worker running a task now began it. */
-        List<Long> runningSince() {
-            var since = new ArrayList<Long>();
-            for (var worker : began) {
-                long at = worker.getAcquire();
-                if (at != IDLE) {
-                    since.add(at);
-                }
-            }
-            return since;
         }
     }
 

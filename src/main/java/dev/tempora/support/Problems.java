@@ -76,7 +76,7 @@ public final class Problems {
     /** One field's messages in full; the number of fields when there are more. */
     private static String summary(List<FieldProblem> errors) {
         long fields = errors.stream().map(FieldProblem::field).distinct().count();
-        if (fields > 1) {
+        if (fields != 1) {
             return fields + " fields are invalid";
         }
         return errors.getFirst().field() + " "

@@ -310,6 +310,22 @@ public class TaskTransitions {
                 .update();
     }
 
+    /**
+     * Releases {@code owner}'s reservations of the SCHEDULED tasks {@code ids}, which it will not
+     * start (it is stopping), for any instance's loader; how many. On H2, which serves one process,
+     * there is nobody to take them (and after a restart an old reservation counts as nobody's): no
+     * write.
+     */
+    public int release(String owner, Collection<TaskId> ids) {
+        if (!database.isPostgres()) {
+            return 0;
+        }
+        return jdbc.sql("update task set owner = null where state = 'SCHEDULED' and owner = :owner and id in (:ids)")
+                .param("owner", owner)
+                .param("ids", ids.stream().map(TaskId::value).toList())
+                .update();
+    }
+
     private void changed(Transition transition) {
         if (THROUGH_RUNNING.contains(transition.sql())) {
             events.changed(new TaskChanged(transition.id(), RUNNING, null, clock.instant()));

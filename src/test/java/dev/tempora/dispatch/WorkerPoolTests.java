@@ -118,8 +118,12 @@ class WorkerPoolTests {
             }
             awaitShare(share -> share < Integer.MAX_VALUE);
             pool.execute(run(clock.instant(), holding));
-            assertThat(pool.waitingShare(Duration.ofMillis(200)))
-                    .as("one worker idle: it starts many short tasks in the span")
+            for (long deadline = System.nanoTime() + 5_000_000_000L;
+                    begun.getCount() == 2 && System.nanoTime() < deadline; ) {
+                Thread.sleep(1);
+            }
+            assertThat(pool.waitingShare(Duration.ofSeconds(1)))
+                    .as("one worker busy, one idle: the idle one starts many short tasks in the span")
                     .isGreaterThan(10);
             pool.execute(run(clock.instant(), holding));
             assertThat(begun.await(5, TimeUnit.SECONDS)).isTrue();
