@@ -325,7 +325,15 @@ public class TaskService implements SmartInitializingSingleton {
                     .list());
         }
         var byId = new HashMap<UUID, Task>();
-        tasks.findAllById(ids).forEach(task -> byId.put(task.getId(), task));
+        // Read after the ids: a task that started (or was cancelled) in between is no longer queued.
+        // Shown as it is now, it put RUNNING, SUCCEEDED and FAILED tasks in the queue under load. Nor
+        // is one a worker here started ahead of its claim, still SCHEDULED in the database.
+        tasks.findAllById(ids).forEach(task -> {
+            if (task.state() == TaskState.SCHEDULED
+                    && reads.startedAhead(new TaskId(task.getId())).isEmpty()) {
+                byId.put(task.getId(), task);
+            }
+        });
         return ids.stream().map(byId::get).filter(Objects::nonNull).toList();
     }
 
