@@ -42,17 +42,15 @@ public final class WorkerPool {
 
     private final LongAdder ran = new LongAdder();
 
-    /**
-     * Workers running a task now, of this pool's executors (the one stopped by {@link #stopAccepting}
-     * too). Not {@link ThreadPoolExecutor#getActiveCount}: that counts a worker whose thread has not
-     * started yet as active, so a pool just grown reported its new workers as busy.
-     */
-    private final AtomicInteger running = new AtomicInteger();
-
     /** The mean time a worker spent on a task, as of the last {@link #waitingShare}; 0 until one ran. */
     private long meanRunNanos;
 
-    /** When each live worker (of any of this pool's executors) began its current task, or {@link #IDLE}. */
+    /**
+     * When each live worker (of any of this pool's executors, the one stopped by {@link
+     * #stopAccepting} too) began its current task, or {@link #IDLE}; those not idle are the workers
+     * running a task now. Not {@link ThreadPoolExecutor#getActiveCount}: that counts a worker whose
+     * thread has not started yet as active, so a pool just grown reported its new workers as busy.
+     */
     private final List<AtomicLong> began = new CopyOnWriteArrayList<>();
 
     private final ThreadLocal<AtomicLong> mine = ThreadLocal.withInitial(() -> {
@@ -133,7 +131,7 @@ public final class WorkerPool {
         return new PoolStatus(
                 name,
                 executor.getCorePoolSize(),
-                running.get(),
+                active(),
                 executor.getQueue().size(),
                 executor.getCompletedTaskCount(),
                 executor.getLargestPoolSize());
@@ -144,7 +142,7 @@ public final class WorkerPool {
     }
 
     int active() {
-        return running.get();
+        return runningSince().size();
     }
 
     synchronized int queued() {
@@ -205,7 +203,7 @@ public final class WorkerPool {
      * each idle worker (which may be about to take it): they never start here.
      */
     synchronized List<TaskRun> shed(int keep) {
-        long idle = Math.max(0, size - running.get());
+        long idle = Math.max(0, size - active());
         return ((DueQueue) executor.getQueue()).shed((int) Math.min(Integer.MAX_VALUE, keep + idle));
     }
 
@@ -251,13 +249,11 @@ public final class WorkerPool {
 
         @Override
         protected void beforeExecute(Thread worker, Runnable task) {
-            running.incrementAndGet();
             mine.get().setRelease(System.nanoTime());
         }
 
         @Override
         protected void afterExecute(Runnable task, Throwable failure) {
-            running.decrementAndGet();
             var since = mine.get();
             busyNanos.add(System.nanoTime() - since.getPlain());
             since.setRelease(IDLE);

@@ -330,7 +330,7 @@ public class TaskService implements SmartInitializingSingleton {
         // is one a worker here started ahead of its claim, still SCHEDULED in the database.
         tasks.findAllById(ids).forEach(task -> {
             if (task.state() == TaskState.SCHEDULED
-                    && reads.startedAhead(new TaskId(task.getId())).isEmpty()) {
+                    && reads.startedAhead(task.id()).isEmpty()) {
                 byId.put(task.getId(), task);
             }
         });
