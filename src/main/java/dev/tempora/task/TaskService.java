@@ -306,11 +306,19 @@ public class TaskService implements SmartInitializingSingleton {
             + " order by state, run_at, priority, id fetch first :limit rows only";
 
     /**
+     * The queue as of one instant: the tasks due {@code at} (QUEUED) first, then those due after it.
+     * Clients see each task's state {@code at} that instant: one taken apart from the reads showed a
+     * task that fell due in between as SCHEDULED among the QUEUED ones, "due 0.0 s ago".
+     */
+    public record Queue(Instant at, List<Task> tasks) {}
+
+    /**
      * {@code sched.scheduler.queue}: tasks that have not started, in the order they would start.
      * Due (QUEUED) tasks first by the backlog rule, then SCHEDULED ones by the sched rule.
      */
-    public List<Task> queue(int limit) {
-        var now = Timestamps.utc(now());
+    public Queue queue(int limit) {
+        var at = now();
+        var now = Timestamps.utc(at);
         var ids = new ArrayList<UUID>(jdbc.sql("select id from task where state = 'SCHEDULED' and run_at <= :now"
                         + " order by priority, run_at, id fetch first :limit rows only")
                 .param("now", now)
@@ -334,7 +342,8 @@ public class TaskService implements SmartInitializingSingleton {
                 byId.put(task.getId(), task);
             }
         });
-        return ids.stream().map(byId::get).filter(Objects::nonNull).toList();
+        return new Queue(
+                at, ids.stream().map(byId::get).filter(Objects::nonNull).toList());
     }
 
     /** How many tasks are in each state, as clients see the states now. */

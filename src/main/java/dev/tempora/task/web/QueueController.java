@@ -4,7 +4,6 @@ import dev.tempora.task.TaskService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.time.Clock;
 import java.util.List;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -21,12 +20,10 @@ class QueueController {
 
     private final TaskService tasks;
     private final ObjectMapper json;
-    private final Clock clock;
 
-    QueueController(TaskService tasks, ObjectMapper json, Clock clock) {
+    QueueController(TaskService tasks, ObjectMapper json) {
         this.tasks = tasks;
         this.json = json;
-        this.clock = clock;
     }
 
     record Queue(List<TaskView> items) {}
@@ -34,9 +31,9 @@ class QueueController {
     @GetMapping("/queue")
     @Operation(summary = "Tasks not yet started, in run order: QUEUED (backlog rule), then SCHEDULED (sched rule)")
     Queue queue(@Parameter(description = "1 to 1000, default 100") @RequestParam(required = false) Integer limit) {
-        var now = clock.instant();
-        return new Queue(tasks.queue(TaskController.limit(limit, 100, 1000)).stream()
-                .map(task -> TaskView.of(task, now, json))
+        var queue = tasks.queue(TaskController.limit(limit, 100, 1000));
+        return new Queue(queue.tasks().stream()
+                .map(task -> TaskView.of(task, queue.at(), json))
                 .toList());
     }
 }
