@@ -221,12 +221,13 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             told(id);
             return;
         }
-        if (!running || !tracker.holds(id)) {
+        if (reservedBy.equals(node.id())) {
+            if (tracker.holds(id) || !running) {
+                time(runner.prepare(submitted.task()));
+            }
             return;
         }
-        if (reservedBy.equals(node.id())) {
-            timer.add(runner.prepare(submitted.task()));
-        } else {
+        if (running && tracker.holds(id)) {
             // Reserved under the id this instance had before it was presumed dead and rejoined, which
             // a claim under the new id cannot take. That reservation counts as nobody's now, so a
             // loader takes the task; if this one reserved it meanwhile under the new id (and could
@@ -243,8 +244,21 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
      */
     private void told(TaskId id) {
         var task = untold.remove(id);
-        if (task != null && task.loaded() != null && running && tracker.holds(id)) {
-            timer.add(task.loaded());
+        if (task != null && task.loaded() != null && (tracker.holds(id) || !running)) {
+            time(task.loaded());
+        }
+    }
+
+    /**
+     * Puts {@code run}, reserved here, into the timer; or, as this dispatcher stops, hands it back
+     * for the other instances: its stop had handed back what it held, and a run that comes after
+     * (a submission stored as the stop began, reserved on submit) stayed reserved for this node
+     * until it left the node list, after its running tasks.
+     */
+    private void time(TaskRun run) {
+        if (!running || !timer.add(run)) {
+            tracker.forget(run.task().id());
+            handBack(List.of(run.task().id()));
         }
     }
 
@@ -568,7 +582,9 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                     waiting.size(),
                     runner.runningIds().size(),
                     grace);
-            handBack(waiting);
+            if (!handBack(waiting).join(HAND_BACK_WAIT)) {
+                log.warn("Still handing waiting tasks back after {}; the stop goes on", HAND_BACK_WAIT);
+            }
             for (var pool : pools.all()) {
                 pool.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
@@ -603,15 +619,13 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     /**
      * Releases the reservations of tasks this node held but will not start, as it stops: left
      * reserved, they waited for it to leave the node list, after its running tasks (up to the
-     * shutdown grace), while other instances sat idle. Waited for {@link #HAND_BACK_WAIT} at most,
-     * out of the grace: with the database away, a statement waits for a connection or an answer
-     * far longer, and what is not handed back goes back when this node leaves the list anyway.
+     * shutdown grace), while other instances sat idle. On a thread of its own, which the stop waits
+     * for {@link #HAND_BACK_WAIT} at most, out of the grace: with the database away, a statement
+     * waits for a connection or an answer far longer, and what is not handed back goes back when
+     * this node leaves the list anyway.
      */
-    private void handBack(List<TaskId> waiting) throws InterruptedException {
-        if (waiting.isEmpty()) {
-            return;
-        }
-        var handing = Thread.ofVirtual().name("tempora-hand-back").start(() -> {
+    private Thread handBack(List<TaskId> waiting) {
+        return Thread.ofVirtual().name("tempora-hand-back").start(() -> {
             int released = 0;
             for (int from = 0; from < waiting.size(); from += HAND_BACK_BATCH) {
                 var batch = waiting.subList(from, Math.min(waiting.size(), from + HAND_BACK_BATCH));
@@ -630,9 +644,6 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 log.info("Handed {} waiting tasks back for other instances", released);
             }
         });
-        if (!handing.join(HAND_BACK_WAIT)) {
-            log.warn("Still handing waiting tasks back after {}; the stop goes on", HAND_BACK_WAIT);
-        }
     }
 
     @Override

@@ -53,13 +53,18 @@ final class TaskTimer {
         thread = Thread.ofPlatform().name("tempora-timer").daemon(true).start(this::loop);
     }
 
-    void add(TaskRun run) {
+    /** Holds {@code run} until it is due; false, holding nothing, once the timer has stopped. */
+    boolean add(TaskRun run) {
         lock.lock();
         try {
+            if (stopped) {
+                return false;
+            }
             pending.add(run);
             if (pending.peek() == run) {
                 changed.signal();
             }
+            return true;
         } finally {
             lock.unlock();
         }

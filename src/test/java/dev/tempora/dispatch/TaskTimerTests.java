@@ -106,6 +106,18 @@ class TaskTimerTests {
                 null);
     }
 
+    @Test
+    void aRunAddedOnceStoppedIsRefusedAndNeverReleased() throws Exception {
+        timer.start();
+        assertThat(timer.add(task("before", 0, 0))).isTrue();
+        awaitReleased(1);
+        assertThat(timer.stop()).isEmpty();
+        // Its caller hands it back instead: taken here, it waited, released by nobody.
+        assertThat(timer.add(task("after", 0, 0))).isFalse();
+        assertThat(timer.size()).isZero();
+        assertThat(released).containsExactly("before");
+    }
+
     private TaskRun task(String name, long inMillis, int priority) {
         return run(name, clock.instant().plusMillis(inMillis), priority, clock.instant());
     }
