@@ -10,7 +10,10 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.stereotype.Component;
 
-/** What follows a failed attempt: the configured schedule with jitter, or the receiver's Retry-After. */
+/**
+ * What follows a failed attempt: the configured schedule with jitter, or a longer wait a receiver
+ * asks for with Retry-After.
+ */
 @Component
 class RetryPolicy {
 
@@ -31,16 +34,20 @@ class RetryPolicy {
         if (attempts > schedule.size()) {
             return Optional.empty();
         }
-        if (response != null && (response.status() == 429 || response.status() == 503)) {
-            var asked = retryAfter(response.headers().get("retry-after"));
-            if (asked.isPresent()) {
-                // Honoured within bounds: never sooner than a second, never later than maxRetryAfter.
-                return Optional.of(clamp(asked.get(), Duration.ofSeconds(1), properties.maxRetryAfter()));
-            }
-        }
         double factor =
                 1 + properties.jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
-        return Optional.of(Duration.ofNanos((long) (schedule.get(attempts - 1).toNanos() * factor)));
+        var scheduled = Duration.ofNanos((long) (schedule.get(attempts - 1).toNanos() * factor));
+        if (response != null && (response.status() == 429 || response.status() == 503)) {
+            var asked = retryAfter(response.headers().get("retry-after"));
+            // A receiver may ask for a longer wait, up to maxRetryAfter, but not a shorter one: one
+            // answering "Retry-After: 1" to every attempt used up the whole schedule in seconds.
+            var bounded = asked.map(
+                    wait -> wait.compareTo(properties.maxRetryAfter()) > 0 ? properties.maxRetryAfter() : wait);
+            if (bounded.isPresent() && bounded.get().compareTo(scheduled) > 0) {
+                return bounded;
+            }
+        }
+        return Optional.of(scheduled);
     }
 
     private Optional<Duration> retryAfter(String header) {
@@ -58,9 +65,5 @@ class RetryPolicy {
                 return Optional.empty();
             }
         }
-    }
-
-    private static Duration clamp(Duration value, Duration min, Duration max) {
-        return value.compareTo(min) < 0 ? min : value.compareTo(max) > 0 ? max : value;
     }
 }

@@ -24,7 +24,8 @@ import org.springframework.validation.annotation.Validated;
  * @param jitter each wait is varied at random by up to this fraction (at least 0, less than 1), so
  *     retries of many deliveries to one receiver spread out
  * @param maxRetryAfter the longest wait a receiver's {@code Retry-After} (on 429 or 503) can ask
- *     for; at least a second, the shortest it is honoured with
+ *     for in place of a shorter one of the schedule (it cannot ask for a shorter one); at least a
+ *     second
  * @param maxInFlight attempts in flight at once, over all receivers
  * @param maxInFlightPerReceiver attempts in flight at once to one receiver (scheme, host and port),
  *     so that one that hangs leaves the other places to the others
