@@ -85,7 +85,10 @@ final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundR
     protected synchronized OutboundResponse buildResult() {
         var headers = new TreeMap<String, String>();
         for (var header : response.getHeaders()) {
-            headers.put(header.getName().toLowerCase(Locale.ROOT), header.getValue());
+            // A field sent more than once is one list, its values in the order they came (RFC 9110,
+            // 5.3): keeping one of them dropped the others.
+            headers.merge(
+                    header.getName().toLowerCase(Locale.ROOT), header.getValue(), (first, next) -> first + ", " + next);
         }
         return new OutboundResponse(
                 response.getCode(),

@@ -57,6 +57,9 @@ class HttpHandlerTests {
         var result = task.path("result");
         assertThat(result.path("status").asInt()).isEqualTo(200);
         assertThat(result.path("headers").path("x-test").asString()).isEqualTo("yes");
+        assertThat(result.path("headers").path("x-twice").asString())
+                .as("a field sent twice, its values in order (only the last was kept)")
+                .isEqualTo("first, second");
         assertThat(result.path("body").path("ok").asBoolean()).isTrue();
         assertThat(server.received.getFirst().method()).isEqualTo("GET");
     }

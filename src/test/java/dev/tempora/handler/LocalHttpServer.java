@@ -79,6 +79,8 @@ final class LocalHttpServer implements AutoCloseable {
         var bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", type);
         exchange.getResponseHeaders().add("X-Test", "yes");
+        exchange.getResponseHeaders().add("X-Twice", "first");
+        exchange.getResponseHeaders().add("X-Twice", "second");
         exchange.sendResponseHeaders(status, bytes.length);
         exchange.getResponseBody().write(bytes);
         exchange.close();
