@@ -306,7 +306,9 @@ export function mount(view) {
       const rate = memory.previous && ended >= memory.previous.ended
         ? (ended - memory.previous.ended) / ((now - memory.previous.t) / 1000) : null;
       memory.previous = { ended, t: now };
-      const point = { t: now, rate, p50: stats.body.lateness.p50, p99: stats.body.lateness.p99, follows };
+      // No start in the last minute: no lateness to draw (its percentiles are 0 then, not on time).
+      const late = stats.body.lateness.count === 0 ? { p50: null, p99: null } : stats.body.lateness;
+      const point = { t: now, rate, p50: late.p50, p99: late.p99, follows };
       memory.points.push(point);
       while (memory.points.length && memory.points[0].t < now - 5 * 60 * 1000) memory.points.shift();
       throughputChart.add(point);

@@ -107,6 +107,9 @@ public class DispatchMetrics {
         return recentLateness.snapshot();
     }
 
-    /** Lateness percentiles in milliseconds; {@code count} is the total number of starts recorded. */
-    public record Lateness(double p50, double p99, double max, long count) {}
+    /**
+     * Lateness percentiles in milliseconds over the window, of its {@code recent} starts (none: the
+     * percentiles are 0); {@code count} is the total number of starts recorded.
+     */
+    public record Lateness(double p50, double p99, double max, long recent, long count) {}
 }

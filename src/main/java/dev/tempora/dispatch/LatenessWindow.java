@@ -64,7 +64,10 @@ final class LatenessWindow {
         count.increment();
     }
 
-    /** p50, p99 and max in milliseconds over the window, and the count of all starts recorded. */
+    /**
+     * p50, p99 and max in milliseconds over the window, how many starts it holds, and the count of
+     * all starts recorded.
+     */
     DispatchMetrics.Lateness snapshot() {
         var merged = new Histogram(MAX_MICROS, 2);
         rotating.lock();
@@ -77,12 +80,13 @@ final class LatenessWindow {
             rotating.unlock();
         }
         if (merged.getTotalCount() == 0) {
-            return new DispatchMetrics.Lateness(0, 0, 0, count.sum());
+            return new DispatchMetrics.Lateness(0, 0, 0, 0, count.sum());
         }
         return new DispatchMetrics.Lateness(
                 millis(merged.getValueAtPercentile(50)),
                 millis(merged.getValueAtPercentile(99)),
                 millis(merged.getMaxValue()),
+                merged.getTotalCount(),
                 count.sum());
     }
 

@@ -64,7 +64,9 @@ class EntityTags {
                 .append(',')
                 .append(lateness.p99())
                 .append(',')
-                .append(lateness.max());
+                .append(lateness.max())
+                .append(',')
+                .append(lateness.recent());
         return weak("s." + revision + "." + Long.toString(hash(state), 36));
     }
 

@@ -23,6 +23,7 @@ class LatenessWindowTests {
         assertThat(lateness.p50()).isCloseTo(50, within(1.0));
         assertThat(lateness.p99()).isCloseTo(99, within(1.0));
         assertThat(lateness.max()).isCloseTo(100, within(1.0));
+        assertThat(lateness.recent()).isEqualTo(100);
         assertThat(lateness.count()).isEqualTo(100);
     }
 
@@ -37,10 +38,12 @@ class LatenessWindowTests {
         window.record(Duration.ofMillis(1));
         var lateness = window.snapshot();
         assertThat(lateness.max()).isCloseTo(2, within(0.05));
+        assertThat(lateness.recent()).isEqualTo(2);
         assertThat(lateness.count()).isEqualTo(3);
 
         advance(LatenessWindow.SLICE.multipliedBy(10));
         assertThat(window.snapshot().max()).as("nothing recent").isZero();
+        assertThat(window.snapshot().recent()).as("nothing recent").isZero();
     }
 
     @Test

@@ -30,7 +30,13 @@ class StatsController {
     }
 
     @Schema(name = "Lateness", description = "Start minus runAt, in milliseconds, over about the last minute")
-    record Lateness(double p50, double p99, double max) {}
+    record Lateness(
+            double p50,
+            double p99,
+            double max,
+
+            @Schema(description = "Tasks started in that minute; with none, the percentiles are 0 and measure nothing")
+            long count) {}
 
     record Stats(Map<TaskState, Long> tasks, List<PoolStatus> pools, Lateness lateness) {}
 
@@ -41,6 +47,6 @@ class StatsController {
         return new Stats(
                 tasks.countByState(),
                 pools.all().stream().map(pool -> pool.status()).toList(),
-                new Lateness(lateness.p50(), lateness.p99(), lateness.max()));
+                new Lateness(lateness.p50(), lateness.p99(), lateness.max(), lateness.recent()));
     }
 }

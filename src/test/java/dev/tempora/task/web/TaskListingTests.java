@@ -299,6 +299,9 @@ class TaskListingTests {
         assertThat(stats.path("tasks").path("SUCCEEDED").asLong()).isPositive();
         assertThat(stats.path("pools").get(0).path("name").asString()).isEqualTo("default");
         var lateness = stats.path("lateness");
+        assertThat(lateness.path("count").asLong())
+                .as("tasks started in the last minute")
+                .isPositive();
         assertThat(lateness.path("p50").asDouble()).isNotNegative();
         assertThat(lateness.path("p99").asDouble())
                 .isGreaterThanOrEqualTo(lateness.path("p50").asDouble());
