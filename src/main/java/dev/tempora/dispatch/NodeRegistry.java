@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -137,7 +136,8 @@ class NodeRegistry implements SmartLifecycle {
 
     private void register() {
         jdbc.sql("insert into tempora_node (id, host, pid, process_space, started_at, heartbeat_at, beats,"
-                        + " starts_ahead) values (:id, :host, :pid, :space, :now, current_timestamp, 0, :ahead)")
+                        + " starts_ahead, node_timeout_ms) values (:id, :host, :pid, :space, :now, current_timestamp, 0,"
+                        + " :ahead, :timeout)")
                 .param("id", node.id())
                 .param("host", node.host())
                 .param("pid", node.pid())
@@ -145,6 +145,7 @@ class NodeRegistry implements SmartLifecycle {
                 .param("now", clock.instant().atOffset(java.time.ZoneOffset.UTC))
                 // Whatever it is now: it may find itself alone before its first heartbeat reports.
                 .param("ahead", true)
+                .param("timeout", properties.nodeTimeout().toMillis())
                 .update();
         log.info("Node {} joined", node.id());
     }
@@ -161,9 +162,8 @@ class NodeRegistry implements SmartLifecycle {
                 node.unlisted();
                 node.renew();
                 log.warn(
-                        "Node {} was presumed dead (paused past tempora.cluster.node-timeout, or another instance's"
-                                + " node-timeout is shorter than this one's heartbeat-interval?): its tasks were taken"
-                                + " over; rejoining as {}",
+                        "Node {} was presumed dead (paused, or unable to write its heartbeat, for longer than"
+                                + " tempora.cluster.node-timeout): its tasks were taken over; rejoining as {}",
                         old,
                         node.id());
                 if (!rejoin()) {
@@ -227,13 +227,15 @@ class NodeRegistry implements SmartLifecycle {
 
     /**
      * Removes dead nodes and takes over their tasks; {@code always}: look for orphans even if no node
-     * was found dead now ({@code gone} were found dead otherwise).
+     * was found dead now ({@code gone} were found dead otherwise). Each node is judged by the node
+     * timeout it recorded, one longer than its own heartbeat interval (an instance of an earlier
+     * version, which records none, by this one's).
      */
     private void recover(int gone, boolean always) {
-        var timeout = seconds(properties.nodeTimeout());
         int dead = gone
-                + jdbc.sql("delete from tempora_node where heartbeat_at < current_timestamp - interval '" + timeout
-                                + "' second")
+                + jdbc.sql("delete from tempora_node where heartbeat_at < current_timestamp"
+                                + " - interval '0.001' second * coalesce(node_timeout_ms, :timeout)")
+                        .param("timeout", properties.nodeTimeout().toMillis())
                         .update();
         if (dead == 0 && !always) {
             return;
@@ -371,11 +373,6 @@ class NodeRegistry implements SmartLifecycle {
             }
         }
         return forgotten;
-    }
-
-    /** {@code duration} in seconds, as an SQL interval literal takes it. */
-    private static String seconds(Duration duration) {
-        return String.format(Locale.ROOT, "%.3f", duration.toMillis() / 1000.0);
     }
 
     private record Incarnation(
