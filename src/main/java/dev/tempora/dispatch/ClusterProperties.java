@@ -13,9 +13,11 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param heartbeatInterval how often this instance renews its row in {@code tempora_node}, and
  *     looks for dead instances
- * @param nodeTimeout an instance whose heartbeat is older than this, by the database's clock, is
- *     dead: its running tasks run again elsewhere. Failover takes about this plus one heartbeat.
- *     Longer than {@code heartbeatInterval}, or live instances would be taken for dead
+ * @param nodeTimeout this instance, its heartbeat older than this by the database's clock, is dead
+ *     to the others: its running tasks run again elsewhere. Recorded in the node list, where the
+ *     others read it (an instance of an earlier version judges every other by its own). Failover
+ *     takes about this plus one heartbeat. Longer than {@code heartbeatInterval}, or this instance
+ *     would be taken for dead while it lives
  * @param watchInterval how often this instance checks whether tasks it runs were cancelled, and
  *     tasks awaited by long polls here ended, on another instance
  */

@@ -222,7 +222,12 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             return;
         }
         if (reservedBy.equals(node.id())) {
-            if (tracker.holds(id) || !running) {
+            if (!running) {
+                // Stored reserved for this node as its stop began, after the stop had handed back
+                // what it held: left so, it waited for this node to leave the node list.
+                tracker.forget(id);
+                handBack(reservedBy, List.of(id));
+            } else if (tracker.holds(id)) {
                 time(runner.prepare(submitted.task()));
             }
             return;
@@ -244,21 +249,26 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
      */
     private void told(TaskId id) {
         var task = untold.remove(id);
-        if (task != null && task.loaded() != null && (tracker.holds(id) || !running)) {
+        if (task == null || task.loaded() == null) {
+            return;
+        }
+        if (!running) {
+            // Its stop may have counted it already: a second release finds it released.
+            tracker.forget(id);
+            handBack(node.id(), List.of(id));
+        } else if (tracker.holds(id)) {
             time(task.loaded());
         }
     }
 
     /**
-     * Puts {@code run}, reserved here, into the timer; or, as this dispatcher stops, hands it back
-     * for the other instances: its stop had handed back what it held, and a run that comes after
-     * (a submission stored as the stop began, reserved on submit) stayed reserved for this node
-     * until it left the node list, after its running tasks.
+     * Puts {@code run}, reserved here, into the timer; one that comes as the timer stops is handed
+     * back for the other instances (the stop has handed back what the timer held).
      */
     private void time(TaskRun run) {
-        if (!running || !timer.add(run)) {
+        if (!timer.add(run)) {
             tracker.forget(run.task().id());
-            handBack(List.of(run.task().id()));
+            handBack(node.id(), List.of(run.task().id()));
         }
     }
 
@@ -582,7 +592,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                     waiting.size(),
                     runner.runningIds().size(),
                     grace);
-            if (!handBack(waiting).join(HAND_BACK_WAIT)) {
+            if (!handBack(node.id(), waiting).join(HAND_BACK_WAIT)) {
                 log.warn("Still handing waiting tasks back after {}; the stop goes on", HAND_BACK_WAIT);
             }
             for (var pool : pools.all()) {
@@ -617,20 +627,21 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     }
 
     /**
-     * Releases the reservations of tasks this node held but will not start, as it stops: left
+     * Releases {@code owner}'s reservations of the tasks {@code waiting}, which this node held but
+     * will not start, as it stops (the owner is its id then: a restart in place renews it): left
      * reserved, they waited for it to leave the node list, after its running tasks (up to the
      * shutdown grace), while other instances sat idle. On a thread of its own, which the stop waits
      * for {@link #HAND_BACK_WAIT} at most, out of the grace: with the database away, a statement
      * waits for a connection or an answer far longer, and what is not handed back goes back when
      * this node leaves the list anyway.
      */
-    private Thread handBack(List<TaskId> waiting) {
+    private Thread handBack(String owner, List<TaskId> waiting) {
         return Thread.ofVirtual().name("tempora-hand-back").start(() -> {
             int released = 0;
             for (int from = 0; from < waiting.size(); from += HAND_BACK_BATCH) {
                 var batch = waiting.subList(from, Math.min(waiting.size(), from + HAND_BACK_BATCH));
                 try {
-                    released += transitions.release(node.id(), batch);
+                    released += transitions.release(owner, batch);
                 } catch (RuntimeException databaseAway) {
                     log.warn(
                             "Could not hand back {} waiting tasks ({}); they go back when this instance leaves the"
