@@ -86,9 +86,11 @@ final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundR
         var headers = new TreeMap<String, String>();
         for (var header : response.getHeaders()) {
             // A field sent more than once is one list, its values in the order they came (RFC 9110,
-            // 5.3): keeping one of them dropped the others.
-            headers.merge(
-                    header.getName().toLowerCase(Locale.ROOT), header.getValue(), (first, next) -> first + ", " + next);
+            // 5.3): keeping one of them dropped the others. Set-Cookie is the exception RFC 9110 names
+            // (its values hold commas of their own): one per line.
+            var name = header.getName().toLowerCase(Locale.ROOT);
+            var separator = name.equals("set-cookie") ? "\n" : ", ";
+            headers.merge(name, header.getValue(), (first, next) -> first + separator + next);
         }
         return new OutboundResponse(
                 response.getCode(),

@@ -60,6 +60,9 @@ class HttpHandlerTests {
         assertThat(result.path("headers").path("x-twice").asString())
                 .as("a field sent twice, its values in order (only the last was kept)")
                 .isEqualTo("first, second");
+        assertThat(result.path("headers").path("set-cookie").asString())
+                .as("Set-Cookie, whose values hold commas: one per line")
+                .isEqualTo("a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT\nb=2");
         assertThat(result.path("body").path("ok").asBoolean()).isTrue();
         assertThat(server.received.getFirst().method()).isEqualTo("GET");
     }

@@ -81,6 +81,8 @@ final class LocalHttpServer implements AutoCloseable {
         exchange.getResponseHeaders().add("X-Test", "yes");
         exchange.getResponseHeaders().add("X-Twice", "first");
         exchange.getResponseHeaders().add("X-Twice", "second");
+        exchange.getResponseHeaders().add("Set-Cookie", "a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT");
+        exchange.getResponseHeaders().add("Set-Cookie", "b=2");
         exchange.sendResponseHeaders(status, bytes.length);
         exchange.getResponseBody().write(bytes);
         exchange.close();
