@@ -489,6 +489,22 @@ try {
     }
   });
 
+  await step('Cancel and interrupt asks before it interrupts a running task', async () => {
+    const running = (await call('POST', '/api/v1/tasks', { handler: 'sleep', args: { seconds: 30 } })).id;
+    await page.goto(`${base}/#/tasks/${running}`);
+    await page.locator('#task-state', { hasText: 'RUNNING' }).waitFor({ timeout: 10000 });
+    const asked = [];
+    page.once('dialog', (dialog) => { asked.push(dialog.message()); dialog.dismiss(); });
+    await page.click('#cancel-interrupt');
+    await page.waitForTimeout(500);
+    if (asked.length !== 1 || !asked[0].includes(running)) throw new Error(`asked ${JSON.stringify(asked)}`);
+    const still = await call('GET', `/api/v1/tasks/${running}`);
+    if (still.state !== 'RUNNING') throw new Error(`declined, yet the task is ${still.state}`);
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.click('#cancel-interrupt');
+    await page.locator('#task-state', { hasText: 'CANCELLED' }).waitFor({ timeout: 5000 });
+  });
+
   await step('back from a task page on an idle service, the overview shows counts, pools and queue', async () => {
     const waiting = (await call('POST', '/api/v1/tasks', { handler: 'sleep', args: { seconds: 1 }, delay: 3600, labels: { run: label } })).id;
     await page.goto(base + '/#/');

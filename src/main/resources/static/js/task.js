@@ -170,6 +170,9 @@ export function mount(view, id) {
 
   async function doCancel(mayInterrupt) {
     if (cancelling) return;
+    // Interrupting work under way cannot be undone, and the button sits beside Cancel: asked first.
+    if (mayInterrupt && task?.state === 'RUNNING'
+        && !window.confirm(`Interrupt ${task.handler} task ${id} while it runs? It ends CANCELLED.`)) return;
     cancelling = true;
     enableCancel();
     message.textContent = '';

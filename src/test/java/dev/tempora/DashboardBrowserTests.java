@@ -49,7 +49,7 @@ class DashboardBrowserTests {
                 List.of("http://127.0.0.1:" + port, shots.toAbsolutePath().toString()),
                 shots.resolve("dashboard.test.log"),
                 Duration.ofMinutes(4));
-        assertThat(output).contains("40 passed, 0 failed");
+        assertThat(output).contains("41 passed, 0 failed");
         assertThat(shots.resolve("overview.png")).exists();
         assertThat(shots.resolve("task-cancelled.png")).exists();
     }
