@@ -58,7 +58,8 @@ class RetryPolicy {
             // Sent twice, its values come joined ("120, 120"): the first counts.
             var seconds = header.strip();
             int comma = seconds.indexOf(',');
-            return Optional.of(Duration.ofSeconds(Long.parseLong(comma < 0 ? seconds : seconds.substring(0, comma))));
+            return Optional.of(Duration.ofSeconds(Long.parseLong(
+                    comma < 0 ? seconds : seconds.substring(0, comma).strip())));
         } catch (NumberFormatException notSeconds) {
             try {
                 var at = ZonedDateTime.parse(header.strip(), DateTimeFormatter.RFC_1123_DATE_TIME)

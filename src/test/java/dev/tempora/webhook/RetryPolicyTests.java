@@ -53,7 +53,9 @@ class RetryPolicyTests {
     @Test
     void aLongerRetryAfterLengthensTheWaitUpToItsBound() {
         assertThat(policy.nextWait(1, answer(429, "120"))).contains(Duration.ofMinutes(2));
-        assertThat(policy.nextWait(1, answer(429, "120, 300"))).as("sent twice").contains(Duration.ofMinutes(2));
+        assertThat(policy.nextWait(1, answer(429, "120 , 300")))
+                .as("sent twice")
+                .contains(Duration.ofMinutes(2));
         assertThat(policy.nextWait(1, answer(503, httpDate(NOW.plusSeconds(600)))))
                 .contains(Duration.ofMinutes(10));
         assertThat(policy.nextWait(1, answer(429, "86400"))).contains(Duration.ofHours(1));
