@@ -416,10 +416,24 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     private volatile boolean reservationsUnknown;
 
     private void loadLoop() {
+        // When the passes began to fail: the first pass that works after them says so, which marks
+        // the end of a database outage in the log (its start is the first failure's warning).
+        boolean failing = false;
+        long failingSince = 0;
         while (running) {
             try {
                 loadOnce();
+                if (failing) {
+                    failing = false;
+                    log.info(
+                            "Loading due tasks again, after {} of failed passes",
+                            Duration.ofMillis((System.nanoTime() - failingSince) / 1_000_000));
+                }
             } catch (RuntimeException databaseTrouble) {
+                if (!failing) {
+                    failing = true;
+                    failingSince = System.nanoTime();
+                }
                 log.warn("Loading due tasks failed, will retry: {}", databaseTrouble.toString());
             } catch (Error unexpected) {
                 // Not the end of the loader: without it, nothing due would ever be loaded again.

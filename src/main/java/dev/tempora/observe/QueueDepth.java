@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -22,7 +23,7 @@ class QueueDepth {
     static final Duration MAX_AGE = Duration.ofSeconds(5);
 
     private final TaskService tasks;
-    private Map<TaskState, Long> counts = Map.of();
+    private @Nullable Map<TaskState, Long> counts = Map.of();
     private long countedAt = Long.MIN_VALUE;
 
     QueueDepth(TaskService tasks, MeterRegistry registry) {
@@ -36,17 +37,23 @@ class QueueDepth {
         }
     }
 
+    /**
+     * The count of {@code state} as of the last count, or NaN ("unknown") if that failed. A failed
+     * count is kept as long as one that worked: tried again at each gauge's read, with the database
+     * away each waited for the pool's connection timeout, six states one after another, and a scrape
+     * took 18 s, past Prometheus' 10 s timeout, losing every other series of the outage with it.
+     */
     private synchronized double count(TaskState state) {
         long now = System.nanoTime();
         if (countedAt == Long.MIN_VALUE || now - countedAt > MAX_AGE.toNanos()) {
+            countedAt = now;
             try {
                 counts = tasks.countByState();
-                countedAt = now;
-            } catch (RuntimeException trouble) { // a gauge must not throw; NaN says "unknown"
+            } catch (RuntimeException trouble) { // a gauge must not throw
                 log.warn("Could not count tasks by state: {}", trouble.toString());
-                return Double.NaN;
+                counts = null;
             }
         }
-        return counts.getOrDefault(state, 0L);
+        return counts == null ? Double.NaN : counts.getOrDefault(state, 0L);
     }
 }

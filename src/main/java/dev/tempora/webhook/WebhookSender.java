@@ -35,6 +35,7 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Component;
@@ -505,6 +506,22 @@ class WebhookSender implements SmartLifecycle {
     }
 
     private void afterRecorded(AttemptRecorder.Outcome outcome, Instant now) {
+        // Its task in the log lines' MDC, as a task's own lines have it: a delivery's id alone took
+        // an API call to join them.
+        var previous = MDC.get("taskId");
+        MDC.put("taskId", outcome.delivery().taskId().toString());
+        try {
+            logAndSchedule(outcome, now);
+        } finally {
+            if (previous == null) {
+                MDC.remove("taskId");
+            } else {
+                MDC.put("taskId", previous);
+            }
+        }
+    }
+
+    private void logAndSchedule(AttemptRecorder.Outcome outcome, Instant now) {
         var delivery = outcome.delivery();
         if (outcome.state().equals(Delivery.PENDING)) {
             log.debug(
@@ -525,9 +542,24 @@ class WebhookSender implements SmartLifecycle {
             log.warn(
                     "Webhook {} to {} FAILED after {} attempts: {}",
                     delivery.id(),
-                    delivery.url(),
+                    withoutSecrets(delivery.url()),
                     outcome.attempt().attempt(),
                     outcome.attempt().error());
+        }
+    }
+
+    /**
+     * A callback URL as a log line may show it: without its query, fragment and user info, where a
+     * receiver's token often is (the task's callbackUrl still has it whole, for those who may read it).
+     */
+    static String withoutSecrets(String url) {
+        try {
+            var uri = URI.create(url);
+            var shown = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                    + (uri.getRawPath() == null ? "" : uri.getRawPath());
+            return uri.getRawQuery() == null && uri.getRawFragment() == null ? shown : shown + "?…";
+        } catch (IllegalArgumentException unreadable) {
+            return "(an unreadable URL)";
         }
     }
 

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,11 +68,27 @@ class DatabaseOutageTests {
                 assertThat(api.get("/actuator/health/liveness").status())
                         .as("still alive")
                         .isEqualTo(200);
+                // A scrape while the database is away counts the tasks once: each of the six state
+                // gauges tried again, each waiting out the pool's connection timeout, and a scrape
+                // took 18 s, past Prometheus' 10 s timeout, so every series of the outage was lost.
+                var scrape = api.get("/actuator/prometheus");
+                assertThat(scrape.status()).isEqualTo(200);
+                assertThat(scrape.text())
+                        .containsPattern("tempora_queue_depth_tasks\\{[^}]*state=\"SCHEDULED\"[^}]*} NaN");
+                assertThat(Pattern.compile("Could not count tasks by state")
+                                .matcher(tempora.log())
+                                .results()
+                                .count())
+                        .as("counts tried during one scrape")
+                        .isOne();
                 Thread.sleep(3_000); // a task falls due, and another times out, while the database is away
 
                 proxy.restore();
                 awaitStatus(api, "/actuator/health/readiness", 200, Duration.ofSeconds(30));
                 var ran = api.await(dueDuringOutage, Duration.ofSeconds(20));
+                assertThat(tempora.log())
+                        .as("the outage's end in the log")
+                        .containsPattern("Loading due tasks again, after PT[0-9.]+S of failed passes");
                 assertThat(ran.path("state").asString()).isEqualTo("SUCCEEDED");
                 assertThat(ran.path("result").asString()).isEqualTo("kept");
                 var ended = api.await(endsDuringOutage, Duration.ofSeconds(20));

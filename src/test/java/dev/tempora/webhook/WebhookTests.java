@@ -247,11 +247,12 @@ class WebhookTests {
     }
 
     @Test
-    void afterTheLastRetryTheDeliveryIsFailedAndStaysInspectable() throws Exception {
+    @ExtendWith(OutputCaptureExtension.class)
+    void afterTheLastRetryTheDeliveryIsFailedAndStaysInspectable(CapturedOutput output) throws Exception {
         for (int i = 0; i < 4; i++) {
             receiver.enqueue(new MockResponse.Builder().code(500).build());
         }
-        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s\"}");
+        var id = submit("{\"handler\": \"echo\", \"callbackUrl\": \"%s?token=s3cret\"}");
         for (int i = 0; i < 4; i++) {
             take();
         }
@@ -259,6 +260,18 @@ class WebhookTests {
         assertThat(delivery.path("attempts").size()).isEqualTo(4);
         assertThat(delivery.path("nextAttemptAt").isNull()).isTrue();
         assertThat(receiver.takeRequest(1500, TimeUnit.MILLISECONDS)).isNull();
+        // Its warning names the task (in the MDC, as a task's own lines do), and not the URL's query,
+        // where a receiver's token often is.
+        var warning = output.getOut()
+                .lines()
+                .filter(line -> line.contains("Webhook " + delivery.path("id").asString()))
+                .filter(line -> line.contains("FAILED after 4 attempts"))
+                .findFirst();
+        assertThat(warning)
+                .hasValueSatisfying(line -> assertThat(line)
+                        .contains("[" + id + "]")
+                        .contains(receiver.url("/hooks").toString() + "?…")
+                        .doesNotContain("s3cret"));
     }
 
     @Test
