@@ -1,0 +1,61 @@
+package dev.tempora.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempora.Api;
+import dev.tempora.TaskRows;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
+
+/**
+ * An instance alone loads a backlog larger than one pass takes in batches back to back while
+ * memory has room, so that another pool's tasks falling due meanwhile are loaded in time: a pass
+ * takes the earliest due of every pool, and at one pass per load interval (or as the pools
+ * drained) an idle pool's tasks waited behind the backlog's batches (a user's test on PostgreSQL:
+ * 4 s late after a restart with 4,000 overdue elsewhere).
+ */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"tempora.dispatch.claim-batch=100", "tempora.pools.default.size=1", "tempora.pools.urgent.size=1"
+        })
+@DirtiesContext
+class PoolBehindBacklogTests {
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Test
+    void anIdlePoolsTaskStartsOnTimeBehindAnotherPoolsBacklog() {
+        // Written straight into the table, as another writer's would be, for the loader: 1,000 tasks
+        // of 50 ms each on a pool of one worker, overdue, ten batches deep; then one of an idle pool.
+        var now = OffsetDateTime.now(ZoneOffset.UTC);
+        for (int i = 0; i < 1_000; i++) {
+            jdbc.sql("insert into task (id, handler, args, priority, run_at, created_at, state, attempts, pool)"
+                            + " values (:id, 'sleep', '{\"seconds\": 0.05}', 0, :runAt, :runAt, 'SCHEDULED', 0,"
+                            + " 'default')")
+                    .param("id", UUID.randomUUID())
+                    .param("runAt", now.minusSeconds(1))
+                    .update();
+        }
+        var urgent = TaskRows.insertEcho(jdbc, "urgent", now.plusSeconds(3));
+
+        var task = new Api(port).await(urgent.toString(), Duration.ofSeconds(20));
+        assertThat(task.path("state").asString()).isEqualTo("SUCCEEDED");
+        var late = Duration.between(
+                now.plusSeconds(3).toInstant(),
+                Instant.parse(task.path("startedAt").asString()));
+        assertThat(late).as("started after its runAt by").isLessThan(Duration.ofSeconds(2));
+    }
+}
