@@ -232,17 +232,30 @@ class NodeRegistry implements SmartLifecycle {
      * version, which records none, by this one's).
      */
     private void recover(int gone, boolean always) {
-        int dead = gone
-                + jdbc.sql("delete from tempora_node where heartbeat_at < current_timestamp"
-                                + " - interval '0.001' second * coalesce(node_timeout_ms, :timeout)")
+        var silent = "heartbeat_at < current_timestamp - interval '0.001' second * coalesce(node_timeout_ms, :timeout)";
+        // Read before they are removed, for the log to name them (a node that heartbeats in between
+        // is named but stays: the removal looks again).
+        var silentNodes = jdbc.sql("select id from tempora_node where " + silent)
+                .param("timeout", properties.nodeTimeout().toMillis())
+                .query(String.class)
+                .list();
+        int removed = silentNodes.isEmpty()
+                ? 0
+                : jdbc.sql("delete from tempora_node where id in (:ids) and " + silent)
+                        .param("ids", silentNodes)
                         .param("timeout", properties.nodeTimeout().toMillis())
                         .update();
+        int dead = gone + removed;
         if (dead == 0 && !always) {
             return;
         }
         int taken = transitions.recoverOrphans();
         if (dead > 0 || taken > 0) {
-            log.warn("{} dead nodes removed; {} tasks they were running will run again (attempts tells)", dead, taken);
+            log.warn(
+                    "{} dead nodes removed{}; {} tasks they were running will run again (attempts tells)",
+                    dead,
+                    removed == 0 ? "" : " (silent past their node timeouts: " + String.join(", ", silentNodes) + ")",
+                    taken);
             whenTasksFreed.run();
         }
     }

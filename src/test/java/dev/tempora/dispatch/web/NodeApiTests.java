@@ -11,9 +11,12 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
@@ -68,7 +71,8 @@ class NodeApiTests {
     }
 
     @Test
-    void eachInstanceIsFoundDeadByTheNodeTimeoutItRecorded() throws InterruptedException {
+    @ExtendWith(OutputCaptureExtension.class)
+    void eachInstanceIsFoundDeadByTheNodeTimeoutItRecorded(CapturedOutput output) throws InterruptedException {
         // Silent for 20 s: dead by this instance's node timeout (10 s), alive by its own (a minute).
         // Judged by the looker's, an instance whose heartbeat interval was longer than another's node
         // timeout was presumed dead between its heartbeats, its running tasks run twice.
@@ -83,6 +87,9 @@ class NodeApiTests {
                     .until(() -> !listed(hasty) && !listed(earlier));
             Thread.sleep(1000); // five heartbeats more
             assertThat(listed(patient)).as("judged by its own node timeout").isTrue();
+            assertThat(output.getOut())
+                    .as("the takeover's warning names the nodes found dead")
+                    .containsPattern("dead nodes removed \\(silent past their node timeouts: [^)]*" + hasty);
         } finally {
             jdbc.sql("delete from tempora_node where id in (:ids)")
                     .param("ids", List.of(patient, hasty, earlier))
