@@ -225,8 +225,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             if (!running) {
                 // Stored reserved for this node as its stop began, after the stop had handed back
                 // what it held: left so, it waited for this node to leave the node list.
-                tracker.forget(id);
-                handBack(reservedBy, List.of(id));
+                handBackLate(id);
             } else if (tracker.holds(id)) {
                 time(runner.prepare(submitted.task()));
             }
@@ -254,8 +253,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         }
         if (!running) {
             // Its stop may have counted it already: a second release finds it released.
-            tracker.forget(id);
-            handBack(node.id(), List.of(id));
+            handBackLate(id);
         } else if (tracker.holds(id)) {
             time(task.loaded());
         }
@@ -267,9 +265,14 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
      */
     private void time(TaskRun run) {
         if (!timer.add(run)) {
-            tracker.forget(run.task().id());
-            handBack(node.id(), List.of(run.task().id()));
+            handBackLate(run.task().id());
         }
+    }
+
+    /** Hands back {@code id}, reserved here, that reached this dispatcher once its stop had begun. */
+    private void handBackLate(TaskId id) {
+        tracker.forget(id);
+        handBack(node.id(), List.of(id));
     }
 
     @Override

@@ -1,10 +1,10 @@
 package dev.tempora.observe;
 
+import dev.tempora.support.TaskLogContext;
 import dev.tempora.task.TaskChanged;
 import dev.tempora.task.TaskListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,20 +22,12 @@ class TaskChangeLog implements TaskListener {
         if (!log.isDebugEnabled()) {
             return;
         }
-        var previous = MDC.get("taskId");
-        MDC.put("taskId", changed.id().toString());
-        try {
+        TaskLogContext.about(changed.id(), () -> {
             if (changed.handler() == null) {
                 log.debug("Task {} {}", changed.id(), changed.state());
             } else {
                 log.debug("Task {} {} ({})", changed.id(), changed.state(), changed.handler());
             }
-        } finally {
-            if (previous == null) {
-                MDC.remove("taskId");
-            } else {
-                MDC.put("taskId", previous);
-            }
-        }
+        });
     }
 }

@@ -5,6 +5,7 @@ import dev.tempora.outbound.OutboundHttp;
 import dev.tempora.outbound.OutboundRequest;
 import dev.tempora.outbound.OutboundResponse;
 import dev.tempora.support.StorableText;
+import dev.tempora.support.TaskLogContext;
 import dev.tempora.task.Durability;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -35,7 +36,6 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Component;
@@ -508,17 +508,7 @@ class WebhookSender implements SmartLifecycle {
     private void afterRecorded(AttemptRecorder.Outcome outcome, Instant now) {
         // Its task in the log lines' MDC, as a task's own lines have it: a delivery's id alone took
         // an API call to join them.
-        var previous = MDC.get("taskId");
-        MDC.put("taskId", outcome.delivery().taskId().toString());
-        try {
-            logAndSchedule(outcome, now);
-        } finally {
-            if (previous == null) {
-                MDC.remove("taskId");
-            } else {
-                MDC.put("taskId", previous);
-            }
-        }
+        TaskLogContext.about(outcome.delivery().taskId(), () -> logAndSchedule(outcome, now));
     }
 
     private void logAndSchedule(AttemptRecorder.Outcome outcome, Instant now) {
