@@ -32,6 +32,13 @@ public final class Durations {
     private Durations() {}
 
     /**
+     * What a negative duration beyond the range reads as: every caller refuses a negative one with
+     * its own message ("must be >= 0", "must be > 0"), which tells a client more than "is too
+     * long" for a delay of {@code -1e400}.
+     */
+    private static final Duration FAR_NEGATIVE = MAX.negated();
+
+    /**
      * Reads a duration from JSON.
      *
      * @throws IllegalArgumentException with a message fit for a client when it is not a duration
@@ -60,9 +67,9 @@ public final class Durations {
     private static Duration read(JsonNode node, boolean strict) {
         if (node.isNumber()) {
             // A number beyond double range (1e400) may be read as an infinite double, which has no
-            // BigDecimal value: it is too long either way.
+            // BigDecimal value: it is beyond the range either way.
             if ((node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
-                throw new IllegalArgumentException("is too long");
+                return beyondRange(node.doubleValue() < 0);
             }
             return ofSeconds(node.decimalValue());
         }
@@ -129,7 +136,7 @@ public final class Durations {
 
     private static Duration ofSeconds(BigDecimal seconds) {
         if (seconds.abs().compareTo(BigDecimal.valueOf(MAX.getSeconds())) > 0) {
-            throw new IllegalArgumentException("is too long");
+            return beyondRange(seconds.signum() < 0);
         }
         // MAX in nanoseconds fits a long, so this cannot overflow. Rounded away from zero: a
         // fraction of a nanosecond keeps its sign (a timeout of 1e-10 s is positive, and is rounded
@@ -147,9 +154,14 @@ public final class Durations {
     }
 
     private static Duration bounded(Duration duration) {
-        if (duration.abs().compareTo(MAX) > 0) {
-            throw new IllegalArgumentException("is too long");
+        return duration.abs().compareTo(MAX) > 0 ? beyondRange(duration.isNegative()) : duration;
+    }
+
+    /** A duration beyond the range: {@link #FAR_NEGATIVE} if negative, else refused as too long. */
+    private static Duration beyondRange(boolean negative) {
+        if (negative) {
+            return FAR_NEGATIVE;
         }
-        return duration;
+        throw new IllegalArgumentException("is too long");
     }
 }

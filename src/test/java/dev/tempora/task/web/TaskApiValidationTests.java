@@ -403,6 +403,20 @@ class TaskApiValidationTests {
         assertThat(response.errorFields()).containsExactlyInAnyOrder("handler", "delay", "priority", "pool");
     }
 
+    /** A delay of -1e400 was said to be "too long" (fuzzing): it is negative, as -1 is. */
+    @Test
+    void aNegativeDurationBeyondTheRangeIsSaidToBeNegative() {
+        for (var delay : List.of("-1e400", "-1e30", "\"-PT999999999H\"")) {
+            var response = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"delay\": %s}".formatted(delay));
+            assertThat(response.body().path("errors").path(0).path("message").asString())
+                    .as(delay)
+                    .isEqualTo("must be >= 0");
+        }
+        var timeout = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"timeout\": -1e400}");
+        assertThat(timeout.body().path("errors").path(0).path("message").asString())
+                .isEqualTo("must be > 0");
+    }
+
     @Test
     void aPoolThatIsNotAStringIsToldSoAndAnUnknownOneIsNamed() {
         var notAString = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"pool\": 5}");
