@@ -35,7 +35,8 @@ public class TaskCompletions implements SmartLifecycle {
     /**
      * A future that completes (normally) when {@code id} is signalled or when {@code timeout} has
      * passed, whichever comes first. Register before reading the task, so that a completion between
-     * the read and the wait is not missed.
+     * the read and the wait is not missed; a caller that answers without waiting completes the
+     * future, which unregisters it.
      */
     public CompletableFuture<Void> whenSignalled(TaskId id, Duration timeout) {
         var waiters = waiting.compute(id, (key, existing) -> {
@@ -43,10 +44,10 @@ public class TaskCompletions implements SmartLifecycle {
             current.count++;
             return current;
         });
-        var signal = waiters.signal
-                .copy()
-                .completeOnTimeout(null, timeout.toNanos(), TimeUnit.NANOSECONDS)
-                .whenComplete((ignored, error) -> leave(id, waiters));
+        var signal = waiters.signal.copy().completeOnTimeout(null, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        // On this future, not a dependent of it: the caller completing it must unregister too (a
+        // poll of an unknown or ended task stayed registered, and watched, for its whole wait).
+        signal.whenComplete((ignored, error) -> leave(id, waiters));
         if (stopping) { // read after registering: a stop either sees this waiter or is seen here
             signal(id);
         }

@@ -35,4 +35,17 @@ class TaskCompletionsTests {
         completions.signal(id);
         assertThat(completions.waitedOn()).isEmpty();
     }
+
+    /** A poll of an unknown or ended task answers at once; it stayed registered for its whole wait (review). */
+    @Test
+    void aWaiterThatAnswersWithoutWaitingLeavesAtOnce() {
+        completions.start();
+        var answered = completions.whenSignalled(id, Duration.ofMinutes(1));
+        var waiting = completions.whenSignalled(id, Duration.ofMinutes(1));
+        answered.complete(null);
+        assertThat(completions.waitedOn()).containsExactly(id);
+
+        waiting.complete(null);
+        assertThat(completions.waitedOn()).isEmpty();
+    }
 }
