@@ -301,13 +301,20 @@ public class TaskTransitions {
      * failed as far as its workers know: a reservation is released for any loader, and a claim that
      * did commit although its worker was told it failed (the connection dropped between the commit
      * and its answer) goes back to SCHEDULED, to run again (at-least-once; {@code attempts} tells).
+     * In chunks: after an outage they may be as many as {@code max-in-memory} allows, past what one
+     * statement may bind. Giving back again what one chunk gave back changes nothing.
      */
     public int giveBack(String owner, Collection<TaskId> ids) {
-        return jdbc.sql("update task set state = '" + checked(EnumSet.of(RUNNING), SCHEDULED)
-                        + "', owner = null where state in ('SCHEDULED', 'RUNNING') and owner = :owner and id in (:ids)")
-                .param("owner", owner)
-                .param("ids", ids.stream().map(TaskId::value).toList())
-                .update();
+        int given = 0;
+        for (var chunk : TaskReads.chunks(ids)) {
+            given += jdbc.sql("update task set state = '" + checked(EnumSet.of(RUNNING), SCHEDULED)
+                            + "', owner = null where state in ('SCHEDULED', 'RUNNING') and owner = :owner"
+                            + " and id in (:ids)")
+                    .param("owner", owner)
+                    .param("ids", chunk)
+                    .update();
+        }
+        return given;
     }
 
     /**
