@@ -41,6 +41,9 @@ public class Node {
     /** How often a cancel looks whether the others have settled their claims ({@link #enterCancel}). */
     private static final Duration SETTLED_POLL = Duration.ofMillis(20);
 
+    /** The most of the host name a node id holds ({@link #renew}). */
+    private static final int ID_HOST_LENGTH = 50;
+
     private final String host;
     private final long pid = ProcessHandle.current().pid();
     private final @Nullable String processSpace = readProcessSpace();
@@ -256,8 +259,14 @@ public class Node {
         }
     }
 
-    /** A new incarnation: a new id. */
+    /**
+     * A new incarnation: a new id, of at most 80 characters. It is stored where 100 fit (a task's
+     * owner), with a webhook lease's {@code "/"} and counter after it; a fully qualified host name
+     * may be 253 long, so only its first {@value #ID_HOST_LENGTH} characters are in it (the node list
+     * keeps the whole name).
+     */
     final void renew() {
-        id = host + "-" + pid + "-" + UUID.randomUUID().toString().substring(0, 8);
+        var shortHost = host.length() > ID_HOST_LENGTH ? host.substring(0, ID_HOST_LENGTH) : host;
+        id = shortHost + "-" + pid + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 }
