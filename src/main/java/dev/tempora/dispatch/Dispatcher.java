@@ -331,7 +331,14 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     }
 
     private void release(TaskRun run) {
-        pools.forTask(run.task().pool()).execute(run);
+        try {
+            pools.forTask(run.task().pool()).execute(run);
+        } catch (RuntimeException unexpected) {
+            // Held here and reserved for this live node, it would wait for no loader until this node
+            // leaves the node list: dropped, the loader's next pass gives it back.
+            tracker.drop(run.task().id());
+            throw unexpected;
+        }
     }
 
     /** Asks the loader for a pass now instead of at its next interval. */
@@ -537,7 +544,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             // way): started now, it could be told RUNNING, even ended, before SCHEDULED. It starts
             // once told (submitted), as a task reserved on submit does.
             if (untold.computeIfPresent(task.id(), (id, submitting) -> new Untold(run)) == null) {
-                timer.add(run);
+                time(run);
             }
             loaded++;
         }

@@ -182,7 +182,7 @@ final class TaskTimer {
                 release.accept(run);
             } catch (RuntimeException unexpected) {
                 log.error(
-                        "Could not release task {}; it stays SCHEDULED",
+                        "Could not release task {}; it is given back to run later",
                         run.task().id(),
                         unexpected);
             }

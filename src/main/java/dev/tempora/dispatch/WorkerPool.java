@@ -87,7 +87,9 @@ public final class WorkerPool {
                                 mine.remove();
                             }
                         }),
-                // Only after shutdown: the task stays SCHEDULED in the database and runs after restart.
+                // Only after shutdown, which the dispatcher's stop does once its timer has stopped and
+                // after which it hands back what reaches it: none should come. One would stay reserved
+                // for this node until it leaves the node list, and then run on any instance.
                 (runnable, executor) -> log.debug("Pool {} is shut down; {} will run after restart", name, runnable));
     }
 

@@ -5,7 +5,9 @@ import java.time.Clock;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -19,6 +21,9 @@ public class WorkerPools {
     public static final String DEFAULT = "default";
 
     private final Map<String, WorkerPool> byName = new TreeMap<>();
+
+    /** The pools no longer configured whose tasks were seen here (each warned of once). */
+    private final Set<String> unconfiguredSeen = ConcurrentHashMap.newKeySet();
 
     WorkerPools(PoolProperties properties, Clock clock) {
         int defaultSize = Math.min(32, Runtime.getRuntime().availableProcessors() + 4);
@@ -46,7 +51,8 @@ public class WorkerPools {
     /** The pool a task runs on: its own, or {@code default} if its pool is no longer configured. */
     WorkerPool forTask(String name) {
         var runsOn = runsOn(name);
-        if (!runsOn.equals(name)) {
+        // Once per pool: a backlog of such tasks logged a line each.
+        if (!runsOn.equals(name) && unconfiguredSeen.add(name)) {
             log.warn("Pool '{}' is not configured (any more); its tasks run on the default pool", name);
         }
         return byName.get(runsOn);
