@@ -2,6 +2,7 @@ package dev.tempora.dispatch;
 
 import dev.tempora.support.DatabaseErrors;
 import dev.tempora.support.RepeatingJob;
+import dev.tempora.support.Timestamps;
 import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
 import java.time.Duration;
@@ -142,7 +143,7 @@ class NodeRegistry implements SmartLifecycle {
                 .param("host", node.host())
                 .param("pid", node.pid())
                 .param("space", node.processSpace())
-                .param("now", clock.instant().atOffset(java.time.ZoneOffset.UTC))
+                .param("now", Timestamps.utc(clock.instant()))
                 // Whatever it is now: it may find itself alone before its first heartbeat reports.
                 .param("ahead", true)
                 .param("timeout", properties.nodeTimeout().toMillis())

@@ -11,10 +11,7 @@ import jakarta.persistence.FetchType;
 import jakarta.persistence.Id;
 import jakarta.persistence.JoinColumn;
 import jakarta.persistence.MapKeyColumn;
-import jakarta.persistence.PostLoad;
-import jakarta.persistence.PostPersist;
 import jakarta.persistence.Table;
-import jakarta.persistence.Transient;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -30,15 +27,15 @@ import java.util.UUID;
 import org.hibernate.annotations.BatchSize;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
-import org.springframework.data.domain.Persistable;
 
 /**
- * A submitted task as stored. Its state changes only through {@link TaskTransitions} (guarded
- * updates); this entity is how tasks are created and read.
+ * A submitted task as stored. Inserted by {@link TaskInserts} and changed only through {@link
+ * TaskTransitions} (guarded updates), both plain JDBC; read as this entity by {@link TaskRepository}
+ * or from a row ({@link #fromRow}).
  */
 @Entity
 @Table(name = "task")
-public class Task implements Persistable<UUID> {
+public class Task {
 
     /** Each label is a row of its own, and a filter's worth of index: labels tag, they do not store. */
     public static final int MAX_LABELS = 64;
@@ -84,12 +81,9 @@ public class Task implements Persistable<UUID> {
     @BatchSize(size = 500)
     private Map<String, String> labels = new LinkedHashMap<>();
 
-    @Transient
-    private boolean isNew;
-
     protected Task() {}
 
-    /** A new task, SCHEDULED, to be persisted. */
+    /** A new task, SCHEDULED, to be inserted ({@link TaskInserts}). */
     public static Task submit(TaskId id, NewTask spec, Instant runAt, Instant now, String reservedBy) {
         var task = new Task();
         task.id = id.value();
@@ -106,7 +100,6 @@ public class Task implements Persistable<UUID> {
         task.pool = spec.pool();
         task.owner = reservedBy;
         task.labels.putAll(spec.labels());
-        task.isNew = true;
         return task;
     }
 
@@ -172,20 +165,8 @@ public class Task implements Persistable<UUID> {
         labels.put(key, value);
     }
 
-    @PostLoad
-    @PostPersist
-    void markStored() {
-        isNew = false;
-    }
-
-    @Override
     public UUID getId() {
         return id;
-    }
-
-    @Override
-    public boolean isNew() {
-        return isNew;
     }
 
     public TaskId id() {

@@ -1,13 +1,13 @@
 package dev.tempora.task;
 
 import dev.tempora.support.RepeatingJob;
+import dev.tempora.support.Timestamps;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -98,7 +98,7 @@ class TaskCleanup implements SmartLifecycle {
 
     /** Deletes the tasks that ended before {@code cutoff} and owe no delivery; returns how many. */
     int deleteEndedBefore(Instant cutoff) {
-        var at = OffsetDateTime.ofInstant(cutoff, ZoneOffset.UTC);
+        var at = Timestamps.utc(cutoff);
         int deleted = 0;
         for (var state : ENDED) {
             UUID after = null;

@@ -11,8 +11,9 @@ import java.util.Set;
  * <p>{@code QUEUED} is never stored: a stored {@code SCHEDULED} task whose {@code runAt} has come
  * <em>is</em> queued (due, waiting for a worker), so {@link #observedAt} derives it. This saves a
  * database write per task and can never disagree with the clock. Every stored transition is a
- * guarded update ({@code ... where state in (predecessors)}) built from {@link #predecessors}, so a
- * task never starts twice and a cancel racing a start has exactly one winner.
+ * guarded update ({@code ... where state in (...)}), each of whose states {@code TaskTransitions}
+ * checks against this table ({@link #canBecome}) as it builds it, so a task never starts twice and a
+ * cancel racing a start has exactly one winner.
  */
 public enum TaskState {
     SCHEDULED,
@@ -39,17 +40,6 @@ public enum TaskState {
     /** Whether a task may move from this stored state to {@code next}. */
     public boolean canBecome(TaskState next) {
         return ALLOWED.getOrDefault(stored(), Set.of()).contains(next);
-    }
-
-    /** The stored states from which a task may move to {@code next}. */
-    public static Set<TaskState> predecessors(TaskState next) {
-        var from = EnumSet.noneOf(TaskState.class);
-        ALLOWED.forEach((state, targets) -> {
-            if (targets.contains(next)) {
-                from.add(state);
-            }
-        });
-        return from;
     }
 
     /** The state as stored in the database: QUEUED is stored as SCHEDULED. */

@@ -50,8 +50,10 @@ public class Deliveries {
     }
 
     /**
-     * Makes a delivery due now, with its {@code webhook-id} unchanged. A delivery that had ended gets
-     * one more attempt; if that fails, it is FAILED again (the retry schedule is not restarted).
+     * Makes a delivery due now, with its {@code webhook-id} unchanged, in any state. The redelivery
+     * is its next attempt: if it fails, the retry schedule goes on from that attempt's number (a
+     * delivery that had succeeded at its first attempt is retried as after a failed first one), and
+     * one that had used every attempt is FAILED again (README, "Delivery and retries").
      */
     public Optional<DeliveryView> redeliver(UUID id) {
         var now = clock.instant();

@@ -35,13 +35,6 @@ class TaskStateTests {
     }
 
     @Test
-    void predecessorsAreReadFromTheSameTable() {
-        assertThat(TaskState.predecessors(RUNNING)).containsExactly(SCHEDULED);
-        assertThat(TaskState.predecessors(CANCELLED)).containsExactlyInAnyOrder(SCHEDULED, RUNNING);
-        assertThat(TaskState.predecessors(SUCCEEDED)).containsExactly(RUNNING);
-    }
-
-    @Test
     void scheduledTaskWhoseTimeHasComeIsObservedQueued() {
         var now = Instant.parse("2026-11-22T10:00:00Z");
         assertThat(SCHEDULED.observedAt(now.plusMillis(1), now)).isEqualTo(SCHEDULED);
