@@ -107,6 +107,15 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
 
     private volatile boolean running;
 
+    /** Whether the loader's last pass took all it asked for (more may be due): the loader's own. */
+    private boolean passFilled;
+
+    /**
+     * A reservation failed, or a submission crossed a rejoin: tasks may be reserved for this node
+     * that it does not hold, which every loader skips. The next pass takes them up.
+     */
+    private volatile boolean reservationsUnknown;
+
     /**
      * The tasks being submitted here without a reservation, from before their commit until their
      * submission has told of them ({@link #submitted}); with the run prepared for one that a loader
@@ -352,9 +361,6 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         }
     }
 
-    /** Whether the loader's last pass took all it asked for (more may be due): the loader's own. */
-    private boolean passFilled;
-
     /** A task left memory: while a backlog waits in the database, keep the pools fed. */
     private void taskLeft() {
         if (backlog && pools.queued() < Math.max(1, properties.claimBatch() / 2) && roomToHold() >= refillAt) {
@@ -421,12 +427,6 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
     private int refillAt(long waiting) {
         return Math.clamp(Math.min(waiting, properties.claimBatch()) / 2, 1, Integer.MAX_VALUE);
     }
-
-    /**
-     * A reservation failed, or a submission crossed a rejoin: tasks may be reserved for this node
-     * that it does not hold, which every loader skips. The next pass takes them up.
-     */
-    private volatile boolean reservationsUnknown;
 
     private void loadLoop() {
         // When the passes began to fail: the first pass that works after them says so, which marks
