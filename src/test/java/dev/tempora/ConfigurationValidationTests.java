@@ -9,6 +9,7 @@ import dev.tempora.dispatch.PoolProperties;
 import dev.tempora.live.EventProperties;
 import dev.tempora.outbound.OutboundProperties;
 import dev.tempora.support.ApiProperties;
+import dev.tempora.support.DatabaseFailureAnalyzer;
 import dev.tempora.support.DatabaseProperties;
 import dev.tempora.task.TaskProperties;
 import dev.tempora.webhook.WebhookProperties;
@@ -51,47 +52,83 @@ class ConfigurationValidationTests {
     }
 
     /**
-     * Spring Boot's report gives the property as its record component ({@code lookAhead}), and as
-     * written in the {@code Origin} line, which list elements and map entries have none of.
+     * The report names the property as written ({@code look-ahead}; Spring Boot's own gave the record
+     * component, {@code lookAhead}, and {@code pools[slow]} for a pool), and keeps a secret's value
+     * out of the log.
      */
     @ParameterizedTest
     @CsvSource(
             delimiter = '|',
             value = {
-                "tempora.dispatch.look-ahead=-PT5S         | Origin: \"tempora.dispatch.look-ahead\"",
-                "tempora.dispatch.load-interval=PT0S       | Origin: \"tempora.dispatch.load-interval\"",
-                "tempora.dispatch.shutdown-grace=-PT1S     | Origin: \"tempora.dispatch.shutdown-grace\"",
-                "tempora.cluster.heartbeat-interval=PT0S   | Origin: \"tempora.cluster.heartbeat-interval\"",
-                "tempora.cluster.node-timeout=PT2S         | Origin: \"tempora.cluster.node-timeout\"",
-                "tempora.cluster.watch-interval=-PT1S      | Origin: \"tempora.cluster.watch-interval\"",
-                "tempora.tasks.cleanup-interval=-PT1M      | Origin: \"tempora.tasks.cleanup-interval\"",
-                "tempora.tasks.default-timeout=PT0S        | Origin: \"tempora.tasks.default-timeout\"",
-                "tempora.tasks.keep-finished=-PT1H         | Origin: \"tempora.tasks.keep-finished\"",
-                "tempora.webhooks.timeout=-PT1S            | Origin: \"tempora.webhooks.timeout\"",
-                "tempora.webhooks.load-interval=PT0S       | Origin: \"tempora.webhooks.load-interval\"",
-                "tempora.webhooks.max-in-flight=-1         | Origin: \"tempora.webhooks.max-in-flight\"",
-                "tempora.webhooks.max-in-flight-per-receiver=0 | Origin: \"tempora.webhooks.max-in-flight-per-receiver\"",
-                "tempora.webhooks.retry-schedule=PT5S,PT0S | Property: tempora.webhooks.retrySchedule[1]",
-                "tempora.webhooks.jitter=1                 | Origin: \"tempora.webhooks.jitter\"",
-                "tempora.webhooks.max-retry-after=PT0.5S   | Origin: \"tempora.webhooks.max-retry-after\"",
-                "tempora.webhooks.secret=not-a-secret      | Origin: \"tempora.webhooks.secret\"",
-                "tempora.webhooks.secret=whsec_a           | Origin: \"tempora.webhooks.secret\"",
-                "tempora.webhooks.previous-secret=whsec_   | Origin: \"tempora.webhooks.previous-secret\"",
-                "tempora.events.heartbeat=PT0S             | Origin: \"tempora.events.heartbeat\"",
-                "tempora.events.timeout=-PT10M             | Origin: \"tempora.events.timeout\"",
-                "tempora.database.socket-timeout=-PT1S     | Origin: \"tempora.database.socket-timeout\"",
-                "tempora.api.max-body-size=-1MB            | Origin: \"tempora.api.max-body-size\"",
-                "tempora.api.max-body-size=0               | Origin: \"tempora.api.max-body-size\"",
-                "tempora.pools.slow.size=0                 | Property: tempora.pools[slow].size",
+                "tempora.dispatch.look-ahead=-PT5S          | tempora.dispatch.look-ahead",
+                "tempora.dispatch.load-interval=PT0S        | tempora.dispatch.load-interval",
+                "tempora.dispatch.shutdown-grace=-PT1S      | tempora.dispatch.shutdown-grace",
+                "tempora.cluster.heartbeat-interval=PT0S    | tempora.cluster.heartbeat-interval",
+                "tempora.cluster.node-timeout=PT2S          | tempora.cluster.node-timeout",
+                "tempora.cluster.watch-interval=-PT1S       | tempora.cluster.watch-interval",
+                "tempora.tasks.cleanup-interval=-PT1M       | tempora.tasks.cleanup-interval",
+                "tempora.tasks.default-timeout=PT0S         | tempora.tasks.default-timeout",
+                "tempora.tasks.keep-finished=-PT1H          | tempora.tasks.keep-finished",
+                "tempora.webhooks.timeout=-PT1S             | tempora.webhooks.timeout",
+                "tempora.webhooks.load-interval=PT0S        | tempora.webhooks.load-interval",
+                "tempora.webhooks.max-in-flight=-1          | tempora.webhooks.max-in-flight",
+                "tempora.webhooks.max-in-flight-per-receiver=0 | tempora.webhooks.max-in-flight-per-receiver",
+                "tempora.webhooks.retry-schedule=PT5S,PT0S  | tempora.webhooks.retry-schedule[1]",
+                "tempora.webhooks.jitter=1                  | tempora.webhooks.jitter",
+                "tempora.webhooks.max-retry-after=PT0.5S    | tempora.webhooks.max-retry-after",
+                "tempora.webhooks.secret=not-a-secret       | tempora.webhooks.secret",
+                "tempora.webhooks.secret=whsec_a            | tempora.webhooks.secret",
+                "tempora.webhooks.previous-secret=whsec_    | tempora.webhooks.previous-secret",
+                "tempora.events.heartbeat=PT0S              | tempora.events.heartbeat",
+                "tempora.events.timeout=-PT10M              | tempora.events.timeout",
+                "tempora.database.socket-timeout=-PT1S      | tempora.database.socket-timeout",
+                "tempora.api.max-body-size=-1MB             | tempora.api.max-body-size",
+                "tempora.api.max-body-size=0                | tempora.api.max-body-size",
+                "tempora.pools.slow.size=0                  | tempora.pools.slow.size",
             })
-    void aNonsenseSettingStopsTheStartNamingIt(String setting, String named, CapturedOutput output) {
+    void aNonsenseSettingStopsTheStartNamingIt(String setting, String property, CapturedOutput output) {
         assertThatException().isThrownBy(() -> start("--" + setting));
+
+        var report = output.getOut() + output.getErr();
+        assertThat(report)
+                .contains("APPLICATION FAILED TO START")
+                .contains("A configuration value is not valid")
+                .contains("Property: " + property + System.lineSeparator())
+                .contains("Reason: must be ");
+        if (property.endsWith("secret")) {
+            assertThat(report)
+                    .contains("Value: (not shown: a secret)")
+                    .doesNotContain("\"" + setting.split("=", 2)[1] + "\"");
+        }
+    }
+
+    /**
+     * A database out of reach is reported as such, its URL without what may hold a password: it was
+     * a stack trace of some sixty lines with the cause in its middle (README audit).
+     */
+    @Test
+    void aDatabaseOutOfReachIsReportedWithItsUrl(CapturedOutput output) {
+        assertThatException()
+                .isThrownBy(() -> new SpringApplicationBuilder(TemporaApplication.class)
+                        .bannerMode(Banner.Mode.OFF)
+                        .registerShutdownHook(false)
+                        .run(
+                                "--server.port=0",
+                                "--spring.datasource.url=jdbc:postgresql://127.0.0.1:1/tempora?password=hush"));
 
         assertThat(output.getOut() + output.getErr())
                 .contains("APPLICATION FAILED TO START")
-                .contains("Binding to target")
-                .contains(named)
-                .contains("Reason: must be ");
+                .contains("Tempora could not use its database at jdbc:postgresql://127.0.0.1:1/tempora: Connection to"
+                        + " 127.0.0.1:1 refused")
+                .doesNotContain("hush");
+    }
+
+    @Test
+    void aUrlIsShownWithoutWhatMayHoldAPassword() {
+        assertThat(DatabaseFailureAnalyzer.shown("jdbc:h2:retry:./data/tempora;USER=sa;PASSWORD=x"))
+                .isEqualTo("jdbc:h2:retry:./data/tempora");
+        assertThat(DatabaseFailureAnalyzer.shown("jdbc:postgresql://tempora:x@db:5432/tempora?ssl=true"))
+                .isEqualTo("jdbc:postgresql://db:5432/tempora");
     }
 
     private static ConfigurableApplicationContext start(String... args) {
