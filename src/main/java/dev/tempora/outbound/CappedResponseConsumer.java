@@ -2,8 +2,10 @@ package dev.tempora.outbound;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.hc.client5.http.async.methods.AbstractBinResponseConsumer;
@@ -15,6 +17,9 @@ import org.apache.hc.core5.http.HttpResponse;
  * callbacks run on the client's I/O thread, {@link #soFar} on any other: hence the locking.
  */
 final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundResponse> {
+
+    /** The content codings the client asks for and decodes ({@code ContentCompressionAsyncExec}). */
+    private static final Set<String> DECODED = Set.of("gzip", "x-gzip", "deflate");
 
     private final int cap;
     private final boolean cutWhenFull;
@@ -92,12 +97,27 @@ final class CappedResponseConsumer extends AbstractBinResponseConsumer<OutboundR
             var separator = name.equals("set-cookie") ? "\n" : ", ";
             headers.merge(name, header.getValue(), (first, next) -> first + separator + next);
         }
+        if (decoded(headers.get("content-encoding"))) {
+            // The client has decoded the body (as its classic counterpart does, it asks for these
+            // codings and decodes them): these described the bytes that came, not the body here.
+            headers.remove("content-encoding");
+            headers.remove("content-length");
+            headers.remove("content-md5");
+        }
         return new OutboundResponse(
                 response.getCode(),
                 headers,
                 kept.toByteArray(),
                 contentType == null ? null : contentType.toString(),
                 overflowed || !ended);
+    }
+
+    /** Whether {@code coding} names only codings the HTTP client decodes (gzip, x-gzip, deflate). */
+    private static boolean decoded(String coding) {
+        return coding != null
+                && Arrays.stream(coding.split(","))
+                        .map(token -> token.strip().toLowerCase(Locale.ROOT))
+                        .allMatch(DECODED::contains);
     }
 
     @Override

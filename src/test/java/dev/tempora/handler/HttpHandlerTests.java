@@ -67,6 +67,24 @@ class HttpHandlerTests {
         assertThat(server.received.getFirst().method()).isEqualTo("GET");
     }
 
+    /**
+     * A compressed answer is decoded, and its headers say so: they gave {@code content-encoding:
+     * gzip} and the compressed length beside the decoded body, which a client might decode again
+     * (README audit).
+     */
+    @Test
+    void aCompressedAnswerIsDecodedAndNoLongerSaidToBeCompressed() {
+        var id = api.submit("""
+                {"handler": "http", "args": {"url": "%s"}}""".formatted(server.url("/gzip")));
+        var task = api.await(id, Duration.ofSeconds(10));
+        assertThat(task.path("state").asString()).as(task.toString()).isEqualTo("SUCCEEDED");
+        var result = task.path("result");
+        assertThat(result.path("body").path("zipped").asBoolean()).isTrue();
+        assertThat(result.path("headers").has("content-encoding")).isFalse();
+        assertThat(result.path("headers").has("content-length")).isFalse();
+        assertThat(result.path("headers").path("content-type").asString()).isEqualTo("application/json");
+    }
+
     @Test
     void aUrlWithCharactersBeyondAsciiIsSentPercentEncodedAsUtf8() {
         // Sent as they were, "日" went as '?' (ending the path early) and "é" as a Latin-1 byte.

@@ -2,6 +2,7 @@ package dev.tempora.handler;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.zip.GZIPOutputStream;
 
 /** A real HTTP server on loopback for tests of outbound requests. */
 final class LocalHttpServer implements AutoCloseable {
@@ -53,6 +55,18 @@ final class LocalHttpServer implements AutoCloseable {
             } catch (IOException cutOff) {
                 // the client closed the connection: what the test expects
             }
+        });
+        server.createContext("/gzip", exchange -> {
+            record(exchange, "");
+            var gzipped = new ByteArrayOutputStream();
+            try (var out = new GZIPOutputStream(gzipped)) {
+                out.write("{\"zipped\":true}".getBytes(StandardCharsets.UTF_8));
+            }
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.getResponseHeaders().add("Content-Encoding", "gzip");
+            exchange.sendResponseHeaders(200, gzipped.size());
+            exchange.getResponseBody().write(gzipped.toByteArray());
+            exchange.close();
         });
         server.createContext("/broken", exchange -> answer(exchange, 500, "text/plain", "database on fire"));
         server.createContext("/hang", exchange -> {
