@@ -303,7 +303,7 @@ class TaskRunner implements DisposableBean {
                     "what the handler " + (error == null ? "returned" : "threw") + " could not be read: "
                             + unreadable.getClass().getName(),
                     null);
-            log.warn("Task {} fails: {}", task.id(), failure.message());
+            log.warn("Task {} fails: {}: {}", task.id(), failure.type(), failure.message());
             outcome = transitions.failing(task.id(), failure, now, run.owner());
         }
         var recording = outcome.withCallback(task.tells(outcome.to()));
@@ -357,7 +357,7 @@ class TaskRunner implements DisposableBean {
         var task = run.task();
         MDC.put("taskId", task.id().toString());
         try {
-            log.warn("Task {} fails: timed out after {}", task.id(), task.timeout());
+            log.warn("Task {} fails: TimeoutException: timed out after {}", task.id(), task.timeout());
             var timedOut = new TimeoutException("timed out after " + task.timeout());
             // Through the writer, as any outcome: kept while the database is away, and written after
             // a claim still on its way. The worker, interrupted, records nothing of its own.

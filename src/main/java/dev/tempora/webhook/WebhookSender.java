@@ -529,11 +529,13 @@ class WebhookSender implements SmartLifecycle {
         }
         metrics.ended(delivery.type(), outcome.state());
         if (outcome.state().equals(Delivery.FAILED)) {
+            int attempts = outcome.attempt().attempt();
             log.warn(
-                    "Webhook {} to {} FAILED after {} attempts: {}",
+                    "Webhook {} to {} FAILED after {} attempt{}: {}",
                     delivery.id(),
                     withoutSecrets(delivery.url()),
-                    outcome.attempt().attempt(),
+                    attempts,
+                    attempts == 1 ? "" : "s",
                     outcome.attempt().error());
         }
     }
