@@ -75,6 +75,7 @@ class OpenApiDocument implements OpenApiCustomizer {
         if (schemas.get("Task") instanceof Schema<?> task) {
             describeTask(task);
         }
+        schemas.values().forEach(OpenApiDocument::timestamps);
         nullable(schemas.get("TaskPage"), "nextCursor");
         nullable(schemas.get("WebhookDelivery"), "nextAttemptAt");
         nullable(schemas.get("WebhookAttempt"), "statusCode", "error", "responseBody");
@@ -274,6 +275,22 @@ class OpenApiDocument implements OpenApiCustomizer {
         return schema;
     }
 
+    /** The API's instants ({@code runAt}, {@code nextAttemptAt}, ...) are RFC 3339 strings. */
+    @SuppressWarnings("rawtypes")
+    private static void timestamps(Schema<?> schema) {
+        Map<String, Schema> properties = schema.getProperties();
+        if (properties == null) {
+            return;
+        }
+        properties.forEach((name, property) -> {
+            if (name.endsWith("At")
+                    && property.getTypes() != null
+                    && property.getTypes().contains("string")) {
+                property.setFormat("date-time");
+            }
+        });
+    }
+
     /** The named fields of an object schema may also be null (3.1: "null" among their types). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void nullable(Schema<?> schema, String... names) {
@@ -298,6 +315,8 @@ class OpenApiDocument implements OpenApiCustomizer {
             return;
         }
         nullable(task, "startedAt", "finishedAt", "timeout", "callbackUrl", "callbackEvents");
+        // Every field is always there, null where it has no value (API.md's resource).
+        task.setRequired(new ArrayList<>(properties.keySet()));
         if (properties.get("exception") instanceof Schema<?> exception && exception.get$ref() != null) {
             properties.put(
                     "exception",

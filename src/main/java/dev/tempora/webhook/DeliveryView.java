@@ -14,9 +14,17 @@ import java.util.List;
 public record DeliveryView(
         String id,
         String taskId,
-        @Schema(example = "task.succeeded") String type,
+
+        @Schema(
+                example = "task.succeeded",
+                allowableValues = {"task.started", "task.succeeded", "task.failed", "task.cancelled"})
+        String type,
+
         String url,
+
+        @Schema(allowableValues = {"PENDING", "SUCCEEDED", "FAILED"})
         String state,
+
         String createdAt,
 
         @Schema(description = "When the next attempt is due, while PENDING")

@@ -80,6 +80,46 @@ class OpenApiLintTests {
     }
 
     /**
+     * The constraints API.md states are in the schemas, for generated clients and validators: they
+     * were in descriptions only (README audit).
+     */
+    @Test
+    void theSchemasCarryTheContractsConstraints() {
+        var doc = new Api(port).get("/v3/api-docs").body();
+        var schemas = doc.path("components").path("schemas");
+        var task = schemas.path("Task");
+        var required = new java.util.ArrayList<String>();
+        task.path("required").forEach(name -> required.add(name.asString()));
+        assertThat(required)
+                .as("every field of the task resource is always there")
+                .containsExactlyInAnyOrderElementsOf(task.path("properties").propertyNames());
+        for (var instant : List.of("runAt", "createdAt", "startedAt", "finishedAt")) {
+            assertThat(task.at("/properties/" + instant + "/format").asString())
+                    .as(instant)
+                    .isEqualTo("date-time");
+        }
+        assertThat(schemas.at("/PoolResize/required/0").asString()).isEqualTo("size");
+        assertThat(schemas.at("/PoolResize/properties/size/maximum").asInt()).isEqualTo(1024);
+        assertThat(schemas.at("/SubmitTask/additionalProperties").asBoolean(true))
+                .as("an unknown field is a 400")
+                .isFalse();
+        assertThat(schemas.at("/SubmitTask/properties/callbackUrl/maxLength").asInt())
+                .isEqualTo(2048);
+        assertThat(schemas.at("/SubmitTask/properties/callbackEvents/items/enum")
+                        .size())
+                .isEqualTo(4);
+        assertThat(schemas.at("/WebhookDelivery/properties/state/enum").size()).isEqualTo(3);
+        var limit = doc.at("/paths/~1api~1v1~1tasks/get/parameters")
+                .valueStream()
+                .filter(parameter -> parameter.path("name").asString().equals("limit"))
+                .findFirst()
+                .orElseThrow()
+                .path("schema");
+        assertThat(limit.path("type").asString()).isEqualTo("integer");
+        assertThat(limit.path("maximum").asInt()).isEqualTo(500);
+    }
+
+    /**
      * What real answers carry, the document declares: the headers a client acts on, the body of
      * each status, and null wherever an answer can hold null (a generated client would refuse it).
      */

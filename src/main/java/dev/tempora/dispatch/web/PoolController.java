@@ -54,7 +54,12 @@ class PoolController {
 
     @Schema(name = "PoolResize")
     record Resize(
-            @Schema(description = "Worker threads, 1 to 1024", example = "8")
+            @Schema(
+                    description = "Worker threads, 1 to 1024",
+                    example = "8",
+                    minimum = "1",
+                    maximum = "1024",
+                    requiredMode = Schema.RequiredMode.REQUIRED)
             int size) {}
 
     // {"size": N} is a JSON merge patch (RFC 7396) too, as clients of PATCH often label it.

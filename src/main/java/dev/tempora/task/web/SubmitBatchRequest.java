@@ -13,5 +13,6 @@ record SubmitBatchRequest(
         @ArraySchema(
                 minItems = 1,
                 maxItems = SubmitRequestParser.MAX_BATCH,
-                schema = @Schema(implementation = SubmitTaskRequest.class))
+                schema = @Schema(implementation = SubmitTaskRequest.class),
+                arraySchema = @Schema(requiredMode = Schema.RequiredMode.REQUIRED))
         List<SubmitTaskRequest> tasks) {}

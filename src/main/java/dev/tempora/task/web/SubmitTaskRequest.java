@@ -1,6 +1,7 @@
 package dev.tempora.task.web;
 
 import dev.tempora.task.Task;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,7 @@ import java.util.Map;
  * {@link SubmitRequestParser}, which accepts the flexible forms (a duration as a string or a
  * number) and reports every invalid field at once.
  */
-@Schema(name = "SubmitTask")
+@Schema(name = "SubmitTask", additionalProperties = Schema.AdditionalPropertiesValue.FALSE)
 record SubmitTaskRequest(
         @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "A registered handler", example = "sleep")
         String handler,
@@ -21,11 +22,13 @@ record SubmitTaskRequest(
         @Schema(
                 description = "Run after this long (ISO-8601 string or number of seconds, >= 0); not with runAt",
                 oneOf = {String.class, Double.class},
+                minimum = "0",
                 example = "PT5S")
         Object delay,
 
         @Schema(
                 description = "Run at this RFC 3339 instant (past: due now); not with delay",
+                format = "date-time",
                 example = "2026-11-22T10:00:05.000Z")
         String runAt,
 
@@ -40,12 +43,20 @@ record SubmitTaskRequest(
 
         @Schema(
                 description = "Absolute http(s) URL that hears of the task's end",
+                format = "uri",
+                maxLength = 2048,
                 example = "https://example.org/hooks/tempora")
         String callbackUrl,
 
-        @Schema(
-                description = "Which events callbackUrl hears of (at least one); default the three terminal ones",
-                example = "[\"task.started\", \"task.succeeded\", \"task.failed\", \"task.cancelled\"]")
+        @ArraySchema(
+                arraySchema =
+                        @Schema(
+                                description =
+                                        "Which events callbackUrl hears of (at least one); default the three terminal ones",
+                                example =
+                                        "[\"task.started\", \"task.succeeded\", \"task.failed\", \"task.cancelled\"]"),
+                minItems = 1,
+                schema = @Schema(allowableValues = {"task.started", "task.succeeded", "task.failed", "task.cancelled"}))
         List<String> callbackEvents,
 
         @Schema(description = "A configured pool; default \"default\"", example = "default")

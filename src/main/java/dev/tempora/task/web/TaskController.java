@@ -253,10 +253,28 @@ class TaskController implements DisposableBean {
             array = @ArraySchema(schema = @Schema(type = "string")))
     TaskPage list(
             HttpServletRequest request,
-            @Parameter(description = "Any of these states (repeatable)") @RequestParam(required = false)
+            @Parameter(
+                            description = "Any of these states (repeatable)",
+                            array =
+                                    @ArraySchema(
+                                            schema =
+                                                    @Schema(
+                                                            allowableValues = {
+                                                                "SCHEDULED",
+                                                                "QUEUED",
+                                                                "RUNNING",
+                                                                "SUCCEEDED",
+                                                                "FAILED",
+                                                                "CANCELLED"
+                                                            })))
+                    @RequestParam(required = false)
                     List<String> state,
             @RequestParam(required = false) String handler,
-            @Parameter(description = "1 to 500, default 50") @RequestParam(required = false) Integer limit,
+            @Parameter(
+                            description = "1 to 500, default 50",
+                            schema = @Schema(type = "integer", minimum = "1", maximum = "500", defaultValue = "50"))
+                    @RequestParam(required = false)
+                    Integer limit,
             @Parameter(description = "nextCursor of the previous page") @RequestParam(required = false) String cursor) {
         if (!StorableText.storable(handler)) {
             throw new InvalidRequestException("handler", "must not contain " + StorableText.UNSTORABLE);
