@@ -8,6 +8,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -82,7 +83,9 @@ public record TaskView(
                                 .sorted()
                                 .toList(),
                 task.pool(),
-                task.labels());
+                // By name, as callbackEvents by type: the order sent is not kept (the 201 had it, a
+                // later read the database's).
+                new TreeMap<>(task.labels()));
     }
 
     static JsonNode parse(String jsonText, ObjectMapper json) {

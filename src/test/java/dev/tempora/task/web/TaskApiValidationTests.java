@@ -366,6 +366,16 @@ class TaskApiValidationTests {
                 .readTree(json);
     }
 
+    /** The 201 had the labels in the order sent, a later read in the database's (README audit). */
+    @Test
+    void labelsReadBackByNameWhateverTheOrderSent() {
+        var created = api.post("/api/v1/tasks", """
+                {"handler": "echo", "delay": 3600, "labels": {"team": "billing", "env": "dev", "app": "x"}}""");
+        assertThat(created.body().path("labels").propertyNames()).containsExactly("app", "env", "team");
+        var read = api.get("/api/v1/tasks/" + created.body().path("id").asString());
+        assertThat(read.body().path("labels").propertyNames()).containsExactly("app", "env", "team");
+    }
+
     @Test
     void sixtyFourLabelsAreAccepted() {
         var response = api.post("/api/v1/tasks", "{\"handler\": \"echo\", \"labels\": %s}".formatted(labels(64)));
