@@ -13,6 +13,7 @@ import dev.tempora.support.DatabaseFailureAnalyzer;
 import dev.tempora.support.DatabaseProperties;
 import dev.tempora.task.TaskProperties;
 import dev.tempora.webhook.WebhookProperties;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,9 +27,10 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * A nonsense setting stops the start with Spring Boot's report naming the property, rather than
- * starting anyway or failing later somewhere that names none.
+ * A nonsense setting stops the start with a report naming the property, rather than starting anyway
+ * or failing later somewhere that names none. No test here uses the suite's database.
  */
+@Tag("h2-only") // once per build: the PostgreSQL pass would run the same
 @ExtendWith(OutputCaptureExtension.class)
 class ConfigurationValidationTests {
 

@@ -19,6 +19,13 @@ public final class Durations {
      */
     private static final Duration MAX = Duration.ofDays(100 * 365 + 24);
 
+    /**
+     * What a negative duration beyond the range reads as: every caller refuses a negative one with
+     * its own message ("must be >= 0", "must be > 0"), which tells a client more than "is too
+     * long" for a delay of {@code -1e400}.
+     */
+    private static final Duration FAR_NEGATIVE = MAX.negated();
+
     /** The longest number of seconds read from a string: Jackson's limit for a JSON number's text. */
     private static final int MAX_NUMBER_LENGTH = 1000;
 
@@ -30,13 +37,6 @@ public final class Durations {
                     + " such as \"PT1.5S\" or \"P1DT12H\"; not years, months or weeks) or a number of seconds";
 
     private Durations() {}
-
-    /**
-     * What a negative duration beyond the range reads as: every caller refuses a negative one with
-     * its own message ("must be >= 0", "must be > 0"), which tells a client more than "is too
-     * long" for a delay of {@code -1e400}.
-     */
-    private static final Duration FAR_NEGATIVE = MAX.negated();
 
     /**
      * Reads a duration from JSON.
