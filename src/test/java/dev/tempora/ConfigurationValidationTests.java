@@ -9,15 +9,18 @@ import dev.tempora.dispatch.PoolProperties;
 import dev.tempora.live.EventProperties;
 import dev.tempora.outbound.OutboundProperties;
 import dev.tempora.support.ApiProperties;
+import dev.tempora.support.ConfigurationFailureAnalyzer;
 import dev.tempora.support.DatabaseFailureAnalyzer;
 import dev.tempora.support.DatabaseProperties;
 import dev.tempora.task.TaskProperties;
 import dev.tempora.webhook.WebhookProperties;
+import java.sql.SQLException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.boot.Banner;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -25,6 +28,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.mock.env.MockEnvironment;
 
 /**
  * A nonsense setting stops the start with a report naming the property, rather than starting anyway
@@ -125,12 +129,43 @@ class ConfigurationValidationTests {
                 .doesNotContain("hush");
     }
 
+    /**
+     * Only a database out of reach or refusing the login is reported so; any other database error
+     * at start (a failing migration) keeps Spring Boot's report, its message and stack trace (review).
+     */
+    @Test
+    void onlyADatabaseOutOfReachOrRefusingTheLoginIsReportedAsSuch() {
+        var analyzer = new DatabaseFailureAnalyzer(
+                new MockEnvironment().withProperty("spring.datasource.url", "jdbc:postgresql://db/tempora"));
+        var refused = new BeanCreationException("flywayInitializer", new SQLException("Connection refused", "08001"));
+        assertThat(analyzer.analyze(refused)).isNotNull();
+        assertThat(analyzer.analyze(new SQLException("password authentication failed", "28P01")))
+                .isNotNull();
+        var migration = new BeanCreationException(
+                "flywayInitializer", new SQLException("syntax error at or near \"tabel\"", "42601"));
+        assertThat(analyzer.analyze(migration)).isNull();
+        assertThat(analyzer.analyze(new SQLException("permission denied for table task", "42501")))
+                .isNull();
+    }
+
+    @Test
+    void aPropertyIsNamedAsWrittenItsMapKeysAsTheyWere() {
+        assertThat(ConfigurationFailureAnalyzer.propertyName("tempora.dispatch", "maxInMemory"))
+                .isEqualTo("tempora.dispatch.max-in-memory");
+        assertThat(ConfigurationFailureAnalyzer.propertyName("tempora", "pools[bigJobs].size"))
+                .isEqualTo("tempora.pools.bigJobs.size");
+        assertThat(ConfigurationFailureAnalyzer.propertyName("tempora.webhooks", "retrySchedule[1]"))
+                .isEqualTo("tempora.webhooks.retry-schedule[1]");
+    }
+
     @Test
     void aUrlIsShownWithoutWhatMayHoldAPassword() {
         assertThat(DatabaseFailureAnalyzer.shown("jdbc:h2:retry:./data/tempora;USER=sa;PASSWORD=x"))
                 .isEqualTo("jdbc:h2:retry:./data/tempora");
         assertThat(DatabaseFailureAnalyzer.shown("jdbc:postgresql://tempora:x@db:5432/tempora?ssl=true"))
                 .isEqualTo("jdbc:postgresql://db:5432/tempora");
+        assertThat(DatabaseFailureAnalyzer.shown("jdbc:postgresql://tempora:p@ss@db/tempora"))
+                .isEqualTo("jdbc:postgresql://db/tempora");
     }
 
     private static ConfigurableApplicationContext start(String... args) {

@@ -21,8 +21,9 @@ import org.springframework.validation.FieldError;
 public class ConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<BindValidationException> {
 
     private static final Pattern UPPER = Pattern.compile("(?<=[a-z0-9])([A-Z])");
-    /** A map key in brackets; a list index ({@code [1]}) stays as configuration writes it. */
-    private static final Pattern KEY = Pattern.compile("\\[([^\\]]*[^\\]\\d][^\\]]*)\\]");
+
+    /** A bracketed key ({@code [default]}, {@code [1]}) in a field's path, and what is between them. */
+    private static final Pattern KEY = Pattern.compile("\\[([^\\]]*)\\]");
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, BindValidationException cause) {
@@ -36,6 +37,8 @@ public class ConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<BindVa
                 if (origin != null) {
                     description.append("%n    Origin: %s".formatted(origin));
                 }
+            } else {
+                description.append("%n    Properties: %s".formatted(error.getObjectName()));
             }
             description.append("%n    Reason: %s%n".formatted(error.getDefaultMessage()));
         }
@@ -45,11 +48,29 @@ public class ConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<BindVa
                 cause);
     }
 
-    /** {@code prefix.field} as written in configuration: kebab case, map keys as path elements. */
-    static String propertyName(String prefix, String field) {
-        var dotted = KEY.matcher(field).replaceAll(".$1");
-        var kebab = UPPER.matcher(dotted).replaceAll("-$1").toLowerCase(Locale.ROOT);
-        return prefix.isEmpty() ? kebab : prefix + "." + kebab;
+    /**
+     * {@code prefix.field} as written in configuration: names in kebab case, a map key as a path
+     * element and as it was written ({@code pools[bigJobs].size} is {@code pools.bigJobs.size}), a
+     * list index in brackets.
+     */
+    public static String propertyName(String prefix, String field) {
+        var name = new StringBuilder(prefix);
+        var keys = KEY.matcher(field);
+        int from = 0;
+        while (keys.find()) {
+            name.append(kebab(field.substring(from, keys.start())));
+            var key = keys.group(1);
+            name.append(key.chars().allMatch(Character::isDigit) ? "[" + key + "]" : "." + key);
+            from = keys.end();
+        }
+        name.append(kebab(field.substring(from)));
+        return name.toString();
+    }
+
+    /** A run of the field's path outside brackets, its leading dot kept, in kebab case. */
+    private static String kebab(String names) {
+        var dotted = names.isEmpty() || names.startsWith(".") ? names : "." + names;
+        return UPPER.matcher(dotted).replaceAll("-$1").toLowerCase(Locale.ROOT);
     }
 
     private static String value(String name, Object rejected) {

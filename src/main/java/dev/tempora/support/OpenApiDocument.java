@@ -275,7 +275,7 @@ class OpenApiDocument implements OpenApiCustomizer {
         return schema;
     }
 
-    /** The API's instants ({@code runAt}, {@code nextAttemptAt}, ...) are RFC 3339 strings. */
+    /** The API's instants ({@code runAt}, {@code nextAttemptAt}, an attempt's {@code at}) are RFC 3339 strings. */
     @SuppressWarnings("rawtypes")
     private static void timestamps(Schema<?> schema) {
         Map<String, Schema> properties = schema.getProperties();
@@ -283,7 +283,7 @@ class OpenApiDocument implements OpenApiCustomizer {
             return;
         }
         properties.forEach((name, property) -> {
-            if (name.endsWith("At")
+            if ((name.endsWith("At") || name.equals("at"))
                     && property.getTypes() != null
                     && property.getTypes().contains("string")) {
                 property.setFormat("date-time");

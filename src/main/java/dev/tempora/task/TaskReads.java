@@ -6,11 +6,13 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -88,7 +90,8 @@ public class TaskReads {
                                 new Tags(
                                         row.getString("handler"),
                                         row.getString("pool"),
-                                        Map.copyOf(labels.getOrDefault(id, Map.of())),
+                                        // By name, as the task resource has them.
+                                        Collections.unmodifiableMap(new TreeMap<>(labels.getOrDefault(id, Map.of()))),
                                         instant(row.getObject("run_at", OffsetDateTime.class))));
                     });
         }

@@ -52,7 +52,7 @@ class PoolController {
         return find(name).status();
     }
 
-    @Schema(name = "PoolResize")
+    @Schema(name = "PoolResize", additionalProperties = Schema.AdditionalPropertiesValue.FALSE)
     record Resize(
             @Schema(
                     description = "Worker threads, 1 to 1024",

@@ -8,7 +8,9 @@ import java.util.List;
  * The body of {@code POST /tasks/batch}, for the API documentation only: the controller reads it
  * as a tree ({@link SubmitRequestParser#parseBatch}), to report every problem at once.
  */
-@Schema(description = "Up to 1,000 submissions, stored all or none")
+@Schema(
+        description = "Up to 1,000 submissions, stored all or none",
+        additionalProperties = Schema.AdditionalPropertiesValue.FALSE)
 record SubmitBatchRequest(
         @ArraySchema(
                 minItems = 1,

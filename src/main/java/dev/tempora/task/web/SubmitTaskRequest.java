@@ -43,7 +43,7 @@ record SubmitTaskRequest(
 
         @Schema(
                 description = "Absolute http(s) URL that hears of the task's end",
-                format = "uri",
+                format = "iri", // non-ASCII characters are taken, and sent percent-encoded
                 maxLength = 2048,
                 example = "https://example.org/hooks/tempora")
         String callbackUrl,

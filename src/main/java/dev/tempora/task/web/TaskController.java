@@ -302,9 +302,9 @@ class TaskController implements DisposableBean {
         Task task;
         try {
             task = tasks.get(id);
-        } catch (TaskNotFoundException notFound) {
+        } catch (RuntimeException notRead) { // not found, or the database away: nothing to wait for
             signal.complete(null);
-            throw notFound;
+            throw notRead;
         }
         if (task.state().isDone()) {
             signal.complete(null);
