@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -231,13 +232,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             return;
         }
         if (reservedBy.equals(node.id())) {
-            if (!running) {
-                // Stored reserved for this node as its stop began, after the stop had handed back
-                // what it held: left so, it waited for this node to leave the node list.
-                handBackLate(id);
-            } else if (tracker.holds(id)) {
-                time(runner.prepare(submitted.task()));
-            }
+            timeIfHeld(id, () -> runner.prepare(submitted.task()));
             return;
         }
         if (running && tracker.holds(id)) {
@@ -257,14 +252,22 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
      */
     private void told(TaskId id) {
         var task = untold.remove(id);
-        if (task == null || task.loaded() == null) {
-            return;
+        if (task != null && task.loaded() != null) {
+            timeIfHeld(id, task::loaded);
         }
+    }
+
+    /**
+     * The run of {@code id}, reserved here and told of now, goes into the timer if this node still
+     * holds it. Once the stop has begun it is handed back instead: the stop handed back what it held
+     * (perhaps this one too: a second release finds it released), and one stored reserved for this
+     * node as the stop began would otherwise wait for the node to leave the node list.
+     */
+    private void timeIfHeld(TaskId id, Supplier<TaskRun> run) {
         if (!running) {
-            // Its stop may have counted it already: a second release finds it released.
             handBackLate(id);
         } else if (tracker.holds(id)) {
-            time(task.loaded());
+            time(run.get());
         }
     }
 

@@ -6,6 +6,7 @@ import dev.tempora.handler.TaskContext;
 import dev.tempora.handler.TaskHandler;
 import dev.tempora.support.DatabaseErrors;
 import dev.tempora.support.JsonText;
+import dev.tempora.support.TaskLogContext;
 import dev.tempora.task.DueTask;
 import dev.tempora.task.TaskException;
 import dev.tempora.task.TaskId;
@@ -355,23 +356,24 @@ class TaskRunner implements DisposableBean {
             return;
         }
         var task = run.task();
-        MDC.put("taskId", task.id().toString());
-        try {
-            log.warn("Task {} fails: TimeoutException: timed out after {}", task.id(), task.timeout());
-            var timedOut = new TimeoutException("timed out after " + task.timeout());
-            // Through the writer, as any outcome: kept while the database is away, and written after
-            // a claim still on its way. The worker, interrupted, records nothing of its own.
-            record(
-                    task,
-                    run.claim(),
-                    transitions
-                            .failing(task.id(), describe(timedOut), clock.instant(), run.owner())
-                            .withCallback(task.tells(TaskState.FAILED)),
-                    task.timeout());
-        } finally {
-            run.interruptWorker();
-            MDC.remove("taskId");
-        }
+        // On the watcher's thread, not the worker's: the task in the MDC for these lines only.
+        TaskLogContext.about(task.id(), () -> {
+            try {
+                log.warn("Task {} fails: TimeoutException: timed out after {}", task.id(), task.timeout());
+                var timedOut = new TimeoutException("timed out after " + task.timeout());
+                // Through the writer, as any outcome: kept while the database is away, and written
+                // after a claim still on its way. The worker, interrupted, records nothing of its own.
+                record(
+                        task,
+                        run.claim(),
+                        transitions
+                                .failing(task.id(), describe(timedOut), clock.instant(), run.owner())
+                                .withCallback(task.tells(TaskState.FAILED)),
+                        task.timeout());
+            } finally {
+                run.interruptWorker();
+            }
+        });
     }
 
     /** Interrupts a task running here, after a cancel with {@code mayInterruptIfRunning} was recorded. */

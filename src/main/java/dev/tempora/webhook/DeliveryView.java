@@ -22,7 +22,7 @@ public record DeliveryView(
 
         String url,
 
-        @Schema(allowableValues = {"PENDING", "SUCCEEDED", "FAILED"})
+        @Schema(allowableValues = {Delivery.PENDING, Delivery.SUCCEEDED, Delivery.FAILED})
         String state,
 
         String createdAt,

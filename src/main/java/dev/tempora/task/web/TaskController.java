@@ -255,18 +255,7 @@ class TaskController implements DisposableBean {
             HttpServletRequest request,
             @Parameter(
                             description = "Any of these states (repeatable)",
-                            array =
-                                    @ArraySchema(
-                                            schema =
-                                                    @Schema(
-                                                            allowableValues = {
-                                                                "SCHEDULED",
-                                                                "QUEUED",
-                                                                "RUNNING",
-                                                                "SUCCEEDED",
-                                                                "FAILED",
-                                                                "CANCELLED"
-                                                            })))
+                            array = @ArraySchema(schema = @Schema(implementation = TaskState.class)))
                     @RequestParam(required = false)
                     List<String> state,
             @RequestParam(required = false) String handler,
