@@ -20,4 +20,17 @@ public final class TaskRows {
                 .update();
         return id;
     }
+
+    /** {@code count} SCHEDULED {@code sleep} tasks of {@code seconds} each on {@code pool}, reserved by nobody. */
+    public static void insertSleeps(JdbcClient jdbc, String pool, int count, double seconds, OffsetDateTime runAt) {
+        for (int i = 0; i < count; i++) {
+            jdbc.sql("insert into task (id, handler, args, priority, run_at, created_at, state, attempts, pool)"
+                            + " values (:id, 'sleep', :args, 0, :runAt, :runAt, 'SCHEDULED', 0, :pool)")
+                    .param("id", UUID.randomUUID())
+                    .param("args", "{\"seconds\": " + seconds + "}")
+                    .param("runAt", runAt)
+                    .param("pool", pool)
+                    .update();
+        }
+    }
 }

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -393,9 +394,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             holdLimit = Integer.MAX_VALUE;
             return List.of();
         }
-        var inTimer = new HashMap<String, Integer>();
-        // Counted with the pool that runs them: tasks of pools not configured here run on the default.
-        timer.heldByPool().forEach((name, count) -> inTimer.merge(pools.runsOn(name), count, Integer::sum));
+        var inTimer = inTimerByPool();
         var rooms = new ArrayList<PoolRoom>();
         long limit = 0;
         long waiting = 0;
@@ -411,7 +410,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 limit = Integer.MAX_VALUE;
                 continue;
             }
-            long held = (long) pool.active() + pool.queued() + inTimer.getOrDefault(pool.name(), 0);
+            long held = held(pool, inTimer);
             long room = Math.max(0, pool.size() + (long) share - held);
             rooms.add(new PoolRoom(pool.name(), (int) Math.min(Integer.MAX_VALUE, room), refillAt(share)));
             limit += pool.size() + (long) share;
@@ -420,6 +419,68 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         holdLimit = (int) Math.min(Integer.MAX_VALUE, limit);
         refillAt = refillAt(waiting);
         return rooms;
+    }
+
+    /** The runs each pool's timer holds, counted with the pool that runs them ({@link WorkerPools#runsOn}). */
+    private Map<String, Integer> inTimerByPool() {
+        var inTimer = new HashMap<String, Integer>();
+        timer.heldByPool().forEach((name, count) -> inTimer.merge(pools.runsOn(name), count, Integer::sum));
+        return inTimer;
+    }
+
+    /** The tasks of {@code pool} held here: running, waiting in its queue, or in the timer. */
+    private static long held(WorkerPool pool, Map<String, Integer> inTimer) {
+        return (long) pool.active() + pool.queued() + inTimer.getOrDefault(pool.name(), 0);
+    }
+
+    /**
+     * The pools this node holds too many of, while no pool has a limit of its own ({@link
+     * #shareWork}: alone, say), so that no pool's backlog fills memory and holds the others back:
+     * a pass takes the earliest due of every pool, so once one pool's
+     * overdue tasks filled {@code maxInMemory}, the tasks of an idle pool stayed in the database
+     * until that backlog had drained past their {@code runAt}. Each pool keeps a share of memory
+     * the others cannot take (a batch, or less where memory is small: at most a quarter of it
+     * between two pools), and a pool holding {@code maxInMemory} less the others' shares is
+     * crowded: a pass loads the other pools only. What a crowded pool holds beyond that (tasks
+     * submitted here go straight into memory up to {@code maxInMemory}, whatever their pool) does
+     * not count against the others' room.
+     */
+    private Crowding crowding() {
+        var all = pools.all();
+        if (all.size() < 2) {
+            return Crowding.NONE;
+        }
+        int share = Math.clamp(properties.maxInMemory() / (2L * all.size()), 1, properties.claimBatch());
+        long cap = properties.maxInMemory() - (long) (all.size() - 1) * share;
+        var inTimer = inTimerByPool();
+        var crowded = new ArrayList<String>();
+        var others = new ArrayList<String>();
+        long beyond = 0;
+        for (var pool : all) {
+            long held = held(pool, inTimer);
+            if (held >= cap) {
+                crowded.add(pool.name());
+                beyond += held - cap;
+            } else if (!pool.name().equals(WorkerPools.DEFAULT)) {
+                others.add(pool.name());
+            }
+        }
+        if (crowded.isEmpty()) {
+            return Crowding.NONE;
+        }
+        // The default pool also runs the tasks of pools not configured here: crowded, it takes none of them.
+        var load = crowded.contains(WorkerPools.DEFAULT)
+                ? (others.isEmpty() ? null : DueTaskFinder.Pools.among(others))
+                : DueTaskFinder.Pools.except(crowded);
+        return new Crowding(load, (int) Math.min(Integer.MAX_VALUE, beyond));
+    }
+
+    /**
+     * Which pools a pass loads ({@code null}: none), and how many tasks the crowded pools hold
+     * beyond their part of memory.
+     */
+    private record Crowding(DueTaskFinder.Pools load, int beyond) {
+        static final Crowding NONE = new Crowding(DueTaskFinder.Pools.except(List.of()), 0);
     }
 
     /**
@@ -485,8 +546,9 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
             }
         }
         int memoryRoom = properties.maxInMemory() - tracker.size();
-        int room = Math.min(memoryRoom, properties.claimBatch());
-        if (room <= 0 || !node.listedNow()) {
+        var crowding = rooms.isEmpty() ? crowding() : Crowding.NONE;
+        int room = (int) Math.min((long) memoryRoom + crowding.beyond(), properties.claimBatch());
+        if (room <= 0 || crowding.load() == null || !node.listedNow()) {
             return; // full, or perhaps out of the node list: what it reserved would be nobody's
         }
         var windowEnd = clock.instant().plus(properties.lookAhead());
@@ -511,7 +573,9 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         }
         Throwable failed = null;
         try {
-            if (rooms.size() < pools.all().size()) {
+            if (rooms.isEmpty()) {
+                reserve(windowEnd, room, crowding.load(), reserved);
+            } else if (rooms.size() < pools.all().size()) {
                 var limited = rooms.stream().map(PoolRoom::pool).toList();
                 reserve(windowEnd, room, DueTaskFinder.Pools.except(limited), reserved);
             }

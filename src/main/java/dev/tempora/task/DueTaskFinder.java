@@ -42,13 +42,17 @@ public class DueTaskFinder {
         this.database = database;
     }
 
-    /** Which pools' tasks a reservation takes: all, one, or all but some. */
+    /** Which pools' tasks a reservation takes: all, one, some, or all but some. */
     public record Pools(String condition, Map<String, Object> params) {
 
         static final Pools ALL = new Pools("", Map.of());
 
         public static Pools only(String pool) {
             return new Pools(" and pool = :pool", Map.of("pool", pool));
+        }
+
+        public static Pools among(Collection<String> pools) {
+            return new Pools(" and pool in (:pools)", Map.of("pools", List.copyOf(pools)));
         }
 
         public static Pools except(Collection<String> pools) {

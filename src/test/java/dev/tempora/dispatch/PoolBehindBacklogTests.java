@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -41,14 +40,7 @@ class PoolBehindBacklogTests {
         // Written straight into the table, as another writer's would be, for the loader: 1,000 tasks
         // of 50 ms each on a pool of one worker, overdue, ten batches deep; then one of an idle pool.
         var now = OffsetDateTime.now(ZoneOffset.UTC);
-        for (int i = 0; i < 1_000; i++) {
-            jdbc.sql("insert into task (id, handler, args, priority, run_at, created_at, state, attempts, pool)"
-                            + " values (:id, 'sleep', '{\"seconds\": 0.05}', 0, :runAt, :runAt, 'SCHEDULED', 0,"
-                            + " 'default')")
-                    .param("id", UUID.randomUUID())
-                    .param("runAt", now.minusSeconds(1))
-                    .update();
-        }
+        TaskRows.insertSleeps(jdbc, "default", 1_000, 0.05, now.minusSeconds(1));
         var urgent = TaskRows.insertEcho(jdbc, "urgent", now.plusSeconds(3));
 
         var task = new Api(port).await(urgent.toString(), Duration.ofSeconds(20));
@@ -57,5 +49,10 @@ class PoolBehindBacklogTests {
                 now.plusSeconds(3).toInstant(),
                 Instant.parse(task.path("startedAt").asString()));
         assertThat(late).as("started after its runAt by").isLessThan(Duration.ofSeconds(2));
+        assertThat(jdbc.sql("select count(*) from task where pool = 'default' and state = 'SCHEDULED'")
+                        .query(Integer.class)
+                        .single())
+                .as("the backlog still waiting")
+                .isGreaterThan(500);
     }
 }
