@@ -14,6 +14,7 @@ import dev.tempora.support.DatabaseFailureAnalyzer;
 import dev.tempora.support.DatabaseProperties;
 import dev.tempora.task.TaskProperties;
 import dev.tempora.webhook.WebhookProperties;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -105,6 +106,31 @@ class ConfigurationValidationTests {
             assertThat(report)
                     .contains("Value: (not shown: a secret)")
                     .doesNotContain("\"" + setting.split("=", 2)[1] + "\"");
+        }
+    }
+
+    /**
+     * The application's settings are checked before anything touches the database: a bad pool size
+     * stopped the start only once Flyway had migrated and a webhook secret had been generated,
+     * stored and logged (README audit).
+     */
+    @Test
+    void aNonsenseSettingStopsTheStartBeforeTheDatabaseIsTouched(CapturedOutput output) throws SQLException {
+        var url = "jdbc:h2:mem:nonsense-setting;DB_CLOSE_DELAY=-1";
+        try (var database = DriverManager.getConnection(url, "sa", "")) {
+            assertThatException()
+                    .isThrownBy(() -> new SpringApplicationBuilder(TemporaApplication.class)
+                            .bannerMode(Banner.Mode.OFF)
+                            .registerShutdownHook(false)
+                            .run("--server.port=0", "--spring.datasource.url=" + url, "--tempora.pools.slow.size=0"));
+
+            assertThat(output.getOut() + output.getErr())
+                    .contains("Property: tempora.pools.slow.size")
+                    .doesNotContain("whsec_");
+            var tables = database.createStatement()
+                    .executeQuery("select count(*) from information_schema.tables where table_schema = 'PUBLIC'");
+            tables.next();
+            assertThat(tables.getInt(1)).as("tables created").isZero();
         }
     }
 
