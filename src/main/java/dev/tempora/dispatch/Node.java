@@ -1,9 +1,8 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.support.HostName;
 import dev.tempora.task.NotReadyException;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,21 +77,13 @@ public class Node {
     private volatile boolean left;
 
     Node() {
-        this(localHostName());
+        this(HostName.local().orElse("node"));
     }
 
     /** An instance on {@code host}: for tests, which run two instances in one process. */
     Node(String host) {
         this.host = host;
         renew();
-    }
-
-    private static String localHostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException unnamed) {
-            return "node";
-        }
     }
 
     public String id() {

@@ -5,8 +5,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -64,11 +62,7 @@ class BrowserSafetyFilter extends OncePerRequestFilter {
         this.json = json;
         var allowed = new HashSet<String>();
         properties.allowedHosts().forEach(host -> allowed.add(host.strip().toLowerCase(Locale.ROOT)));
-        try {
-            allowed.add(InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT));
-        } catch (UnknownHostException | SecurityException nameless) {
-            // no name of its own to allow
-        }
+        HostName.local().ifPresent(name -> allowed.add(name.toLowerCase(Locale.ROOT)));
         this.allowedHosts = Set.copyOf(allowed);
     }
 
