@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
 
 /**
  * The listing's queries, newest first, each read in the order of one index so that a page costs
@@ -27,7 +28,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * which holds it as a range of {@code run_at}: the due backlog is small next to the tasks
  * scheduled ahead.
  */
-final class TaskListing {
+@Component
+class TaskListing {
 
     /** How far each candidate filter's index is counted when several could lead. */
     static final int PROBED = 10_000;

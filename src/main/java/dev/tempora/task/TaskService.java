@@ -83,10 +83,11 @@ public class TaskService implements SmartInitializingSingleton {
             TaskInserts inserts,
             JdbcTransactions jdbcTransactions,
             TaskReads reads,
+            TaskListing listing,
             TaskCounts counts) {
         this.reads = reads;
         this.counts = counts;
-        this.listing = new TaskListing(jdbc, jdbcTransactions);
+        this.listing = listing;
         this.reservations = reservations;
         this.cancelGates = cancelGates;
         this.inserts = inserts;
