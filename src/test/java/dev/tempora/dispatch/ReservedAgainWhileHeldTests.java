@@ -46,7 +46,7 @@ class ReservedAgainWhileHeldTests {
     TaskTracker tracker;
 
     @Autowired
-    Dispatcher dispatcher;
+    Loader loader;
 
     @Autowired
     JdbcClient jdbc;
@@ -79,12 +79,12 @@ class ReservedAgainWhileHeldTests {
         assertThat(owner(id)).as("the claim was refused").isEqualTo("presumed-dead");
         assertThat(tracker.holds(new TaskId(id))).as("held by its run").isTrue();
 
-        dispatcher.requestLoad();
+        loader.requestLoad();
         await().atMost(Duration.ofSeconds(10)).until(() -> node.id().equals(owner(id)));
         TestHandlers.open("reserved-again");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            dispatcher.requestLoad();
+            loader.requestLoad();
             return state(id).equals("SUCCEEDED");
         });
     }

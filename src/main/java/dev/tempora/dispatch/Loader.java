@@ -1,0 +1,471 @@
+package dev.tempora.dispatch;
+
+import dev.tempora.task.DueTask;
+import dev.tempora.task.DueTaskFinder;
+import dev.tempora.task.TaskTransitions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reserves due tasks from the database into memory, in passes, for the {@link Dispatcher}, which
+ * starts and stops it with itself. A pass comes at each load interval, when asked for ({@link
+ * #requestLoad}: tasks freed by other nodes, a submission's reservation in doubt), as soon as the
+ * pools run low while a backlog waits in the database ({@link #taskLeft}), and, alone, at once
+ * while memory has room for the next batch of a backlog.
+ *
+ * <p>A pass reserves up to a batch of SCHEDULED tasks due within the look-ahead window (the task's
+ * owner becomes this node), earliest due first, within what this node may hold: with other
+ * instances, each pool's share of the work ({@link #shareWork}); alone, {@code maxInMemory}, with
+ * a share of it kept for each pool ({@link #crowding}). Each run it loads goes to the dispatcher
+ * ({@link Dispatch#loaded}), which times it once its submission, if any, has told of it.
+ */
+@Component
+class Loader {
+
+    private static final Logger log = LoggerFactory.getLogger(Loader.class);
+
+    /**
+     * With other instances, each pool keeps waiting what its workers start within this many load
+     * intervals: a pass then comes before they run out, once they are down to half of it.
+     */
+    private static final int SHARE_INTERVALS = 2;
+
+    /** What the loader needs of the dispatcher it fills. */
+    interface Dispatch {
+
+        /** Whether the dispatcher runs: the loader's passes go on until it stops. */
+        boolean isRunning();
+
+        /** Takes {@code run}, reserved by a pass and held here, to start at its {@code runAt}. */
+        void loaded(TaskRun run);
+    }
+
+    private final DispatchProperties properties;
+    private final WorkerPools pools;
+    private final TaskRunner runner;
+    private final TaskTracker tracker;
+    private final TaskTransitions transitions;
+    private final DueTaskFinder finder;
+    private final Node node;
+    private final DispatchMetrics metrics;
+    private final Clock clock;
+
+    // Given at each start, before the loader's thread starts, and read by that thread only.
+    private TaskTimer timer;
+    private Dispatch dispatch;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private boolean loadRequested;
+    private Thread thread;
+
+    /** Tasks due before this instant are loaded, or go into the timer when submitted here. */
+    private volatile Instant horizon = Instant.MIN;
+
+    /** Whether the last pass found more due tasks than it took: then drained pools ask for more. */
+    private volatile boolean backlog;
+
+    /**
+     * While other instances share the database, the most tasks this node holds: its workers plus
+     * what they start within two load intervals ({@link #shareWork}); no limit alone.
+     */
+    private volatile int holdLimit = Integer.MAX_VALUE;
+
+    /** With a {@link #holdLimit}, the least room worth a loader pass: half the tasks held to wait. */
+    private volatile int refillAt = 1;
+
+    /** Whether the loader's last pass took all it asked for (more may be due): the loader's own. */
+    private boolean passFilled;
+
+    /**
+     * A reservation failed, or a submission crossed a rejoin: tasks may be reserved for this node
+     * that it does not hold, which every loader skips. The next pass takes them up.
+     */
+    private volatile boolean reservationsUnknown;
+
+    Loader(
+            DispatchProperties properties,
+            WorkerPools pools,
+            TaskRunner runner,
+            TaskTracker tracker,
+            TaskTransitions transitions,
+            DueTaskFinder finder,
+            Node node,
+            DispatchMetrics metrics,
+            Clock clock) {
+        this.properties = properties;
+        this.pools = pools;
+        this.runner = runner;
+        this.tracker = tracker;
+        this.transitions = transitions;
+        this.finder = finder;
+        this.node = node;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /**
+     * As the dispatcher starts: no submission goes into the timer until the first pass has set the
+     * window (the last one was the previous start's).
+     */
+    void resetHorizon() {
+        horizon = Instant.MIN;
+    }
+
+    /** Starts the passes, which load into {@code timer} for {@code dispatch} until it stops running. */
+    void start(TaskTimer timer, Dispatch dispatch) {
+        this.timer = timer;
+        this.dispatch = dispatch;
+        thread = Thread.ofPlatform().name("tempora-loader").daemon(true).start(this::loadLoop);
+    }
+
+    /** Once the dispatcher no longer runs: wakes the loader, and waits for its pass under way to end. */
+    void stop() throws InterruptedException {
+        requestLoad();
+        thread.join();
+    }
+
+    /** The end of the window: a submission here due before it may go straight into the timer. */
+    Instant horizon() {
+        return horizon;
+    }
+
+    /** The most tasks this node holds while other instances share the database; no limit alone. */
+    int holdLimit() {
+        return holdLimit;
+    }
+
+    /**
+     * A task due within the window stays in the database (a submission here found no room for it):
+     * the next pass comes as soon as the pools run low ({@link #taskLeft}).
+     */
+    void markBacklog() {
+        backlog = true;
+    }
+
+    /** Tasks may be reserved for this node that it does not hold: the next pass takes them up. */
+    void markReservationsUnknown() {
+        reservationsUnknown = true;
+    }
+
+    private void loadLoop() {
+        // When the passes began to fail: the first pass that works after them says so, which marks
+        // the end of a database outage in the log (its start is the first failure's warning).
+        boolean failing = false;
+        long failingSince = 0;
+        while (dispatch.isRunning()) {
+            try {
+                loadOnce();
+                if (failing) {
+                    failing = false;
+                    log.info(
+                            "Loading due tasks again, after {} of failed passes",
+                            Duration.ofMillis((System.nanoTime() - failingSince) / 1_000_000));
+                }
+                // Alone, the next batch of a backlog comes at once while memory has room for it. A
+                // pass takes the earliest due of every pool, so at a pass per interval (or as the
+                // pools drain) the tasks of another pool falling due meanwhile waited behind the
+                // backlog's batches: an idle pool's started 4 s late after a restart with 4,000
+                // overdue elsewhere. (With others in the list, each pool has a pass of its own.)
+                if (passFilled
+                        && node.alone()
+                        && properties.maxInMemory() - tracker.size() >= properties.claimBatch()) {
+                    continue;
+                }
+            } catch (RuntimeException databaseTrouble) {
+                if (!failing) {
+                    failing = true;
+                    failingSince = System.nanoTime();
+                }
+                log.warn("Loading due tasks failed, will retry: {}", databaseTrouble.toString());
+            } catch (Error unexpected) {
+                // Not the end of the loader: without it, nothing due would ever be loaded again.
+                log.error("Loading due tasks failed, will retry", unexpected);
+            }
+            if (!awaitNextPass()) {
+                return;
+            }
+        }
+    }
+
+    /** One loader pass: reserves and loads up to a batch of SCHEDULED tasks due within the window. */
+    private void loadOnce() {
+        passFilled = false;
+        var rooms = shareWork();
+        var dropped = tracker.takeDropped();
+        if (!dropped.isEmpty()) {
+            try {
+                transitions.giveBack(node.id(), dropped);
+            } catch (RuntimeException stillAway) {
+                dropped.forEach(tracker::drop);
+                throw stillAway;
+            }
+        }
+        int memoryRoom = properties.maxInMemory() - tracker.size();
+        var crowding = rooms.isEmpty() ? crowding() : Crowding.NONE;
+        int room = (int) Math.min((long) memoryRoom + crowding.beyond(), properties.claimBatch());
+        if (room <= 0 || crowding.load() == null || !node.listedNow()) {
+            return; // full, or perhaps out of the node list: what it reserved would be nobody's
+        }
+        var windowEnd = clock.instant().plus(properties.lookAhead());
+        if (windowEnd.isAfter(horizon)) {
+            // Raised before reading: a submission deciding after this is reserved on submit. One that
+            // decided before and commits after the read waits for the next pass, which comes long
+            // before it is due (the window is much longer than the interval).
+            horizon = windowEnd;
+        }
+        long mark = tracker.cancelMark();
+        var reserved = new ArrayList<DueTask>();
+        if (reservationsUnknown) {
+            // Reserved for this node, but held by nobody: what a failed reservation committed.
+            // Cleared first: set again meanwhile (a submission), it brings another pass.
+            reservationsUnknown = false;
+            try {
+                reserved.addAll(finder.reservedFor(node.id(), windowEnd));
+            } catch (RuntimeException | Error failed) {
+                reservationsUnknown = true;
+                throw failed;
+            }
+        }
+        Throwable failed = null;
+        try {
+            if (rooms.isEmpty()) {
+                reserve(windowEnd, room, crowding.load(), reserved);
+            } else if (rooms.size() < pools.all().size()) {
+                var limited = rooms.stream().map(PoolRoom::pool).toList();
+                reserve(windowEnd, room, DueTaskFinder.Pools.except(limited), reserved);
+            }
+            for (var pool : rooms) {
+                // Each pool up to a batch: a pool with a deep backlog must not take every pass's room.
+                int take = Math.min(Math.min(memoryRoom - reserved.size(), properties.claimBatch()), pool.room());
+                if (take < pool.refillAt()) {
+                    // It holds over half its share, over a load interval of work: the next pass comes
+                    // before its workers run out. Asking at each task's end would cost a pass a task.
+                    continue;
+                }
+                reserve(windowEnd, take, ofPool(pool.pool()), reserved);
+            }
+        } catch (RuntimeException | Error reservationFailed) {
+            // What this pass reserved before is held all the same, and the statement that failed may
+            // have committed with its answer lost: either way, nobody else may take those tasks.
+            reservationsUnknown = true;
+            failed = reservationFailed;
+        }
+        int loaded = 0;
+        for (var task : reserved) {
+            if (!tracker.hold(task.id(), mark)) {
+                continue;
+            }
+            if (tracker.isDropped(task.id())) {
+                // Taken up after a failed pass while its worker dropped it: it is given back at the
+                // next pass (perhaps RUNNING), so it must not start from here too.
+                tracker.forget(task.id());
+                continue;
+            }
+            dispatch.loaded(runner.prepare(task));
+            loaded++;
+        }
+        if (loaded > 0) {
+            log.debug("Loaded {} due tasks ({} in memory)", loaded, tracker.size());
+        }
+        if (failed instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failed instanceof Error error) {
+            throw error;
+        }
+    }
+
+    /** A pool's tasks, and for the default pool also those of pools not configured here, which it runs. */
+    private DueTaskFinder.Pools ofPool(String name) {
+        if (!name.equals(WorkerPools.DEFAULT)) {
+            return DueTaskFinder.Pools.only(name);
+        }
+        return DueTaskFinder.Pools.except(pools.all().stream()
+                .map(WorkerPool::name)
+                .filter(other -> !other.equals(WorkerPools.DEFAULT))
+                .toList());
+    }
+
+    /** Reserves up to {@code limit} of {@code pools}' due tasks into {@code reserved}. */
+    private void reserve(Instant windowEnd, int limit, DueTaskFinder.Pools pools, List<DueTask> reserved) {
+        var found = finder.reserveDue(windowEnd, limit, node.id(), pools);
+        reserved.addAll(found);
+        if (found.size() == limit) {
+            passFilled = true;
+            // More may be due than fit: the rest waits in the database, and the next pass comes as
+            // soon as the pools run low (taskLeft) instead of at the next interval.
+            var last = found.getLast().runAt();
+            if (last.isBefore(horizon)) {
+                horizon = last;
+            }
+            backlog = true;
+        }
+    }
+
+    /** Waits for the next interval or a request; false when stopping. */
+    private boolean awaitNextPass() {
+        lock.lock();
+        try {
+            long wait = properties.loadInterval().toNanos();
+            while (!loadRequested && wait > 0 && dispatch.isRunning()) {
+                wait = wake.awaitNanos(wait);
+            }
+            loadRequested = false;
+            return dispatch.isRunning();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Asks the loader for a pass now instead of at its next interval. */
+    void requestLoad() {
+        lock.lock();
+        try {
+            loadRequested = true;
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A task left memory: while a backlog waits in the database, keep the pools fed. */
+    void taskLeft() {
+        if (backlog && pools.queued() < Math.max(1, properties.claimBatch() / 2) && roomToHold() >= refillAt) {
+            backlog = false;
+            requestLoad();
+        }
+    }
+
+    private int roomToHold() {
+        return holdLimit == Integer.MAX_VALUE ? Integer.MAX_VALUE : holdLimit - tracker.size();
+    }
+
+    /** How many more of a pool's tasks this node may hold, and the least worth a reservation. */
+    private record PoolRoom(String pool, int room, int refillAt) {}
+
+    /**
+     * Alone, a node holds whatever is due: nobody else could run it. With others, each pool holds
+     * what its workers start within two load intervals (at their recent time per task) besides
+     * what they run, and hands the rest of its due backlog back, the least urgent first, for any
+     * instance to load: otherwise a burst reserved by one instance (on submit, or by a loader pass)
+     * waits for its workers while the others' idle. Tasks that take no time leave the limit far
+     * above any batch. Returns the room of each pool with such a limit; until a task has run on a
+     * pool, it has none.
+     */
+    private List<PoolRoom> shareWork() {
+        if (node.alone()) {
+            holdLimit = Integer.MAX_VALUE;
+            return List.of();
+        }
+        var inTimer = inTimerByPool();
+        var rooms = new ArrayList<PoolRoom>();
+        long limit = 0;
+        long waiting = 0;
+        for (var pool : pools.all()) {
+            int share = pool.waitingShare(properties.loadInterval().multipliedBy(SHARE_INTERVALS));
+            var shed = pool.shed(share);
+            if (!shed.isEmpty()) {
+                shed.forEach(run -> tracker.drop(run.task().id()));
+                metrics.handedBack(pool.name(), shed.size());
+                log.debug("Handed {} due tasks of pool {} back for other instances", shed.size(), pool.name());
+            }
+            if (share == Integer.MAX_VALUE) {
+                limit = Integer.MAX_VALUE;
+                continue;
+            }
+            long held = held(pool, inTimer);
+            long room = Math.max(0, pool.size() + (long) share - held);
+            rooms.add(new PoolRoom(pool.name(), (int) Math.min(Integer.MAX_VALUE, room), refillAt(share)));
+            limit += pool.size() + (long) share;
+            waiting += share;
+        }
+        holdLimit = (int) Math.min(Integer.MAX_VALUE, limit);
+        refillAt = refillAt(waiting);
+        return rooms;
+    }
+
+    /** The runs each pool's timer holds, counted with the pool that runs them ({@link WorkerPools#runsOn}). */
+    private Map<String, Integer> inTimerByPool() {
+        var inTimer = new HashMap<String, Integer>();
+        timer.heldByPool().forEach((name, count) -> inTimer.merge(pools.runsOn(name), count, Integer::sum));
+        return inTimer;
+    }
+
+    /** The tasks of {@code pool} held here: running, waiting in its queue, or in the timer. */
+    private static long held(WorkerPool pool, Map<String, Integer> inTimer) {
+        return (long) pool.active() + pool.queued() + inTimer.getOrDefault(pool.name(), 0);
+    }
+
+    /**
+     * The pools this node holds too many of, while no pool has a limit of its own ({@link
+     * #shareWork}: alone, say), so that no pool's backlog fills memory and holds the others back:
+     * a pass takes the earliest due of every pool, so once one pool's
+     * overdue tasks filled {@code maxInMemory}, the tasks of an idle pool stayed in the database
+     * until that backlog had drained past their {@code runAt}. Each pool keeps a share of memory
+     * the others cannot take (a batch, or less where memory is small: at most a quarter of it
+     * between two pools), and a pool holding {@code maxInMemory} less the others' shares is
+     * crowded: a pass loads the other pools only. What a crowded pool holds beyond that (tasks
+     * submitted here go straight into memory up to {@code maxInMemory}, whatever their pool) does
+     * not count against the others' room.
+     */
+    private Crowding crowding() {
+        var all = pools.all();
+        if (all.size() < 2) {
+            return Crowding.NONE;
+        }
+        int share = Math.clamp(properties.maxInMemory() / (2L * all.size()), 1, properties.claimBatch());
+        long cap = properties.maxInMemory() - (long) (all.size() - 1) * share;
+        var inTimer = inTimerByPool();
+        var crowded = new ArrayList<String>();
+        var others = new ArrayList<String>();
+        long beyond = 0;
+        for (var pool : all) {
+            long held = held(pool, inTimer);
+            if (held >= cap) {
+                crowded.add(pool.name());
+                beyond += held - cap;
+            } else if (!pool.name().equals(WorkerPools.DEFAULT)) {
+                others.add(pool.name());
+            }
+        }
+        if (crowded.isEmpty()) {
+            return Crowding.NONE;
+        }
+        // The default pool also runs the tasks of pools not configured here: crowded, it takes none of them.
+        var load = crowded.contains(WorkerPools.DEFAULT)
+                ? (others.isEmpty() ? null : DueTaskFinder.Pools.among(others))
+                : DueTaskFinder.Pools.except(crowded);
+        return new Crowding(load, (int) Math.min(Integer.MAX_VALUE, beyond));
+    }
+
+    /**
+     * Which pools a pass loads ({@code null}: none), and how many tasks the crowded pools hold
+     * beyond their part of memory.
+     */
+    private record Crowding(DueTaskFinder.Pools load, int beyond) {
+        static final Crowding NONE = new Crowding(DueTaskFinder.Pools.except(List.of()), 0);
+    }
+
+    /**
+     * The least room worth a reservation for a share of {@code waiting} tasks: half of it, but
+     * never more than half of what one pass may take, or a pool with a large share (tasks that take
+     * no time) would never be worth one.
+     */
+    private int refillAt(long waiting) {
+        return Math.clamp(Math.min(waiting, properties.claimBatch()) / 2, 1, Integer.MAX_VALUE);
+    }
+}
