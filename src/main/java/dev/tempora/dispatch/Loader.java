@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -72,7 +73,10 @@ class Loader {
     /** Tasks due before this instant are loaded, or go into the timer when submitted here. */
     private volatile Instant horizon = Instant.MIN;
 
-    /** Whether the last pass found more due tasks than it took: then drained pools ask for more. */
+    /**
+     * Whether a backlog may wait in the database (a pass took all it asked for, or a submission
+     * found no room): then drained pools ask for a pass, which clears it ({@link #taskLeft}).
+     */
     private volatile boolean backlog;
 
     /**
@@ -241,9 +245,11 @@ class Loader {
         try {
             if (rooms.isEmpty()) {
                 reserve(windowEnd, room, crowding.load(), reserved);
-            } else if (rooms.size() < pools.all().size()) {
-                var limited = rooms.stream().map(PoolRoom::pool).toList();
-                reserve(windowEnd, room, DueTaskFinder.Pools.except(limited), reserved);
+            } else {
+                var unlimited = allBut(rooms.stream().map(PoolRoom::pool).toList());
+                if (unlimited != null) {
+                    reserve(windowEnd, room, unlimited, reserved);
+                }
             }
             for (var pool : rooms) {
                 // Each pool up to a batch: a pool with a deep backlog must not take every pass's room.
@@ -295,6 +301,22 @@ class Loader {
                 .map(WorkerPool::name)
                 .filter(other -> !other.equals(WorkerPools.DEFAULT))
                 .toList());
+    }
+
+    /**
+     * The tasks of every pool but {@code names}, or null when that leaves none. Those of pools not
+     * configured here run on the default pool: with the default among {@code names}, they are left
+     * out too (taken beside a limited default pool, they went past its share).
+     */
+    private DueTaskFinder.@Nullable Pools allBut(List<String> names) {
+        if (!names.contains(WorkerPools.DEFAULT)) {
+            return DueTaskFinder.Pools.except(names);
+        }
+        var others = pools.all().stream()
+                .map(WorkerPool::name)
+                .filter(name -> !name.equals(WorkerPools.DEFAULT) && !names.contains(name))
+                .toList();
+        return others.isEmpty() ? null : DueTaskFinder.Pools.among(others);
     }
 
     /** Reserves up to {@code limit} of {@code pools}' due tasks into {@code reserved}. */
@@ -431,32 +453,25 @@ class Loader {
         long cap = properties.maxInMemory() - (long) (all.size() - 1) * share;
         var inTimer = inTimerByPool();
         var crowded = new ArrayList<String>();
-        var others = new ArrayList<String>();
         long beyond = 0;
         for (var pool : all) {
             long held = held(pool, inTimer);
             if (held >= cap) {
                 crowded.add(pool.name());
                 beyond += held - cap;
-            } else if (!pool.name().equals(WorkerPools.DEFAULT)) {
-                others.add(pool.name());
             }
         }
         if (crowded.isEmpty()) {
             return Crowding.NONE;
         }
-        // The default pool also runs the tasks of pools not configured here: crowded, it takes none of them.
-        var load = crowded.contains(WorkerPools.DEFAULT)
-                ? (others.isEmpty() ? null : DueTaskFinder.Pools.among(others))
-                : DueTaskFinder.Pools.except(crowded);
-        return new Crowding(load, (int) Math.min(Integer.MAX_VALUE, beyond));
+        return new Crowding(allBut(crowded), (int) Math.min(Integer.MAX_VALUE, beyond));
     }
 
     /**
      * Which pools a pass loads ({@code null}: none), and how many tasks the crowded pools hold
      * beyond their part of memory.
      */
-    private record Crowding(DueTaskFinder.Pools load, int beyond) {
+    private record Crowding(DueTaskFinder.@Nullable Pools load, int beyond) {
         static final Crowding NONE = new Crowding(DueTaskFinder.Pools.except(List.of()), 0);
     }
 
