@@ -85,8 +85,8 @@ class WorkerPoolTests {
                 share = pool.waitingShare(Duration.ofSeconds(1));
             }
 
-            // 2 workers, ~50 ms (or a little more) a task: about 40 in 1 s.
-            assertThat(share).isBetween(20, 40);
+            // 2 workers, ~50 ms (or more: on a loaded machine a sleep of 50 ms took 111) a task: about 40 in 1 s.
+            assertThat(share).isBetween(10, 40);
             assertThat(pool.waitingShare(Duration.ofMillis(10)))
                     .as("nothing ran since: the same mean; less than one task in 10 ms")
                     .isZero();
