@@ -11,10 +11,16 @@ public final class TaskRows {
 
     /** A SCHEDULED {@code echo} task of {@code pool}, reserved by nobody, due at {@code runAt}. */
     public static UUID insertEcho(JdbcClient jdbc, String pool, OffsetDateTime runAt) {
+        return insertEcho(jdbc, pool, runAt, 0);
+    }
+
+    /** {@link #insertEcho(JdbcClient, String, OffsetDateTime)} with {@code priority}. */
+    public static UUID insertEcho(JdbcClient jdbc, String pool, OffsetDateTime runAt, int priority) {
         var id = UUID.randomUUID();
         jdbc.sql("insert into task (id, handler, priority, run_at, created_at, state, attempts, pool)"
-                        + " values (:id, 'echo', 0, :runAt, :runAt, 'SCHEDULED', 0, :pool)")
+                        + " values (:id, 'echo', :priority, :runAt, :runAt, 'SCHEDULED', 0, :pool)")
                 .param("id", id)
+                .param("priority", priority)
                 .param("runAt", runAt)
                 .param("pool", pool)
                 .update();

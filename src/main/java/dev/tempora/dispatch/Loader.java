@@ -47,8 +47,11 @@ class Loader {
         /** Whether the dispatcher runs: the loader's passes go on until it stops. */
         boolean isRunning();
 
-        /** Takes {@code run}, reserved by a pass and held here, to start at its {@code runAt}. */
-        void loaded(TaskRun run);
+        /**
+         * Takes {@code runs}, reserved by one pass and held here, to start each at its {@code runAt}:
+         * together, so that those already due start in backlog order.
+         */
+        void loaded(List<TaskRun> runs);
     }
 
     private final DispatchProperties properties;
@@ -267,7 +270,7 @@ class Loader {
             reservationsUnknown = true;
             failed = reservationFailed;
         }
-        int loaded = 0;
+        var loaded = new ArrayList<TaskRun>(reserved.size());
         for (var task : reserved) {
             if (!tracker.hold(task.id(), mark)) {
                 continue;
@@ -278,11 +281,11 @@ class Loader {
                 tracker.forget(task.id());
                 continue;
             }
-            dispatch.loaded(runner.prepare(task));
-            loaded++;
+            loaded.add(runner.prepare(task));
         }
-        if (loaded > 0) {
-            log.debug("Loaded {} due tasks ({} in memory)", loaded, tracker.size());
+        if (!loaded.isEmpty()) {
+            dispatch.loaded(loaded);
+            log.debug("Loaded {} due tasks ({} in memory)", loaded.size(), tracker.size());
         }
         if (failed instanceof RuntimeException runtime) {
             throw runtime;

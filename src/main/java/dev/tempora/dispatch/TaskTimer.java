@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The in-memory timer: holds runs of tasks in sched order (runAt, priority, submission) and
  * releases each {@link #RELEASE_AHEAD} before its runAt, on one thread that sleeps until the
- * earliest is due. Releasing only hands the run to its pool, whose queue holds it until its runAt
+ * earliest is due; those due together, in backlog order (priority, runAt, submission). Releasing only hands the run to its pool, whose queue holds it until its runAt
  * ({@link DueQueue}), so a slow handler or database never delays the next release, and the
  * handing over is done before the task is due.
  */
@@ -65,6 +65,27 @@ final class TaskTimer {
                 changed.signal();
             }
             return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Holds {@code runs} until each is due, all at once: those due already are then released
+     * together, most urgent first. Returns those refused: all of them once the timer has stopped.
+     */
+    List<TaskRun> addAll(List<TaskRun> runs) {
+        lock.lock();
+        try {
+            if (stopped) {
+                return runs;
+            }
+            var head = pending.peek();
+            pending.addAll(runs);
+            if (pending.peek() != head) {
+                changed.signal();
+            }
+            return List.of();
         } finally {
             lock.unlock();
         }
@@ -152,6 +173,10 @@ final class TaskTimer {
                     due.add(pending.poll());
                     head = pending.peek();
                 }
+                // Due within a millisecond of each other (or overdue, after a restart): handed over
+                // most urgent first, as the pools' queues order them, since the first may go
+                // straight to an idle worker before the others are in its queue.
+                due.sort(TaskRun.BACKLOG_ORDER);
                 lock.unlock();
                 try {
                     releaseAll(due);

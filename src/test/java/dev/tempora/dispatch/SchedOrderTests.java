@@ -3,19 +3,27 @@ package dev.tempora.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempora.Api;
+import dev.tempora.TaskRows;
 import dev.tempora.TestHandlers;
 import dev.tempora.support.Timestamps;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The sched rule of the contract, end to end over HTTP on a pool of one worker: instant tasks
@@ -28,6 +36,12 @@ class SchedOrderTests {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Autowired
+    PlatformTransactionManager transactions;
 
     Api api;
 
@@ -158,4 +172,44 @@ class SchedOrderTests {
             }
         }
     }
+
+    /**
+     * Overdue tasks one loader pass takes start in backlog order, lowest priority first, as those
+     * submitted overdue do: the pass handed its runs to the timer one at a time, and the timer could
+     * release the first (the task overdue longest) to the idle worker before the rest were in (an H2
+     * audit saw it after each of 5 {@code kill -9} restarts; here the race was not caught on the old
+     * code, {@code TaskTimerTests} catches its half in the timer).
+     */
+    @Test
+    void overdueTasksLoadedTogetherStartLowestPriorityFirst() {
+        // Written straight into the table in one transaction, as a restart finds them: one pass takes all.
+        var now = OffsetDateTime.now(ZoneOffset.UTC);
+        var ids = new ArrayList<UUID>();
+        new TransactionTemplate(transactions).executeWithoutResult(status -> {
+            ids.add(TaskRows.insertEcho(jdbc, "default", now.minusSeconds(60), 9));
+            for (int i = 0; i < 20; i++) {
+                ids.add(TaskRows.insertEcho(
+                        jdbc, "default", now.minusSeconds(30).plusNanos(i * 1_000_000L), i % 3));
+            }
+        });
+
+        var starts = new ArrayList<Started>();
+        for (var id : ids) {
+            var task = api.await(id.toString(), Duration.ofSeconds(20));
+            assertThat(task.path("state").asString()).isEqualTo("SUCCEEDED");
+            starts.add(new Started(
+                    task.path("priority").asInt(),
+                    Instant.parse(task.path("runAt").asString()),
+                    Instant.parse(task.path("startedAt").asString())));
+        }
+
+        starts.sort((a, b) -> a.startedAt().compareTo(b.startedAt()));
+        assertThat(starts)
+                .as("in the order they started")
+                .isSortedAccordingTo((a, b) -> a.priority() != b.priority()
+                        ? Integer.compare(a.priority(), b.priority())
+                        : a.runAt().compareTo(b.runAt()));
+    }
+
+    private record Started(int priority, Instant runAt, Instant startedAt) {}
 }
