@@ -27,7 +27,7 @@ import org.springframework.stereotype.Component;
  * <p>A pass reserves up to a batch of SCHEDULED tasks due within the look-ahead window (the task's
  * owner becomes this node), earliest due first, within what this node may hold: with other
  * instances, each pool's share of the work ({@link #shareWork}); alone, {@code maxInMemory}, with
- * a share of it kept for each pool ({@link #crowding}). Each run it loads goes to the dispatcher
+ * a share of it kept for each pool ({@link #owedShares}). Each run it loads goes to the dispatcher
  * ({@link Dispatch#loaded}), which times it once its submission, if any, has told of it.
  */
 @Component
@@ -219,13 +219,14 @@ class Loader {
             }
         }
         int memoryRoom = properties.maxInMemory() - tracker.size();
-        var crowding = rooms.isEmpty() ? crowding() : Crowding.NONE;
-        int room = (int) Math.min((long) memoryRoom + crowding.beyond(), properties.claimBatch());
-        if (room <= 0 || crowding.load() == null || !node.listedNow()) {
+        var owed = rooms.isEmpty() ? owedShares() : Map.<String, Integer>of();
+        int owedTotal = owed.values().stream().mapToInt(Integer::intValue).sum();
+        int room = Math.min(memoryRoom - owedTotal, properties.claimBatch());
+        if ((room <= 0 && owedTotal == 0) || !node.listedNow()) {
             return; // full, or perhaps out of the node list: what it reserved would be nobody's
         }
         var windowEnd = clock.instant().plus(properties.lookAhead());
-        if (windowEnd.isAfter(horizon)) {
+        if (room > 0 && windowEnd.isAfter(horizon)) {
             // Raised before reading: a submission deciding after this is reserved on submit. One that
             // decided before and commits after the read waits for the next pass, which comes long
             // before it is due (the window is much longer than the interval).
@@ -247,7 +248,15 @@ class Loader {
         Throwable failed = null;
         try {
             if (rooms.isEmpty()) {
-                reserve(windowEnd, room, crowding.load(), reserved);
+                boolean backlogLeft = room <= 0;
+                if (room > 0) {
+                    int before = reserved.size();
+                    reserve(windowEnd, room, DueTaskFinder.Pools.except(List.of()), reserved);
+                    backlogLeft = reserved.size() - before == room && memoryRoom - owedTotal < 2L * room;
+                }
+                if (backlogLeft) {
+                    reserveOwed(windowEnd, owed, reserved);
+                }
             } else {
                 var unlimited = allBut(rooms.stream().map(PoolRoom::pool).toList());
                 if (unlimited != null) {
@@ -436,46 +445,51 @@ class Loader {
     }
 
     /**
-     * The pools this node holds too many of, while no pool has a limit of its own ({@link
-     * #shareWork}: alone, say), so that no pool's backlog fills memory and holds the others back:
-     * a pass takes the earliest due of every pool, so once one pool's
-     * overdue tasks filled {@code maxInMemory}, the tasks of an idle pool stayed in the database
-     * until that backlog had drained past their {@code runAt}. Each pool keeps a share of memory
-     * the others cannot take (a batch, or less where memory is small: at most a quarter of it
-     * between two pools), and a pool holding {@code maxInMemory} less the others' shares is
-     * crowded: a pass loads the other pools only. What a crowded pool holds beyond that (tasks
-     * submitted here go straight into memory up to {@code maxInMemory}, whatever their pool) does
-     * not count against the others' room.
+     * Alone with several pools, what each pool holding less than its share of memory is owed, so
+     * that no pool's backlog fills memory and holds the others back: a pass takes the earliest due
+     * of every pool, so once one pool's overdue tasks filled {@code maxInMemory}, the tasks of an
+     * idle pool stayed in the database until that backlog had drained past their {@code runAt}
+     * ({@code PoolBehindFullMemoryTests}). Each pool's share is a batch, or less where memory is
+     * small (at most half of it for all pools together); none when there are more pools than half
+     * of memory. The common pass leaves room for what is owed, and once memory is that tight and a
+     * backlog is left in the database, each pool owed some takes it from its own due tasks
+     * ({@link #reserveOwed}), past {@code maxInMemory} if other pools' tasks were submitted beyond
+     * their part: by at most the shares.
      */
-    private Crowding crowding() {
+    private Map<String, Integer> owedShares() {
         var all = pools.all();
         if (all.size() < 2) {
-            return Crowding.NONE;
+            return Map.of();
         }
-        int share = Math.clamp(properties.maxInMemory() / (2L * all.size()), 1, properties.claimBatch());
-        long cap = properties.maxInMemory() - (long) (all.size() - 1) * share;
+        long share = Math.min(properties.claimBatch(), properties.maxInMemory() / (2L * all.size()));
+        if (share < 1) {
+            return Map.of();
+        }
         var inTimer = inTimerByPool();
-        var crowded = new ArrayList<String>();
-        long beyond = 0;
+        var owed = new HashMap<String, Integer>();
         for (var pool : all) {
             long held = held(pool, inTimer);
-            if (held >= cap) {
-                crowded.add(pool.name());
-                beyond += held - cap;
+            if (held < share) {
+                owed.put(pool.name(), (int) (share - held));
             }
         }
-        if (crowded.isEmpty()) {
-            return Crowding.NONE;
-        }
-        return new Crowding(allBut(crowded), (int) Math.min(Integer.MAX_VALUE, beyond));
+        return owed;
     }
 
     /**
-     * Which pools a pass loads ({@code null}: none), and how many tasks the crowded pools hold
-     * beyond their part of memory.
+     * Reserves for each pool what it is still {@code owed} beyond what this pass reserved of it, from
+     * its own due tasks. A query of one pool reads past the other pools' backlog in {@code
+     * task_due}: it runs only while memory is tight and a backlog waits.
      */
-    private record Crowding(DueTaskFinder.@Nullable Pools load, int beyond) {
-        static final Crowding NONE = new Crowding(DueTaskFinder.Pools.except(List.of()), 0);
+    private void reserveOwed(Instant windowEnd, Map<String, Integer> owed, List<DueTask> reserved) {
+        var given = new HashMap<String, Integer>();
+        reserved.forEach(task -> given.merge(pools.runsOn(task.pool()), 1, Integer::sum));
+        for (var entry : owed.entrySet()) {
+            int take = entry.getValue() - given.getOrDefault(entry.getKey(), 0);
+            if (take > 0) {
+                reserve(windowEnd, take, ofPool(entry.getKey()), reserved);
+            }
+        }
     }
 
     /**

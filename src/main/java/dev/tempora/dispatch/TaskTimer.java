@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The in-memory timer: holds runs of tasks in sched order (runAt, priority, submission) and
  * releases each {@link #RELEASE_AHEAD} before its runAt, on one thread that sleeps until the
- * earliest is due; those due together, in backlog order (priority, runAt, submission). Releasing only hands the run to its pool, whose queue holds it until its runAt
- * ({@link DueQueue}), so a slow handler or database never delays the next release, and the
- * handing over is done before the task is due.
+ * earliest is due; those due together, in backlog order (priority, runAt, submission).
+ * Releasing only hands the run to its pool, whose queue holds it until its runAt ({@link
+ * DueQueue}), so a slow handler or database never delays the next release, and the handing over
+ * is done before the task is due.
  */
 final class TaskTimer {
 
@@ -174,7 +175,7 @@ final class TaskTimer {
                     head = pending.peek();
                 }
                 // Due within a millisecond of each other (or overdue, after a restart): handed over
-                // most urgent first, as the pools' queues order them, since the first may go
+                // most urgent first, as the pools' queues order those due, since the first may go
                 // straight to an idle worker before the others are in its queue.
                 due.sort(TaskRun.BACKLOG_ORDER);
                 lock.unlock();

@@ -9,7 +9,8 @@ import org.springframework.core.env.MapPropertySource;
 /**
  * Names this instance in ECS logs ({@code --logging.structured.format.console=ecs}): its
  * {@code service.node.name} is {@code <host>-<pid>}, as its node id begins ({@code
- * <host>-<pid>-<8 random characters>}, renewed when it rejoins the node list), unless {@code
+ * <host>-<pid>-<8 random characters>}, renewed when it rejoins the node list, with a host name
+ * of over 50 characters cut to 50 there), unless {@code
  * logging.structured.ecs.service.node-name} is set. Spring Boot otherwise wrote an empty {@code
  * "node":{}}, and the lines of instances sharing a database could not be told apart by it.
  */

@@ -1,5 +1,9 @@
 package dev.tempora.dispatch;
 
+import dev.tempora.TaskRows;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 
 /**
@@ -14,6 +18,21 @@ import org.springframework.boot.test.context.SpringBootTest;
             "tempora.dispatch.max-in-memory=100",
             "tempora.dispatch.claim-batch=100",
             "tempora.pools.default.size=1",
+            "tempora.pools.bulk.size=1",
             "tempora.pools.urgent.size=1"
         })
-class PoolBehindFullMemoryTests extends PoolBehindBacklogTests {}
+class PoolBehindFullMemoryTests extends PoolBehindBacklogTests {
+
+    /**
+     * Two backlogs: a pool counted as crowded only near the whole of memory, the second backlog
+     * took the idle pool's share, and its task started 23 s late (review).
+     */
+    @Test
+    void anIdlePoolsTaskStartsOnTimeBehindTwoOtherPoolsBacklogs() {
+        TaskRows.insertSleeps(
+                jdbc, "default", 500, 0.05, OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(2));
+        TaskRows.insertSleeps(
+                jdbc, "bulk", 500, 0.05, OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(1));
+        assertAnUrgentTaskStartsOnTime();
+    }
+}
