@@ -251,7 +251,8 @@ class Loader {
                 boolean backlogLeft = room <= 0;
                 if (room > 0) {
                     int before = reserved.size();
-                    reserve(windowEnd, room, DueTaskFinder.Pools.except(List.of()), reserved);
+                    reserve(windowEnd, room, DueTaskFinder.Pools.ALL, reserved);
+                    // Filled, and the room after it is short of another such batch: memory is tight.
                     backlogLeft = reserved.size() - before == room && memoryRoom - owedTotal < 2L * room;
                 }
                 if (backlogLeft) {
@@ -309,10 +310,15 @@ class Loader {
         if (!name.equals(WorkerPools.DEFAULT)) {
             return DueTaskFinder.Pools.only(name);
         }
-        return DueTaskFinder.Pools.except(pools.all().stream()
+        return DueTaskFinder.Pools.except(configuredBesidesDefault());
+    }
+
+    /** The names of the pools configured here other than the default pool. */
+    private List<String> configuredBesidesDefault() {
+        return pools.all().stream()
                 .map(WorkerPool::name)
-                .filter(other -> !other.equals(WorkerPools.DEFAULT))
-                .toList());
+                .filter(name -> !name.equals(WorkerPools.DEFAULT))
+                .toList();
     }
 
     /**
@@ -324,9 +330,8 @@ class Loader {
         if (!names.contains(WorkerPools.DEFAULT)) {
             return DueTaskFinder.Pools.except(names);
         }
-        var others = pools.all().stream()
-                .map(WorkerPool::name)
-                .filter(name -> !name.equals(WorkerPools.DEFAULT) && !names.contains(name))
+        var others = configuredBesidesDefault().stream()
+                .filter(name -> !names.contains(name))
                 .toList();
         return others.isEmpty() ? null : DueTaskFinder.Pools.among(others);
     }

@@ -56,19 +56,7 @@ final class TaskTimer {
 
     /** Holds {@code run} until it is due; false, holding nothing, once the timer has stopped. */
     boolean add(TaskRun run) {
-        lock.lock();
-        try {
-            if (stopped) {
-                return false;
-            }
-            pending.add(run);
-            if (pending.peek() == run) {
-                changed.signal();
-            }
-            return true;
-        } finally {
-            lock.unlock();
-        }
+        return addAll(List.of(run)).isEmpty();
     }
 
     /**

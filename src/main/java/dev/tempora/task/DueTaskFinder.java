@@ -45,7 +45,7 @@ public class DueTaskFinder {
     /** Which pools' tasks a reservation takes: all, one, some, or all but some. */
     public record Pools(String condition, Map<String, Object> params) {
 
-        static final Pools ALL = new Pools("", Map.of());
+        public static final Pools ALL = new Pools("", Map.of());
 
         public static Pools only(String pool) {
             return new Pools(" and pool = :pool", Map.of("pool", pool));
