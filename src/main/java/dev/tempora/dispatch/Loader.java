@@ -41,6 +41,9 @@ class Loader {
      */
     private static final int SHARE_INTERVALS = 2;
 
+    /** How long a stop waits for the pass under way. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
     /** What the loader needs of the dispatcher it fills. */
     interface Dispatch {
 
@@ -136,10 +139,16 @@ class Loader {
         thread = Thread.ofPlatform().name("tempora-loader").daemon(true).start(this::loadLoop);
     }
 
-    /** Once the dispatcher no longer runs: wakes the loader, and waits for its pass under way to end. */
+    /**
+     * Once the dispatcher no longer runs: wakes the loader, and waits for its pass under way to end,
+     * {@link #STOP_WAIT} at most. With the database away, a pass waits for a connection or an answer
+     * far longer; what it loads after this, the stopped timer refuses and the dispatcher hands back.
+     */
     void stop() throws InterruptedException {
         requestLoad();
-        thread.join();
+        if (!thread.join(STOP_WAIT)) {
+            log.warn("A loader pass is still under way after {}; the stop goes on", STOP_WAIT);
+        }
     }
 
     /** The end of the window: a submission here due before it may go straight into the timer. */
@@ -189,15 +198,17 @@ class Loader {
                         && properties.maxInMemory() - tracker.size() >= properties.claimBatch()) {
                     continue;
                 }
-            } catch (RuntimeException databaseTrouble) {
+            } catch (RuntimeException | Error failed) {
                 if (!failing) {
                     failing = true;
                     failingSince = System.nanoTime();
                 }
-                log.warn("Loading due tasks failed, will retry: {}", databaseTrouble.toString());
-            } catch (Error unexpected) {
-                // Not the end of the loader: without it, nothing due would ever be loaded again.
-                log.error("Loading due tasks failed, will retry", unexpected);
+                if (failed instanceof RuntimeException databaseTrouble) {
+                    log.warn("Loading due tasks failed, will retry: {}", databaseTrouble.toString());
+                } else {
+                    // Not the end of the loader: without it, nothing due would ever be loaded again.
+                    log.error("Loading due tasks failed, will retry", failed);
+                }
             }
             if (!awaitNextPass()) {
                 return;
@@ -363,8 +374,10 @@ class Loader {
             loadRequested = false;
             return dispatch.isRunning();
         } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            return false;
+            // Nothing here interrupts the loader. Ended by a stray interrupt, it would leave every
+            // task due from now on in the database, silently, until the next start.
+            log.warn("The loader was interrupted while waiting for its next pass; it goes on");
+            return dispatch.isRunning();
         } finally {
             lock.unlock();
         }
