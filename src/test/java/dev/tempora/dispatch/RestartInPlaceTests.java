@@ -58,16 +58,15 @@ class RestartInPlaceTests {
         for (int i = 0; i < 3; i++) {
             waiting.add(api.submit("{\"handler\": \"echo\", \"args\": " + i + "}"));
         }
-        // As clients see it: an instance alone starts a task before its claim is stored.
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!"RUNNING"
-                        .equals(api.get("/api/v1/tasks/" + sleeping)
-                                .body()
-                                .path("state")
-                                .asString())
-                && System.nanoTime() < deadline) {
+        // As clients see it: an instance alone starts a task before its claim is stored. Running, it
+        // holds the one worker, so the others wait in the pool's queue as the stop begins.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!"RUNNING".equals(apiState(api, sleeping)) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
+        assertThat(apiState(api, sleeping))
+                .as("the sleeping task, before the stop")
+                .isEqualTo("RUNNING");
         var before = node.id();
 
         context.stop();
@@ -100,6 +99,10 @@ class RestartInPlaceTests {
         awaitState(waiting, "SUCCEEDED", Duration.ofSeconds(10));
         assertThat(state(sleeping)).isEqualTo("SUCCEEDED");
         assertThat(node.id()).as("a new incarnation").isNotEqualTo(before);
+    }
+
+    private static String apiState(Api api, String id) {
+        return api.get("/api/v1/tasks/" + id).body().path("state").asString();
     }
 
     private void awaitState(List<String> ids, String expected, Duration within) throws InterruptedException {
