@@ -3,6 +3,7 @@ package dev.tempora.dispatch;
 import dev.tempora.support.DatabaseErrors;
 import dev.tempora.support.RepeatingJob;
 import dev.tempora.support.Timestamps;
+import dev.tempora.task.TaskId;
 import dev.tempora.task.TaskTransitions;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,6 +36,9 @@ class NodeRegistry implements SmartLifecycle {
 
     /** Every this many heartbeats, orphans are looked for even if no node was found dead. */
     private static final int FULL_CHECK_EVERY = 15;
+
+    /** How many of the tasks taken over from dead nodes the log names. */
+    private static final int TAKEN_OVER_NAMED = 10;
 
     /** How often, at most, cancels look in the database whether the others have settled. */
     private static final Duration SETTLED_LOOK = Duration.ofMillis(50);
@@ -250,15 +254,25 @@ class NodeRegistry implements SmartLifecycle {
         if (dead == 0 && !always) {
             return;
         }
-        int taken = transitions.recoverOrphans();
-        if (dead > 0 || taken > 0) {
+        var taken = transitions.recoverOrphans();
+        if (dead > 0 || !taken.isEmpty()) {
             log.warn(
-                    "{} dead nodes removed{}; {} tasks they were running will run again (attempts tells)",
+                    "{} dead nodes removed{}; {} tasks they were running will run again (attempts tells){}",
                     dead,
                     removed == 0 ? "" : " (silent past their node timeouts: " + String.join(", ", silentNodes) + ")",
-                    taken);
+                    taken.size(),
+                    named(taken));
             whenTasksFreed.run();
         }
+    }
+
+    /** The first {@link #TAKEN_OVER_NAMED} of {@code taken}, for the log: ": id, id, ..." */
+    private static String named(List<TaskId> taken) {
+        if (taken.isEmpty()) {
+            return "";
+        }
+        var ids = taken.stream().limit(TAKEN_OVER_NAMED).map(TaskId::toString).toList();
+        return ": " + String.join(", ", ids) + (taken.size() > ids.size() ? ", ..." : "");
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -285,15 +286,18 @@ public class TaskTransitions {
      * the heartbeat, which waited on such a lock; so did every other instance's, and none renewed
      * its heartbeat until it was gone.
      *
-     * @return how many RUNNING tasks were taken over
+     * @return the RUNNING tasks taken over
      */
-    public int recoverOrphans() {
+    public List<TaskId> recoverOrphans() {
         var orphans = "state = 'RUNNING' and owner not in (select id from tempora_node)";
-        return jdbc.sql("update task set state = '" + checked(EnumSet.of(RUNNING), SCHEDULED) + "', owner = null where "
-                        + (database.isPostgres()
-                                ? "id in (select id from task where " + orphans + " for update skip locked)"
-                                : orphans))
-                .update();
+        var update = "update task set state = '" + checked(EnumSet.of(RUNNING), SCHEDULED) + "', owner = null where ";
+        // PostgreSQL says which rows it changed; H2 tells the same through its delta table.
+        var sql = database.isPostgres()
+                ? update + "id in (select id from task where " + orphans + " for update skip locked) returning id"
+                : "select id from final table (" + update + orphans + ")";
+        return jdbc.sql(sql)
+                .query((row, number) -> new TaskId(row.getObject("id", UUID.class)))
+                .list();
     }
 
     /**

@@ -90,7 +90,8 @@ class DurabilityTests {
         }
         try (var second = TemporaProcess.start(dir, "second", args())) {
             var api = second.api();
-            assertThat(second.log()).contains("tasks they were running will run again");
+            // Named: which tasks run again is what an operator looks for after a crash.
+            assertThat(second.log()).contains("1 tasks they were running will run again (attempts tells): " + running);
             assertThat(state(api.get("/api/v1/tasks/" + succeeded).body())).isEqualTo("SUCCEEDED");
             assertThat(state(api.get("/api/v1/tasks/" + failed).body())).isEqualTo("FAILED");
             assertThat(state(api.get("/api/v1/tasks/" + cancelled).body())).isEqualTo("CANCELLED");

@@ -10,8 +10,11 @@ import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.annotation.DirtiesContext;
 
@@ -27,6 +30,7 @@ import org.springframework.test.annotation.DirtiesContext;
 @SpringBootTest(properties = {"tempora.cluster.heartbeat-interval=PT0.2S", "tempora.cluster.node-timeout=PT2S"})
 @DirtiesContext
 @Tag("postgres") // the lock of another instance's session
+@ExtendWith(OutputCaptureExtension.class)
 class LockedOrphanTests {
 
     @Autowired
@@ -39,7 +43,7 @@ class LockedOrphanTests {
     Node node;
 
     @Test
-    void aLockedTaskOfADeadInstanceHoldsUpNeitherTheHeartbeatNorItsOtherTasks() throws Exception {
+    void aLockedTaskOfADeadInstanceHoldsUpNeitherTheHeartbeatNorItsOtherTasks(CapturedOutput output) throws Exception {
         var dead = new OtherNode(jdbc);
         dead.join();
         var locked = runningOn(dead);
@@ -60,6 +64,7 @@ class LockedOrphanTests {
                     .atMost(Duration.ofSeconds(2))
                     .until(() -> heartbeat().after(renewed));
             assertThat(state(locked)).isEqualTo("RUNNING");
+            assertThat(output.getOut()).contains("1 tasks they were running will run again (attempts tells): " + free);
             session.rollback();
         }
 
