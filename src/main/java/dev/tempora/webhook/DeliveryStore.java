@@ -110,6 +110,7 @@ class DeliveryStore {
             int leased = take(ids, now, lease, until, "lease_owner is null");
             var stopped = new ArrayList<String>();
             if (leased < ids.size()) {
+                endRecorded(ids, now);
                 stopped.addAll(recordStopped(ids, now, Duration.between(now, until)));
                 leased += take(ids, now, lease, until, LEASE_VOID);
             }
@@ -124,6 +125,30 @@ class DeliveryStore {
                             .list(),
                     stopped);
         });
+    }
+
+    /**
+     * Ends, as their recorded outcome says, the deliveries among {@code ids} whose lease is void and
+     * whose leased attempt has a record that ended them (a 2xx, or 410 Gone), though the delivery
+     * is still PENDING. {@link #recordAll} writes the two in one transaction, but H2 2.5 can open a
+     * file killed mid-write with one of a committed transaction's statements and not the other
+     * (the attempt kept, the delivery's update lost): the delivery was leased again and sent a
+     * second time though its receiver had answered 200 (a crash audit: one in 32 {@code kill -9}s).
+     * A redelivery clears the lease and leaves the count, so its attempt, counted when it is
+     * leased, has no record yet: this never ends a redelivery.
+     */
+    private void endRecorded(List<UUID> ids, Instant now) {
+        jdbc.sql("update webhook_delivery set state = case when exists (select 1 from webhook_attempt a"
+                        + " where a.delivery_id = webhook_delivery.id and a.attempt = webhook_delivery.attempts"
+                        + " and a.status_code between 200 and 299) then 'SUCCEEDED' else 'FAILED' end,"
+                        + " next_attempt_at = null, " + UNLEASED
+                        + " where id in (:ids) and state = 'PENDING' and lease_owner is not null and " + LEASE_VOID
+                        + " and exists (select 1 from webhook_attempt a where a.delivery_id = webhook_delivery.id"
+                        + " and a.attempt = webhook_delivery.attempts"
+                        + " and (a.status_code between 200 and 299 or a.status_code = 410))")
+                .param("ids", ids)
+                .param("now", utc(now))
+                .update();
     }
 
     /** Leases those of {@code ids} that are PENDING, due, and match {@code free}: how many. */

@@ -96,6 +96,60 @@ class DeliveryStoreTests {
     }
 
     @Test
+    void aDeliveryWhoseRecordedSuccessLostItsUpdateInACrashEndsInsteadOfBeingSentAgain() {
+        // H2 opened a killed file with recordAll's attempt row and without its delivery update:
+        // attempt 1 answered 200, the delivery still PENDING and leased by the killed incarnation.
+        var delivery = leasedDelivery(gone + "/1");
+        insertAttempt(delivery.id(), 1, 200);
+
+        var takeOver = t0.plusSeconds(2);
+        var leased = store.lease(List.of(delivery.id()), takeOver, gone + "/2", takeOver.plusSeconds(40));
+
+        assertThat(leased.deliveries()).as("not sent again").isEmpty();
+        var after = store.find(delivery.id()).orElseThrow();
+        assertThat(after.state()).isEqualTo(Delivery.SUCCEEDED);
+        assertThat(after.attempts()).isEqualTo(1);
+        assertThat(after.lease()).isNull();
+        assertThat(store.attempts(delivery.id()))
+                .singleElement()
+                .satisfies(attempt -> assertThat(attempt.statusCode()).isEqualTo(200));
+    }
+
+    @Test
+    void aRecordedFailureWhoseUpdateWasLostIsSimplyAttemptedAgain() {
+        var delivery = leasedDelivery(gone + "/1");
+        insertAttempt(delivery.id(), 1, 500);
+
+        var takeOver = t0.plusSeconds(2);
+        var leased = store.lease(List.of(delivery.id()), takeOver, gone + "/2", takeOver.plusSeconds(40));
+
+        assertThat(leased.deliveries())
+                .singleElement()
+                .satisfies(again -> assertThat(again.attempts()).isEqualTo(2));
+    }
+
+    @Test
+    void aRedeliveryAfterASuccessIsSentAgain() {
+        var delivery = leasedDelivery(gone + "/1");
+        store.recordAll(List.of(delivered(delivery)));
+        store.redeliver(delivery.id(), t0);
+
+        var leased = store.lease(List.of(delivery.id()), t0.plusSeconds(1), gone + "/2", t0.plusSeconds(41));
+
+        assertThat(leased.deliveries()).singleElement();
+    }
+
+    private void insertAttempt(UUID delivery, int attempt, int status) {
+        jdbc.sql("insert into webhook_attempt (delivery_id, attempt, attempted_at, status_code, duration_ms)"
+                        + " values (:id, :attempt, :at, :status, 5)")
+                .param("id", delivery)
+                .param("attempt", attempt)
+                .param("at", t0.atOffset(ZoneOffset.UTC))
+                .param("status", status)
+                .update();
+    }
+
+    @Test
     void aLeaseTakenBeforeItsTimeWasStoredIsReckonedFromItsEndAndThisInstancesLeaseLength() {
         var id = pendingDelivery();
         store.lease(List.of(id), t0, gone + "/1", t0.plusSeconds(40));
