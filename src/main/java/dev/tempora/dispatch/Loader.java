@@ -74,7 +74,8 @@ class Loader {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private boolean loadRequested;
-    private Thread thread;
+    /** The loader's thread of the latest start: one a stop gave up waiting for ends once another starts. */
+    private volatile Thread thread;
 
     /** Tasks due before this instant are loaded, or go into the timer when submitted here. */
     private volatile Instant horizon = Instant.MIN;
@@ -136,7 +137,9 @@ class Loader {
     void start(TaskTimer timer, Dispatch dispatch) {
         this.timer = timer;
         this.dispatch = dispatch;
-        thread = Thread.ofPlatform().name("tempora-loader").daemon(true).start(this::loadLoop);
+        var loader = Thread.ofPlatform().name("tempora-loader").daemon(true).unstarted(this::loadLoop);
+        thread = loader;
+        loader.start();
     }
 
     /**
@@ -179,7 +182,7 @@ class Loader {
         // the end of a database outage in the log (its start is the first failure's warning).
         boolean failing = false;
         long failingSince = 0;
-        while (dispatch.isRunning()) {
+        while (dispatch.isRunning() && isCurrent()) {
             try {
                 loadOnce();
                 if (failing) {
@@ -291,6 +294,14 @@ class Loader {
             reservationsUnknown = true;
             failed = reservationFailed;
         }
+        if (!isCurrent()) {
+            // A pass a stop gave up waiting for, ending after the next start: what it reserved is
+            // under the earlier node id, which counts as nobody's, and the tracker is the new run's.
+            log.warn(
+                    "A loader pass of before a restart ended late; its {} tasks are left to the loaders",
+                    reserved.size());
+            return;
+        }
         var loaded = new ArrayList<TaskRun>(reserved.size());
         for (var task : reserved) {
             if (!tracker.hold(task.id(), mark)) {
@@ -371,7 +382,9 @@ class Loader {
             while (!loadRequested && wait > 0 && dispatch.isRunning()) {
                 wait = wake.awaitNanos(wait);
             }
-            loadRequested = false;
+            if (isCurrent()) {
+                loadRequested = false; // the request is the latest start's loader's
+            }
             return dispatch.isRunning();
         } catch (InterruptedException interrupted) {
             // Nothing here interrupts the loader. Ended by a stray interrupt, it would leave every
@@ -383,12 +396,18 @@ class Loader {
         }
     }
 
+    /** Whether the calling thread is the loader of the latest start. */
+    private boolean isCurrent() {
+        return Thread.currentThread() == thread;
+    }
+
     /** Asks the loader for a pass now instead of at its next interval. */
     void requestLoad() {
         lock.lock();
         try {
             loadRequested = true;
-            wake.signal();
+            // All: a loader a stop gave up waiting for may wait here beside the latest start's.
+            wake.signalAll();
         } finally {
             lock.unlock();
         }

@@ -7,7 +7,11 @@ import dev.tempora.Api;
 import dev.tempora.TestHandlers;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -19,10 +23,13 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.util.ReflectionTestUtils;
 
 /**
  * The loader is the only way a task not reserved on submit reaches a worker: whatever befalls one
@@ -42,6 +49,12 @@ class LoaderFailureTests {
 
     @Autowired
     FailingFinder finder;
+
+    @Autowired
+    ConfigurableApplicationContext context;
+
+    @Autowired
+    JdbcClient jdbc;
 
     Api api;
 
@@ -68,12 +81,11 @@ class LoaderFailureTests {
     /** Before, a stray interrupt ended the loader's thread: nothing due was loaded again. */
     @Test
     void aStrayInterruptDoesNotEndTheLoader(CapturedOutput output) throws Exception {
-        var loader = Thread.getAllStackTraces().keySet().stream()
-                .filter(thread -> thread.getName().equals("tempora-loader"))
-                .findFirst()
-                .orElseThrow();
+        var loader = loaderThread();
         // Between passes, the loader waits for the next: interrupted there.
-        await().atMost(Duration.ofSeconds(5)).until(() -> loader.getState() == Thread.State.TIMED_WAITING);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> Arrays.stream(loader.getStackTrace())
+                        .anyMatch(frame -> frame.getMethodName().equals("awaitNextPass")));
         loader.interrupt();
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(output.getOut()).contains("The loader was interrupted"));
@@ -84,6 +96,43 @@ class LoaderFailureTests {
         assertThat(api.await(id, Duration.ofSeconds(10)).path("state").asString())
                 .isEqualTo("SUCCEEDED");
         assertThat(loader.isAlive()).isTrue();
+    }
+
+    /**
+     * A stop waits 5 s for the loader's pass under way, then goes on. Before, if that pass ended
+     * after the application had started again (in the same process), its thread went on beside the
+     * new loader for good, and put what it had reserved under the earlier node id into the new
+     * run's timer.
+     */
+    @Test
+    @DirtiesContext
+    void aPassAStopGaveUpOnEndsWithItsThreadAfterTheNextStart(CapturedOutput output) throws Exception {
+        var before = loaderThread();
+        finder.holdNextReservation();
+        var id = api.submit("""
+                {"handler": "echo", "args": "held", "delay": 0.1}""");
+        assertThat(finder.held.await(10, TimeUnit.SECONDS)).isTrue();
+
+        context.stop();
+        assertThat(output.getOut()).contains("A loader pass is still under way after PT5S; the stop goes on");
+        context.start();
+        finder.release.countDown();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !before.isAlive());
+        assertThat(output.getOut()).contains("A loader pass of before a restart ended late; its 1 tasks are left");
+        assertThat(loaderThread()).isNotSameAs(before).matches(Thread::isAlive);
+        // Reserved under the earlier node id, which counts as nobody's: the new loader takes it.
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> jdbc.sql("select state from task where id = :id")
+                        .param("id", UUID.fromString(id))
+                        .query(String.class)
+                        .single()
+                        .equals("SUCCEEDED"));
+    }
+
+    /** This context's loader thread, of its latest start. */
+    private Thread loaderThread() {
+        return (Thread) ReflectionTestUtils.getField(context.getBean("loader"), "thread");
     }
 
     @TestConfiguration(proxyBeanMethods = false)
@@ -100,7 +149,10 @@ class LoaderFailureTests {
     static final class FailingFinder extends DueTaskFinder {
 
         private final AtomicBoolean failNext = new AtomicBoolean();
+        private final AtomicBoolean holdNext = new AtomicBoolean();
         volatile boolean failed;
+        final CountDownLatch held = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
 
         FailingFinder(JdbcClient jdbc, DatabaseProduct database) {
             super(jdbc, database);
@@ -110,13 +162,27 @@ class LoaderFailureTests {
             failNext.set(true);
         }
 
+        /** The next pass that reserves a task waits, once it has, for {@link #release}. */
+        void holdNextReservation() {
+            holdNext.set(true);
+        }
+
         @Override
         public List<DueTask> reserveDue(Instant horizon, int limit, String owner, Pools pools) {
             if (failNext.getAndSet(false)) {
                 failed = true;
                 throw new NoClassDefFoundError("a test's pass that fails with an Error");
             }
-            return super.reserveDue(horizon, limit, owner, pools);
+            var found = super.reserveDue(horizon, limit, owner, pools);
+            if (!found.isEmpty() && holdNext.getAndSet(false)) {
+                held.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return found;
         }
     }
 }
