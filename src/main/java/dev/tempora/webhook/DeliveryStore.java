@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -23,6 +25,8 @@ import org.springframework.stereotype.Component;
 /** The outbox of deliveries and their attempts (tables {@code webhook_delivery}, {@code webhook_attempt}). */
 @Component
 class DeliveryStore {
+
+    private static final Logger log = LoggerFactory.getLogger(DeliveryStore.class);
 
     private static final String ATTEMPT_COLUMNS =
             "attempt, attempted_at, status_code, error, duration_ms, response_body";
@@ -138,7 +142,7 @@ class DeliveryStore {
      * leased, has no record yet: this never ends a redelivery.
      */
     private void endRecorded(List<UUID> ids, Instant now) {
-        jdbc.sql("update webhook_delivery set state = case when exists (select 1 from webhook_attempt a"
+        int ended = jdbc.sql("update webhook_delivery set state = case when exists (select 1 from webhook_attempt a"
                         + " where a.delivery_id = webhook_delivery.id and a.attempt = webhook_delivery.attempts"
                         + " and a.status_code between 200 and 299) then 'SUCCEEDED' else 'FAILED' end,"
                         + " next_attempt_at = null, " + UNLEASED
@@ -149,6 +153,13 @@ class DeliveryStore {
                 .param("ids", ids)
                 .param("now", utc(now))
                 .update();
+        if (ended > 0) {
+            // Not counted in the metrics here: the process that recorded the attempt counted it.
+            log.warn(
+                    "Ended {} webhook deliveries whose last attempt's outcome was recorded without them"
+                            + " (the database file lost part of a transaction in a crash); not sent again",
+                    ended);
+        }
     }
 
     /** Leases those of {@code ids} that are PENDING, due, and match {@code free}: how many. */

@@ -49,15 +49,19 @@ class SharedDefaultPoolTests {
     @Autowired
     MeterRegistry registry;
 
+    @Autowired
+    Node node;
+
     Api api;
     OtherNode other;
 
     @BeforeEach
-    void setUp() throws InterruptedException {
+    void setUp() {
         api = new Api(port);
         other = new OtherNode(jdbc);
         other.join();
-        Thread.sleep(1000); // a few heartbeats: this instance no longer holds the lease on being alone
+        // Once a heartbeat has seen it: alone, no pool has a share, and nothing is handed back.
+        await().atMost(Duration.ofSeconds(10)).until(() -> !node.alone());
     }
 
     @AfterEach
