@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Reproduces H2 2.5.252 opening a file killed with kill -9 with part of a committed transaction.
+# Reproduces H2 2.5.252 opening a file killed with kill -9 with part of a transaction.
 # usage: kill-loop.sh [ROUNDS] [WORKDIR]; NOCHECKPOINT=1 leaves out H2Split's explicit CHECKPOINTs.
 # Each round starts H2Split (writers in one transaction each: insert attempt rows, update their
 # deliveries), kills it after 0.3-4 s, and checks a copy of the file opened plainly and a copy
 # opened after MVStore's recovery mode (as Tempora's H2CrashRecovery does). "CHECK SPLIT" marks a
-# committed transaction found in part; the next round writes on from the recovered copy.
+# transaction found in part (see README.md for the count that is not evidence); the next round writes on from the recovered copy.
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
 H2=${H2_JAR:-$HOME/.m2/repository/com/h2database/h2/2.5.252/h2-2.5.252.jar}

@@ -135,7 +135,7 @@ class DeliveryStore {
      * Ends, as their recorded outcome says, the deliveries among {@code ids} whose lease is void and
      * whose leased attempt has a record that ended them (a 2xx, or 410 Gone), though the delivery
      * is still PENDING. {@link #recordAll} writes the two in one transaction, but H2 2.5 can open a
-     * file killed mid-write with one of a committed transaction's statements and not the other
+     * file killed mid-write with one of a transaction's statements and not the other
      * (the attempt kept, the delivery's update lost): the delivery was leased again and sent a
      * second time though its receiver had answered 200 (a crash audit: one in 32 {@code kill -9}s).
      * A redelivery clears the lease and leaves the count, so its attempt, counted when it is
