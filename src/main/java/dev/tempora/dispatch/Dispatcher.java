@@ -224,7 +224,7 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
         if (!running) {
             handBackLate(id);
         } else if (tracker.holds(id)) {
-            time(run.get());
+            time(List.of(run.get()));
         }
     }
 
@@ -246,17 +246,15 @@ class Dispatcher implements SmartLifecycle, SubmitReservations, CancelGate, Task
                 timed.add(run);
             }
         }
-        timer.addAll(timed).forEach(refused -> handBackLate(refused.task().id()));
+        time(timed);
     }
 
     /**
-     * Puts {@code run}, reserved here, into the timer; one that comes as the timer stops is handed
-     * back for the other instances (the stop has handed back what the timer held).
+     * Puts {@code runs}, reserved here, into the timer together; those that come as the timer stops
+     * are handed back for the other instances (the stop has handed back what the timer held).
      */
-    private void time(TaskRun run) {
-        if (!timer.add(run)) {
-            handBackLate(run.task().id());
-        }
+    private void time(List<TaskRun> runs) {
+        timer.addAll(runs).forEach(refused -> handBackLate(refused.task().id()));
     }
 
     /** Hands back {@code id}, reserved here, that reached this dispatcher once its stop had begun. */

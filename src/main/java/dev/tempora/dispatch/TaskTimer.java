@@ -54,11 +54,6 @@ final class TaskTimer {
         thread = Thread.ofPlatform().name("tempora-timer").daemon(true).start(this::loop);
     }
 
-    /** Holds {@code run} until it is due; false, holding nothing, once the timer has stopped. */
-    boolean add(TaskRun run) {
-        return addAll(List.of(run)).isEmpty();
-    }
-
     /**
      * Holds {@code runs} until each is due, all at once: those due already are then released
      * together, most urgent first. Returns those refused: all of them once the timer has stopped.

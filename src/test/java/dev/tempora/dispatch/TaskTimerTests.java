@@ -53,10 +53,10 @@ class TaskTimerTests {
     @Test
     void releasesNothingBeforeItsTimeAndEverythingDueInSchedOrder() throws Exception {
         timer.start();
-        timer.add(task("c", 200, 0));
-        timer.add(task("b", 100, 5));
-        timer.add(task("a", 100, -1));
-        timer.add(task("later", 10_000, -9));
+        timer.addAll(List.of(task("c", 200, 0)));
+        timer.addAll(List.of(task("b", 100, 5)));
+        timer.addAll(List.of(task("a", 100, -1)));
+        timer.addAll(List.of(task("later", 10_000, -9)));
         Thread.sleep(50);
         assertThat(released).isEmpty();
 
@@ -99,8 +99,8 @@ class TaskTimerTests {
         real.start();
         try {
             var now = Instant.now();
-            real.add(run("late", now.plusSeconds(60), 0, now));
-            real.add(run("soon", now.plusMillis(100), 0, now));
+            real.addAll(List.of(run("late", now.plusSeconds(60), 0, now)));
+            real.addAll(List.of(run("soon", now.plusMillis(100), 0, now)));
             awaitReleased(1);
             assertThat(released).containsExactly("soon");
         } finally {
@@ -128,11 +128,12 @@ class TaskTimerTests {
     @Test
     void aRunAddedOnceStoppedIsRefusedAndNeverReleased() throws Exception {
         timer.start();
-        assertThat(timer.add(task("before", 0, 0))).isTrue();
+        assertThat(timer.addAll(List.of(task("before", 0, 0)))).isEmpty();
         awaitReleased(1);
         assertThat(timer.stop()).isEmpty();
         // Its caller hands it back instead: taken here, it waited, released by nobody.
-        assertThat(timer.add(task("after", 0, 0))).isFalse();
+        var after = task("after", 0, 0);
+        assertThat(timer.addAll(List.of(after))).containsExactly(after);
         var late = List.of(task("after too", 0, 0));
         assertThat(timer.addAll(late)).isEqualTo(late);
         assertThat(timer.size()).isZero();
