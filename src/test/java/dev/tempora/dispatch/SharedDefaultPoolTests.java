@@ -10,10 +10,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -52,21 +52,17 @@ class SharedDefaultPoolTests {
     @Autowired
     Node node;
 
+    @RegisterExtension
+    final OtherNode other = new OtherNode();
+
     Api api;
-    OtherNode other;
 
     @BeforeEach
     void setUp() {
         api = new Api(port);
-        other = new OtherNode(jdbc);
         other.join();
         // Once a heartbeat has seen it: alone, no pool has a share, and nothing is handed back.
         await().atMost(Duration.ofSeconds(10)).until(() -> !node.alone());
-    }
-
-    @AfterEach
-    void tearDown() {
-        other.leave();
     }
 
     @Test

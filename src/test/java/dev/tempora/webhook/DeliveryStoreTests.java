@@ -84,8 +84,7 @@ class DeliveryStoreTests {
         var id = pendingDelivery();
         store.lease(List.of(id), t0, gone + "/1", t0.plusSeconds(100));
 
-        var takeOver = t0.plusSeconds(2);
-        var leased = store.lease(List.of(id), takeOver, gone + "/2", takeOver.plusSeconds(40));
+        var leased = takeOver(id);
 
         assertThat(leased.deliveries())
                 .singleElement()
@@ -102,8 +101,7 @@ class DeliveryStoreTests {
         var delivery = leasedDelivery(gone + "/1");
         insertAttempt(delivery.id(), 1, 200);
 
-        var takeOver = t0.plusSeconds(2);
-        var leased = store.lease(List.of(delivery.id()), takeOver, gone + "/2", takeOver.plusSeconds(40));
+        var leased = takeOver(delivery.id());
 
         assertThat(leased.deliveries()).as("not sent again").isEmpty();
         var after = store.find(delivery.id()).orElseThrow();
@@ -120,8 +118,7 @@ class DeliveryStoreTests {
         var delivery = leasedDelivery(gone + "/1");
         insertAttempt(delivery.id(), 1, 500);
 
-        var takeOver = t0.plusSeconds(2);
-        var leased = store.lease(List.of(delivery.id()), takeOver, gone + "/2", takeOver.plusSeconds(40));
+        var leased = takeOver(delivery.id());
 
         assertThat(leased.deliveries())
                 .singleElement()
@@ -137,6 +134,12 @@ class DeliveryStoreTests {
         var leased = store.lease(List.of(delivery.id()), t0.plusSeconds(1), gone + "/2", t0.plusSeconds(41));
 
         assertThat(leased.deliveries()).singleElement();
+    }
+
+    /** A lease of {@code id} 2 s after {@code t0} by another incarnation of the gone instance, as a restart's. */
+    private DeliveryStore.Leased takeOver(UUID id) {
+        var at = t0.plusSeconds(2);
+        return store.lease(List.of(id), at, gone + "/2", at.plusSeconds(40));
     }
 
     private void insertAttempt(UUID delivery, int attempt, int status) {
