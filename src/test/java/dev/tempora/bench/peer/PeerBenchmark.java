@@ -53,6 +53,9 @@ public final class PeerBenchmark {
     /** How far ahead of submission the lateness workload's tasks are due. */
     static final Duration LEAD = Duration.ofMillis(250);
 
+    /** How long H2's threads are watched before a lateness run, and the longest wait for them to go idle. */
+    private static final Duration QUIET_WINDOW = Duration.ofMillis(200), QUIET_WAIT = Duration.ofSeconds(10);
+
     /** The most warm-up runs per engine and database before the throughput workload ({@link ThroughputSizing}). */
     private static final int MAX_WARM_UPS = 6;
 
@@ -574,6 +577,7 @@ public final class PeerBenchmark {
                     continue; // as for throughput: its later repetitions would only cost the bound
                 }
                 progress("{}: lateness run {} on {}", database.name(), r + 1, engine.name());
+                awaitQuietH2();
                 var threadsBefore = ThreadCpu.now();
                 samples.computeIfAbsent(engine.name(), k -> new ArrayList<>())
                         .add(attempt(engine, () -> latenessOnce(engine, config.latenessSeconds()), new double[0]));
@@ -803,6 +807,39 @@ public final class PeerBenchmark {
         var os = ManagementFactory.getOperatingSystemMXBean();
         return "%d cores, %s %s, Java %s"
                 .formatted(os.getAvailableProcessors(), os.getName(), os.getArch(), Runtime.version());
+    }
+
+    /**
+     * Waits, at most {@link #QUIET_WAIT}, until H2's threads in this JVM use under a twentieth of a
+     * core over {@link #QUIET_WINDOW}. The engines' H2 files share those threads; a burst of
+     * background work that one file's throughput phase left (stores, compaction) landed in whichever
+     * engine's lateness run was under way: in Tempora's three at one time (its p99 4.75x the bare
+     * executor's), in Quartz's and raw SQL's the next (Tempora's 1.46x; item 18). The same wait for
+     * every engine: a run then measures what its engine does and causes, not another file's leftovers.
+     */
+    private static void awaitQuietH2() throws InterruptedException {
+        long deadline = System.nanoTime() + QUIET_WAIT.toNanos();
+        var before = ThreadCpu.now();
+        if (before.isEmpty()) {
+            return; // no /proc: nothing to tell by
+        }
+        while (true) {
+            Thread.sleep(QUIET_WINDOW.toMillis());
+            var after = ThreadCpu.now();
+            double busy = ThreadCpu.millis(before, after).getOrDefault(ThreadCpu.H2, 0.0);
+            if (busy < QUIET_WINDOW.toMillis() / 20.0) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                progress(
+                        "H2's threads still busy ({} ms of CPU in the last {} ms) after {}: measuring anyway",
+                        Math.round(busy),
+                        QUIET_WINDOW.toMillis(),
+                        QUIET_WAIT);
+                return;
+            }
+            before = after;
+        }
     }
 
     /** One line on stderr per step, so a long run shows where it is. */
