@@ -164,6 +164,29 @@ public final class Api {
         return get("/api/v1/tasks/" + id + "?wait=" + wait).body();
     }
 
+    /**
+     * A task's deliveries, read again every 50 ms until the first is SUCCEEDED; fails, naming what
+     * was listed last, once {@code wait} has passed.
+     */
+    public JsonNode awaitFirstDeliverySucceeded(String taskId, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            var deliveries = get("/api/v1/tasks/" + taskId + "/deliveries").body();
+            if (deliveries.path(0).path("state").asString("").equals("SUCCEEDED")) {
+                return deliveries;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never SUCCEEDED: " + deliveries);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     public URI uri(String path) {
         return URI.create(base + path);
     }

@@ -264,16 +264,8 @@ class UpgradeTests {
      * version's lease length (it has no {@code leased_at}: V6 came later), and attempt 3 is the one
      * the receiver answered.
      */
-    private void assertResentDeliveryListsEveryAttempt(Api api, String oldHook) throws InterruptedException {
-        JsonNode listed;
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        do {
-            listed = deliveries(api, succeeded);
-            if (listed.path(0).path("state").asString("").equals("SUCCEEDED")) {
-                break;
-            }
-            Thread.sleep(50);
-        } while (System.nanoTime() < deadline);
+    private void assertResentDeliveryListsEveryAttempt(Api api, String oldHook) {
+        var listed = api.awaitFirstDeliverySucceeded(succeeded.toString(), WAIT);
         assertThat(listed.size()).as(listed.toString()).isEqualTo(1);
         var resent = listed.get(0);
         assertThat(resent.path("state").asString()).as(resent.toString()).isEqualTo("SUCCEEDED");

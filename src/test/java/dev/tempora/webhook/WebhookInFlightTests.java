@@ -169,12 +169,8 @@ class WebhookInFlightTests {
     /** Each task's one delivery SUCCEEDED at its first attempt. */
     private void awaitDelivered(List<String> ids) {
         for (var id : ids) {
-            var delivery = await().atMost(Duration.ofSeconds(10))
-                    .until(
-                            () -> api.get("/api/v1/tasks/" + id + "/deliveries")
-                                    .body()
-                                    .path(0),
-                            found -> found.path("state").asString().equals("SUCCEEDED"));
+            var delivery =
+                    api.awaitFirstDeliverySucceeded(id, Duration.ofSeconds(10)).get(0);
             assertThat(delivery.path("attempts").size())
                     .as("waiting for a place uses no attempt")
                     .isEqualTo(1);

@@ -3,7 +3,6 @@ package dev.tempora.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.standardwebhooks.Webhook;
-import dev.tempora.Api;
 import dev.tempora.TemporaProcess;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -16,7 +15,6 @@ import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
 
 /**
  * With real processes: a generated secret is printed once, stored and kept across restarts; a
@@ -99,7 +97,9 @@ class WebhookRestartTests {
                 var again = receiver.takeRequest(20, TimeUnit.SECONDS);
                 assertThat(again).as("sent again after the restart").isNotNull();
                 assertThat(again.getHeaders().get("webhook-id")).isEqualTo(webhookId);
-                var delivery = awaitSucceeded(second.api(), taskId);
+                var delivery = second.api()
+                        .awaitFirstDeliverySucceeded(taskId, Duration.ofSeconds(10))
+                        .get(0);
                 var attempts = delivery.path("attempts");
                 assertThat(attempts.size()).as(delivery.toString()).isEqualTo(2);
                 var stopped = attempts.get(0);
@@ -159,20 +159,6 @@ class WebhookRestartTests {
                         .body();
                 assertThat(deliveries.size()).as(deliveries.toString()).isEqualTo(1);
             }
-        }
-    }
-
-    private static JsonNode awaitSucceeded(Api api, String taskId) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            var deliveries = api.get("/api/v1/tasks/" + taskId + "/deliveries").body();
-            if (deliveries.path(0).path("state").asString("").equals("SUCCEEDED")) {
-                return deliveries.get(0);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("never SUCCEEDED: " + deliveries);
-            }
-            Thread.sleep(50);
         }
     }
 }
