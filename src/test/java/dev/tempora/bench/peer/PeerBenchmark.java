@@ -153,8 +153,8 @@ public final class PeerBenchmark {
                     Duration.ZERO,
                     500,
                     Duration.ofSeconds(5),
-                    // JobRunr's runs take their bound (it polls every 5 s at the least): each second
-                    // of it is about six of the test's.
+                    // JobRunr's runs take the whole bound (it polls every 5 s at the least), about
+                    // six of them per test: each second of bound costs the test about six.
                     Duration.ofSeconds(1),
                     databases,
                     PeerReport.ENGINES,
