@@ -130,6 +130,23 @@ class BrowserSafetyTests {
     }
 
     @Test
+    void theDashboardIsTheAnswerToWhatTakesHtml() {
+        var api = new Api(port);
+        var browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        for (var accept : new String[] {browser, "*/*", "text/html"}) {
+            var page = api.send(HttpRequest.newBuilder(api.uri("/"))
+                    .header("Accept", accept)
+                    .GET());
+            assertThat(page.status()).as(accept).isEqualTo(200);
+            assertThat(page.contentType()).as(accept).startsWith("text/html");
+            assertThat(page.text()).as(accept).contains("<title>");
+        }
+        var head = api.send(HttpRequest.newBuilder(api.uri("/")).HEAD());
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.contentType()).startsWith("text/html");
+    }
+
+    @Test
     void theOpenApiDocumentSaysWhichOperationsMayAnswer403() {
         var paths = new Api(port).get("/v3/api-docs").body().path("paths");
 

@@ -846,6 +846,12 @@ class TaskApiValidationTests {
                         "not-acceptable",
                         api.send(HttpRequest.newBuilder(api.uri("/api/v1/handlers"))
                                 .header("Accept", "application/xml")
+                                .GET())),
+                // The dashboard's page to a client that takes no HTML: a 406 without a body before.
+                Map.entry(
+                        "not-acceptable",
+                        api.send(HttpRequest.newBuilder(api.uri("/"))
+                                .header("Accept", "application/json")
                                 .GET())));
         for (var answer : answers) {
             var slug = answer.getKey();
