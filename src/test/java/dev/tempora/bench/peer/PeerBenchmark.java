@@ -698,65 +698,125 @@ public final class PeerBenchmark {
     }
 
     /**
-     * Workload 4: a backlog of tasks hours ahead, inserted within a time budget per engine; the heap
-     * it costs; then the lateness of tasks due meanwhile. Each engine is stopped after its turn,
-     * so its backlog never weighs on the next one.
+     * Workload 4: a backlog of tasks hours ahead, inserted within a time budget per engine, split into
+     * one turn per repetition; the engines take turns as in the other workloads, so that each turn's
+     * rate pairs with the other engines' of the same repetition (one turn each, Tempora always first,
+     * made every ratio hang on the order and on one run). The heap each engine's turns left held;
+     * then, with every backlog in place, the lateness of tasks due meanwhile, after the same wait for
+     * H2's threads as in workload 2. The durable engines are stopped afterwards.
      */
     private Map<String, Object> future(BenchDatabase database, List<Engine> engines, List<Engine> started)
             throws Exception {
-        var out = new LinkedHashMap<String, Object>();
+        var backlogs = new ArrayList<Backlog>();
         for (var engine : engines) {
-            if (!engine.durable()) {
-                continue;
+            if (engine.durable()) {
+                backlogs.add(new Backlog(engine, probe.reserve(config.futureTasks()), config.futureTasks()));
             }
-            progress(
-                    "{}: {} tasks {} ahead on {}", database.name(), config.futureTasks(), BACKLOG_AHEAD, engine.name());
-            out.put(engine.name(), futureOnce(engine));
-            engine.stop();
-            started.remove(engine);
         }
+        long turn = config.futureBudget().toNanos() / config.repetitions();
+        long heap = usedHeapAfterGc();
+        for (int r = 0; r < config.repetitions(); r++) {
+            for (var backlog : backlogs) {
+                if (backlog.complete()) {
+                    continue;
+                }
+                progress(
+                        "{}: {} tasks {} ahead on {}, turn {} of {}",
+                        database.name(),
+                        config.futureTasks(),
+                        BACKLOG_AHEAD,
+                        backlog.engine.name(),
+                        r + 1,
+                        config.repetitions());
+                backlog.insertFor(turn);
+                long after = usedHeapAfterGc();
+                backlog.heapBytes += after - heap;
+                heap = after;
+            }
+        }
+        var out = new LinkedHashMap<String, Object>();
+        var rates = new LinkedHashMap<String, List<Double>>();
+        for (var backlog : backlogs) {
+            progress("{}: lateness with the backlogs in place on {}", database.name(), backlog.engine.name());
+            boundedRuns.clear();
+            awaitQuietH2();
+            var lateness = latenessOnce(backlog.engine, config.latenessSeconds());
+            out.put(backlog.engine.name(), backlog.figures(lateness, !boundedRuns.isEmpty()));
+            rates.put(backlog.engine.name(), backlog.rates);
+        }
+        for (var backlog : backlogs) {
+            backlog.engine.stop();
+            started.remove(backlog.engine);
+        }
+        out.put("insert_rate_tempora_over_peer", ratios(rates, false));
         report.future(database.name(), config.futureTasks(), out);
         return out;
     }
 
-    private Map<String, Object> futureOnce(Engine engine) throws Exception {
-        int n = config.futureTasks();
-        int first = probe.reserve(n);
-        var base = Instant.now().plus(BACKLOG_AHEAD);
-        long heapBefore = usedHeapAfterGc();
-        long start = System.nanoTime();
-        long budget = config.futureBudget().toNanos();
-        int inserted = 0;
-        // Slices sized from the rate so far to last about a second, so a slow engine overruns the
-        // budget by about that much (a fixed 10,000 took Quartz on PostgreSQL 75 s for one slice).
+    /** One engine's backlog of workload 4, inserted turn by turn. */
+    private static final class Backlog {
+        final Engine engine;
+        final int firstId;
+        final int tasks;
+        final Instant base = Instant.now().plus(BACKLOG_AHEAD);
+        /** The insert rate of each turn (tasks/s). */
+        final List<Double> rates = new ArrayList<>();
+
+        int inserted;
+        long insertNanos;
+        long heapBytes;
+        /**
+         * Sized from the rate so far to last about a second, so a slow engine overruns a turn by
+         * about that much (a fixed 10,000 took Quartz on PostgreSQL 75 s for one slice).
+         */
         int slice = FIRST_FUTURE_SLICE;
-        while (inserted < n && System.nanoTime() - start < budget) {
-            int count = Math.min(slice, n - inserted);
-            var due = new ArrayList<Instant>(count);
-            for (int i = 0; i < count; i++) {
-                due.add(base.plusMillis(inserted + i));
-            }
-            engine.submitAt(first + inserted, due);
-            inserted += count;
-            double perSecond = inserted / ((System.nanoTime() - start) / 1e9);
-            slice = (int) Math.clamp(perSecond, FIRST_FUTURE_SLICE, MAX_FUTURE_SLICE);
+
+        Backlog(Engine engine, int firstId, int tasks) {
+            this.engine = engine;
+            this.firstId = firstId;
+            this.tasks = tasks;
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long heapAfter = usedHeapAfterGc();
-        var figures = new LinkedHashMap<String, Object>();
-        figures.put("inserted", inserted);
-        figures.put("complete", inserted == n);
-        figures.put("insert_seconds", seconds);
-        figures.put("insert_tasks_per_s", inserted / seconds);
-        figures.put("projected_seconds_for_all", n / (inserted / seconds));
-        figures.put("heap_delta_mb", (heapAfter - heapBefore) / 1048576.0);
-        boundedRuns.clear();
-        var lateness = latenessOnce(engine, config.latenessSeconds());
-        figures.put("lateness_cut_at_bound", !boundedRuns.isEmpty());
-        figures.put("lateness_p50_ms", Stats.percentile(lateness, 50));
-        figures.put("lateness_p99_ms", Stats.percentile(lateness, 99));
-        figures.put("lateness_max_ms", Stats.percentile(lateness, 100));
-        return figures;
+
+        boolean complete() {
+            return inserted == tasks;
+        }
+
+        /** Inserts slices until {@code budgetNanos} has gone by, or all are in. */
+        void insertFor(long budgetNanos) throws Exception {
+            long start = System.nanoTime();
+            int before = inserted;
+            while (!complete() && System.nanoTime() - start < budgetNanos) {
+                int count = Math.min(slice, tasks - inserted);
+                var due = new ArrayList<Instant>(count);
+                for (int i = 0; i < count; i++) {
+                    due.add(base.plusMillis(inserted + i));
+                }
+                engine.submitAt(firstId + inserted, due);
+                inserted += count;
+                double perSecond = inserted / ((insertNanos + System.nanoTime() - start) / 1e9);
+                slice = (int) Math.clamp(perSecond, FIRST_FUTURE_SLICE, MAX_FUTURE_SLICE);
+            }
+            long took = System.nanoTime() - start;
+            insertNanos += took;
+            rates.add((inserted - before) / (took / 1e9));
+        }
+
+        Map<String, Object> figures(double[] lateness, boolean latenessCut) {
+            double seconds = insertNanos / 1e9;
+            var figures = new LinkedHashMap<String, Object>();
+            figures.put("inserted", inserted);
+            figures.put("complete", complete());
+            figures.put("insert_seconds", seconds);
+            figures.put("insert_tasks_per_s", inserted / seconds);
+            figures.put("insert_tasks_per_s_turns", rates);
+            figures.put("projected_seconds_for_all", tasks / (inserted / seconds));
+            figures.put("heap_delta_mb", heapBytes / 1048576.0);
+            figures.put("lateness_cut_at_bound", latenessCut);
+            figures.put("lateness_p50_ms", Stats.percentile(lateness, 50));
+            figures.put("lateness_p99_ms", Stats.percentile(lateness, 99));
+            figures.put("lateness_max_ms", Stats.percentile(lateness, 100));
+            return figures;
+        }
     }
 
     private static Map<String, Summary> summaries(Map<String, List<Double>> runs) {

@@ -52,8 +52,14 @@ class PeerBenchmarkTests {
             }
             assertThat((String) results.get("markdown")).contains("| 2. JVM CPU during a run, by thread");
         }
-        assertThat(((Map<String, Object>) h2.get("future")).keySet())
-                .containsExactly("tempora", "db-scheduler", "quartz", "jobrunr", "raw-sql");
+        var future = (Map<String, Object>) h2.get("future");
+        assertThat(future.keySet())
+                .containsExactly(
+                        "tempora", "db-scheduler", "quartz", "jobrunr", "raw-sql", "insert_rate_tempora_over_peer");
+        // One turn per repetition, each engine's rate paired with Tempora's of the same turn.
+        assertThat((Map<String, Object>) future.get("insert_rate_tempora_over_peer"))
+                .containsOnlyKeys("db-scheduler", "quartz", "jobrunr", "raw-sql");
+        assertThat((String) results.get("markdown")).contains("| 4. Insert rate: Tempora ÷ engine, paired by turn");
         assertThat(Files.readString(output)).contains("tempora_over_peer");
         assertThat((String) results.get("markdown")).contains("| Workload | tempora | db-scheduler |");
     }

@@ -137,11 +137,12 @@ final class PeerReport {
             }
             int inserted = (int) f.get("inserted");
             double seconds = (double) f.get("insert_seconds");
+            var turns = Summary.of((List<Double>) f.get("insert_tasks_per_s_turns"));
             insert.add(
                     (boolean) f.get("complete")
-                            ? "%s s (%s/s)".formatted(fmt(seconds), fmt(inserted / seconds))
-                            : "not within the bound: %,d in %s s (%s/s), all would take ~%s s"
-                                    .formatted(inserted, fmt(seconds), fmt(inserted / seconds), fmt((double)
+                            ? "%s s (%s/s; by turn %s)".formatted(fmt(seconds), fmt(inserted / seconds), turns)
+                            : "not within the bound: %,d in %s s (%s/s; by turn %s), all would take ~%s s"
+                                    .formatted(inserted, fmt(seconds), fmt(inserted / seconds), turns, fmt((double)
                                             f.get("projected_seconds_for_all"))));
             heap.add(fmt((double) f.get("heap_delta_mb")));
             lateness.add(((boolean) f.get("lateness_cut_at_bound") ? CUT : "")
@@ -152,14 +153,22 @@ final class PeerReport {
                                     fmt((double) f.get("lateness_max_ms"))));
         }
         var rows = rows(database);
-        rows.add("| 4. %,d tasks %d h ahead: insert (budget %d s) | %s |"
+        rows.add("| 4. %,d tasks %d h ahead: insert (budget %d s, in %d turns) | %s |"
                 .formatted(
                         tasks,
                         PeerBenchmark.BACKLOG_AHEAD.toHours(),
                         config.futureBudget().toSeconds(),
+                        config.repetitions(),
                         String.join(" | ", insert)));
+        row(
+                database,
+                "4. Insert rate: Tempora ÷ engine, paired by turn (above 1: Tempora faster)",
+                (Map<String, Summary>) figures.get("insert_rate_tempora_over_peer"),
+                "—",
+                Map.of());
         rows.add("| 4. Heap held after insert, after GC (MB) | " + String.join(" | ", heap) + " |");
-        rows.add("| 4. Lateness meanwhile, p50 / p99 / max (ms), one run | " + String.join(" | ", lateness) + " |");
+        rows.add("| 4. Lateness meanwhile (every engine's backlog in place), p50 / p99 / max (ms), one run | "
+                + String.join(" | ", lateness) + " |");
         rows.add("| 5. Webhooks | see TemporaBenchmark |" + " n/a (no webhooks) |".repeat(ENGINES.size() - 1));
     }
 
