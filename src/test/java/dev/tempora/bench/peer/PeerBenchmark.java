@@ -707,6 +707,7 @@ public final class PeerBenchmark {
      */
     private Map<String, Object> future(BenchDatabase database, List<Engine> engines, List<Engine> started)
             throws Exception {
+        failedRuns.clear(); // what a workload that failed as a whole left here was reported with it
         var backlogs = new ArrayList<Backlog>();
         for (var engine : engines) {
             if (engine.durable()) {
@@ -728,7 +729,9 @@ public final class PeerBenchmark {
                         backlog.engine.name(),
                         r + 1,
                         config.repetitions());
-                backlog.insertFor(turn);
+                if (!attempt(backlog.engine, () -> backlog.insertFor(turn), false)) {
+                    backlog.failed = true; // named in the table; what it inserted before stays measured
+                }
                 long after = usedHeapAfterGc();
                 backlog.heapBytes += after - heap;
                 heap = after;
@@ -740,16 +743,21 @@ public final class PeerBenchmark {
             progress("{}: lateness with the backlogs in place on {}", database.name(), backlog.engine.name());
             boundedRuns.clear();
             awaitQuietH2();
-            var lateness = latenessOnce(backlog.engine, config.latenessSeconds());
+            var lateness = attempt(
+                    backlog.engine, () -> latenessOnce(backlog.engine, config.latenessSeconds()), new double[0]);
             out.put(backlog.engine.name(), backlog.figures(lateness, !boundedRuns.isEmpty()));
             rates.put(backlog.engine.name(), backlog.rates);
         }
+        out.put("insert_rate_tempora_over_peer", ratios(rates, false));
+        out.put("failed_runs", new LinkedHashMap<>(failedRuns));
+        failedRuns.clear();
+        report.future(database.name(), config.futureTasks(), out);
+        // Stopped here, each backlog's memory given back before the next database; one that fails to
+        // stop is left to the stop of everything started, at the end.
         for (var backlog : backlogs) {
             backlog.engine.stop();
             started.remove(backlog.engine);
         }
-        out.put("insert_rate_tempora_over_peer", ratios(rates, false));
-        report.future(database.name(), config.futureTasks(), out);
         return out;
     }
 
@@ -763,6 +771,9 @@ public final class PeerBenchmark {
         final List<Double> rates = new ArrayList<>();
 
         int inserted;
+        /** An insert threw: no more turns. */
+        boolean failed;
+
         long insertNanos;
         long heapBytes;
         /**
@@ -778,11 +789,11 @@ public final class PeerBenchmark {
         }
 
         boolean complete() {
-            return inserted == tasks;
+            return inserted == tasks || failed;
         }
 
-        /** Inserts slices until {@code budgetNanos} has gone by, or all are in. */
-        void insertFor(long budgetNanos) throws Exception {
+        /** Inserts slices until {@code budgetNanos} has gone by, or all are in; true. */
+        boolean insertFor(long budgetNanos) throws Exception {
             long start = System.nanoTime();
             int before = inserted;
             while (!complete() && System.nanoTime() - start < budgetNanos) {
@@ -799,13 +810,14 @@ public final class PeerBenchmark {
             long took = System.nanoTime() - start;
             insertNanos += took;
             rates.add((inserted - before) / (took / 1e9));
+            return true;
         }
 
         Map<String, Object> figures(double[] lateness, boolean latenessCut) {
             double seconds = insertNanos / 1e9;
             var figures = new LinkedHashMap<String, Object>();
             figures.put("inserted", inserted);
-            figures.put("complete", complete());
+            figures.put("complete", inserted == tasks);
             figures.put("insert_seconds", seconds);
             figures.put("insert_tasks_per_s", inserted / seconds);
             figures.put("insert_tasks_per_s_turns", rates);

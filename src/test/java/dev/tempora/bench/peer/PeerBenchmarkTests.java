@@ -55,7 +55,13 @@ class PeerBenchmarkTests {
         var future = (Map<String, Object>) h2.get("future");
         assertThat(future.keySet())
                 .containsExactly(
-                        "tempora", "db-scheduler", "quartz", "jobrunr", "raw-sql", "insert_rate_tempora_over_peer");
+                        "tempora",
+                        "db-scheduler",
+                        "quartz",
+                        "jobrunr",
+                        "raw-sql",
+                        "insert_rate_tempora_over_peer",
+                        "failed_runs");
         // One turn per repetition, each engine's rate paired with Tempora's of the same turn.
         assertThat((Map<String, Object>) future.get("insert_rate_tempora_over_peer"))
                 .containsOnlyKeys("db-scheduler", "quartz", "jobrunr", "raw-sql");

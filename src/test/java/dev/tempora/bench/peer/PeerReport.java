@@ -137,7 +137,8 @@ final class PeerReport {
             }
             int inserted = (int) f.get("inserted");
             double seconds = (double) f.get("insert_seconds");
-            var turns = Summary.of((List<Double>) f.get("insert_tasks_per_s_turns"));
+            var rates = (List<Double>) f.get("insert_tasks_per_s_turns");
+            var turns = rates.isEmpty() ? "n/a" : Summary.of(rates).toString(); // --future-tasks=0
             insert.add(
                     (boolean) f.get("complete")
                             ? "%s s (%s/s; by turn %s)".formatted(fmt(seconds), fmt(inserted / seconds), turns)
@@ -169,6 +170,7 @@ final class PeerReport {
         rows.add("| 4. Heap held after insert, after GC (MB) | " + String.join(" | ", heap) + " |");
         rows.add("| 4. Lateness meanwhile (every engine's backlog in place), p50 / p99 / max (ms), one run | "
                 + String.join(" | ", lateness) + " |");
+        failures(database, "4.", (Map<String, String>) figures.get("failed_runs"));
         rows.add("| 5. Webhooks | see TemporaBenchmark |" + " n/a (no webhooks) |".repeat(ENGINES.size() - 1));
     }
 
