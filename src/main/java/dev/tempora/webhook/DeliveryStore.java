@@ -72,11 +72,18 @@ class DeliveryStore {
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
     private final JdbcTransactions transaction;
+    /** The attempts the retry schedule allows: the first, and one after each of its waits. */
+    private final int maxAttempts;
 
-    DeliveryStore(JdbcClient jdbc, NamedParameterJdbcTemplate batch, JdbcTransactions transaction) {
+    DeliveryStore(
+            JdbcClient jdbc,
+            NamedParameterJdbcTemplate batch,
+            JdbcTransactions transaction,
+            WebhookProperties properties) {
         this.jdbc = jdbc;
         this.batch = batch;
         this.transaction = transaction;
+        this.maxAttempts = properties.retrySchedule().size() + 1;
     }
 
     /** Writes new PENDING deliveries, due at once; in the caller's transaction. */
@@ -133,13 +140,15 @@ class DeliveryStore {
 
     /**
      * Ends, as their recorded outcome says, the deliveries among {@code ids} whose lease is void and
-     * whose leased attempt has a record that ended them (a 2xx, or 410 Gone), though the delivery
-     * is still PENDING. {@link #recordAll} writes the two in one transaction, but H2 2.5 can open a
-     * file killed mid-write with one of a transaction's statements and not the other
-     * (the attempt kept, the delivery's update lost): the delivery was leased again and sent a
-     * second time though its receiver had answered 200 (a crash audit: one in 32 {@code kill -9}s).
-     * A redelivery clears the lease and leaves the count, so its attempt, counted when it is
-     * leased, has no record yet: this never ends a redelivery.
+     * whose leased attempt has a record that ended them (a 2xx, 410 Gone, or a failure of the last
+     * attempt the schedule allows), though the delivery is still PENDING. {@link #recordAll} writes
+     * the two in one transaction, but H2 2.5 can open a file killed mid-write with one of a
+     * transaction's statements and not the other (the attempt kept, the delivery's update lost):
+     * the delivery was leased again and sent a second time though its receiver had answered 200 (a
+     * crash audit: one in 32 {@code kill -9}s), or sent once more than the schedule allows. An
+     * attempt recorded as {@link #STOPPED} had no answer to decide by: it is attempted again, as
+     * one taken over from a killed instance is. A redelivery clears the lease and leaves the count,
+     * so its attempt, counted when it is leased, has no record yet: this never ends a redelivery.
      */
     private void endRecorded(List<UUID> ids, Instant now) {
         int ended = jdbc.sql("update webhook_delivery set state = case when exists (select 1 from webhook_attempt a"
@@ -149,9 +158,13 @@ class DeliveryStore {
                         + " where id in (:ids) and state = 'PENDING' and lease_owner is not null and " + LEASE_VOID
                         + " and exists (select 1 from webhook_attempt a where a.delivery_id = webhook_delivery.id"
                         + " and a.attempt = webhook_delivery.attempts"
-                        + " and (a.status_code between 200 and 299 or a.status_code = 410))")
+                        + " and (a.status_code between 200 and 299 or a.status_code = 410"
+                        + " or (webhook_delivery.attempts >= :maxAttempts"
+                        + " and (a.error is null or a.error <> :stopped))))")
                 .param("ids", ids)
                 .param("now", utc(now))
+                .param("maxAttempts", maxAttempts)
+                .param("stopped", STOPPED)
                 .update();
         if (ended > 0) {
             // Not counted in the metrics here: the process that recorded the attempt counted it.

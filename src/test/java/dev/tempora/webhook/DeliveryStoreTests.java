@@ -45,6 +45,9 @@ class DeliveryStoreTests {
     @Autowired
     JdbcTransactions transaction;
 
+    @Autowired
+    WebhookProperties webhooks;
+
     /** A day ahead, as stored (microseconds). */
     final Instant t0 = Instant.now().plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.MICROS);
 
@@ -123,6 +126,27 @@ class DeliveryStoreTests {
         assertThat(leased.deliveries())
                 .singleElement()
                 .satisfies(again -> assertThat(again.attempts()).isEqualTo(2));
+    }
+
+    @Test
+    void aRecordedFailureOfTheLastAttemptWhoseUpdateWasLostEndsTheDeliveryAsFailed() {
+        // The same split on the last attempt the schedule allows: it was sent once more.
+        int last = webhooks.retrySchedule().size() + 1;
+        var delivery = leasedDelivery(gone + "/1");
+        jdbc.sql("update webhook_delivery set attempts = :last where id = :id")
+                .param("last", last)
+                .param("id", delivery.id())
+                .update();
+        insertAttempt(delivery.id(), last, 500);
+
+        var leased = takeOver(delivery.id());
+
+        assertThat(leased.deliveries()).as("not sent again").isEmpty();
+        var after = store.find(delivery.id()).orElseThrow();
+        assertThat(after.state()).isEqualTo(Delivery.FAILED);
+        assertThat(after.attempts()).isEqualTo(last);
+        assertThat(after.lease()).isNull();
+        assertThat(after.nextAttemptAt()).isNull();
     }
 
     @Test
@@ -232,7 +256,7 @@ class DeliveryStoreTests {
         var batches = new CopyOnWriteArrayList<Integer>();
         var holding = new CountDownLatch(1);
         var release = new CountDownLatch(1);
-        var gated = new DeliveryStore(jdbc, batch, transaction) {
+        var gated = new DeliveryStore(jdbc, batch, transaction, webhooks) {
             @Override
             void recordAll(List<AttemptRecorder.Outcome> outcomes) {
                 batches.add(outcomes.size());

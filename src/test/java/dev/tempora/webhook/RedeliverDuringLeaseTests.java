@@ -56,8 +56,11 @@ class RedeliverDuringLeaseTests {
         @Bean
         @Primary
         DeliveryStore hookedDeliveryStore(
-                DataSource dataSource, NamedParameterJdbcTemplate batch, JdbcTransactions transaction) {
-            return new DeliveryStore(JdbcClient.create(new HookedDataSource(dataSource)), batch, transaction);
+                DataSource dataSource,
+                NamedParameterJdbcTemplate batch,
+                JdbcTransactions transaction,
+                WebhookProperties webhooks) {
+            return new DeliveryStore(JdbcClient.create(new HookedDataSource(dataSource)), batch, transaction, webhooks);
         }
     }
 
