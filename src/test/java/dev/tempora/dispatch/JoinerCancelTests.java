@@ -127,7 +127,7 @@ class JoinerCancelTests {
             var joiner = start("elsewhere").getBean(TaskService.class);
 
             cancel = CompletableFuture.supplyAsync(() -> joiner.cancel(later.id(), false));
-            Thread.sleep(1_000); // five heartbeats of the first, which has not written the claim
+            Thread.sleep(2_000); // four heartbeats of the first, which has not written the claim
             assertThat(cancel).as("waits for the first's claim").isNotDone();
             lock.commit();
         }
@@ -153,7 +153,10 @@ class JoinerCancelTests {
                 "--spring.datasource.url=" + database,
                 "--spring.datasource.hikari.maximum-pool-size=4",
                 "--server.port=0",
-                "--tempora.cluster.heartbeat-interval=PT0.2S",
+                // Its lease on being alone is two heartbeats. At 0.2 s, one heartbeat held up 0.4 s on
+                // a loaded machine ended it, and the task due then waited for its claim, which this
+                // test's row lock holds: it never started (a red PostgreSQL pass, 2026-12-08).
+                "--tempora.cluster.heartbeat-interval=PT0.5S",
                 "--tempora.cluster.node-timeout=PT4S");
         instances.add(context);
         return context;
