@@ -718,7 +718,7 @@ public final class PeerBenchmark {
         long heap = usedHeapAfterGc();
         for (int r = 0; r < config.repetitions(); r++) {
             for (var backlog : backlogs) {
-                if (backlog.complete()) {
+                if (backlog.allIn() || backlog.failed) {
                     continue;
                 }
                 progress(
@@ -729,9 +729,15 @@ public final class PeerBenchmark {
                         backlog.engine.name(),
                         r + 1,
                         config.repetitions());
-                if (!attempt(backlog.engine, () -> backlog.insertFor(turn), false)) {
-                    backlog.failed = true; // named in the table; what it inserted before stays measured
-                }
+                boolean inserted = attempt(
+                        backlog.engine,
+                        () -> {
+                            backlog.insertFor(turn);
+                            return true;
+                        },
+                        false);
+                // A failure is named in the table; what it inserted before stays measured.
+                backlog.failed = !inserted;
                 long after = usedHeapAfterGc();
                 backlog.heapBytes += after - heap;
                 heap = after;
@@ -788,15 +794,15 @@ public final class PeerBenchmark {
             this.tasks = tasks;
         }
 
-        boolean complete() {
-            return inserted == tasks || failed;
+        boolean allIn() {
+            return inserted == tasks;
         }
 
-        /** Inserts slices until {@code budgetNanos} has gone by, or all are in; true. */
-        boolean insertFor(long budgetNanos) throws Exception {
+        /** Inserts slices until {@code budgetNanos} has gone by, or all are in. */
+        void insertFor(long budgetNanos) throws Exception {
             long start = System.nanoTime();
             int before = inserted;
-            while (!complete() && System.nanoTime() - start < budgetNanos) {
+            while (!allIn() && System.nanoTime() - start < budgetNanos) {
                 int count = Math.min(slice, tasks - inserted);
                 var due = new ArrayList<Instant>(count);
                 for (int i = 0; i < count; i++) {
@@ -810,14 +816,13 @@ public final class PeerBenchmark {
             long took = System.nanoTime() - start;
             insertNanos += took;
             rates.add((inserted - before) / (took / 1e9));
-            return true;
         }
 
         Map<String, Object> figures(double[] lateness, boolean latenessCut) {
             double seconds = insertNanos / 1e9;
             var figures = new LinkedHashMap<String, Object>();
             figures.put("inserted", inserted);
-            figures.put("complete", inserted == tasks);
+            figures.put("complete", allIn());
             figures.put("insert_seconds", seconds);
             figures.put("insert_tasks_per_s", inserted / seconds);
             figures.put("insert_tasks_per_s_turns", rates);
